@@ -1,0 +1,1 @@
+"""What every service of the suite shares: event contracts, settings, factories, runtime."""

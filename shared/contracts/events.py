@@ -1,0 +1,302 @@
+"""The suite's public event contract: one pydantic model per topic.
+
+Every event carries ``event_id`` (the idempotency key) and ``occurred_at`` (UTC). Unknown
+fields are ignored on input so producers can add optional fields without breaking anyone.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from shared.contracts import topics
+from shared.contracts.types import (
+    Channel,
+    CountryCode,
+    CurrencyCode,
+    EnteredBy,
+    Identifier,
+    Language,
+    LongText,
+    Money,
+    NotificationKind,
+    NotificationStatus,
+    Outcome,
+    PaymentPolicy,
+    PersonType,
+    Phone,
+    RiskBand,
+    Segment,
+    Slug,
+    Text,
+    Tier,
+)
+
+# Namespace for event ids derived from other events (see Event.derived_id).
+_DERIVED_NS = uuid.UUID("6f1c7a52-3f0e-4f6b-9d59-2f0b8a6c0e11")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _check_keys(value: Any, depth: int = 0) -> Any:
+    """Reject keys that MongoDB would read as operators or paths, at any depth."""
+    if depth > 4:
+        raise ValueError("nested too deeply")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str) or key.startswith("$") or "." in key or "\x00" in key:
+                raise ValueError(f"key {key!r} is not allowed (no '$' prefix, no '.')")
+            _check_keys(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_keys(item, depth + 1)
+    return value
+
+
+class Event(BaseModel):
+    """Fields every event of the suite carries."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
+
+    topic: ClassVar[str]
+    key_field: ClassVar[str] = "customer_id"
+
+    event_id: uuid.UUID = Field(
+        default_factory=uuid.uuid4,
+        description="Unique id of this event; consumers use it as the idempotency key.",
+        examples=["0b7e4f0e-8a55-4d6c-9a3c-5d1d0f1f2a10"],
+    )
+    occurred_at: datetime = Field(
+        default_factory=utc_now,
+        description="When it happened, ISO 8601 in UTC.",
+        examples=["2026-11-23T09:15:00Z"],
+    )
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _to_utc(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def key(self) -> bytes:
+        """The Kafka message key: the customer id, so one customer's events stay in order."""
+        return str(getattr(self, self.key_field)).encode()
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json().encode()
+
+    @staticmethod
+    def derived_id(source_event_id: uuid.UUID | str, purpose: str) -> uuid.UUID:
+        """A deterministic id for an event caused by another one.
+
+        A redelivered input yields the same output id, so a duplicate publish is dropped by
+        the consumer's idempotency check instead of being counted twice.
+        """
+        return uuid.uuid5(_DERIVED_NS, f"{source_event_id}:{purpose}")
+
+
+class Reason(BaseModel):
+    """One machine-readable reason behind a risk score."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    code: str = Field(max_length=64, examples=["famous_name"])
+    detail: str = Field(max_length=300, examples=["'Alexander Pushkin' is a famous name"])
+    weight: int | None = Field(default=None, description="Points this reason added to the score.")
+
+
+class CustomerRegistered(Event):
+    """A new customer was registered by an operator or by self-service."""
+
+    topic: ClassVar[str] = topics.CUSTOMER_REGISTERED
+
+    customer_id: Identifier
+    full_name: Text = Field(examples=["Anna Petrova"])
+    phone: Phone
+    email: str | None = Field(default=None, max_length=254, examples=["anna@example.ru"])
+    country: CountryCode = Field(description="The registration country, ISO 3166-1 alpha-2.")
+    ip: str | None = Field(default=None, max_length=45, examples=["5.255.255.5"])
+    card_holder_name: Text | None = Field(default=None, examples=["ANNA PETROVA"])
+    person_type: PersonType
+    category: Slug
+    source: Text | None = Field(default=None, description="How they found us.", examples=["friend"])
+    referred_by: Identifier | None = Field(default=None, description="customer_id of the referrer")
+    card_number: Identifier | None = Field(default=None, description="Loyalty card number")
+    language: Language | None = None
+    entered_by: EnteredBy
+    operator_id: Identifier | None = None
+
+
+class CustomerUpdated(Event):
+    """Some of a customer's fields changed; only the changed ones are present."""
+
+    topic: ClassVar[str] = topics.CUSTOMER_UPDATED
+
+    customer_id: Identifier
+    category: Slug | None = None
+    person_type: PersonType | None = None
+    full_name: Text | None = None
+    email: str | None = Field(default=None, max_length=254)
+    source: Text | None = None
+    card_number: Identifier | None = None
+    language: Language | None = None
+    changed: list[str] = Field(default_factory=list, description="Names of the changed fields.")
+
+
+class CustomerScored(Event):
+    """The fraud-risk score of a newly registered customer."""
+
+    topic: ClassVar[str] = topics.CUSTOMER_SCORED
+
+    customer_id: Identifier
+    score: int = Field(ge=0, le=100, examples=[82])
+    band: RiskBand
+    reasons: list[Reason] = Field(default_factory=list, max_length=50)
+    payment_policy: PaymentPolicy
+    model_version: str = Field(max_length=40, examples=["rules-2026.11"])
+
+
+class CustomerSegmented(Event):
+    """The behavioural type of a customer changed."""
+
+    topic: ClassVar[str] = topics.CUSTOMER_SEGMENTED
+
+    customer_id: Identifier
+    segment: Segment
+    evidence: dict[str, Any] = Field(default_factory=dict, examples=[{"purchases": 5}])
+
+    _evidence_keys = field_validator("evidence")(classmethod(lambda cls, v: _check_keys(v)))
+
+
+class InteractionLogged(Event):
+    """An operator talked or wrote to a customer."""
+
+    topic: ClassVar[str] = topics.INTERACTION_LOGGED
+
+    interaction_id: Identifier
+    customer_id: Identifier
+    channel: Channel
+    duration_s: int | None = Field(default=None, ge=0, le=86_400)
+    questions: int | None = Field(default=None, ge=0, le=1000)
+    outcome: Outcome
+    operator_id: Identifier | None = None
+
+
+class PurchaseRecorded(Event):
+    """A customer bought something (a negative amount is a refund)."""
+
+    topic: ClassVar[str] = topics.PURCHASE_RECORDED
+
+    purchase_id: Identifier
+    customer_id: Identifier
+    amount: Money = Field(examples=["1250.00"])
+    currency: CurrencyCode
+    discounted: bool = Field(description="Bought on a promotion.")
+    payment_method: str = Field(min_length=1, max_length=40, examples=["card"])
+    employee_id: Identifier | None = None
+    channel: str | None = Field(default=None, max_length=40)
+
+    @field_validator("amount")
+    @classmethod
+    def _not_zero(cls, value: Any) -> Any:
+        if value == 0:
+            raise ValueError("amount must not be zero")
+        return value
+
+
+class LoyaltyUpdated(Event):
+    """A customer's points balance or value changed."""
+
+    topic: ClassVar[str] = topics.LOYALTY_UPDATED
+
+    customer_id: Identifier
+    card_number: Identifier | None = None
+    points_delta: int
+    points_balance: int
+    value_month: Money
+    value_year: Money
+    value_lifetime: Money
+    tier: Tier
+
+
+class TierChanged(Event):
+    """A customer moved between standard, silver and gold."""
+
+    topic: ClassVar[str] = topics.TIER_CHANGED
+
+    customer_id: Identifier
+    old_tier: Tier
+    new_tier: Tier
+    value_percentile: float = Field(ge=0, le=100, description="Percentile of trailing-12-month value")
+
+
+class CustomerLapsed(Event):
+    """A customer has not bought for longer than their usual interval."""
+
+    topic: ClassVar[str] = topics.CUSTOMER_LAPSED
+
+    customer_id: Identifier
+    last_purchase_at: datetime
+    expected_interval_days: float = Field(ge=0)
+    days_since: float = Field(ge=0)
+
+
+class ReferralCredited(Event):
+    """A referrer was credited for a referred customer's first purchase."""
+
+    topic: ClassVar[str] = topics.REFERRAL_CREDITED
+    key_field: ClassVar[str] = "referrer_id"
+
+    referrer_id: Identifier
+    referred_id: Identifier
+    bonus_points: int = Field(ge=0)
+
+
+class NotificationSent(Event):
+    """A message was sent, suppressed by a rule, or failed for good."""
+
+    topic: ClassVar[str] = topics.NOTIFICATION_SENT
+
+    notification_id: Identifier
+    customer_id: Identifier
+    kind: NotificationKind
+    channel: str = Field(default="sms", pattern="^sms$")
+    status: NotificationStatus
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class SurveyAnswered(Event):
+    """A customer answered a survey by SMS."""
+
+    topic: ClassVar[str] = topics.SURVEY_ANSWERED
+
+    survey_id: Identifier
+    customer_id: Identifier
+    kind: NotificationKind
+    rating: int = Field(ge=0, le=10)
+    employee_id: Identifier | None = None
+    comment: LongText | None = None
+    reason_code: str | None = Field(default=None, max_length=40)
+
+
+ALL_EVENTS: tuple[type[Event], ...] = (
+    CustomerRegistered,
+    CustomerUpdated,
+    CustomerScored,
+    CustomerSegmented,
+    InteractionLogged,
+    PurchaseRecorded,
+    LoyaltyUpdated,
+    TierChanged,
+    CustomerLapsed,
+    ReferralCredited,
+    NotificationSent,
+    SurveyAnswered,
+)
+EVENT_BY_TOPIC: dict[str, type[Event]] = {event.topic: event for event in ALL_EVENTS}

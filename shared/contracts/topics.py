@@ -1,0 +1,38 @@
+"""Topic names of the public contract: ``crm.<event>.v<major>``; each has a ``.dlq`` twin."""
+
+CUSTOMER_REGISTERED = "crm.customer.registered.v1"
+CUSTOMER_UPDATED = "crm.customer.updated.v1"
+CUSTOMER_SCORED = "crm.customer.scored.v1"
+CUSTOMER_SEGMENTED = "crm.customer.segmented.v1"
+INTERACTION_LOGGED = "crm.interaction.logged.v1"
+PURCHASE_RECORDED = "crm.purchase.recorded.v1"
+LOYALTY_UPDATED = "crm.loyalty.updated.v1"
+TIER_CHANGED = "crm.customer.tier-changed.v1"
+CUSTOMER_LAPSED = "crm.customer.lapsed.v1"
+REFERRAL_CREDITED = "crm.referral.credited.v1"
+NOTIFICATION_SENT = "crm.notification.sent.v1"
+SURVEY_ANSWERED = "crm.survey.answered.v1"
+
+ALL = (
+    CUSTOMER_REGISTERED,
+    CUSTOMER_UPDATED,
+    CUSTOMER_SCORED,
+    CUSTOMER_SEGMENTED,
+    INTERACTION_LOGGED,
+    PURCHASE_RECORDED,
+    LOYALTY_UPDATED,
+    TIER_CHANGED,
+    CUSTOMER_LAPSED,
+    REFERRAL_CREDITED,
+    NOTIFICATION_SENT,
+    SURVEY_ANSWERED,
+)
+
+
+def dlq(topic: str) -> str:
+    """The dead-letter twin of a topic."""
+    return f"{topic}.dlq"
+
+
+def all_with_dlq() -> list[str]:
+    return [name for topic in ALL for name in (topic, dlq(topic))]
