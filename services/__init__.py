@@ -1,0 +1,1 @@
+"""The four services of the suite, one package each."""
