@@ -1,0 +1,14 @@
+"""Notify: SMS surveys and thank-yous with consent, quiet hours and throttling."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from shared.service import ServiceRuntime, create_http_app
+from services.notify.settings import NotifySettings
+
+
+def create_app(settings: NotifySettings | None = None) -> FastAPI:
+    settings = settings or NotifySettings()
+    runtime = ServiceRuntime(settings)
+    return create_http_app(runtime, "crm notify", "SMS surveys, thank-yous and answers.")

@@ -1,0 +1,5 @@
+from services.scoring.app import create_app
+from services.scoring.settings import ScoringSettings
+from shared.service import serve
+
+serve(create_app, ScoringSettings())

@@ -1,0 +1,206 @@
+"""The one consume path of every subscriber.
+
+For each batch: every record is validated, skipped if its ``event_id`` was processed
+before, and handled inside one transaction that also records the ``event_id`` and puts the
+derived events into the outbox. Then the database is made durable, the outbox is
+published, and only then are the offsets committed.
+
+- Invalid records (bad JSON, wrong shape, too large) go to ``<topic>.dlq`` at once.
+- A handler that keeps failing on one event is retried a bounded number of times with
+  backoff, then that event is dead-lettered: a poison message never blocks its partition.
+- A dependency outage (``TRANSIENT`` errors) is not the event's fault: the consumer retries
+  with capped backoff until the dependency is back, dead-lettering nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+from aiokafka import ConsumerRecord
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from pydantic import ValidationError
+
+from shared.contracts import Event, topics
+from shared.database import Database
+from shared.errors import TRANSIENT, Rejected
+from shared.metrics import ServiceMetrics
+from shared.outbox import Outbox
+from shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+E = TypeVar("E", bound=Event)
+Handler = Callable[[E], Awaitable[Sequence[Event]]]
+MAX_OUTAGE_BACKOFF_S = 5.0
+
+
+def describe(error: ValidationError) -> str:
+    """A validation error without the offending values (they may be personal data)."""
+    parts = []
+    for item in error.errors(include_input=False, include_url=False):
+        location = ".".join(str(part) for part in item["loc"]) or "message"
+        parts.append(f"{location}: {item['msg']}")
+    return "; ".join(parts)[:1000]
+
+
+class Subscription(Generic[E]):
+    """One topic consumed by one service, through the shared consume path."""
+
+    def __init__(
+        self,
+        *,
+        topic: str,
+        event_type: type[E],
+        handler: Handler[E],
+        settings: ServiceSettings,
+        db: Database,
+        outbox: Outbox,
+        broker: KafkaBroker,
+        metrics: ServiceMetrics,
+    ) -> None:
+        self.topic = topic
+        self.event_type = event_type
+        self.handler = handler
+        self.settings = settings
+        self.db = db
+        self.outbox = outbox
+        self.broker = broker
+        self.metrics = metrics
+        self.processed = db.collection("processed_events")
+        self.group_id = f"{settings.kafka_group_prefix}.{settings.service_name}.{topic}"
+
+    def register(self) -> None:
+        subscriber = self.broker.subscriber(
+            self.topic,
+            group_id=self.group_id,
+            batch=True,
+            max_records=self.settings.consumer_max_records,
+            batch_timeout_ms=self.settings.consumer_batch_timeout_ms,
+            ack_policy=AckPolicy.MANUAL,
+            auto_offset_reset="earliest",
+            title=f"{self.settings.service_name}: {self.topic}",
+            description=(self.event_type.__doc__ or "").strip(),
+        )
+        subscriber(self.on_batch)
+
+    async def on_batch(self, message: KafkaMessage) -> None:
+        records: tuple[ConsumerRecord, ...] = message.raw_message  # type: ignore[assignment]
+        try:
+            for record in records:
+                await self.consume(record)
+            await self.db.durable()
+        except BaseException:
+            await asyncio.sleep(self.settings.retry_backoff_s)
+            # Rewind to the first record of this batch: nothing of it is committed, and what
+            # was already applied is skipped as a duplicate on the way through again.
+            await message.nack()
+            raise
+        try:
+            await self.outbox.flush()
+        except Exception as error:  # written and durable: the relay publishes it later
+            log.warning("%s: publish deferred to the outbox relay: %s", self.topic,
+                        type(error).__name__)
+        await message.ack()
+
+    async def consume(self, record: ConsumerRecord) -> None:
+        started = time.perf_counter()
+        event = await self._parse(record)
+        if event is None:
+            return
+        key = f"{self.topic}:{event.event_id}"
+        if await self.processed.find_one({"_id": key}) is not None:
+            self.metrics.events.labels(topic=self.topic, result="duplicate").inc()
+            return
+        await self._handle(record, event, key)
+        self.metrics.handle_seconds.labels(topic=self.topic).observe(time.perf_counter() - started)
+
+    async def _parse(self, record: ConsumerRecord) -> E | None:
+        value = record.value
+        if value is None or len(value) == 0:
+            await self.dead_letter(record, "empty message", "invalid")
+            return None
+        if len(value) > self.settings.max_event_bytes:
+            await self.dead_letter(
+                record, f"message of {len(value)} bytes exceeds the limit of "
+                f"{self.settings.max_event_bytes}", "too_large",
+            )
+            return None
+        try:
+            return self.event_type.model_validate_json(value)
+        except ValidationError as error:
+            await self.dead_letter(record, describe(error), "invalid")
+            return None
+
+    async def _handle(self, record: ConsumerRecord, event: E, key: str) -> None:
+        attempt = 0
+        outage_backoff = self.settings.retry_backoff_s
+        while True:
+            try:
+                async with self.db.transaction():
+                    derived = await self.handler(event)
+                    await self.processed.insert_one({
+                        "_id": key, "topic": self.topic, "partition": record.partition,
+                        "offset": record.offset, "at": datetime.now(UTC),
+                    })
+                    await self.outbox.add(derived)
+                self.metrics.events.labels(topic=self.topic, result="processed").inc()
+                return
+            except Rejected as error:
+                await self.dead_letter(record, str(error), "rejected")
+                return
+            except TRANSIENT as error:
+                self.metrics.retries.labels(topic=self.topic, kind="outage").inc()
+                log.warning("%s: dependency unavailable (%s), retrying in %.1fs", self.topic,
+                            type(error).__name__, outage_backoff)
+                await asyncio.sleep(outage_backoff)
+                outage_backoff = min(outage_backoff * 2, MAX_OUTAGE_BACKOFF_S)
+            except Exception as error:
+                attempt += 1
+                if attempt >= self.settings.retry_attempts:
+                    # Only the type: an exception's text may quote personal data.
+                    log.error("%s p%d@%d: handler failed %d times (%s), dead-lettering",
+                              self.topic, record.partition, record.offset, attempt,
+                              type(error).__name__)
+                    await self.dead_letter(
+                        record, f"handler failed {attempt} times: {type(error).__name__}: "
+                        f"{str(error)[:300]}", "handler_error",
+                    )
+                    return
+                self.metrics.retries.labels(topic=self.topic, kind="error").inc()
+                await asyncio.sleep(self.settings.retry_backoff_s * 2 ** (attempt - 1))
+
+    async def dead_letter(self, record: ConsumerRecord, reason: str, kind: str) -> None:
+        """Publish the original bytes to ``<topic>.dlq`` with the reason and source offset."""
+        headers = {
+            "crm-dlq-reason": reason,
+            "crm-dlq-kind": kind,
+            "crm-dlq-source-topic": record.topic,
+            "crm-dlq-source-partition": str(record.partition),
+            "crm-dlq-source-offset": str(record.offset),
+            "crm-dlq-consumer": self.settings.service_name,
+            "crm-dlq-failed-at": datetime.now(UTC).isoformat(),
+        }
+        await self.broker.publish(
+            record.value or b"", topics.dlq(record.topic), key=record.key, headers=headers
+        )
+        self.metrics.events.labels(topic=self.topic, result="dead_lettered").inc()
+        self.metrics.dead_letters.labels(topic=self.topic, reason=kind).inc()
+        # Validation reasons carry field names and rules, never values; others may.
+        shown = reason[:300] if kind in ("invalid", "too_large") else kind
+        log.warning("%s p%d@%d dead-lettered (%s): %s", record.topic, record.partition,
+                    record.offset, kind, shown)
+
+
+def subscribe(runtime: Any, topic: str, event_type: type[E], handler: Handler[E]) -> None:
+    """Register ``handler`` for ``topic`` on the service runtime's broker."""
+    Subscription(
+        topic=topic, event_type=event_type, handler=handler, settings=runtime.settings,
+        db=runtime.db, outbox=runtime.outbox, broker=runtime.broker, metrics=runtime.metrics,
+    ).register()

@@ -1,0 +1,303 @@
+"""The in-process MongoDB stand-in for the embedded mode (no MongoDB server runs here).
+
+Built on mongomock, wrapped in PyMongo's async method names. What it adds:
+- an O(1) path for exact-``_id`` filters (see ``fastpath``), so hot documents keyed by their
+  natural id stay fast at 100,000 documents;
+- transactions: writes inside ``transaction()`` are applied at once (so later reads see
+  them), rolled back from before-images if the block raises, serialised against other
+  writers, and journaled as one line on success;
+- durability: with a data directory, committed transactions go to a journal that is
+  replayed at start-up (see ``journal``).
+
+Limits, on purpose: secondary indexes are recorded but not enforced (unique keys are
+modelled as documents keyed by ``_id``), non-``_id`` queries scan the collection, TTL
+indexes do nothing, and one process owns a data directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import copy
+import logging
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import bson
+import mongomock
+from bson import json_util
+
+from shared.database import fastpath
+from shared.database.journal import _JSON, Journal
+from shared.database.port import Document, Filter
+
+log = logging.getLogger(__name__)
+
+COMPACT_AFTER_LINES = 20_000
+
+
+class _Transaction:
+    def __init__(self) -> None:
+        self.before: list[tuple[Any, Any, Document | None]] = []  # (store, _id, image)
+        self.seen: set[tuple[str, Any]] = set()
+        self.after: dict[tuple[str, Any], str] = {}  # last image wins within a transaction
+
+
+_current: contextvars.ContextVar[_Transaction | None] = contextvars.ContextVar(
+    "memory_transaction", default=None
+)
+
+
+class MemoryCursor:
+    def __init__(self, rows: Any) -> None:
+        self._rows = rows
+
+    def sort(self, key: str | list[tuple[str, int]], direction: int | None = None) -> MemoryCursor:
+        self._rows = self._rows.sort(key, direction) if direction else self._rows.sort(key)
+        return self
+
+    def limit(self, count: int) -> MemoryCursor:
+        self._rows = self._rows.limit(count)
+        return self
+
+    def skip(self, count: int) -> MemoryCursor:
+        self._rows = self._rows.skip(count)
+        return self
+
+    async def to_list(self, length: int | None = None) -> list[Document]:
+        rows = list(self._rows)
+        return rows if length is None else rows[:length]
+
+    async def __aiter__(self) -> AsyncIterator[Document]:
+        for row in self._rows:
+            yield row
+
+
+class MemoryCollection:
+    def __init__(self, database: MemoryDatabase, name: str) -> None:
+        self.name = name
+        self._db = database
+        self._mock: mongomock.Collection = database._mock[name]
+        self.indexes: list[tuple[Any, dict[str, Any]]] = []
+
+    # reads -------------------------------------------------------------------------------
+    async def find_one(self, filter: Filter, projection: Any = None) -> Document | None:
+        return self._mock.find_one(dict(filter), projection)
+
+    def find(
+        self, filter: Filter | None = None, projection: Any = None, **kwargs: Any
+    ) -> MemoryCursor:
+        return MemoryCursor(self._mock.find(dict(filter or {}), projection, **kwargs))
+
+    async def count_documents(self, filter: Filter) -> int:
+        if not filter:
+            return len(self._mock._store._documents)
+        return self._mock.count_documents(dict(filter))
+
+    def aggregate(self, pipeline: Sequence[Mapping[str, Any]]) -> MemoryCursor:
+        return MemoryCursor(_ListRows(list(self._mock.aggregate(list(pipeline)))))
+
+    # writes ------------------------------------------------------------------------------
+    async def insert_one(self, document: Document) -> Any:
+        _check_bson(document)
+        return await self._db._write(self, lambda: self._mock.insert_one(document), [], _ids_of)
+
+    async def insert_many(self, documents: Sequence[Document]) -> Any:
+        for document in documents:
+            _check_bson(document)
+        docs = list(documents)
+        return await self._db._write(self, lambda: self._mock.insert_many(docs), [], _ids_of)
+
+    async def update_one(self, filter: Filter, update: Any, upsert: bool = False) -> Any:
+        _check_bson({"u": update})
+        ids = self._matching(filter, one=True)
+        return await self._db._write(
+            self, lambda: self._mock.update_one(dict(filter), update, upsert=upsert), ids, _ids_of
+        )
+
+    async def update_many(self, filter: Filter, update: Any) -> Any:
+        _check_bson({"u": update})
+        ids = self._matching(filter, one=False)
+        return await self._db._write(
+            self, lambda: self._mock.update_many(dict(filter), update), ids, _ids_of
+        )
+
+    async def replace_one(self, filter: Filter, document: Document, upsert: bool = False) -> Any:
+        _check_bson(document)
+        ids = self._matching(filter, one=True)
+        return await self._db._write(
+            self,
+            lambda: self._mock.replace_one(dict(filter), document, upsert=upsert),
+            ids,
+            _ids_of,
+        )
+
+    async def delete_one(self, filter: Filter) -> Any:
+        ids = self._matching(filter, one=True)
+        return await self._db._write(self, lambda: self._mock.delete_one(dict(filter)), ids, None)
+
+    async def delete_many(self, filter: Filter) -> Any:
+        ids = self._matching(filter, one=False)
+        return await self._db._write(self, lambda: self._mock.delete_many(dict(filter)), ids, None)
+
+    async def create_index(self, keys: Any, **kwargs: Any) -> str:
+        # Recorded for inspection; not enforced (see the module docstring).
+        self.indexes.append((keys, kwargs))
+        return str(keys)
+
+    def _matching(self, filter: Filter, one: bool) -> list[Any]:
+        key = fastpath.exact_id(filter)
+        if key is not None:
+            return [key] if key in self._mock._store._documents else []
+        cursor = self._mock.find(dict(filter), {"_id": 1})
+        if one:
+            cursor = cursor.limit(1)
+        return [row["_id"] for row in cursor]
+
+
+class _ListRows:
+    """Rows of an aggregation, with the cursor methods PyMongo offers on them."""
+
+    def __init__(self, rows: list[Document]) -> None:
+        self._rows = rows
+
+    def sort(self, key: Any, direction: int | None = None) -> _ListRows:
+        raise NotImplementedError("sort inside the pipeline with $sort")
+
+    def limit(self, count: int) -> _ListRows:
+        return _ListRows(self._rows[:count])
+
+    def skip(self, count: int) -> _ListRows:
+        return _ListRows(self._rows[count:])
+
+    def __iter__(self) -> Iterator[Document]:
+        return iter(self._rows)
+
+
+def _ids_of(result: Any) -> list[Any]:
+    if hasattr(result, "inserted_ids"):
+        return list(result.inserted_ids)
+    for attribute in ("inserted_id", "upserted_id"):
+        value = getattr(result, attribute, None)
+        if value is not None:
+            return [value]
+    return []
+
+
+def _check_bson(document: Mapping[str, Any]) -> None:
+    """Refuse what PyMongo could not encode (a Decimal, a set...), as a real server would."""
+    try:
+        bson.encode(document)
+    except (bson.errors.InvalidDocument, TypeError, OverflowError) as error:
+        raise bson.errors.InvalidDocument(f"cannot store this document: {error}") from error
+
+
+class MemoryDatabase:
+    """One service's stand-in database, optionally journaled to ``data_dir``."""
+
+    def __init__(self, name: str, data_dir: Path | None = None, fsync: bool = True) -> None:
+        fastpath.install()
+        self.name = name
+        self._mock = mongomock.MongoClient(tz_aware=True)[name]
+        self._collections: dict[str, MemoryCollection] = {}
+        self._lock = asyncio.Lock()
+        self._journal: Journal | None = None
+        if data_dir is not None:
+            self._journal = Journal(data_dir, fsync=fsync)
+            self._load()
+
+    def collection(self, name: str) -> MemoryCollection:
+        if name not in self._collections:
+            self._collections[name] = MemoryCollection(self, name)
+        return self._collections[name]
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        if _current.get() is not None:  # nested: join the outer transaction
+            yield
+            return
+        async with self._lock:
+            tx = _Transaction()
+            token = _current.set(tx)
+            try:
+                yield
+            except BaseException:
+                self._rollback(tx)
+                raise
+            finally:
+                _current.reset(token)
+            self._commit(tx)
+
+    async def _write(
+        self, collection: MemoryCollection, apply: Any, ids: list[Any], new_ids: Any
+    ) -> Any:
+        tx = _current.get()
+        if tx is None:
+            async with self.transaction():
+                return await self._write(collection, apply, ids, new_ids)
+        store = collection._mock._store
+        for _id in ids:
+            if (collection.name, _id) not in tx.seen:
+                tx.seen.add((collection.name, _id))
+                tx.before.append((store, _id, copy.deepcopy(store._documents.get(_id))))
+        result = apply()
+        created = new_ids(result) if new_ids else []
+        for _id in created:
+            if (collection.name, _id) not in tx.seen:
+                tx.seen.add((collection.name, _id))
+                tx.before.append((store, _id, None))
+        for _id in [*ids, *created]:
+            document = store._documents.get(_id)
+            entry = {"c": collection.name, "put": document} if document else {
+                "c": collection.name, "del": _id}
+            tx.after[(collection.name, _id)] = json_util.dumps(entry, json_options=_JSON)
+        return result
+
+    def _rollback(self, tx: _Transaction) -> None:
+        for store, _id, image in reversed(tx.before):
+            if image is None:
+                store._documents.pop(_id, None)
+            else:
+                store._documents[_id] = image
+
+    def _commit(self, tx: _Transaction) -> None:
+        if self._journal is not None:
+            self._journal.append(list(tx.after.values()))
+
+    async def durable(self) -> None:
+        if self._journal is not None:
+            self._journal.sync()
+
+    async def ping(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        if self._journal is not None:
+            if self._journal.lines > COMPACT_AFTER_LINES:
+                self._journal.compact(self._entries())
+            self._journal.close()
+
+    def _load(self) -> None:
+        assert self._journal is not None
+        count = 0
+        for entry in self._journal.replay():
+            documents = self._mock[entry["c"]]._store._documents
+            if "put" in entry:
+                document = entry["put"]
+                documents[document["_id"]] = document
+            else:
+                documents.pop(entry["del"], None)
+            count += 1
+        if count:
+            log.info("restored %d journal entries for %s", count, self.name)
+        if self._journal.lines > COMPACT_AFTER_LINES:
+            self._journal.compact(self._entries())  # reopens the journal
+        else:
+            self._journal.open()
+
+    def _entries(self) -> Iterator[dict[str, Any]]:
+        for name in self._mock.list_collection_names():
+            for document in self._mock[name]._store._documents.values():
+                yield {"c": name, "put": document}

@@ -1,0 +1,23 @@
+"""Errors the consume path tells apart."""
+
+from __future__ import annotations
+
+from pymongo import errors as mongo_errors
+
+
+class Rejected(Exception):
+    """The event is valid JSON of the right shape but cannot be applied; dead-letter it."""
+
+
+class Unavailable(Exception):
+    """A dependency (database, broker) is away; waiting and retrying will help."""
+
+
+#: Failures that say nothing about the event itself: the consumer waits them out.
+TRANSIENT: tuple[type[BaseException], ...] = (
+    Unavailable,
+    mongo_errors.ConnectionFailure,
+    mongo_errors.ServerSelectionTimeoutError,
+    mongo_errors.NetworkTimeout,
+    mongo_errors.WriteConcernError,
+)

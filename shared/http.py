@@ -1,0 +1,75 @@
+"""The HTTP side every service shares: ops endpoints, limits, errors, access log, metrics."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.routing import Match
+
+from shared.metrics import ServiceMetrics
+
+access = logging.getLogger("crm.access")
+
+
+def route_template(request: Request) -> str:
+    """The matched route's path template (``/api/callers/{phone}``), never the raw path."""
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match == Match.FULL:
+            return getattr(route, "path", "unmatched")
+    return "unmatched"
+
+
+def install_common(app: FastAPI, metrics: ServiceMetrics, max_body_bytes: int,
+                   ready: Callable[[], Awaitable[dict[str, Any]]]) -> None:
+    @app.middleware("http")
+    async def limits_and_accounting(request: Request, call_next: Any) -> Response:
+        started = time.perf_counter()
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > max_body_bytes):
+            response: Response = JSONResponse(
+                {"detail": f"request body exceeds the limit of {max_body_bytes} bytes"},
+                status_code=413,
+            )
+        else:
+            response = await call_next(request)
+        route = route_template(request)
+        elapsed = time.perf_counter() - started
+        metrics.http_requests.labels(request.method, route, str(response.status_code)).inc()
+        metrics.http_seconds.labels(request.method, route).observe(elapsed)
+        if route not in ("/health", "/ready", "/metrics"):
+            access.info("%s %s %d %.1fms", request.method, route, response.status_code,
+                        elapsed * 1000)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        details = []
+        for item in error.errors():
+            entry = {"loc": list(item.get("loc", ())), "msg": item.get("msg", ""),
+                     "type": item.get("type", "")}
+            details.append(entry)
+        return JSONResponse({"detail": details}, status_code=422)
+
+    @app.get("/health", tags=["ops"], summary="The process is alive")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/ready", tags=["ops"], summary="Broker and database are reachable")
+    async def readiness() -> JSONResponse:
+        checks = await ready()
+        ok = all(value == "ok" for value in checks.values())
+        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks},
+                            status_code=200 if ok else 503)
+
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", include_in_schema=False)
+    async def prometheus() -> Response:
+        return PlainTextResponse(generate_latest(metrics.registry),
+                                 media_type=CONTENT_TYPE_LATEST)

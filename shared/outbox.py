@@ -1,0 +1,90 @@
+"""The transactional outbox: events are written with the state change that caused them and
+published afterwards, so a crash between the write and the publish loses nothing.
+
+Publishing can repeat an event after a crash; every event id is stable (derived ids for
+events caused by other events), so consumers drop the repeat as a duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from shared.contracts import Event
+from shared.database import Database
+from shared.metrics import ServiceMetrics
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+JSON_HEADERS = {"content-type": "application/json"}
+
+
+class Outbox:
+    def __init__(self, db: Database, broker: Any, metrics: ServiceMetrics) -> None:
+        self._collection = db.collection("outbox")
+        self._db = db
+        self._broker = broker
+        self._metrics = metrics
+        self._lock = asyncio.Lock()
+        self._sequence = itertools.count()
+        self._wakeup = asyncio.Event()
+
+    async def add(self, events: Sequence[Event]) -> None:
+        """Record events to publish; call inside the transaction that changes the state."""
+        for event in events:
+            # Sortable ids keep the publish order equal to the commit order.
+            _id = f"{time.time_ns():020d}-{next(self._sequence) % 1_000_000:06d}"
+            await self._collection.insert_one(
+                {"_id": _id, "topic": event.topic, "key": event.key().decode(),
+                 "value": event.model_dump_json()}
+            )
+        if events:
+            self._wakeup.set()
+
+    async def flush(self) -> int:
+        """Publish everything pending, oldest first; return how many were confirmed."""
+        async with self._lock:
+            total = 0
+            while True:
+                pending = await self._collection.find({}).sort("_id", 1).limit(BATCH).to_list()
+                if not pending:
+                    break
+                futures = [
+                    await self._broker.publish(
+                        row["value"].encode(), row["topic"], key=row["key"].encode(),
+                        headers=JSON_HEADERS, no_confirm=True,
+                    )
+                    for row in pending
+                ]
+                await asyncio.gather(*futures)
+                async with self._db.transaction():
+                    for row in pending:
+                        await self._collection.delete_one({"_id": row["_id"]})
+                for row in pending:
+                    self._metrics.published.labels(topic=row["topic"]).inc()
+                total += len(pending)
+            self._metrics.outbox_pending.set(0)
+            return total
+
+    async def pending(self) -> int:
+        return await self._collection.count_documents({})
+
+    async def run(self, stop: asyncio.Event, interval_s: float = 0.5) -> None:
+        """Background relay: publish promptly when woken, retry on a timer after failures."""
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), timeout=interval_s)
+            except TimeoutError:
+                pass
+            self._wakeup.clear()
+            try:
+                await self.flush()
+            except Exception as error:  # the broker is away: keep the events, try again
+                self._metrics.outbox_pending.set(await self.pending())
+                log.warning("outbox: publish failed, will retry: %s", type(error).__name__)
+                await asyncio.sleep(interval_s)

@@ -1,0 +1,1 @@
+"""The embedded runtime behind `make run`: broker, topics, and a supervisor of the services."""

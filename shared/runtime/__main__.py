@@ -1,0 +1,141 @@
+"""`python -m shared.runtime run`: the embedded suite (what `make run` starts).
+
+Starts the embedded broker unless KAFKA_BOOTSTRAP_SERVERS is set, creates the topics, runs
+the four services as supervised processes, waits until each is ready, prints where to go.
+Ctrl-C stops everything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from pathlib import Path
+
+from shared.runtime.kafka import EmbeddedKafka, ensure_topics
+from shared.runtime.supervisor import ServiceProcess, Supervisor, say
+from shared.settings import ServiceSettings
+
+SERVICES = {"registry": 8000, "scoring": 8001, "loyalty": 8002, "notify": 8003}
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_env_files() -> None:
+    """Values from .env, then dev defaults from .env.example, for what is not already set."""
+    for name in (".env", ".env.example"):
+        path = ROOT / name
+        if not path.exists():
+            continue
+        for line in path.read_text().splitlines():
+            line = line.strip()
+            if line and not line.startswith("#") and "=" in line:
+                key, _, value = line.partition("=")
+                os.environ.setdefault(key.strip(), value.strip().strip('"'))
+
+
+def kafka_client_options(settings: ServiceSettings) -> dict[str, object]:
+    from shared.broker import kafka_security
+
+    security = kafka_security(settings)
+    if security is None:
+        return {}
+    options: dict[str, object] = {"security_protocol": settings.kafka_security_protocol}
+    if security.ssl_context is not None:
+        options["ssl_context"] = security.ssl_context
+    if settings.kafka_sasl_username:
+        options.update(
+            sasl_mechanism=settings.kafka_sasl_mechanism,
+            sasl_plain_username=settings.kafka_sasl_username,
+            sasl_plain_password=settings.kafka_sasl_password.get_secret_value()  # type: ignore[union-attr]
+            if settings.kafka_sasl_password else None,
+        )
+    return options
+
+
+async def run() -> int:
+    load_env_files()
+    embedded: EmbeddedKafka | None = None
+    data_dir = Path(os.environ.setdefault("CRM_DATA_DIR", str(ROOT / "data")))
+    if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        port = int(os.environ.get("CRM_EMBEDDED_KAFKA_PORT", "9092"))
+        embedded = EmbeddedKafka(port, log_path=data_dir / "tansu.log")
+        say("runtime", f"starting the embedded broker (Tansu) on 127.0.0.1:{port}")
+        embedded.start()
+        os.environ["KAFKA_BOOTSTRAP_SERVERS"] = embedded.bootstrap
+        os.environ["KAFKA_IDEMPOTENT_PRODUCER"] = "false"  # Tansu lacks InitProducerId
+    settings = ServiceSettings()
+    partitions = int(os.environ.get("CRM_TOPIC_PARTITIONS", "4"))
+    replication = int(os.environ.get("CRM_TOPIC_REPLICATION_FACTOR", "1"))
+    created = await ensure_topics(settings.kafka_bootstrap_servers, partitions, replication,
+                                  **kafka_client_options(settings))
+    say("runtime", f"topics ready ({len(created)} created, {partitions} partitions each)")
+    mongo = os.environ.get("MONGODB_URL") or "memory://"
+    say("runtime", "database: " + ("in-process stand-in, data in " + str(data_dir)
+                                   if mongo == "memory://" else "MongoDB"))
+
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    ports = {name: int(os.environ.get(f"CRM_{name.upper()}_PORT", port))
+             for name, port in SERVICES.items()}
+    supervisor = Supervisor([ServiceProcess(name, ports[name], env) for name in SERVICES])
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await supervisor.start_all()
+    watcher = asyncio.create_task(supervisor.watch(stop))
+    try:
+        ready = asyncio.create_task(supervisor.wait_ready())
+        await asyncio.wait([ready, asyncio.create_task(stop.wait())],
+                           return_when=asyncio.FIRST_COMPLETED)
+        if ready.done() and ready.exception() is None:
+            banner(ports)
+        elif ready.done():
+            say("runtime", f"not ready: {ready.exception()}")
+        while not stop.is_set():
+            if embedded is not None and not embedded.alive():
+                say("runtime", "the embedded broker died: restarting it (memory-only, topics anew)")
+                embedded.stop()
+                embedded.start()
+                await ensure_topics(embedded.bootstrap, partitions, replication)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=1)
+    finally:
+        say("runtime", "stopping the services")
+        await supervisor.stop()
+        watcher.cancel()
+        if embedded is not None:
+            embedded.stop()
+        say("runtime", "stopped")
+    return 0
+
+
+def banner(ports: dict[str, int]) -> None:
+    lines = [
+        "",
+        "The suite is ready.",
+        f"  Operator panel:  http://127.0.0.1:{ports['registry']}/",
+        f"  Operator token:  {os.environ.get('CRM_OPERATOR_TOKEN', '(unset)')}",
+        f"  Analyst token:   {os.environ.get('CRM_ANALYST_TOKEN', '(unset)')}",
+        f"  Admin token:     {os.environ.get('CRM_ADMIN_TOKEN', '(unset)')}",
+        "  APIs:            " + ", ".join(f"{n} :{p}" for n, p in ports.items()),
+        "  Health:          /health, /ready, /metrics on every service",
+        f"  Kafka:           {os.environ['KAFKA_BOOTSTRAP_SERVERS']}",
+        "Press Ctrl-C to stop.",
+        "",
+    ]
+    for line in lines:
+        say("runtime", line)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m shared.runtime")
+    parser.add_argument("command", choices=["run"], help="run: the whole suite")
+    parser.parse_args()
+    return asyncio.run(run())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""The runtime every service is built on: settings, database, broker, outbox, jobs, HTTP app.
+
+Nothing here connects at import time: ``ServiceRuntime`` is created by the service's app
+factory and connects in the HTTP app's lifespan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+import uvicorn
+from fastapi import FastAPI
+
+from shared.auth import TokenRegistry
+from shared.broker import make_broker
+from shared.consumer import Handler, subscribe
+from shared.contracts import Event
+from shared.database import open_database
+from shared.http import install_common
+from shared.logs import configure_logging
+from shared.metrics import ServiceMetrics
+from shared.outbox import Outbox
+from shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+E = TypeVar("E", bound=Event)
+Job = Callable[[], Awaitable[None]]
+
+
+class ServiceRuntime:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self.metrics = ServiceMetrics(settings.service_name)
+        self.db = open_database(settings)
+        self.broker = make_broker(settings, self.metrics.registry)
+        self.outbox = Outbox(self.db, self.broker, self.metrics)
+        self._jobs: list[tuple[str, float, Job]] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stop = asyncio.Event()
+        self.started = False
+
+    def subscribe(self, event_type: type[E], handler: Handler[E]) -> None:
+        subscribe(self, event_type.topic, event_type, handler)
+
+    def every(self, name: str, interval_s: float, job: Job) -> None:
+        """Run ``job`` periodically while the service runs (failures are logged, not fatal)."""
+        self._jobs.append((name, interval_s, job))
+
+    async def publish(self, events: Sequence[Event]) -> None:
+        """Record events in the outbox (call inside a transaction) and wake the relay."""
+        await self.outbox.add(events)
+
+    async def start(self) -> None:
+        await self.broker.start()
+        self._tasks.append(asyncio.create_task(self.outbox.run(self._stop)))
+        for name, interval, job in self._jobs:
+            self._tasks.append(asyncio.create_task(self._periodic(name, interval, job)))
+        self.started = True
+        log.info("%s started", self.settings.service_name)
+
+    async def stop(self) -> None:
+        self.started = False
+        self._stop.set()
+        # Stops the consumers after their in-flight batches finish and commit.
+        await self.broker.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await self.db.close()
+        log.info("%s stopped", self.settings.service_name)
+
+    async def readiness(self) -> dict[str, str]:
+        checks = {"service": "ok" if self.started else "starting"}
+        try:
+            await asyncio.wait_for(self.db.ping(), timeout=2)
+            checks["database"] = "ok"
+        except Exception as error:
+            checks["database"] = f"unavailable: {type(error).__name__}"
+        try:
+            checks["broker"] = "ok" if await self.broker.ping(timeout=2) else "unavailable"
+        except Exception as error:
+            checks["broker"] = f"unavailable: {type(error).__name__}"
+        return checks
+
+    async def _periodic(self, name: str, interval: float, job: Job) -> None:
+        while not self._stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=interval)
+            if self._stop.is_set():
+                return
+            try:
+                await job()
+            except Exception:
+                log.exception("periodic job %s failed; it runs again in %.0fs", name, interval)
+
+
+def create_http_app(runtime: ServiceRuntime, title: str, description: str,
+                    on_start: Callable[[], Awaitable[None]] | None = None) -> FastAPI:
+    """The service's FastAPI app; its lifespan starts and stops the runtime."""
+    missing = runtime.settings.missing_secrets()
+    if missing:
+        raise SystemExit(
+            f"{runtime.settings.service_name}: set {', '.join(missing)} "
+            "(see .env.example; `make run` sets development values)"
+        )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if on_start is not None:
+            await on_start()
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.tokens = TokenRegistry(runtime.settings)
+    install_common(app, runtime.metrics, runtime.settings.max_body_bytes, runtime.readiness)
+    return app
+
+
+def serve(factory: Callable[[], FastAPI], settings: ServiceSettings) -> None:
+    """Run a service in this process until SIGINT/SIGTERM."""
+    configure_logging(settings.log_level)
+    uvicorn.run(
+        factory, factory=True, host=settings.http_host, port=settings.http_port,
+        access_log=False, log_config=None, timeout_graceful_shutdown=20,
+        server_header=False,
+    )
+
+
