@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.auth import Role, principal_of
-from shared.contracts import CustomerScored
+from shared.contracts import CustomerRegistered, CustomerScored
 from shared.contracts.types import CountryCode, Slug, Text
 from shared.service import ServiceRuntime, create_http_app
 from services.registry import handlers
@@ -45,6 +45,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     settings = settings or RegistrySettings()
     runtime = ServiceRuntime(settings)
     repo = RegistryRepository(runtime.db)
+    runtime.subscribe(CustomerRegistered, lambda event: handlers.on_registered(repo, event))
     runtime.subscribe(CustomerScored, lambda event: handlers.on_scored(repo, event))
     app = create_http_app(runtime, "crm registry", "Registration, categories, caller cards.")
 

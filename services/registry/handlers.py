@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.contracts import CustomerRegistered, CustomerScored, Event
+from shared.errors import Rejected
 from services.registry.repository import RegistryRepository
 
 
@@ -39,6 +40,28 @@ async def register(repo: RegistryRepository, fields: dict[str, Any]) -> Customer
         "last_purchases": [], "last_interactions": [], "last_survey": None,
     })
     return event
+
+
+async def on_registered(repo: RegistryRepository, event: CustomerRegistered) -> Sequence[Event]:
+    """Take in a registration made elsewhere (self-service, another system).
+
+    Our own registrations come back here too and are already stored: nothing to do.
+    """
+    if await repo.customer(event.customer_id) is not None:
+        return []
+    owner = await repo.customer_by_phone(event.phone)
+    if owner is not None:
+        raise Rejected(f"phone already registered to customer {owner}")
+    document = event.model_dump(mode="json", exclude={"event_id", "occurred_at"})
+    await repo.customers.insert_one({"_id": event.customer_id, **document,
+                                     "registered_at": event.occurred_at})
+    await repo.phones.insert_one({"_id": event.phone, "customer_id": event.customer_id})
+    card = await repo.card(event.customer_id) or {
+        "_id": event.customer_id, "customer_id": event.customer_id, "risk": None}
+    card.update(full_name=event.full_name, phone=event.phone, category=event.category,
+                person_type=event.person_type)
+    await repo.save_card(card)
+    return []
 
 
 async def on_scored(repo: RegistryRepository, event: CustomerScored) -> Sequence[Event]:
