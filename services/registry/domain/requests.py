@@ -38,8 +38,9 @@ _SPACES = re.compile(r"\s+")
 
 
 def _person_name(value: str) -> str:
-    # Stricter than Text: a name is one line, and runs of spaces are typing noise.
-    if any(unicodedata.category(ch) == "Cc" for ch in value):
+    # Stricter than Text: a name is one line. Tabs (pasted from spreadsheets) and runs of
+    # spaces are typing noise; other control characters are refused.
+    if any(unicodedata.category(ch) == "Cc" and ch != "\t" for ch in value):
         raise ValueError("name contains control characters")
     return _SPACES.sub(" ", value).strip()
 
