@@ -245,7 +245,7 @@ def apply_interaction(document: Mapping[str, Any] | None, event: InteractionLogg
 def apply_purchase(document: Mapping[str, Any] | None, event: PurchaseRecorded) -> Card:
     """Add to the last purchases (five, newest first, deduplicated by purchase_id).
 
-    A purchase made after the customer was flagged as lapsed means they are back.
+    A purchase made after a lapse was detected means the customer is back: not lapsed.
     """
     entry = event.model_dump(
         mode="json", include={"purchase_id", "amount", "currency", "discounted", "payment_method"}
@@ -256,7 +256,9 @@ def apply_purchase(document: Mapping[str, Any] | None, event: PurchaseRecorded) 
         card["last_purchases"] = _newest_first(
             card["last_purchases"], entry, "purchase_id", MAX_LAST_PURCHASES
         )
-        if card["lapsed"] and _not_older(card, "lapsed", event.occurred_at):
+        # Recorded even when not lapsed: a lapse detected before this purchase but
+        # delivered after it must not flag a customer who has already come back.
+        if _not_older(card, "lapsed", event.occurred_at):
             _set(card, "lapsed", event.occurred_at, lapsed=False, lapsed_detail=None)
 
     return _apply(document, event.customer_id, change)

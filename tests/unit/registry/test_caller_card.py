@@ -13,6 +13,7 @@ from services.registry.domain import (
     stricter_policy,
 )
 from shared.contracts.events import CustomerRegistered, CustomerScored
+from shared.contracts.types import Language, PaymentPolicy
 
 CATEGORIES = {category.slug: category for category in DEFAULT_CATEGORIES}
 DESIGN_CARD_FIELDS = {
@@ -43,13 +44,15 @@ def stored_card(category: str = "ordinary", policy: str | None = None) -> dict:
         )
     )
     if policy is not None:
-        score = CustomerScored(
-            customer_id="c-1",
-            score=70,
-            band="high",
-            payment_policy=policy,
-            model_version="rules-1",
-            occurred_at=datetime.now(UTC),
+        score = CustomerScored.model_validate(
+            {
+                "customer_id": "c-1",
+                "score": 70,
+                "band": "high",
+                "payment_policy": policy,
+                "model_version": "rules-1",
+                "occurred_at": datetime.now(UTC),
+            }
         )
         card = apply_scored(card, score)
     return card
@@ -114,7 +117,9 @@ def test_employee_card_carries_the_discount() -> None:
         ("prepaid_only", "fa", "فقط پیش‌پرداخت"),
     ],
 )
-def test_payment_policy_in_plain_words(policy: str, language: str, text: str) -> None:
+def test_payment_policy_in_plain_words(
+    policy: PaymentPolicy, language: Language, text: str
+) -> None:
     assert payment_policy_text(policy, language) == text
 
 

@@ -1,4 +1,5 @@
 import copy
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -54,39 +55,45 @@ def new_card() -> dict[str, Any]:
 
 
 def scored(minutes: int, score: int = 10, band: str = "low") -> CustomerScored:
-    return CustomerScored(
-        customer_id="c-1",
-        score=score,
-        band=band,
-        reasons=[{"code": "famous_name", "detail": "a famous name", "weight": 40}],
-        payment_policy="any" if band == "low" else "prepaid_only",
-        model_version="rules-1",
-        occurred_at=at(minutes),
+    return CustomerScored.model_validate(
+        {
+            "customer_id": "c-1",
+            "score": score,
+            "band": band,
+            "reasons": [{"code": "famous_name", "detail": "a famous name", "weight": 40}],
+            "payment_policy": "any" if band == "low" else "prepaid_only",
+            "model_version": "rules-1",
+            "occurred_at": at(minutes),
+        }
     )
 
 
 def loyalty(minutes: int, balance: int, tier: str = "standard") -> LoyaltyUpdated:
-    return LoyaltyUpdated(
-        customer_id="c-1",
-        points_delta=balance,
-        points_balance=balance,
-        value_month="100.00",
-        value_year="1200.50",
-        value_lifetime="3000.75",
-        tier=tier,
-        occurred_at=at(minutes),
+    return LoyaltyUpdated.model_validate(
+        {
+            "customer_id": "c-1",
+            "points_delta": balance,
+            "points_balance": balance,
+            "value_month": "100.00",
+            "value_year": "1200.50",
+            "value_lifetime": "3000.75",
+            "tier": tier,
+            "occurred_at": at(minutes),
+        }
     )
 
 
 def purchase(purchase_id: str, minutes: int, amount: str = "100.00") -> PurchaseRecorded:
-    return PurchaseRecorded(
-        purchase_id=purchase_id,
-        customer_id="c-1",
-        amount=amount,
-        currency="RUB",
-        discounted=False,
-        payment_method="card",
-        occurred_at=at(minutes),
+    return PurchaseRecorded.model_validate(
+        {
+            "purchase_id": purchase_id,
+            "customer_id": "c-1",
+            "amount": amount,
+            "currency": "RUB",
+            "discounted": False,
+            "payment_method": "card",
+            "occurred_at": at(minutes),
+        }
     )
 
 
@@ -346,3 +353,40 @@ def test_a_redelivered_registration_does_not_undo_a_later_category_change() -> N
     )
     card = card_from_registration(registered(), apply_customer_updated(new_card(), change))
     assert card["category"] == "vip"
+
+
+def test_the_card_ends_the_same_whatever_order_events_arrive_in() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    events: list[Any] = [purchase(f"p-{minute}", minute) for minute in range(1, 8)]
+    events += [interaction(f"i-{minute}", minute) for minute in range(1, 8)]
+    events += [scored(3, score=40, band="medium"), scored(6, score=82, band="high")]
+    events += [loyalty(2, balance=50), loyalty(7, balance=90, tier="silver"), lapsed(4)]
+    apply: dict[type, Callable[[Any, Any], dict[str, Any]]] = {
+        PurchaseRecorded: apply_purchase,
+        InteractionLogged: apply_interaction,
+        CustomerScored: apply_scored,
+        LoyaltyUpdated: apply_loyalty_updated,
+        CustomerLapsed: apply_lapsed,
+    }
+
+    def replay(ordered: list[Any]) -> dict[str, Any]:
+        card = new_card()
+        for event in ordered:
+            card = apply[type(event)](card, event)
+        return {key: value for key, value in card.items() if key != "revision"}
+
+    in_order = replay(events)
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.permutations(events), st.lists(st.sampled_from(events), max_size=5))
+    def check(shuffled: list[Any], redelivered: list[Any]) -> None:
+        assert replay(shuffled + redelivered) == in_order
+
+    check()
+
+
+def test_a_lapse_detected_before_a_purchase_but_delivered_after_it_is_ignored() -> None:
+    card = apply_lapsed(apply_purchase(new_card(), purchase("p-1", 10)), lapsed(4))
+    assert card["lapsed"] is False
