@@ -12,7 +12,15 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from services.registry.domain.phones import normalize_phone
 from shared.contracts.events import (
@@ -74,13 +82,14 @@ class RegistrationRequest(BaseModel):
     model_config = _STRICT
 
     full_name: PersonName = Field(examples=["Anna Petrova"])
+    # country comes before phone: the phone validator reads it as the default region.
+    country: CountryCode = Field(description="The registration country, ISO 3166-1 alpha-2.")
     phone: str = Field(
         max_length=40,
         description="Any common notation; stored as E.164 read with the registration country.",
         examples=["8 900 123-45-67"],
     )
     email: Email | None = None
-    country: CountryCode = Field(description="The registration country, ISO 3166-1 alpha-2.")
     person_type: PersonType = "individual"
     category: Slug = "ordinary"
     source: Text | None = Field(default=None, description="How they found us.")
@@ -90,11 +99,11 @@ class RegistrationRequest(BaseModel):
     ip: IpAddress | None = None
     card_holder_name: PersonName | None = None
 
-    @model_validator(mode="after")
-    def _phone_to_e164(self) -> RegistrationRequest:
-        # The country is known only after every field is read, hence a model validator.
-        self.phone = normalize_phone(self.phone, self.country)
-        return self
+    @field_validator("phone")
+    @classmethod
+    def _phone_to_e164(cls, value: str, info: ValidationInfo) -> str:
+        # Without a valid country, numbers starting with + or 00 are still read.
+        return normalize_phone(value, info.data.get("country"))
 
     def to_event(
         self,

@@ -26,9 +26,16 @@ def test_phone_is_read_with_the_registration_country() -> None:
     assert request.phone == "+12125550123"
 
 
-def test_invalid_phone_is_a_validation_error() -> None:
-    with pytest.raises(ValidationError, match="not a valid phone number"):
+def test_invalid_phone_is_a_validation_error_of_the_phone_field() -> None:
+    with pytest.raises(ValidationError, match="not a valid phone number") as raised:
         RegistrationRequest.model_validate(registration(phone="8 900 12"))
+    assert [error["loc"] for error in raised.value.errors()] == [("phone",)]
+
+
+def test_international_phone_is_read_even_when_the_country_is_invalid() -> None:
+    with pytest.raises(ValidationError) as raised:
+        RegistrationRequest.model_validate(registration(phone="+7 900 123 45 67", country="XX"))
+    assert [error["loc"] for error in raised.value.errors()] == [("country",)]
 
 
 def test_full_name_is_trimmed_and_inner_spaces_collapsed() -> None:
