@@ -1,0 +1,122 @@
+"""Customer categories: a user-defined list with four defaults seeded once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from services.registry.domain.errors import UnknownCategory
+from services.registry.domain.policy import stricter_policy
+from shared.contracts.types import Language, PaymentPolicy, Slug, Text
+
+Colour = Annotated[
+    str,
+    Field(pattern=r"^#[0-9a-fA-F]{6}$", examples=["#c9a227"], description="#rrggbb"),
+]
+DiscountPercent = Annotated[
+    Decimal,
+    Field(ge=0, le=100, max_digits=5, decimal_places=2, examples=["20"]),
+]
+
+
+class CategoryTitles(BaseModel):
+    """A category's title per panel language; Russian and Persian fall back to English."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    en: Text
+    ru: Text | None = None
+    fa: Text | None = None
+
+    def in_language(self, language: Language) -> str:
+        return getattr(self, language) or self.en
+
+
+class Category(BaseModel):
+    """One customer category and the rules that come with it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    slug: Slug
+    titles: CategoryTitles
+    description: str = Field(default="", max_length=500)
+    colour: Colour = "#6b7280"
+    prepayment_required: bool = Field(
+        default=False, description="Customers of this category pay in full before delivery."
+    )
+    discount_percent: DiscountPercent = Field(
+        default=Decimal(0), description="Special-price discount, e.g. for employees."
+    )
+
+    def payment_policy(self, risk_policy: PaymentPolicy = "any") -> PaymentPolicy:
+        """The payment policy once this category's own rule is added to the risk policy."""
+        own: PaymentPolicy = "prepaid_only" if self.prepayment_required else "any"
+        return stricter_policy(own, risk_policy)
+
+
+class CategoryPatch(BaseModel):
+    """A change to a category; the slug never changes (customers refer to it)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    titles: CategoryTitles | None = None
+    description: str | None = Field(default=None, max_length=500)
+    colour: Colour | None = None
+    prepayment_required: bool | None = None
+    discount_percent: DiscountPercent | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _something_changes(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            if not data:
+                raise ValueError("give at least one field to change")
+            nulls = sorted(name for name, value in data.items() if value is None)
+            if nulls:
+                raise ValueError(f"these fields cannot be null: {', '.join(nulls)}")
+        return data
+
+    def apply_to(self, category: Category) -> Category:
+        """The category with this patch applied."""
+        changes = self.model_dump(exclude_unset=True)
+        return Category.model_validate({**category.model_dump(), **changes})
+
+
+DEFAULT_CATEGORIES: tuple[Category, ...] = (
+    Category(
+        slug="ordinary",
+        titles=CategoryTitles(en="Ordinary", ru="Обычный", fa="معمولی"),
+        description="Most customers: nothing special to watch for.",
+        colour="#6b7280",
+    ),
+    Category(
+        slug="vip",
+        titles=CategoryTitles(en="VIP", ru="VIP-клиент", fa="مشتری ویژه (VIP)"),
+        description="Needs extra care and patience: a large share of the revenue.",
+        colour="#b7791f",
+    ),
+    Category(
+        slug="problematic",
+        titles=CategoryTitles(en="Problematic", ru="Проблемный", fa="مشکل‌ساز"),
+        description="May not pay or starts conflicts: work on full prepayment only.",
+        colour="#c53030",
+        prepayment_required=True,
+    ),
+    Category(
+        slug="employee",
+        titles=CategoryTitles(en="Employee", ru="Сотрудник", fa="کارمند"),
+        description="Our own staff buying as customers: special prices.",
+        colour="#2b6cb0",
+        discount_percent=Decimal(20),
+    ),
+)
+
+
+def require_category(slug: str, categories: Iterable[Category | str]) -> None:
+    """Raise ``UnknownCategory`` (listing the valid slugs) unless ``slug`` is one of them."""
+    slugs = [item if isinstance(item, str) else item.slug for item in categories]
+    if slug not in slugs:
+        raise UnknownCategory(slugs)

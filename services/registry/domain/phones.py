@@ -1,0 +1,101 @@
+"""Phone numbers: whatever an operator types or pastes, read as E.164.
+
+Operators type numbers the way callers say them: ``8 900 123-45-67`` (the Russian trunk
+prefix), ``+7 (900) 123 45 67``, ``0098 912 345 6789``, ``(212) 555-0123`` or in Persian
+digits. phonenumbers does the real work; this module adds the ``00`` international prefix
+(phonenumbers only honours the region's own exit code, and Russia's is ``810``) and the
+look-up rules for a caller whose country is not known.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+
+import phonenumbers
+
+from services.registry.domain.errors import InvalidPhone
+
+MAX_RAW_LENGTH = 40
+# Tried, after the call center's own region, when a caller's number has no country code.
+FALLBACK_REGIONS: tuple[str, ...] = ("RU", "IR", "US", "GB", "DE")
+
+
+def _ascii_digits(raw: str) -> str:
+    """Persian, Arabic-Indic and other Unicode decimal digits become ASCII ones."""
+    return "".join(
+        str(unicodedata.digit(ch)) if ch.isdigit() and not ch.isascii() else ch for ch in raw
+    )
+
+
+def _prepare(raw: str) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise InvalidPhone("phone number is empty")
+    if len(raw) > MAX_RAW_LENGTH:
+        raise InvalidPhone(f"phone number is longer than {MAX_RAW_LENGTH} characters")
+    text = _ascii_digits(raw.strip())
+    compact = "".join(ch for ch in text if ch.isdigit() or ch == "+")
+    if compact.startswith("00"):
+        # "00" is the exit code almost everywhere (Europe, Iran, ...); treat it as "+".
+        return "+" + compact[2:]
+    return text
+
+
+def _parse(text: str, region: str | None) -> str | None:
+    try:
+        number = phonenumbers.parse(text, region.upper() if region else None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_phone(raw: str, default_region: str | None) -> str:
+    """Return ``raw`` as an E.164 string such as ``+79001234567``.
+
+    ``default_region`` (ISO alpha-2, usually the registration country) reads numbers
+    written without a country code. Raises ``InvalidPhone`` for anything that is not a
+    valid number of a real numbering plan.
+    """
+    text = _prepare(raw)
+    e164 = _parse(text, default_region)
+    if e164 is None:
+        if not text.startswith("+") and default_region is None:
+            raise InvalidPhone(
+                "phone number has no country code; start it with + or choose a country"
+            )
+        raise InvalidPhone("not a valid phone number for the given country")
+    return e164
+
+
+def phone_lookup_candidates(
+    raw: str,
+    default_region: str = "RU",
+    fallback_regions: Iterable[str] = FALLBACK_REGIONS,
+) -> list[str]:
+    """E.164 readings of a number typed in any common notation, most likely first.
+
+    Used to find a caller whose country is unknown: the number as given (``+...`` or
+    ``00...``), then with the call center's ``default_region``, then as digits that already
+    carry a country code but lack the ``+``, then with ``fallback_regions``. The
+    repository looks all of them up and takes the first that is registered.
+    Raises ``InvalidPhone`` when no reading is a valid number.
+    """
+    text = _prepare(raw)
+    readings: list[str | None] = []
+    if text.startswith("+"):
+        readings.append(_parse(text, None))
+    else:
+        readings.append(_parse(text, default_region))
+        readings.append(_parse("+" + text, None))
+        readings.extend(_parse(text, region) for region in fallback_regions)
+    candidates = list(dict.fromkeys(reading for reading in readings if reading))
+    if not candidates:
+        raise InvalidPhone("not a valid phone number in any common notation")
+    return candidates
+
+
+def normalize_lookup_phone(raw: str, default_region: str = "RU") -> str:
+    """The most likely E.164 reading of a number typed without a known country."""
+    return phone_lookup_candidates(raw, default_region)[0]

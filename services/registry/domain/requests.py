@@ -1,0 +1,215 @@
+"""What operators send over HTTP: strict models, so a typo is a 422 and not a lost field.
+
+``entered_by`` and ``operator_id`` are not here on purpose: they come from the token.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import unicodedata
+import uuid
+from typing import Annotated, Any, Literal
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from services.registry.domain.phones import normalize_phone
+from shared.contracts.events import (
+    CustomerRegistered,
+    CustomerUpdated,
+    InteractionLogged,
+    PurchaseRecorded,
+)
+from shared.contracts.types import (
+    Channel,
+    CountryCode,
+    CurrencyCode,
+    Identifier,
+    Language,
+    Money,
+    Outcome,
+    PersonType,
+    Slug,
+    Text,
+)
+
+_SPACES = re.compile(r"\s+")
+
+
+def _person_name(value: str) -> str:
+    # Stricter than Text: a name is one line. Tabs (pasted from spreadsheets) and runs of
+    # spaces are typing noise; other control characters are refused.
+    if any(unicodedata.category(ch) == "Cc" and ch != "\t" for ch in value):
+        raise ValueError("name contains control characters")
+    return _SPACES.sub(" ", value).strip()
+
+
+def _email(value: str) -> str:
+    try:
+        # No DNS look-ups: registration must work offline and fast.
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"invalid email address: {exc}") from None
+    return result.normalized
+
+
+def _ip(value: str) -> str:
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise ValueError("ip must be an IPv4 or IPv6 address") from None
+
+
+PersonName = Annotated[Text, AfterValidator(_person_name)]
+Email = Annotated[str, Field(max_length=254, examples=["anna@example.ru"]), AfterValidator(_email)]
+IpAddress = Annotated[str, Field(max_length=45, examples=["5.255.255.5"]), AfterValidator(_ip)]
+
+_STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class RegistrationRequest(BaseModel):
+    """``POST /api/customers``: a new caller, as the operator typed them in."""
+
+    model_config = _STRICT
+
+    full_name: PersonName = Field(examples=["Anna Petrova"])
+    # country comes before phone: the phone validator reads it as the default region.
+    country: CountryCode = Field(description="The registration country, ISO 3166-1 alpha-2.")
+    phone: str = Field(
+        max_length=40,
+        description="Any common notation; stored as E.164 read with the registration country.",
+        examples=["8 900 123-45-67"],
+    )
+    email: Email | None = None
+    person_type: PersonType = "individual"
+    category: Slug = "ordinary"
+    source: Text | None = Field(default=None, description="How they found us.")
+    referred_by: Identifier | None = Field(default=None, description="customer_id of the referrer")
+    card_number: Identifier | None = Field(default=None, description="Loyalty card number")
+    language: Language | None = None
+    ip: IpAddress | None = None
+    card_holder_name: PersonName | None = None
+
+    @field_validator("phone")
+    @classmethod
+    def _phone_to_e164(cls, value: str, info: ValidationInfo) -> str:
+        # Without a valid country, numbers starting with + or 00 are still read.
+        return normalize_phone(value, info.data.get("country"))
+
+    def to_event(
+        self,
+        customer_id: str,
+        entered_by: Literal["operator", "self"],
+        operator_id: str | None = None,
+    ) -> CustomerRegistered:
+        """The ``crm.customer.registered.v1`` event for this registration."""
+        return CustomerRegistered(
+            customer_id=customer_id,
+            entered_by=entered_by,
+            operator_id=operator_id,
+            **self.model_dump(),
+        )
+
+
+class CustomerPatch(BaseModel):
+    """``PATCH /api/customers/{id}``: only the fields sent change; null clears an optional one."""
+
+    model_config = _STRICT
+
+    category: Slug | None = None
+    person_type: PersonType | None = None
+    full_name: PersonName | None = None
+    email: Email | None = None
+    source: Text | None = None
+    card_number: Identifier | None = None
+    language: Language | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _something_changes(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            if not data:
+                raise ValueError("give at least one field to change")
+            required = sorted(
+                name
+                for name in ("category", "person_type", "full_name")
+                if name in data and data[name] is None
+            )
+            if required:
+                raise ValueError(f"these fields cannot be cleared: {', '.join(required)}")
+        return data
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the operator sent, with their new values."""
+        return self.model_dump(exclude_unset=True)
+
+    def to_event(self, customer_id: str) -> CustomerUpdated:
+        """The ``crm.customer.updated.v1`` event; ``changed`` names every field sent."""
+        changes = self.changes()
+        return CustomerUpdated(customer_id=customer_id, changed=sorted(changes), **changes)
+
+
+class InteractionRequest(BaseModel):
+    """``POST /api/interactions``: a call, chat, email or SMS with a customer."""
+
+    model_config = _STRICT
+
+    customer_id: Identifier
+    channel: Channel = "call"
+    duration_s: int | None = Field(default=None, ge=0, le=86_400)
+    questions: int | None = Field(default=None, ge=0, le=1000)
+    outcome: Outcome
+
+    def to_event(self, interaction_id: str, operator_id: str | None = None) -> InteractionLogged:
+        """The ``crm.interaction.logged.v1`` event for this interaction."""
+        return InteractionLogged(
+            interaction_id=interaction_id, operator_id=operator_id, **self.model_dump()
+        )
+
+
+class PurchaseRequest(BaseModel):
+    """``POST /api/purchases``: a sale, or a refund when ``amount`` is negative.
+
+    ``amount`` is a decimal string (``"1250.00"``); JSON numbers with a fraction are
+    refused because a float has already lost the cents. Zero is refused.
+    """
+
+    model_config = _STRICT
+
+    customer_id: Identifier
+    amount: Money = Field(examples=["1250.00", "-300.00"])
+    currency: CurrencyCode
+    discounted: bool = Field(default=False, description="Bought on a promotion.")
+    payment_method: str = Field(min_length=1, max_length=40, examples=["card"])
+    employee_id: Identifier | None = None
+    channel: str | None = Field(default=None, max_length=40, examples=["call"])
+
+    @field_validator("amount")
+    @classmethod
+    def _not_zero(cls, value: Any) -> Any:
+        if value == 0:
+            raise ValueError("amount must not be zero (negative amounts are refunds)")
+        return value
+
+    @field_validator("payment_method")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.lower()
+
+    def to_event(self, purchase_id: str) -> PurchaseRecorded:
+        """The ``crm.purchase.recorded.v1`` event for this purchase."""
+        return PurchaseRecorded(purchase_id=purchase_id, **self.model_dump())
+
+
+def new_id(prefix: str) -> str:
+    """A fresh id such as ``c-3f2a...``: ``c`` customer, ``i`` interaction, ``p`` purchase."""
+    return f"{prefix}-{uuid.uuid4().hex}"

@@ -1,0 +1,835 @@
+/*
+ * Operator panel of the registry: look up a caller, see the card, register a new caller,
+ * change the category, log an interaction, record a purchase. Vanilla JS, no build step,
+ * nothing loaded from outside the suite. Talks to the registry's own API (same origin).
+ *
+ * Element ids (each also a data-testid) that browser tests can rely on:
+ *   #token-form #token-input #token-save #token-status #logout-button
+ *   #lang-en #lang-ru #lang-fa          (FA sets <html dir="rtl" lang="fa">)
+ *   #lookup-form #phone-input #lookup-button #clear-button
+ *   #message (status, aria-live)  #error (alert: the API's detail in words)
+ *   #card #card-name #card-phone #card-category (data-slug) #card-person-type
+ *   #tier-badge (data-tier) #lapsed-badge (hidden unless lapsed)
+ *   #risk-band (data-band: low|medium|high, empty until scored) #risk-score
+ *   #risk-pending (shown while scoring has not answered) #risk-reasons (li[data-code])
+ *   #payment-policy (data-policy) #card-segment #points-balance
+ *   #value-month #value-year #value-lifetime
+ *   #last-purchases (li[data-purchase-id]) #last-interactions (li[data-interaction-id])
+ *   #last-survey
+ *   #category-form #category-select #category-save
+ *   #interaction-form #interaction-channel #interaction-outcome #interaction-duration
+ *     #interaction-questions #interaction-submit
+ *   #purchase-form #purchase-amount #purchase-currency #purchase-method
+ *     #purchase-discounted #purchase-submit
+ *   #register-section #register-form #register-phone #register-name #register-email
+ *     #register-country #register-person-type #register-category #register-source
+ *     #register-referred-by #register-card-number #register-language #register-submit
+ *
+ * Keyboard: Enter in the phone box looks up; Esc anywhere clears and returns to it.
+ * The token is kept in sessionStorage ("crm-token"), the language in localStorage.
+ */
+"use strict";
+
+(function () {
+  const TOKEN_KEY = "crm-token";
+  const LANG_KEY = "crm-lang";
+  const POLL_INTERVAL_MS = 1000;
+  const POLL_ATTEMPTS = 10;
+
+  // Must match services/registry/domain/policy.py (a unit test compares them).
+  /* policy-text:begin */
+  const POLICY_TEXT = {
+    "any": {
+      "en": "Any payment method",
+      "ru": "Любой способ оплаты",
+      "fa": "هر روش پرداخت"
+    },
+    "prepaid_only": {
+      "en": "Prepayment only",
+      "ru": "Только предоплата",
+      "fa": "فقط پیش‌پرداخت"
+    },
+    "irreversible_only": {
+      "en": "Irreversible payment only (no card chargebacks)",
+      "ru": "Только безотзывная оплата (без возвратных платежей по картам)",
+      "fa": "فقط پرداخت برگشت‌ناپذیر (بدون امکان برگشت وجه کارت)"
+    }
+  };
+  /* policy-text:end */
+
+  const OPTIONS = {
+    person_type: ["individual", "company"],
+    channel: ["call", "chat", "email", "sms"],
+    outcome: ["info", "purchase", "no_purchase", "trial", "complaint"],
+    payment_method: ["card", "cash", "bank_transfer", "online"],
+    language: ["", "en", "ru", "fa"],
+  };
+
+  const TEXT = {
+    en: {
+      title: "Caller card", language: "Language", token: "Access token", sign_in: "Sign in",
+      signed_in: "Signed in", sign_out: "Sign out", phone_label: "Caller's phone number",
+      look_up: "Look up", clear: "Clear", lookup_hint: "Enter looks up, Esc clears.",
+      risk: "Risk", risk_pending: "Scoring…", payment_policy: "Payment policy",
+      loyalty: "Loyalty and value", segment: "Type", points: "Points",
+      value_month: "Value this month", value_year: "Value this year",
+      value_lifetime: "Lifetime value", last_purchases: "Last purchases",
+      last_interactions: "Last interactions", last_survey: "Last survey answer",
+      change_category: "Change category", category: "Category", save: "Save",
+      log_interaction: "Log an interaction", channel: "Channel", outcome: "Outcome",
+      duration_s: "Duration, seconds", questions: "Questions asked", log: "Log",
+      record_purchase: "Record a purchase", amount: "Amount (negative for a refund)",
+      currency: "Currency", payment_method: "Payment method",
+      discounted: "Bought on a promotion", record: "Record",
+      new_caller: "New caller: register", phone: "Phone", full_name: "Full name",
+      email: "Email", country: "Country (ISO code)", person_type: "Customer type",
+      source: "How they found us", referred_by: "Referred by (customer id)",
+      card_number: "Loyalty card number", customer_language: "Customer's language",
+      register: "Register", none: "—", no_purchases: "No purchases yet.",
+      no_interactions: "No interactions yet.", no_survey: "No answers yet.",
+      lapsed: "Lapsed", score: "score", rating: "rating", questions_n: "questions",
+      seconds: "s", discounted_short: "promotion",
+      need_token: "Paste your access token and sign in first.",
+      bad_token: "The access token was not accepted. Sign in again.",
+      forbidden: "Your role may not do this.",
+      empty_phone: "Type a phone number first.",
+      not_found: "Unknown number: register the caller.",
+      registered: "Registered.", already_registered: "This number is already registered.",
+      category_saved: "Category saved.", interaction_logged: "Interaction logged.",
+      purchase_recorded: "Purchase recorded.", network: "The server cannot be reached.",
+      server_error: "Server error",
+      "band.low": "Low risk", "band.medium": "Medium risk", "band.high": "High risk",
+      "tier.standard": "Standard", "tier.silver": "Silver", "tier.gold": "Gold",
+      "person_type.individual": "Individual", "person_type.company": "Company",
+      "segment.chatty": "Chatty, spreads the word", "segment.bargain_hunter": "Bargain hunter",
+      "segment.time_waster": "Time-waster", "segment.interested": "Interested",
+      "segment.company": "Company", "segment.regular": "Regular",
+      "channel.call": "Call", "channel.chat": "Chat", "channel.email": "Email",
+      "channel.sms": "SMS",
+      "outcome.purchase": "Purchase", "outcome.no_purchase": "No purchase",
+      "outcome.complaint": "Complaint", "outcome.info": "Information", "outcome.trial": "Trial",
+      "payment_method.card": "Card", "payment_method.cash": "Cash",
+      "payment_method.bank_transfer": "Bank transfer", "payment_method.online": "Online",
+      "language.": "Not set", "language.en": "English", "language.ru": "Russian",
+      "language.fa": "Persian",
+      "kind.quality_survey": "Quality survey", "kind.winback_survey": "Win-back survey",
+      "kind.thank_you": "Thank you", "kind.why_us_survey": "Why us",
+    },
+    ru: {
+      title: "Карточка звонящего", language: "Язык", token: "Токен доступа", sign_in: "Войти",
+      signed_in: "Вход выполнен", sign_out: "Выйти", phone_label: "Номер телефона звонящего",
+      look_up: "Найти", clear: "Очистить", lookup_hint: "Enter — найти, Esc — очистить.",
+      risk: "Риск", risk_pending: "Идёт оценка…", payment_policy: "Порядок оплаты",
+      loyalty: "Лояльность и ценность", segment: "Тип", points: "Баллы",
+      value_month: "Сумма за месяц", value_year: "Сумма за год",
+      value_lifetime: "Сумма за всё время", last_purchases: "Последние покупки",
+      last_interactions: "Последние обращения", last_survey: "Последний ответ на опрос",
+      change_category: "Сменить категорию", category: "Категория", save: "Сохранить",
+      log_interaction: "Записать обращение", channel: "Канал", outcome: "Итог",
+      duration_s: "Длительность, секунд", questions: "Задано вопросов", log: "Записать",
+      record_purchase: "Записать покупку", amount: "Сумма (отрицательная — возврат)",
+      currency: "Валюта", payment_method: "Способ оплаты",
+      discounted: "Куплено по акции", record: "Записать",
+      new_caller: "Новый клиент: регистрация", phone: "Телефон", full_name: "ФИО",
+      email: "Эл. почта", country: "Страна (код ISO)", person_type: "Тип клиента",
+      source: "Откуда узнал о нас", referred_by: "Кто привёл (id клиента)",
+      card_number: "Номер карты лояльности", customer_language: "Язык клиента",
+      register: "Зарегистрировать", none: "—", no_purchases: "Покупок пока нет.",
+      no_interactions: "Обращений пока нет.", no_survey: "Ответов пока нет.",
+      lapsed: "Ушёл", score: "балл", rating: "оценка", questions_n: "вопросов",
+      seconds: "с", discounted_short: "акция",
+      need_token: "Сначала вставьте токен доступа и войдите.",
+      bad_token: "Токен доступа не принят. Войдите снова.",
+      forbidden: "Вашей роли это действие недоступно.",
+      empty_phone: "Сначала введите номер телефона.",
+      not_found: "Номер не найден: зарегистрируйте клиента.",
+      registered: "Клиент зарегистрирован.",
+      already_registered: "Этот номер уже зарегистрирован.",
+      category_saved: "Категория сохранена.", interaction_logged: "Обращение записано.",
+      purchase_recorded: "Покупка записана.", network: "Сервер недоступен.",
+      server_error: "Ошибка сервера",
+      "band.low": "Низкий риск", "band.medium": "Средний риск", "band.high": "Высокий риск",
+      "tier.standard": "Стандарт", "tier.silver": "Серебро", "tier.gold": "Золото",
+      "person_type.individual": "Физическое лицо", "person_type.company": "Компания",
+      "segment.chatty": "Болтун, советует знакомым", "segment.bargain_hunter": "Охотник за скидками",
+      "segment.time_waster": "Отнимает время", "segment.interested": "Заинтересованный",
+      "segment.company": "Компания", "segment.regular": "Обычный",
+      "channel.call": "Звонок", "channel.chat": "Чат", "channel.email": "Эл. почта",
+      "channel.sms": "СМС",
+      "outcome.purchase": "Покупка", "outcome.no_purchase": "Без покупки",
+      "outcome.complaint": "Жалоба", "outcome.info": "Справка", "outcome.trial": "Пробный заказ",
+      "payment_method.card": "Карта", "payment_method.cash": "Наличные",
+      "payment_method.bank_transfer": "Банковский перевод", "payment_method.online": "Онлайн",
+      "language.": "Не указан", "language.en": "Английский", "language.ru": "Русский",
+      "language.fa": "Персидский",
+      "kind.quality_survey": "Оценка качества", "kind.winback_survey": "Почему ушёл",
+      "kind.thank_you": "Благодарность", "kind.why_us_survey": "Почему мы",
+    },
+    fa: {
+      title: "کارت تماس‌گیرنده", language: "زبان", token: "توکن دسترسی", sign_in: "ورود",
+      signed_in: "وارد شده‌اید", sign_out: "خروج", phone_label: "شماره تلفن تماس‌گیرنده",
+      look_up: "جستجو", clear: "پاک کردن", lookup_hint: "Enter جستجو می‌کند، Esc پاک می‌کند.",
+      risk: "ریسک", risk_pending: "در حال ارزیابی…", payment_policy: "شیوه پرداخت",
+      loyalty: "وفاداری و ارزش", segment: "نوع", points: "امتیاز",
+      value_month: "ارزش این ماه", value_year: "ارزش امسال",
+      value_lifetime: "ارزش کل", last_purchases: "آخرین خریدها",
+      last_interactions: "آخرین تماس‌ها", last_survey: "آخرین پاسخ نظرسنجی",
+      change_category: "تغییر دسته", category: "دسته", save: "ذخیره",
+      log_interaction: "ثبت تماس", channel: "کانال", outcome: "نتیجه",
+      duration_s: "مدت (ثانیه)", questions: "تعداد پرسش‌ها", log: "ثبت",
+      record_purchase: "ثبت خرید", amount: "مبلغ (منفی برای بازپرداخت)",
+      currency: "ارز", payment_method: "روش پرداخت",
+      discounted: "خرید در حراج", record: "ثبت",
+      new_caller: "تماس‌گیرنده جدید: ثبت‌نام", phone: "تلفن", full_name: "نام و نام خانوادگی",
+      email: "ایمیل", country: "کشور (کد ISO)", person_type: "نوع مشتری",
+      source: "از کجا با ما آشنا شد", referred_by: "معرف (شناسه مشتری)",
+      card_number: "شماره کارت وفاداری", customer_language: "زبان مشتری",
+      register: "ثبت‌نام", none: "—", no_purchases: "هنوز خریدی نیست.",
+      no_interactions: "هنوز تماسی نیست.", no_survey: "هنوز پاسخی نیست.",
+      lapsed: "از دست رفته", score: "امتیاز", rating: "نمره", questions_n: "پرسش",
+      seconds: "ثانیه", discounted_short: "حراج",
+      need_token: "ابتدا توکن دسترسی را وارد کنید و وارد شوید.",
+      bad_token: "توکن دسترسی پذیرفته نشد. دوباره وارد شوید.",
+      forbidden: "نقش شما اجازه این کار را ندارد.",
+      empty_phone: "ابتدا شماره تلفن را وارد کنید.",
+      not_found: "شماره ناشناخته است: تماس‌گیرنده را ثبت کنید.",
+      registered: "ثبت شد.", already_registered: "این شماره قبلاً ثبت شده است.",
+      category_saved: "دسته ذخیره شد.", interaction_logged: "تماس ثبت شد.",
+      purchase_recorded: "خرید ثبت شد.", network: "دسترسی به سرور ممکن نیست.",
+      server_error: "خطای سرور",
+      "band.low": "ریسک کم", "band.medium": "ریسک متوسط", "band.high": "ریسک زیاد",
+      "tier.standard": "عادی", "tier.silver": "نقره‌ای", "tier.gold": "طلایی",
+      "person_type.individual": "شخص حقیقی", "person_type.company": "شرکت",
+      "segment.chatty": "پرحرف، معرفی‌کننده", "segment.bargain_hunter": "شکارچی تخفیف",
+      "segment.time_waster": "وقت‌گیر", "segment.interested": "علاقه‌مند",
+      "segment.company": "شرکت", "segment.regular": "معمولی",
+      "channel.call": "تماس تلفنی", "channel.chat": "گفتگو", "channel.email": "ایمیل",
+      "channel.sms": "پیامک",
+      "outcome.purchase": "خرید", "outcome.no_purchase": "بدون خرید",
+      "outcome.complaint": "شکایت", "outcome.info": "اطلاعات", "outcome.trial": "آزمایشی",
+      "payment_method.card": "کارت", "payment_method.cash": "نقد",
+      "payment_method.bank_transfer": "انتقال بانکی", "payment_method.online": "آنلاین",
+      "language.": "تعیین نشده", "language.en": "انگلیسی", "language.ru": "روسی",
+      "language.fa": "فارسی",
+      "kind.quality_survey": "نظرسنجی کیفیت", "kind.winback_survey": "چرا رفتید",
+      "kind.thank_you": "تشکر", "kind.why_us_survey": "چرا ما",
+    },
+  };
+
+  const $ = (id) => document.getElementById(id);
+  const state = {
+    lang: "en",
+    card: null,
+    categories: [],
+    pollTimer: null,
+    pollsLeft: 0,
+    lookupSeq: 0,
+  };
+
+  // ---- words -------------------------------------------------------------------------
+
+  function t(key) {
+    const table = TEXT[state.lang] || TEXT.en;
+    return table[key] !== undefined ? table[key] : (TEXT.en[key] !== undefined ? TEXT.en[key] : key);
+  }
+
+  function policyText(policy) {
+    const texts = POLICY_TEXT[policy];
+    return texts ? texts[state.lang] || texts.en : policy;
+  }
+
+  function categoryBySlug(slug) {
+    return state.categories.find((category) => category.slug === slug) || null;
+  }
+
+  function categoryTitle(slug) {
+    const category = categoryBySlug(slug);
+    if (!category || !category.titles) {
+      return slug;
+    }
+    return category.titles[state.lang] || category.titles.en || slug;
+  }
+
+  function safeColour(colour) {
+    return typeof colour === "string" && /^#[0-9a-fA-F]{6}$/.test(colour) ? colour : "";
+  }
+
+  function formatTime(iso) {
+    const moment = new Date(iso);
+    if (Number.isNaN(moment.getTime())) {
+      return iso || "";
+    }
+    return moment.toLocaleString(state.lang, { dateStyle: "short", timeStyle: "short" });
+  }
+
+  function applyLanguage(lang) {
+    state.lang = TEXT[lang] ? lang : "en";
+    localStorage.setItem(LANG_KEY, state.lang);
+    document.documentElement.lang = state.lang;
+    document.documentElement.dir = state.lang === "fa" ? "rtl" : "ltr";
+    document.querySelectorAll("[data-i18n]").forEach((node) => {
+      node.textContent = t(node.dataset.i18n);
+    });
+    document.querySelectorAll("[data-i18n-aria-label]").forEach((node) => {
+      node.setAttribute("aria-label", t(node.dataset.i18nAriaLabel));
+    });
+    document.querySelectorAll("[data-lang]").forEach((button) => {
+      button.setAttribute("aria-pressed", String(button.dataset.lang === state.lang));
+    });
+    document.querySelectorAll("select[data-options]").forEach(fillOptions);
+    fillCategorySelects();
+    if (state.card) {
+      renderCard(state.card);
+    }
+  }
+
+  function fillOptions(select) {
+    const name = select.dataset.options;
+    const chosen = select.value;
+    select.replaceChildren(
+      ...OPTIONS[name].map((value) => new Option(t(`${name}.${value}`), value))
+    );
+    if (chosen !== "" || OPTIONS[name].includes("")) {
+      select.value = chosen;
+    }
+    if (select.selectedIndex < 0) {
+      select.selectedIndex = 0;
+    }
+  }
+
+  function fillCategorySelects() {
+    for (const select of [$("category-select"), $("register-category")]) {
+      const chosen = select.value;
+      select.replaceChildren(
+        ...state.categories.map((category) => new Option(categoryTitle(category.slug), category.slug))
+      );
+      if (chosen) {
+        select.value = chosen;
+      }
+      if (select.selectedIndex < 0 && state.categories.length) {
+        const ordinary = categoryBySlug("ordinary");
+        select.value = ordinary ? "ordinary" : state.categories[0].slug;
+      }
+    }
+    if (state.card) {
+      $("category-select").value = state.card.category;
+    }
+  }
+
+  // ---- messages ----------------------------------------------------------------------
+
+  function showMessage(text) {
+    $("message").textContent = text;
+    $("message").hidden = !text;
+  }
+
+  function showError(text) {
+    $("error").textContent = text;
+    $("error").hidden = !text;
+  }
+
+  // The API's {"detail": ...}: a string, {message, ...}, or FastAPI's list of {loc, msg}.
+  function describeDetail(detail) {
+    if (typeof detail === "string") {
+      return detail;
+    }
+    if (Array.isArray(detail)) {
+      return detail
+        .map((item) => {
+          const loc = Array.isArray(item.loc) ? item.loc.filter((part) => part !== "body") : [];
+          return loc.length ? `${loc.join(".")}: ${item.msg}` : String(item.msg);
+        })
+        .join("\n");
+    }
+    if (detail && typeof detail === "object" && detail.message) {
+      return String(detail.message);
+    }
+    return "";
+  }
+
+  // ---- the API -----------------------------------------------------------------------
+
+  class ApiError extends Error {
+    constructor(status, detail) {
+      super(describeDetail(detail) || `${t("server_error")} ${status}`);
+      this.status = status;
+      this.detail = detail;
+    }
+  }
+
+  async function api(method, path, body) {
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    if (!token) {
+      throw new ApiError(401, t("need_token"));
+    }
+    const headers = { Authorization: `Bearer ${token}`, Accept: "application/json" };
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+    }
+    let response;
+    try {
+      response = await fetch(path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      throw new ApiError(0, t("network"));
+    }
+    let payload = null;
+    const text = await response.text();
+    if (text) {
+      try {
+        payload = JSON.parse(text);
+      } catch (error) {
+        payload = null;
+      }
+    }
+    if (!response.ok) {
+      const detail = payload && payload.detail !== undefined ? payload.detail : null;
+      throw new ApiError(response.status, detail);
+    }
+    return payload;
+  }
+
+  function reportFailure(error) {
+    if (!(error instanceof ApiError)) {
+      showError(String(error));
+      return;
+    }
+    if (error.status === 401) {
+      showError(sessionStorage.getItem(TOKEN_KEY) ? t("bad_token") : t("need_token"));
+      showSignedIn(false);
+      $("token-input").focus();
+    } else if (error.status === 403) {
+      showError(describeDetail(error.detail) || t("forbidden"));
+    } else {
+      showError(error.message);
+    }
+  }
+
+  async function loadCategories() {
+    if (!sessionStorage.getItem(TOKEN_KEY)) {
+      return;
+    }
+    try {
+      const categories = await api("GET", "/api/categories");
+      state.categories = Array.isArray(categories) ? categories : [];
+      fillCategorySelects();
+      if (state.card) {
+        renderCard(state.card);
+      }
+    } catch (error) {
+      reportFailure(error);
+    }
+  }
+
+  // ---- looking up ----------------------------------------------------------------------
+
+  function stopPolling() {
+    clearTimeout(state.pollTimer);
+    state.pollTimer = null;
+    state.pollsLeft = 0;
+  }
+
+  async function lookUp(phone, { poll = true, keepMessages = false } = {}) {
+    stopPolling();
+    const seq = ++state.lookupSeq;
+    if (!keepMessages) {
+      showError("");
+      showMessage("");
+    }
+    if (!phone.trim()) {
+      showError(t("empty_phone"));
+      $("phone-input").focus();
+      return null;
+    }
+    try {
+      const card = await api("GET", `/api/callers/${encodeURIComponent(phone.trim())}`);
+      if (seq !== state.lookupSeq) {
+        return null;
+      }
+      showCard(card);
+      if (poll && !card.risk) {
+        startPolling(card.phone || phone.trim(), seq);
+      }
+      return card;
+    } catch (error) {
+      if (seq !== state.lookupSeq) {
+        return null;
+      }
+      if (error instanceof ApiError && error.status === 404) {
+        showRegistration(phone.trim());
+        showMessage(t("not_found"));
+      } else {
+        hideAll();
+        reportFailure(error);
+      }
+      return null;
+    }
+  }
+
+  // Scoring answers within a second or two of a registration; refresh until it has.
+  function startPolling(phone, seq) {
+    state.pollsLeft = POLL_ATTEMPTS;
+    const tick = async () => {
+      if (seq !== state.lookupSeq || state.pollsLeft <= 0) {
+        return;
+      }
+      state.pollsLeft -= 1;
+      try {
+        const card = await api("GET", `/api/callers/${encodeURIComponent(phone)}`);
+        if (seq !== state.lookupSeq) {
+          return;
+        }
+        showCard(card);
+        if (card.risk) {
+          state.pollsLeft = 0;
+          return;
+        }
+      } catch (error) {
+        // A failed refresh is not worth an alarm; the next one may succeed.
+      }
+      if (state.pollsLeft > 0) {
+        state.pollTimer = setTimeout(tick, POLL_INTERVAL_MS);
+      }
+    };
+    state.pollTimer = setTimeout(tick, POLL_INTERVAL_MS);
+  }
+
+  async function refreshCard() {
+    if (state.card) {
+      await lookUp(state.card.phone || $("phone-input").value, { keepMessages: true });
+    }
+  }
+
+  function hideAll() {
+    state.card = null;
+    $("card").hidden = true;
+    $("register-section").hidden = true;
+  }
+
+  function clearAll() {
+    stopPolling();
+    state.lookupSeq += 1;
+    hideAll();
+    showError("");
+    showMessage("");
+    $("phone-input").value = "";
+    $("phone-input").focus();
+  }
+
+  // ---- the card ------------------------------------------------------------------------
+
+  function showCard(card) {
+    state.card = card;
+    $("register-section").hidden = true;
+    renderCard(card);
+    $("card").hidden = false;
+  }
+
+  function listItems(list, items, emptyKey, build) {
+    list.replaceChildren();
+    if (!items || !items.length) {
+      const empty = document.createElement("li");
+      empty.className = "muted";
+      empty.textContent = t(emptyKey);
+      list.append(empty);
+      return;
+    }
+    for (const item of items) {
+      list.append(build(item));
+    }
+  }
+
+  function renderCard(card) {
+    $("card-name").textContent = card.full_name || "";
+    $("card-phone").textContent = card.phone || "";
+
+    const category = $("card-category");
+    category.textContent = categoryTitle(card.category) || card.category_title || card.category;
+    category.dataset.slug = card.category || "";
+    const known = categoryBySlug(card.category);
+    const colour = safeColour(known ? known.colour : card.category_colour);
+    category.style.setProperty("--badge-colour", colour || "var(--muted)");
+
+    $("card-person-type").textContent = t(`person_type.${card.person_type}`);
+
+    const loyalty = card.loyalty || {};
+    const tier = $("tier-badge");
+    tier.textContent = t(`tier.${loyalty.tier || "standard"}`);
+    tier.dataset.tier = loyalty.tier || "standard";
+
+    const lapsed = $("lapsed-badge");
+    lapsed.hidden = !card.lapsed;
+    lapsed.textContent = t("lapsed");
+
+    renderRisk(card);
+
+    $("card-segment").textContent = card.segment ? t(`segment.${card.segment}`) : t("none");
+    $("points-balance").textContent = loyalty.points_balance ?? t("none");
+    $("value-month").textContent = loyalty.value_month ?? t("none");
+    $("value-year").textContent = loyalty.value_year ?? t("none");
+    $("value-lifetime").textContent = loyalty.value_lifetime ?? t("none");
+
+    listItems($("last-purchases"), card.last_purchases, "no_purchases", (purchase) => {
+      const item = document.createElement("li");
+      item.dataset.purchaseId = purchase.purchase_id;
+      const amount = document.createElement("bdi");
+      amount.textContent = `${purchase.amount} ${purchase.currency}`;
+      const method = t(`payment_method.${purchase.payment_method}`);
+      const extra = purchase.discounted ? ` · ${t("discounted_short")}` : "";
+      item.append(amount, ` · ${method}${extra} · ${formatTime(purchase.occurred_at)}`);
+      return item;
+    });
+
+    listItems($("last-interactions"), card.last_interactions, "no_interactions", (interaction) => {
+      const item = document.createElement("li");
+      item.dataset.interactionId = interaction.interaction_id;
+      const parts = [t(`channel.${interaction.channel}`), t(`outcome.${interaction.outcome}`)];
+      if (interaction.duration_s !== null && interaction.duration_s !== undefined) {
+        parts.push(`${interaction.duration_s} ${t("seconds")}`);
+      }
+      if (interaction.questions !== null && interaction.questions !== undefined) {
+        parts.push(`${interaction.questions} ${t("questions_n")}`);
+      }
+      parts.push(formatTime(interaction.occurred_at));
+      item.textContent = parts.join(" · ");
+      return item;
+    });
+
+    const survey = card.last_survey;
+    if (survey) {
+      const parts = [t(`kind.${survey.kind}`), `${t("rating")}: ${survey.rating}`];
+      if (survey.comment) {
+        parts.push(`“${survey.comment}”`);
+      }
+      parts.push(formatTime(survey.occurred_at));
+      $("last-survey").textContent = parts.join(" · ");
+    } else {
+      $("last-survey").textContent = t("no_survey");
+    }
+
+    if (state.categories.length) {
+      $("category-select").value = card.category;
+    }
+  }
+
+  function renderRisk(card) {
+    const risk = card.risk;
+    const band = $("risk-band");
+    const reasons = $("risk-reasons");
+    $("risk-pending").hidden = Boolean(risk);
+    reasons.replaceChildren();
+    if (risk) {
+      band.textContent = t(`band.${risk.band}`);
+      band.dataset.band = risk.band;
+      $("risk-score").textContent = `(${t("score")} ${risk.score})`;
+      for (const reason of risk.reasons || []) {
+        const item = document.createElement("li");
+        item.dataset.code = reason.code;
+        item.textContent = reason.detail || reason.code;
+        reasons.append(item);
+      }
+    } else {
+      band.textContent = "";
+      band.dataset.band = "";
+      $("risk-score").textContent = "";
+    }
+    // The card's payment_policy already folds in the category's rule; fall back to risk's.
+    const policy = card.payment_policy || (risk ? risk.payment_policy : "any");
+    $("payment-policy").textContent = policyText(policy);
+    $("payment-policy").dataset.policy = policy;
+  }
+
+  // ---- registering -----------------------------------------------------------------------
+
+  function defaultSetting(name, fallback) {
+    const meta = document.querySelector(`meta[name="${name}"]`);
+    return (meta && meta.content) || fallback;
+  }
+
+  function showRegistration(phone) {
+    state.card = null;
+    $("card").hidden = true;
+    const form = $("register-form");
+    form.reset();
+    document.querySelectorAll("#register-form select[data-options]").forEach(fillOptions);
+    fillCategorySelects();
+    $("register-phone").value = phone;
+    $("register-country").value = defaultSetting("crm-default-country", "RU");
+    $("register-section").hidden = false;
+    $("register-name").focus();
+  }
+
+  function optional(id) {
+    const value = $(id).value.trim();
+    return value === "" ? undefined : value;
+  }
+
+  async function register(event) {
+    event.preventDefault();
+    showError("");
+    const body = {
+      full_name: $("register-name").value.trim(),
+      phone: $("register-phone").value.trim(),
+      country: $("register-country").value.trim().toUpperCase(),
+      person_type: $("register-person-type").value,
+      category: $("register-category").value || undefined,
+      email: optional("register-email"),
+      source: optional("register-source"),
+      referred_by: optional("register-referred-by"),
+      card_number: optional("register-card-number"),
+      language: optional("register-language"),
+    };
+    $("register-submit").disabled = true;
+    try {
+      const created = await api("POST", "/api/customers", body);
+      const phone = (created && created.phone) || body.phone;
+      $("phone-input").value = phone;
+      showMessage(t("registered"));
+      await lookUp(phone, { keepMessages: true });
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 409) {
+        showMessage(t("already_registered"));
+        await lookUp(body.phone, { keepMessages: true });
+        showError(describeDetail(error.detail));
+      } else {
+        reportFailure(error);
+      }
+    } finally {
+      $("register-submit").disabled = false;
+    }
+  }
+
+  // ---- actions on a card ---------------------------------------------------------------
+
+  async function act(event, request, doneKey) {
+    event.preventDefault();
+    if (!state.card) {
+      return;
+    }
+    showError("");
+    const button = event.target.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      await request(state.card.customer_id);
+      showMessage(t(doneKey));
+      await refreshCard();
+      // Interactions and purchases reach the card through events; look once more shortly.
+      setTimeout(() => { if (state.card) { refreshCard(); } }, POLL_INTERVAL_MS);
+      return true;
+    } catch (error) {
+      reportFailure(error);
+      return false;
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function saveCategory(event) {
+    return act(event, (id) => api("PATCH", `/api/customers/${encodeURIComponent(id)}`, {
+      category: $("category-select").value,
+    }), "category_saved");
+  }
+
+  function numberOrUndefined(id) {
+    const value = $(id).value.trim();
+    return value === "" ? undefined : Number.parseInt(value, 10);
+  }
+
+  async function logInteraction(event) {
+    const done = await act(event, (id) => api("POST", "/api/interactions", {
+      customer_id: id,
+      channel: $("interaction-channel").value,
+      outcome: $("interaction-outcome").value,
+      duration_s: numberOrUndefined("interaction-duration"),
+      questions: numberOrUndefined("interaction-questions"),
+    }), "interaction_logged");
+    if (done) {
+      $("interaction-duration").value = "";
+      $("interaction-questions").value = "";
+    }
+  }
+
+  async function recordPurchase(event) {
+    const done = await act(event, (id) => api("POST", "/api/purchases", {
+      customer_id: id,
+      // Sent as a string: money never travels as a float.
+      amount: $("purchase-amount").value.trim().replace(",", "."),
+      currency: $("purchase-currency").value.trim().toUpperCase(),
+      discounted: $("purchase-discounted").checked,
+      payment_method: $("purchase-method").value,
+    }), "purchase_recorded");
+    if (done) {
+      $("purchase-amount").value = "";
+      $("purchase-discounted").checked = false;
+    }
+  }
+
+  // ---- signing in ------------------------------------------------------------------------
+
+  function showSignedIn(signedIn) {
+    $("token-form").hidden = signedIn;
+    $("token-status").hidden = !signedIn;
+  }
+
+  function signIn(event) {
+    event.preventDefault();
+    const token = $("token-input").value.trim();
+    if (!token) {
+      $("token-input").focus();
+      return;
+    }
+    sessionStorage.setItem(TOKEN_KEY, token);
+    $("token-input").value = "";
+    showSignedIn(true);
+    showError("");
+    loadCategories();
+    $("phone-input").focus();
+  }
+
+  function signOut() {
+    sessionStorage.removeItem(TOKEN_KEY);
+    clearAll();
+    showSignedIn(false);
+    $("token-input").focus();
+  }
+
+  // ---- start -------------------------------------------------------------------------------
+
+  function start() {
+    $("purchase-currency").value = defaultSetting("crm-default-currency", "RUB");
+    document.querySelectorAll("[data-lang]").forEach((button) => {
+      button.addEventListener("click", () => applyLanguage(button.dataset.lang));
+    });
+    $("token-form").addEventListener("submit", signIn);
+    $("logout-button").addEventListener("click", signOut);
+    $("lookup-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      lookUp($("phone-input").value);
+    });
+    $("clear-button").addEventListener("click", clearAll);
+    $("register-form").addEventListener("submit", register);
+    $("category-form").addEventListener("submit", saveCategory);
+    $("interaction-form").addEventListener("submit", logInteraction);
+    $("purchase-form").addEventListener("submit", recordPurchase);
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        clearAll();
+      }
+    });
+
+    applyLanguage(localStorage.getItem(LANG_KEY) || "en");
+    showSignedIn(Boolean(sessionStorage.getItem(TOKEN_KEY)));
+    loadCategories();
+    $("phone-input").focus();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

@@ -1,0 +1,96 @@
+from decimal import Decimal
+
+import pytest
+from pydantic import ValidationError
+
+from services.registry.domain import (
+    DEFAULT_CATEGORIES,
+    Category,
+    CategoryPatch,
+    UnknownCategory,
+    require_category,
+)
+
+DEFAULTS = {category.slug: category for category in DEFAULT_CATEGORIES}
+
+
+def test_the_four_default_categories_are_seeded() -> None:
+    assert list(DEFAULTS) == ["ordinary", "vip", "problematic", "employee"]
+
+
+@pytest.mark.parametrize("slug", ["ordinary", "vip", "problematic", "employee"])
+def test_every_default_has_a_title_in_english_russian_and_persian(slug: str) -> None:
+    titles = DEFAULTS[slug].titles
+    assert titles.en and titles.ru and titles.fa
+    assert any("\u0400" <= ch <= "\u04ff" for ch in titles.ru)  # Cyrillic
+    assert any("\u0600" <= ch <= "\u06ff" for ch in titles.fa)  # Arabic script
+
+
+def test_default_titles_read_as_expected() -> None:
+    assert DEFAULTS["problematic"].titles.ru == "Проблемный"
+    assert DEFAULTS["employee"].titles.fa == "کارمند"
+
+
+def test_problematic_customers_pay_in_advance() -> None:
+    assert DEFAULTS["problematic"].prepayment_required is True
+    assert DEFAULTS["problematic"].payment_policy("any") == "prepaid_only"
+
+
+def test_employees_get_a_discount_and_others_do_not() -> None:
+    assert DEFAULTS["employee"].discount_percent == Decimal(20)
+    assert DEFAULTS["ordinary"].discount_percent == 0
+
+
+def test_risk_policy_wins_when_the_category_has_no_rule() -> None:
+    assert DEFAULTS["vip"].payment_policy("irreversible_only") == "irreversible_only"
+
+
+def test_title_falls_back_to_english_when_a_translation_is_missing() -> None:
+    category = Category.model_validate({"slug": "wholesale", "titles": {"en": "Wholesale"}})
+    assert category.titles.in_language("fa") == "Wholesale"
+
+
+@pytest.mark.parametrize("colour", ["red", "#fff", "#12345g", "123456"])
+def test_colour_must_be_hash_rrggbb(colour: str) -> None:
+    with pytest.raises(ValidationError):
+        Category.model_validate({"slug": "x", "titles": {"en": "X"}, "colour": colour})
+
+
+@pytest.mark.parametrize("discount", [-1, 101, "100.001"])
+def test_discount_is_a_percentage(discount: object) -> None:
+    with pytest.raises(ValidationError):
+        Category.model_validate({"slug": "x", "titles": {"en": "X"}, "discount_percent": discount})
+
+
+def test_category_with_an_unknown_field_is_refused() -> None:
+    with pytest.raises(ValidationError):
+        Category.model_validate({"slug": "x", "titles": {"en": "X"}, "color": "#000000"})
+
+
+def test_patch_changes_the_given_fields_and_keeps_the_slug() -> None:
+    patched = CategoryPatch.model_validate({"colour": "#000000"}).apply_to(DEFAULTS["vip"])
+    assert (patched.slug, patched.colour, patched.titles) == (
+        "vip",
+        "#000000",
+        DEFAULTS["vip"].titles,
+    )
+
+
+def test_patch_cannot_rename_the_slug() -> None:
+    with pytest.raises(ValidationError):
+        CategoryPatch.model_validate({"slug": "gold"})
+
+
+def test_empty_category_patch_is_refused() -> None:
+    with pytest.raises(ValidationError, match="at least one field"):
+        CategoryPatch.model_validate({})
+
+
+def test_unknown_category_lists_the_valid_ones() -> None:
+    with pytest.raises(UnknownCategory) as raised:
+        require_category("platinum", DEFAULT_CATEGORIES)
+    assert str(raised.value).endswith("employee, ordinary, problematic, vip")
+
+
+def test_known_category_passes() -> None:
+    require_category("vip", ["ordinary", "vip"])
