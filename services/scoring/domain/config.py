@@ -85,6 +85,8 @@ class PolicyRule(_Strict):
 class CardHolderRules(_Strict):
     match_from: float = Field(ge=0, le=100)
     partial_from: float = Field(ge=0, le=100)
+    # A company's card carries an employee's name, not the company's: no evidence either way.
+    check_companies: bool = False
 
     @model_validator(mode="after")
     def _ordered(self) -> CardHolderRules:

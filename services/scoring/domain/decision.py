@@ -83,6 +83,8 @@ def _card_holder_reason(s: Signals, config: ScoringConfig) -> tuple[str, str] | 
     similarity = s.get("card_holder_similarity")
     if similarity is None:
         return None
+    if s["person_type"] == "company" and not config.card_holder.check_companies:
+        return None
     if similarity >= config.card_holder.match_from:
         return "card_holder_match", "card-holder name matches the registered name"
     if similarity >= config.card_holder.partial_from:

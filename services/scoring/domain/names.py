@@ -71,7 +71,9 @@ class FamousMatch:
 def to_latin(name: str) -> str:
     """Lower-case Latin rendering of a name in any script."""
     text = unicodedata.normalize("NFC", name).translate(_PERSIAN_TO_LATIN)
-    return _NON_WORD.sub(" ", anyascii(text).lower()).strip()
+    # Apostrophes stand for soft signs and ayins inside a word, not between words.
+    latin = anyascii(text).lower().replace("'", "").replace("`", "")
+    return _NON_WORD.sub(" ", latin).strip()
 
 
 def _fold(token: str) -> str:
