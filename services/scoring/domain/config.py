@@ -1,0 +1,172 @@
+"""Scoring rules as data: weights, bands, payment policy, velocity limits, behaviour thresholds.
+
+The rules live in ``services/scoring/rules.yaml`` so an analyst can retune them without a
+release; ``load_config`` validates the file strictly, because a typo in a reason code must
+fail loudly instead of silently scoring everyone zero for that signal.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from shared.contracts.types import PaymentPolicy, PersonType, RiskBand
+
+DEFAULT_RULES_PATH = Path(__file__).resolve().parent.parent / "rules.yaml"
+
+# Every reason code the scorer can emit. A weight for any other code is a configuration error.
+REASON_CODES: tuple[str, ...] = (
+    "famous_name",
+    "placeholder_name",
+    "keyboard_mash_name",
+    "card_holder_mismatch",
+    "card_holder_partial_match",
+    "card_holder_match",
+    "ip_country_mismatch",
+    "ip_country_match",
+    "phone_country_mismatch",
+    "phone_invalid",
+    "profile_minimal",
+    "profile_incomplete",
+    "disposable_email",
+    "free_mail_company",
+    "company_verified",
+    "velocity_ip",
+    "velocity_card_holder",
+    "velocity_email_domain",
+    "operator_entered",
+)
+
+VelocityKey = Literal["ip", "card_holder", "email_domain"]
+
+
+class ConfigError(ValueError):
+    """The rules file is missing, unreadable or invalid; the message says where and why."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Bands(_Strict):
+    medium_from: int = Field(ge=1, le=100)
+    high_from: int = Field(ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Bands:
+        if self.medium_from >= self.high_from:
+            raise ValueError("bands.medium_from must be below bands.high_from")
+        return self
+
+    def band_for(self, score: int) -> RiskBand:
+        if score >= self.high_from:
+            return "high"
+        if score >= self.medium_from:
+            return "medium"
+        return "low"
+
+
+class PolicyCondition(_Strict):
+    """All given fields must hold; an empty condition matches every decision."""
+
+    band: list[RiskBand] | None = None
+    company_recognised: bool | None = None
+    person_type: PersonType | None = None
+
+
+class PolicyRule(_Strict):
+    when: PolicyCondition
+    policy: PaymentPolicy
+
+
+class CardHolderRules(_Strict):
+    match_from: float = Field(ge=0, le=100)
+    partial_from: float = Field(ge=0, le=100)
+    # A company's card carries an employee's name, not the company's: no evidence either way.
+    check_companies: bool = False
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CardHolderRules:
+        if self.partial_from > self.match_from:
+            raise ValueError("card_holder.partial_from must not exceed card_holder.match_from")
+        return self
+
+
+class CompletenessRules(_Strict):
+    fields: list[Literal["email", "card_holder_name", "source", "language", "ip", "card_number"]]
+    incomplete_when_missing: int = Field(ge=1)
+    minimal_when_missing: int = Field(ge=1)
+
+
+class VelocityLimit(_Strict):
+    window_seconds: int = Field(gt=0)
+    limit: int = Field(ge=1, description="Earlier registrations in the window that fire the reason")
+
+
+class EmailRules(_Strict):
+    disposable_allowlist: list[str] = Field(default_factory=list)
+    extra_free_mail: list[str] = Field(default_factory=list)
+
+
+class BehaviourRules(_Strict):
+    bargain_hunter_min_purchases: int = Field(ge=1)
+    bargain_hunter_discounted_share: float = Field(gt=0, le=1)
+    time_waster_min_interactions: int = Field(ge=1)
+    time_waster_min_avg_duration_s: float = Field(ge=0)
+    time_waster_min_questions: int = Field(ge=0)
+    chatty_min_interactions: int = Field(ge=1)
+    chatty_min_avg_duration_s: float = Field(ge=0)
+    chatty_min_purchases: int = Field(ge=0)
+    interested_min_trial_conversions: int = Field(ge=1)
+
+
+class ScoringConfig(_Strict):
+    """The whole rule set; one instance is one model version."""
+
+    model_version: str = Field(min_length=1, max_length=40)
+    base_score: int = Field(ge=0, le=100)
+    weights: dict[str, int]
+    bands: Bands
+    payment_policy: list[PolicyRule] = Field(min_length=1)
+    card_holder: CardHolderRules
+    completeness: CompletenessRules
+    velocity: dict[VelocityKey, VelocityLimit]
+    email: EmailRules = Field(default_factory=EmailRules)
+    behaviour: BehaviourRules
+
+    @model_validator(mode="after")
+    def _known_codes_and_catch_all(self) -> ScoringConfig:
+        unknown = sorted(set(self.weights) - set(REASON_CODES))
+        if unknown:
+            raise ValueError(f"unknown reason codes in weights: {', '.join(unknown)}")
+        last = self.payment_policy[-1].when
+        if last != PolicyCondition():
+            raise ValueError("the last payment_policy rule must have an empty `when` (catch-all)")
+        return self
+
+    def weight(self, code: str) -> int:
+        return self.weights.get(code, 0)
+
+
+def load_config(path: str | Path = DEFAULT_RULES_PATH) -> ScoringConfig:
+    """Read and validate a rules file; raise ConfigError naming the file and the problem."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the rules file: {exc.strerror or exc}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    try:
+        return ScoringConfig.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or '<top>'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise ConfigError(f"{path}: invalid rules: {problems}") from exc

@@ -1,0 +1,214 @@
+"""Names across scripts: card-holder similarity, famous and placeholder names, keyboard mashes.
+
+Names reach us in Latin, Cyrillic and Persian script and cards are embossed in Latin, so
+every comparison happens on a Latin form. Cyrillic transliterates well with anyascii; the
+Persian (abjad) script writes no short vowels, so Persian names are also compared by their
+consonant skeleton ("Mohammad" and "محمد" both become "mhmd").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from anyascii import anyascii
+from rapidfuzz import fuzz, process
+
+FAMOUS_NAMES_PATH = Path(__file__).resolve().parent.parent / "famous_names.txt"
+
+# Persian letters whose usual Latin spelling differs from anyascii's Arabic-style output.
+_PERSIAN_TO_LATIN = str.maketrans(
+    {
+        "ض": "z", "ظ": "z", "ذ": "z", "ث": "s", "ص": "s", "ط": "t", "ع": "", "ء": "",
+        "أ": "a", "ئ": "y", "ؤ": "v", "ق": "gh", "و": "v", "ي": "ی", "ك": "ک", "ة": "h",
+        "\u200c": "",
+    }
+)  # fmt: skip
+_ABJAD = re.compile(r"[\u0600-\u06FF]")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+# Romanisation variants of the same Cyrillic sound, folded to one spelling.
+_VARIANTS: tuple[tuple[str, str], ...] = (
+    ("x", "ks"), ("ph", "f"), ("w", "v"), ("j", "y"), ("kh", "h"), ("tz", "ts"),
+    ("yu", "iu"), ("ya", "ia"), ("yo", "io"), ("ye", "e"), ("ii", "i"),
+)  # fmt: skip
+_SKELETON: tuple[tuple[str, str], ...] = (
+    ("kh", "x"),
+    ("gh", "g"),
+    ("q", "g"),
+    ("sh", "c"),
+    ("ch", "c"),
+    ("zh", "j"),
+    ("ph", "f"),
+)
+_VOWELS = re.compile(r"[aeiouyvw]")
+
+_KEYBOARD_ROWS = (
+    "qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890",
+    "йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю",
+    "ضصثقفغعهخحجچ", "شسیبلاتنمکگ", "ظطزرذدپو",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class NameForm:
+    """A name prepared for comparison: Latin tokens, their variant-folded forms, its script."""
+
+    raw_tokens: tuple[str, ...]
+    tokens: tuple[str, ...]
+    abjad: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FamousMatch:
+    category: str
+    name: str
+    similarity: float
+
+
+def to_latin(name: str) -> str:
+    """Lower-case Latin rendering of a name in any script."""
+    text = unicodedata.normalize("NFC", name).translate(_PERSIAN_TO_LATIN)
+    # Apostrophes stand for soft signs and ayins inside a word, not between words.
+    latin = anyascii(text).lower().replace("'", "").replace("`", "")
+    return _NON_WORD.sub(" ", latin).strip()
+
+
+def _fold(token: str) -> str:
+    for old, new in _VARIANTS:
+        token = token.replace(old, new)
+    token = re.sub(r"(iy|yi|ij)$", "y", token)
+    return re.sub(r"y$", "i", token)  # Dmitriy, Dmitry, Dmitrii -> dmitri
+
+
+def skeleton(token: str) -> str:
+    """Consonants only, doubled letters collapsed: the part of a name Persian script writes."""
+    for old, new in _SKELETON:
+        token = token.replace(old, new)
+    token = _VOWELS.sub("", token)
+    return re.sub(r"(.)\1+", r"\1", token)
+
+
+@lru_cache(maxsize=4096)
+def name_form(name: str) -> NameForm:
+    raw = tuple(to_latin(name).split())
+    return NameForm(raw, tuple(_fold(t) for t in raw), bool(_ABJAD.search(name)))
+
+
+def _token_similarity(a_raw: str, a: str, b_raw: str, b: str, abjad: bool) -> float:
+    if len(a_raw) == 1 or len(b_raw) == 1:
+        # An initial ("A. Petrova") agrees with a name but proves less than the full word.
+        return 90.0 if a_raw[0] == b_raw[0] or a[0] == b[0] else 0.0
+    best = fuzz.ratio(a, b)
+    if abjad:
+        sa, sb = skeleton(a_raw), skeleton(b_raw)
+        if sa and sb:
+            best = max(best, fuzz.ratio(sa, sb) * (0.9 if min(len(sa), len(sb)) < 3 else 1.0))
+    return float(best)
+
+
+def _coverage(short: NameForm, long: NameForm, abjad: bool) -> tuple[float, int]:
+    """Mean best similarity of each token of `short` to a distinct token of `long`."""
+    pairs = sorted(
+        (
+            (_token_similarity(sr, s, lr, lt, abjad), i, j)
+            for i, (sr, s) in enumerate(zip(short.raw_tokens, short.tokens, strict=True))
+            for j, (lr, lt) in enumerate(zip(long.raw_tokens, long.tokens, strict=True))
+        ),
+        reverse=True,
+    )
+    used_short: set[int] = set()
+    used_long: set[int] = set()
+    total = 0.0
+    for sim, i, j in pairs:
+        if i in used_short or j in used_long:
+            continue
+        used_short.add(i)
+        used_long.add(j)
+        total += sim
+    return total / len(short.tokens), len(used_short)
+
+
+def name_similarity(a: str, b: str) -> float:
+    """0-100: how likely two written names are the same person, across scripts and orders."""
+    fa, fb = name_form(a), name_form(b)
+    if not fa.tokens or not fb.tokens:
+        return 0.0
+    short, long = (fa, fb) if len(fa.tokens) <= len(fb.tokens) else (fb, fa)
+    score, _ = _coverage(short, long, fa.abjad or fb.abjad)
+    if len(short.tokens) == 1 and len(long.tokens) > 1:
+        score *= 0.85  # one matching word is weak evidence
+    if all(len(t) == 1 for t in short.raw_tokens):
+        score *= 0.7
+    return round(score, 1)
+
+
+@lru_cache(maxsize=4)
+def famous_names(path: Path = FAMOUS_NAMES_PATH) -> tuple[tuple[str, str, NameForm], ...]:
+    """(category, name, form) for every line `category: name` of the famous-names file."""
+    entries = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        category, _, name = line.partition(":")
+        entries.append((category.strip(), name.strip(), name_form(name.strip())))
+    return tuple(entries)
+
+
+@lru_cache(maxsize=4)
+def _famous_index(path: Path) -> list[str]:
+    return [" ".join(form.tokens) for _, _, form in famous_names(path)]
+
+
+def famous_match(name: str, path: Path = FAMOUS_NAMES_PATH) -> FamousMatch | None:
+    """The famous, fictional or placeholder name this name is, if any.
+
+    Every word of the listed name must be present; one extra word (a patronymic or a
+    middle name) is allowed, so "Пушкин Александр Сергеевич" is still Pushkin.
+    """
+    form = name_form(name)
+    if not form.tokens:
+        return None
+    entries = famous_names(path)
+    candidates = process.extract(
+        " ".join(form.tokens), _famous_index(path), scorer=fuzz.token_set_ratio,
+        score_cutoff=70, limit=10,
+    )  # fmt: skip
+    best: FamousMatch | None = None
+    for _, _, index in candidates:
+        category, listed, entry = entries[index]
+        if len(form.tokens) - len(entry.tokens) not in (0, 1):
+            continue
+        if len(entry.tokens) == 1 and len(form.tokens) != 1:
+            continue  # "Hafez" alone is famous; "Hafez Karimi" is an ordinary man
+        score, matched = _coverage(entry, form, form.abjad or entry.abjad)
+        initials = sum(len(t) == 1 for t in form.raw_tokens)
+        complete = matched == len(entry.tokens) and score >= 88 and initials == 0
+        if complete and (best is None or score > best.similarity):
+            best = FamousMatch(category, listed, round(score, 1))
+    return best
+
+
+def _is_keyboard_run(token: str) -> bool:
+    if len(token) < 4:
+        return False
+    return any(token in row or token in row[::-1] for row in _KEYBOARD_ROWS)
+
+
+def is_keyboard_mash(name: str) -> bool:
+    """Heuristic for typed nonsense: keyboard runs, long vowelless words, repeated letters."""
+    words = unicodedata.normalize("NFC", name).lower().split()
+    if not words:
+        return False
+    abjad = bool(_ABJAD.search(name))
+    for word in words:
+        letters = "".join(ch for ch in word if ch.isalnum())
+        if _is_keyboard_run(letters) or re.search(r"(.)\1\1", letters):
+            return True
+        latin = to_latin(letters)
+        if not abjad and len(latin) >= 5 and not re.search(r"[aeiouy]", latin):
+            return True
+    return len(words) > 1 and len(set(words)) == 1 and len(words[0]) <= 4  # "aa aa"

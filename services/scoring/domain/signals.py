@@ -1,0 +1,163 @@
+"""What a registration tells us, as plain JSON-able facts ("signals").
+
+Signals are stored beside every decision, so a decision can be replayed and audited
+(``decide_from_signals``) long after the registration event is gone. They hold the raw
+facts (countries, similarity, counts), never a judgement and never the raw phone, email
+address or IP.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import iptocc
+import phonenumbers
+from disposable_email_domains import blocklist as disposable_blocklist
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.scoring.domain.config import ScoringConfig
+from services.scoring.domain.names import (
+    famous_match,
+    is_keyboard_mash,
+    name_form,
+    name_similarity,
+)
+from shared.contracts import CustomerRegistered
+
+SIGNALS_VERSION = 1
+FREE_MAIL_PATH = Path(__file__).resolve().parent.parent / "free_mail_domains.txt"
+OPTIONAL_FIELDS = ("email", "card_holder_name", "source", "language", "ip", "card_number")
+
+Signals = dict[str, Any]
+
+
+class VelocityCounts(BaseModel):
+    """Earlier registrations sharing a key with this one inside that key's window.
+
+    The repository counts them (this registration not included) for each key that
+    ``velocity_keys`` returns, over ``config.velocity[key].window_seconds``.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    ip: int = Field(default=0, ge=0)
+    card_holder: int = Field(default=0, ge=0)
+    email_domain: int = Field(default=0, ge=0)
+
+
+@lru_cache(maxsize=1)
+def builtin_free_mail_domains() -> frozenset[str]:
+    lines = FREE_MAIL_PATH.read_text(encoding="utf-8").splitlines()
+    return frozenset(x.strip().lower() for x in lines if x.strip() and not x.startswith("#"))
+
+
+def email_domain(email: str | None) -> str | None:
+    """The lower-cased domain of an address, or None when there is no usable one."""
+    if not email or email.count("@") != 1:
+        return None
+    domain = email.rsplit("@", 1)[1].strip().lower().rstrip(".")
+    if "." not in domain or not all(part for part in domain.split(".")):
+        return None
+    return domain
+
+
+def _listed(domain: str, listing: frozenset[str] | set[str]) -> bool:
+    # A subdomain of a listed domain is listed too (mx.mailinator.com).
+    parts = domain.split(".")
+    return any(".".join(parts[i:]) in listing for i in range(len(parts) - 1))
+
+
+def classify_email_domain(domain: str | None, config: ScoringConfig) -> str:
+    """absent | disposable | free | corporate, applying the config's allowlist and extras."""
+    if domain is None:
+        return "absent"
+    allow = {d.lower() for d in config.email.disposable_allowlist}
+    if _listed(domain, disposable_blocklist) and not _listed(domain, allow):
+        return "disposable"
+    free = builtin_free_mail_domains() | {d.lower() for d in config.email.extra_free_mail}
+    if _listed(domain, free):
+        return "free"
+    return "corporate"
+
+
+def ip_facts(ip: str | None) -> tuple[str, str | None]:
+    """(status, country): status is absent | invalid | private | unknown | public."""
+    if not ip:
+        return "absent", None
+    try:
+        address = ipaddress.ip_address(ip.strip())
+    except ValueError:
+        return "invalid", None
+    if not address.is_global:
+        return "private", None
+    country = iptocc.country_code(str(address))
+    return ("public", country) if country else ("unknown", None)
+
+
+def phone_facts(phone: str) -> tuple[bool, str | None]:
+    """(valid, region) of an E.164 number."""
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return False, None
+    return phonenumbers.is_valid_number(number), phonenumbers.region_code_for_number(number)
+
+
+def card_holder_key(name: str) -> str:
+    """One spelling for a card-holder name, whatever its script, order or case."""
+    return " ".join(sorted(name_form(name).tokens))
+
+
+def velocity_keys(reg: CustomerRegistered) -> dict[str, str]:
+    """The keys this registration adds to the velocity counters (and is counted under).
+
+    Free-mail domains are left out: a thousand gmail sign-ups an hour is normal.
+    """
+    keys: dict[str, str] = {}
+    status, _ = ip_facts(reg.ip)
+    if status in ("public", "unknown") and reg.ip:
+        keys["ip"] = str(ipaddress.ip_address(reg.ip.strip()))
+    if reg.card_holder_name and name_form(reg.card_holder_name).tokens:
+        keys["card_holder"] = card_holder_key(reg.card_holder_name)
+    domain = email_domain(reg.email)
+    if domain and not _listed(domain, builtin_free_mail_domains()):
+        keys["email_domain"] = domain
+    return keys
+
+
+def extract_signals(
+    reg: CustomerRegistered, velocity: VelocityCounts, config: ScoringConfig
+) -> Signals:
+    """Every fact the decision needs, as a JSON-able dict (see decide_from_signals)."""
+    ip_status, ip_country = ip_facts(reg.ip)
+    phone_valid, phone_country = phone_facts(reg.phone)
+    famous = famous_match(reg.full_name)
+    domain = email_domain(reg.email)
+    email_kind = classify_email_domain(domain, config)
+    missing = [f for f in OPTIONAL_FIELDS if not getattr(reg, f)]
+    if reg.email and domain is None:
+        missing.append("email")  # an unusable address is as good as none
+    return {
+        "version": SIGNALS_VERSION,
+        "registration_country": reg.country,
+        "person_type": reg.person_type,
+        "entered_by": reg.entered_by,
+        "ip_status": ip_status,
+        "ip_country": ip_country,
+        "phone_valid": phone_valid,
+        "phone_country": phone_country,
+        "card_holder_similarity": (
+            name_similarity(reg.full_name, reg.card_holder_name) if reg.card_holder_name else None
+        ),
+        "famous_category": famous.category if famous else None,
+        "famous_name": famous.name if famous else None,
+        "keyboard_mash": is_keyboard_mash(reg.full_name),
+        "missing_fields": missing,
+        "email_kind": email_kind,
+        "email_domain_free": email_kind == "free",
+        "corporate_domain": domain if email_kind == "corporate" else None,
+        "velocity": velocity.model_dump(),
+    }
