@@ -152,8 +152,12 @@ def apply_purchase(
     if already_applied(account, purchase.purchase_id):
         return account, 0
     points = points_for(
-        purchase.amount, purchase.currency, purchase.discounted, account.tier,
-        account.category, rules,
+        purchase.amount,
+        purchase.currency,
+        purchase.discounted,
+        account.tier,
+        account.category,
+        rules,
     )
     value = to_value_currency(purchase.amount, purchase.currency, rules)
     key = month_key(purchase.occurred_at)
