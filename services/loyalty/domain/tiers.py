@@ -76,9 +76,13 @@ def tier_thresholds(
     n = len(ranked)
     gold_k = _top(gold_percent, n)
     silver_k = min(_top(gold_percent + silver_percent, n), n)
+    gold_min = ranked[gold_k - 1] if gold_k else None
+    silver_min = ranked[silver_k - 1] if silver_k > gold_k else None
+    if silver_min is not None and silver_min == gold_min:
+        silver_min = None  # the tie at the gold boundary took the whole silver band
     return Thresholds(
-        gold_min=ranked[gold_k - 1] if gold_k else None,
-        silver_min=ranked[silver_k - 1] if silver_k > gold_k else None,
+        gold_min=gold_min,
+        silver_min=silver_min,
         population=n,
         gold_percent=gold_percent,
         silver_percent=silver_percent,
