@@ -128,7 +128,10 @@ def test_gold_is_exactly_the_percentiles_above_one_hundred_minus_n() -> None:
 
 def test_a_purchase_that_crosses_the_gold_threshold_changes_the_tier() -> None:
     thresholds = Thresholds(
-        gold_min=Decimal(900), silver_min=Decimal(500), population=10, gold_percent=20,
+        gold_min=Decimal(900),
+        silver_min=Decimal(500),
+        population=10,
+        gold_percent=20,
         silver_percent=20,
     )
     updated, change = reassess_tier(account("c-1", "950"), thresholds, values(100, 950), NOW)
