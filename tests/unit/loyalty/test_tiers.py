@@ -11,6 +11,7 @@ from services.loyalty.domain import (
     tier_thresholds,
     value_percentile,
 )
+from shared.contracts.types import Tier
 
 NOW = datetime(2026, 6, 15, tzinfo=UTC)
 
@@ -19,8 +20,15 @@ def values(*amounts: int) -> list[Decimal]:
     return [Decimal(a) for a in amounts]
 
 
-def account(customer_id: str, value: str, **fields: object) -> Account:
-    return Account(customer_id=customer_id, value_by_month={"2026-06": Decimal(value)}, **fields)
+def account(
+    customer_id: str, value: str, tier: Tier = "standard", manual_tier_floor: Tier | None = None
+) -> Account:
+    return Account(
+        customer_id=customer_id,
+        value_by_month={"2026-06": Decimal(value)},
+        tier=tier,
+        manual_tier_floor=manual_tier_floor,
+    )
 
 
 def test_gold_is_the_top_fifth_of_ten_customers() -> None:
