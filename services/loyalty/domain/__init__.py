@@ -13,6 +13,7 @@ from .account import (
     apply_registration,
     apply_segment,
     fold_old_months,
+    loyalty_figures,
     month_key,
     trailing_12m_value,
     value_month,
@@ -22,9 +23,11 @@ from .lapse import LapseDecision, expected_interval_days, lapse_check, mark_laps
 from .profitability import GroupBy, GroupProfit, ProfitabilityReport, profitability
 from .referrals import (
     ReferralCredit,
+    ReferrerSummary,
     apply_referral_bonus,
     mark_referral_credited,
     referral_credit,
+    referral_report,
 )
 from .rules import (
     DEFAULT_RULES_PATH,
@@ -60,6 +63,7 @@ __all__ = [
     "ProfitabilityReport",
     "PurchaseLike",
     "ReferralCredit",
+    "ReferrerSummary",
     "RulesError",
     "Thresholds",
     "TierChange",
@@ -75,6 +79,7 @@ __all__ = [
     "fold_old_months",
     "lapse_check",
     "load_rules",
+    "loyalty_figures",
     "mark_lapsed",
     "mark_referral_credited",
     "month_key",
@@ -84,6 +89,7 @@ __all__ = [
     "reassess_tier",
     "recompute_tiers",
     "referral_credit",
+    "referral_report",
     "tier_for",
     "tier_thresholds",
     "to_value_currency",

@@ -117,6 +117,20 @@ def trailing_12m_value(account: Account, now: datetime) -> Decimal:
     return sum((account.value_by_month.get(k, ZERO) for k in months_back(now, 12)), ZERO)
 
 
+def loyalty_figures(account: Account, points_delta: int, now: datetime) -> dict[str, object]:
+    """The fields of crm.loyalty.updated.v1 for this account (event id and time not included)."""
+    return {
+        "customer_id": account.customer_id,
+        "card_number": account.card_number,
+        "points_delta": points_delta,
+        "points_balance": account.points_balance,
+        "value_month": value_month(account, now),
+        "value_year": value_year(account, now),
+        "value_lifetime": account.value_lifetime,
+        "tier": account.tier,
+    }
+
+
 def fold_old_months(account: Account, now: datetime) -> Account:
     """Drop buckets older than BUCKET_MONTHS before `now`; lifetime value is unaffected."""
     oldest = months_back(now, BUCKET_MONTHS)[-1]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from decimal import Decimal
+
 from pydantic import BaseModel, ConfigDict
 
-from .account import Account, already_applied, remember
+from .account import ZERO, Account, already_applied, remember
 from .rules import EarningRules
 
 
@@ -65,3 +68,34 @@ def apply_referral_bonus(referrer: Account, credit: ReferralCredit) -> tuple[Acc
         }
     )
     return updated, credit.bonus_points
+
+
+class ReferrerSummary(BaseModel):
+    """One line of the referral report: the business a referrer's customers brought."""
+
+    model_config = ConfigDict(frozen=True)
+
+    referrer_id: str
+    referred_customers: int
+    buying_customers: int
+    credited: int
+    revenue: Decimal
+
+
+def referral_report(accounts: Iterable[Account]) -> list[ReferrerSummary]:
+    """Referrers by the lifetime value their referred customers brought, highest first."""
+    referred: dict[str, list[Account]] = {}
+    for account in accounts:
+        if account.referred_by is not None and account.referred_by != account.customer_id:
+            referred.setdefault(account.referred_by, []).append(account)
+    summaries = [
+        ReferrerSummary(
+            referrer_id=referrer_id,
+            referred_customers=len(group),
+            buying_customers=sum(1 for a in group if a.purchase_count > 0),
+            credited=sum(1 for a in group if a.referral_credited),
+            revenue=sum((a.value_lifetime for a in group), ZERO),
+        )
+        for referrer_id, group in referred.items()
+    ]
+    return sorted(summaries, key=lambda s: (-s.revenue, s.referrer_id))

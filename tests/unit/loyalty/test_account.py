@@ -11,12 +11,18 @@ from services.loyalty.domain import (
     apply_purchase,
     apply_registration,
     fold_old_months,
+    loyalty_figures,
     month_key,
     trailing_12m_value,
     value_month,
     value_year,
 )
-from shared.contracts.events import CustomerRegistered, CustomerUpdated, PurchaseRecorded
+from shared.contracts.events import (
+    CustomerRegistered,
+    CustomerUpdated,
+    LoyaltyUpdated,
+    PurchaseRecorded,
+)
 
 MakePurchase = Callable[..., PurchaseRecorded]
 
@@ -226,3 +232,20 @@ def test_the_account_document_round_trips_through_json(
     account = apply_all(rules, [purchase("1.0001"), purchase("2")], NEW_YEAR)
     restored = Account.model_validate_json(account.model_dump_json())
     assert restored == account
+
+
+def test_loyalty_figures_make_a_valid_loyalty_updated_event(
+    rules: EarningRules, purchase: MakePurchase
+) -> None:
+    account, delta = apply_purchase(
+        Account(customer_id="c-1", card_number="k-7"),
+        purchase("1250.50", at=NEW_YEAR),
+        rules,
+        NEW_YEAR,
+    )
+    event = LoyaltyUpdated(**loyalty_figures(account, delta, NEW_YEAR))  # type: ignore[arg-type]
+    assert (event.points_delta, event.value_month, event.card_number) == (
+        12,
+        Decimal("1250.50"),
+        "k-7",
+    )

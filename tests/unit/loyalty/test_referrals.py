@@ -1,5 +1,6 @@
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from services.loyalty.domain import (
     Account,
@@ -8,6 +9,7 @@ from services.loyalty.domain import (
     apply_referral_bonus,
     mark_referral_credited,
     referral_credit,
+    referral_report,
 )
 from shared.contracts.events import PurchaseRecorded
 
@@ -69,3 +71,23 @@ def test_the_bonus_lands_on_the_referrers_balance_once(
     again, redelivered = apply_referral_bonus(once, credit)
     assert (once.points_balance, delta) == (540, 500)
     assert (again.points_balance, redelivered) == (540, 0)
+
+
+def test_the_referral_report_ranks_referrers_by_the_business_they_brought() -> None:
+    accounts = [
+        Account(customer_id="a", referred_by="r-1", purchase_count=1, value_lifetime=Decimal(50)),
+        Account(
+            customer_id="b",
+            referred_by="r-2",
+            purchase_count=2,
+            value_lifetime=Decimal(300),
+            referral_credited=True,
+        ),
+        Account(customer_id="c", referred_by="r-1", value_lifetime=Decimal(0)),
+        Account(customer_id="d"),
+    ]
+    report = referral_report(accounts)
+    assert [
+        (s.referrer_id, s.referred_customers, s.buying_customers, s.credited, s.revenue)
+        for s in report
+    ] == [("r-2", 1, 1, 1, Decimal(300)), ("r-1", 2, 1, 0, Decimal(50))]
