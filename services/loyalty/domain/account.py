@@ -161,7 +161,8 @@ def apply_purchase(
     Idempotent: a purchase id already applied returns the account unchanged and 0 points.
     Points use the tier and category the customer has before this purchase. A refund changes
     value and points only: it is not a visit, so it leaves the purchase count, the purchase
-    times and the lapse flag alone. Raises UnknownCurrency for a currency without a rule.
+    times and the lapse flag alone; a purchase newer than the last one clears it.
+    Raises UnknownCurrency for a currency without a rule.
     """
     if already_applied(account, purchase.purchase_id):
         return account, 0
@@ -190,9 +191,11 @@ def apply_purchase(
             "purchase_count": account.purchase_count + 1,
             "first_purchase_at": at if first is None else min(first, at),
             "last_purchase_at": at if last is None else max(last, at),
-            "lapsed": False,
-            "lapsed_since": None,
         }
+        # Only a purchase newer than the one the lapse was measured from ends it; a late
+        # arrival of an older purchase does not mean the customer came back.
+        if last is None or at > last:
+            update |= {"lapsed": False, "lapsed_since": None}
     return fold_old_months(account.model_copy(update=update), now), points
 
 

@@ -81,3 +81,14 @@ def test_a_refund_does_not_clear_a_lapse(rules: EarningRules, purchase: MakePurc
     flagged = mark_lapsed(bought_on(rules, purchase, 0), later)
     refunded, _ = apply_purchase(flagged, purchase("-100", at=later), rules, later)
     assert refunded.lapsed
+
+
+def test_a_late_arriving_purchase_older_than_the_last_does_not_clear_a_lapse(
+    rules: EarningRules, purchase: MakePurchase
+) -> None:
+    flagged_at = START + timedelta(days=200)
+    flagged = mark_lapsed(bought_on(rules, purchase, 0, 10), flagged_at)
+    late = purchase("100", at=START + timedelta(days=5))
+    account, _ = apply_purchase(flagged, late, rules, flagged_at + timedelta(hours=1))
+    assert account.lapsed
+    assert account.purchase_count == 3
