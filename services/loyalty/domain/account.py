@@ -1,0 +1,229 @@
+"""The loyalty account: one compact document per customer, and the purchases that change it.
+
+Value is kept in monthly buckets keyed "YYYY-MM" (UTC calendar months, by the purchase's
+own `occurred_at`), so this month, this year and the trailing twelve months are sums of
+buckets and can be checked by recomputation. Buckets older than BUCKET_MONTHS are folded
+away: the lifetime value is kept separately and nothing else looks that far back.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+from shared.contracts.events import CustomerRegistered, CustomerUpdated
+from shared.contracts.types import PersonType, Segment, Tier
+
+from .rules import EarningRules, points_for, to_value_currency
+
+BUCKET_MONTHS = 25  # this month, the trailing twelve, and all of last calendar year
+RECENT_IDS = 64  # ids of recently applied purchases and credits, for cheap redelivery checks
+CENT = Decimal("0.01")
+ZERO = Decimal(0)
+
+
+class PurchaseLike(Protocol):
+    """What the domain needs of a purchase; `PurchaseRecorded` satisfies it."""
+
+    @property
+    def purchase_id(self) -> str: ...
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def discounted(self) -> bool: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+
+
+class Account(BaseModel):
+    """A customer's loyalty account, the document the loyalty service keeps per customer."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    customer_id: str
+    card_number: str | None = None
+    category: str = "ordinary"
+    source: str | None = None
+    segment: Segment | None = None
+    person_type: PersonType | None = None
+    referred_by: str | None = None
+    points_balance: int = 0
+    value_lifetime: Decimal = ZERO
+    value_by_month: dict[str, Decimal] = Field(default_factory=dict)
+    purchase_count: int = 0
+    first_purchase_at: datetime | None = None
+    last_purchase_at: datetime | None = None
+    tier: Tier = "standard"
+    manual_tier_floor: Tier | None = None
+    lapsed: bool = False
+    lapsed_since: datetime | None = None
+    referral_credited: bool = False
+    recent_ids: list[str] = Field(default_factory=list)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def average_basket(self) -> Decimal:
+        """Net value per purchase (refunds included), to the cent."""
+        if self.purchase_count == 0:
+            return ZERO
+        return (self.value_lifetime / self.purchase_count).quantize(CENT, ROUND_HALF_EVEN)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def average_interval_days(self) -> float | None:
+        """Mean days between purchases; None until there are two."""
+        first, last = self.first_purchase_at, self.last_purchase_at
+        if self.purchase_count < 2 or first is None or last is None:
+            return None
+        span = (last - first).total_seconds() / 86_400
+        return span / (self.purchase_count - 1)
+
+
+def month_key(moment: datetime) -> str:
+    """The bucket a moment falls in: its UTC calendar month as "YYYY-MM"."""
+    moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return f"{moment.year:04d}-{moment.month:02d}"
+
+
+def months_back(now: datetime, count: int) -> list[str]:
+    """Keys of the `count` calendar months ending with the month of `now`, newest first."""
+    key = month_key(now)
+    year, month = int(key[:4]), int(key[5:])
+    keys = []
+    for _ in range(count):
+        keys.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return keys
+
+
+def value_month(account: Account, now: datetime) -> Decimal:
+    """Value of the calendar month containing `now`."""
+    return account.value_by_month.get(month_key(now), ZERO)
+
+
+def value_year(account: Account, now: datetime) -> Decimal:
+    """Value of the calendar year containing `now`."""
+    year = month_key(now)[:4]
+    return sum((v for k, v in account.value_by_month.items() if k[:4] == year), ZERO)
+
+
+def trailing_12m_value(account: Account, now: datetime) -> Decimal:
+    """Value of the month containing `now` and the eleven calendar months before it."""
+    return sum((account.value_by_month.get(k, ZERO) for k in months_back(now, 12)), ZERO)
+
+
+def loyalty_figures(account: Account, points_delta: int, now: datetime) -> dict[str, object]:
+    """The fields of crm.loyalty.updated.v1 for this account (event id and time not included)."""
+    return {
+        "customer_id": account.customer_id,
+        "card_number": account.card_number,
+        "points_delta": points_delta,
+        "points_balance": account.points_balance,
+        "value_month": value_month(account, now),
+        "value_year": value_year(account, now),
+        "value_lifetime": account.value_lifetime,
+        "tier": account.tier,
+    }
+
+
+def fold_old_months(account: Account, now: datetime) -> Account:
+    """Drop buckets older than BUCKET_MONTHS before `now`; lifetime value is unaffected."""
+    oldest = months_back(now, BUCKET_MONTHS)[-1]
+    kept = {k: v for k, v in account.value_by_month.items() if k >= oldest}
+    if len(kept) == len(account.value_by_month):
+        return account
+    return account.model_copy(update={"value_by_month": kept})
+
+
+def already_applied(account: Account, applied_id: str) -> bool:
+    """Whether a purchase (or credit) id is among the account's recently applied ones.
+
+    The window is bounded (RECENT_IDS); a repository that must reject duplicates of any age
+    also keeps a ledger of purchase ids with a unique index.
+    """
+    return applied_id in account.recent_ids
+
+
+def remember(account_ids: list[str], applied_id: str) -> list[str]:
+    return [*account_ids, applied_id][-RECENT_IDS:]
+
+
+def apply_purchase(
+    account: Account, purchase: PurchaseLike, rules: EarningRules, now: datetime
+) -> tuple[Account, int]:
+    """The account after one purchase or refund, and the points it earned (or took back).
+
+    Idempotent: a purchase id already applied returns the account unchanged and 0 points.
+    Points use the tier and category the customer has before this purchase. A refund changes
+    value and points only: it is not a visit, so it leaves the purchase count, the purchase
+    times and the lapse flag alone; a purchase newer than the last one clears it.
+    Raises UnknownCurrency for a currency without a rule.
+    """
+    if already_applied(account, purchase.purchase_id):
+        return account, 0
+    points = points_for(
+        purchase.amount,
+        purchase.currency,
+        purchase.discounted,
+        account.tier,
+        account.category,
+        rules,
+    )
+    value = to_value_currency(purchase.amount, purchase.currency, rules)
+    key = month_key(purchase.occurred_at)
+    months = dict(account.value_by_month)
+    months[key] = months.get(key, ZERO) + value
+    update: dict[str, object] = {
+        "points_balance": account.points_balance + points,
+        "value_lifetime": account.value_lifetime + value,
+        "value_by_month": months,
+        "recent_ids": remember(account.recent_ids, purchase.purchase_id),
+    }
+    if purchase.amount > 0:
+        at = purchase.occurred_at
+        first, last = account.first_purchase_at, account.last_purchase_at
+        update |= {
+            "purchase_count": account.purchase_count + 1,
+            "first_purchase_at": at if first is None else min(first, at),
+            "last_purchase_at": at if last is None else max(last, at),
+        }
+        # Only a purchase newer than the one the lapse was measured from ends it; a late
+        # arrival of an older purchase does not mean the customer came back.
+        if last is None or at > last:
+            update |= {"lapsed": False, "lapsed_since": None}
+    return fold_old_months(account.model_copy(update=update), now), points
+
+
+def apply_registration(account: Account | None, registered: CustomerRegistered) -> Account:
+    """Copy the profile fields loyalty needs; keeps any value a purchase recorded earlier.
+
+    Purchases and registrations travel on different topics, so a purchase may arrive first
+    and open a bare account that the registration then completes.
+    """
+    base = account or Account(customer_id=registered.customer_id)
+    return base.model_copy(
+        update={
+            "card_number": registered.card_number or base.card_number,
+            "category": registered.category,
+            "source": registered.source,
+            "person_type": registered.person_type,
+            "referred_by": registered.referred_by,
+        }
+    )
+
+
+def apply_customer_update(account: Account, updated: CustomerUpdated) -> Account:
+    """Apply the changed profile fields of a customer.updated event (absent fields stay)."""
+    fields = ("category", "person_type", "source", "card_number")
+    changes = {f: getattr(updated, f) for f in fields if getattr(updated, f) is not None}
+    return account.model_copy(update=changes) if changes else account
+
+
+def apply_segment(account: Account, segment: Segment) -> Account:
+    """Record the behavioural segment (from customer.segmented) for profitability reports."""
+    return account.model_copy(update={"segment": segment})
