@@ -12,8 +12,8 @@ TEHRAN = "+989121234567"  # Asia/Tehran, UTC+3:30
 NEW_YORK = "+12125551234"  # America/New_York, UTC-5 in winter, UTC-4 in summer
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def survey(
