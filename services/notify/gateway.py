@@ -67,15 +67,16 @@ class OutboxGateway:
         return GatewayResult("sent", provider_message_id=message.notification_id)
 
 
-RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+# Besides every 5xx: the provider asks us to come back later or timed out reading us.
+RETRYABLE_4XX = frozenset({408, 425, 429})
 
 
 @dataclass
 class HttpSmsGateway:
     """POSTs ``{"to", "text", "reference"}`` as JSON to a provider's URL.
 
-    Timeouts, connection errors, 5xx and 429 are retried up to ``max_retries`` times with
-    exponential backoff and full jitter (a ``Retry-After`` is honoured up to
+    Timeouts, connection errors, 5xx, 429 (and 408, 425) are retried up to ``max_retries``
+    times with exponential backoff and full jitter (a ``Retry-After`` is honoured up to
     ``retry_after_cap`` seconds); any other 4xx fails at once. Every attempt carries the
     same ``Idempotency-Key``, so the provider can drop a retry of a message it already took.
     """
@@ -100,8 +101,8 @@ class HttpSmsGateway:
             return await self._send(client, message)
 
     async def _send(self, client: httpx.AsyncClient, message: OutboundSms) -> GatewayResult:
-        reason = "not attempted"
-        for attempt in range(1, self.max_retries + 2):
+        last_attempt = max(0, self.max_retries) + 1
+        for attempt in range(1, last_attempt + 1):
             delay: float | None = None
             try:
                 response = await client.post(
@@ -124,10 +125,10 @@ class HttpSmsGateway:
                         "sent", provider_message_id=_message_id(response), attempts=attempt
                     )
                 reason = f"http {response.status_code}"
-                if response.status_code not in RETRYABLE_STATUS:
+                if response.status_code < 500 and response.status_code not in RETRYABLE_4XX:
                     return GatewayResult("failed", reason=reason, attempts=attempt)
                 delay = _retry_after(response)
-            if attempt > self.max_retries:
+            if attempt == last_attempt:
                 return GatewayResult(
                     "failed", reason=f"{reason} after {attempt} attempts", attempts=attempt
                 )

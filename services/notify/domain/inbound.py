@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from services.notify.domain.causes import notification_id
 from services.notify.domain.rules import Policy
 from services.notify.domain.templates import render
+from shared.contracts.types import NotificationKind
 
 # The digit of a winback or why-us answer selects the option of the same number (1-based),
 # in the order the templates list them.
@@ -97,7 +99,7 @@ class OpenSurvey:
     """The most recent unanswered survey sent to the number a reply came from."""
 
     survey_id: str
-    kind: str
+    kind: NotificationKind
     sent_at: datetime
     language: str | None = None
     employee_id: str | None = None
@@ -112,7 +114,9 @@ class ReplyOutcome:
     """What to do with a reply: store an answer, send a clarification, change consent, or nothing.
 
     For an answer, ``rating`` is the digit (for winback and why-us surveys, the option
-    number) and ``reason_code`` the option it selects. ``note`` says why a reply is ignored.
+    number) and ``reason_code`` the option it selects. A clarification comes with its own
+    deterministic ``clarification_id``, so a redelivered reply cannot send it twice.
+    ``note`` says why a reply is ignored.
     """
 
     action: ReplyAction
@@ -121,6 +125,7 @@ class ReplyOutcome:
     reason_code: str | None = None
     comment: str | None = None
     clarification: str | None = None
+    clarification_id: str | None = None
     note: str | None = None
 
 
@@ -146,7 +151,12 @@ def handle_reply(
         if survey.clarification_sent:
             return ReplyOutcome("ignore", survey_id=survey.survey_id, note="already_clarified")
         text = render("clarify", survey.language, {"low": RATING_RANGE[0], "high": high})
-        return ReplyOutcome("clarify", survey_id=survey.survey_id, clarification=text)
+        return ReplyOutcome(
+            "clarify",
+            survey_id=survey.survey_id,
+            clarification=text,
+            clarification_id=notification_id(survey.kind, f"clarify:{survey.survey_id}"),
+        )
     return ReplyOutcome(
         "answer",
         survey_id=survey.survey_id,

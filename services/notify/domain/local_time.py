@@ -59,6 +59,14 @@ class SendingWindow:
     start: time = time(9, 0)
     end: time = time(21, 0)
 
+    @classmethod
+    def parse(cls, text: str) -> SendingWindow:
+        """Read a setting such as ``"09:00-21:00"`` or ``"22:00-07:00"``."""
+        start, sep, end = text.partition("-")
+        if not sep:
+            raise ValueError(f"a sending window looks like 09:00-21:00, not {text!r}")
+        return cls(time.fromisoformat(start.strip()), time.fromisoformat(end.strip()))
+
     def allows(self, local: time) -> bool:
         if self.start == self.end:
             return True

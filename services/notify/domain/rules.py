@@ -39,6 +39,8 @@ class RecipientState:
     # The last survey sent or scheduled, so a survey waiting for morning counts already.
     last_survey_at: datetime | None = None
     last_survey_id: str | None = None
+    # zone_for_phone(phone), stored at registration to skip parsing the number on every send.
+    time_zone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ def decide(
         return Decision("suppressed", reason="opted_out")
     if now - request.occurred_at > policy.max_delay:
         return Decision("suppressed", reason="stale")
-    zone = zone_for_phone(recipient.phone)
+    zone = recipient.time_zone or zone_for_phone(recipient.phone)
     send_at = policy.window.next_send_time(now, zone_info(zone))
     if request.is_survey and _throttled(request, recipient, policy, send_at):
         return Decision("suppressed", reason="throttled", time_zone=zone)
