@@ -126,3 +126,15 @@ async def test_the_real_sleep_is_used_by_default_and_is_short_for_small_backoff(
         result = await HttpSmsGateway(url=provider.url, backoff_base=0.05).send(SMS)
     assert result.status == "sent"
     assert loop.time() - started < 2.0
+
+
+async def test_a_501_is_retried_like_any_5xx() -> None:
+    async with FakeProvider(Reply(501), Reply(200)) as provider:
+        result = await gateway(provider.url, RecordedSleep()).send(SMS)
+    assert (result.status, result.attempts) == ("sent", 2)
+
+
+async def test_a_404_is_a_permanent_failure() -> None:
+    async with FakeProvider(Reply(404)) as provider:
+        result = await gateway(provider.url, RecordedSleep()).send(SMS)
+    assert (result.status, result.reason) == ("failed", "http 404")

@@ -101,3 +101,17 @@ def test_a_city_number_gets_its_own_zone() -> None:
 def test_a_number_without_a_known_zone_is_read_as_utc() -> None:
     assert zone_for_phone("+15555550100") == "UTC"
     assert zone_for_phone("not a number") == "UTC"
+
+
+def test_a_sending_window_is_read_from_its_setting() -> None:
+    assert SendingWindow.parse("22:00-07:00") == SendingWindow(time(22), time(7))
+    with pytest.raises(ValueError):
+        SendingWindow.parse("9 to 21")
+
+
+def test_a_stored_time_zone_overrides_the_one_read_from_the_number() -> None:
+    now = utc(2027, 1, 15, 15, 0)  # 18:00 in Moscow, 10:00 in New York
+    state = recipient(NEW_YORK, time_zone="Asia/Vladivostok")  # 01:00 there
+    decision = decide(survey(now), state, POLICY, now)
+    assert decision.status == "scheduled"
+    assert decision.time_zone == "Asia/Vladivostok"

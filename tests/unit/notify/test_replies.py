@@ -74,3 +74,11 @@ def test_a_reply_with_no_open_survey_is_ignored() -> None:
 def test_a_reply_after_the_answer_window_is_ignored() -> None:
     old = open_survey(sent_at=NOW - timedelta(days=8))
     assert handle_reply("5", old, POLICY, NOW).note == "survey_expired"
+
+
+def test_a_redelivered_invalid_reply_gets_the_same_clarification_id() -> None:
+    first = handle_reply("nonsense", open_survey(), POLICY, NOW)
+    again = handle_reply("more nonsense", open_survey(), POLICY, NOW)
+    assert first.clarification_id is not None
+    assert first.clarification_id == again.clarification_id
+    assert first.clarification_id.startswith("quality_survey:")
