@@ -65,14 +65,16 @@ def _visible(text: str) -> str:
     return unicodedata.normalize("NFKC", kept)
 
 
-def _keyword(text: str) -> str:
-    """The first word, casefolded, digits in ASCII; "لغو ۱۱" counts as one word."""
+def _keywords(text: str) -> set[str]:
+    """The first word, casefolded with ASCII digits, and that word joined to a number after it,
+    so "لغو ۱۱" reads as "لغو11" while "stop 2" still reads as "stop"."""
     folded = "".join(str(unicodedata.digit(ch)) if ch.isdigit() else ch for ch in text.casefold())
-    words = [w.strip(_EDGE_PUNCTUATION) for w in folded.split()]
-    words = [w for w in words if w]
+    words = [w for w in (w.strip(_EDGE_PUNCTUATION) for w in folded.split()) if w]
+    if not words:
+        return set()
     if len(words) > 1 and words[1].isdigit():
-        return words[0] + words[1]
-    return words[0] if words else ""
+        return {words[0], words[0] + words[1]}
+    return {words[0]}
 
 
 def parse_inbound(text: str) -> Inbound:
@@ -82,10 +84,10 @@ def parse_inbound(text: str) -> Inbound:
     is the comment ("5 great service", "۴ خوب بود", "3 долго ждал").
     """
     visible = _visible(text)
-    keyword = _keyword(visible)
-    if keyword in OPT_OUT_WORDS:
+    keywords = _keywords(visible)
+    if keywords & OPT_OUT_WORDS:
         return Inbound("opt_out")
-    if keyword in OPT_IN_WORDS and len(visible.split()) == 1:
+    if keywords & OPT_IN_WORDS and len(visible.split()) == 1:
         return Inbound("opt_in")
     match = _ANSWER.fullmatch(visible.strip().lstrip(_EDGE_PUNCTUATION))
     if match is None:

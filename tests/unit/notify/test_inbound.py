@@ -17,6 +17,7 @@ from services.notify.domain import parse_inbound
         "revoke",
         "optout",
         "Stop texting me",
+        "stop 2",
     ],
 )
 def test_english_opt_out_words_opt_out(text: str) -> None:
