@@ -1,0 +1,70 @@
+"""Notify's pure rules: what to send, in which words, when, and what a reply means.
+
+No I/O beyond reading the template files once, no framework imports; every time-dependent
+function takes ``now`` (UTC).
+"""
+
+from services.notify.domain.causes import (
+    notification_id,
+    quality_survey_for_interaction,
+    quality_survey_for_purchase,
+    thank_you_for_gold,
+    thank_you_for_referral,
+    why_us_survey_for,
+    winback_survey_for,
+)
+from services.notify.domain.inbound import (
+    OPT_IN_WORDS,
+    OPT_OUT_WORDS,
+    WHY_US_REASONS,
+    WINBACK_REASONS,
+    Inbound,
+    OpenSurvey,
+    ReplyOutcome,
+    handle_reply,
+    parse_inbound,
+)
+from services.notify.domain.local_time import SendingWindow, zone_for_phone
+from services.notify.domain.rules import (
+    SURVEY_KINDS,
+    Decision,
+    NotificationRequest,
+    Policy,
+    RecipientState,
+    decide,
+)
+from services.notify.domain.sms import is_gsm7, sms_segments
+from services.notify.domain.templates import LANGUAGES, TEMPLATE_KINDS, TemplateKind, render
+
+__all__ = [
+    "LANGUAGES",
+    "OPT_IN_WORDS",
+    "OPT_OUT_WORDS",
+    "SURVEY_KINDS",
+    "TEMPLATE_KINDS",
+    "WHY_US_REASONS",
+    "WINBACK_REASONS",
+    "Decision",
+    "Inbound",
+    "NotificationRequest",
+    "OpenSurvey",
+    "Policy",
+    "RecipientState",
+    "ReplyOutcome",
+    "SendingWindow",
+    "TemplateKind",
+    "decide",
+    "handle_reply",
+    "is_gsm7",
+    "notification_id",
+    "parse_inbound",
+    "quality_survey_for_interaction",
+    "quality_survey_for_purchase",
+    "render",
+    "sms_segments",
+    "thank_you_for_gold",
+    "thank_you_for_referral",
+    "why_us_survey_for",
+    "winback_survey_for",
+    "zone_for_phone",
+]

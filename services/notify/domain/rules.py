@@ -1,0 +1,106 @@
+"""The rules checked before every send: consent, staleness, throttle, quiet hours."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from services.notify.domain.local_time import SendingWindow, zone_for_phone, zone_info
+from services.notify.domain.templates import TemplateKind
+from shared.contracts.types import NotificationKind
+
+SURVEY_KINDS: frozenset[str] = frozenset({"quality_survey", "winback_survey", "why_us_survey"})
+SuppressReason = Literal["no_phone", "opted_out", "stale", "throttled"]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Tunable limits; the defaults are the product's."""
+
+    window: SendingWindow = field(default_factory=SendingWindow)
+    # At most one survey per person in this period, whatever its kind. Thank-yous are not
+    # surveys: they ask nothing, so they are never held back by it.
+    survey_throttle: timedelta = timedelta(days=30)
+    # A cause older than this (a backlog replayed after an outage) is no longer worth a message.
+    max_delay: timedelta = timedelta(days=7)
+    # A reply later than this after the survey is not an answer to it.
+    answer_window: timedelta = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class RecipientState:
+    """What notify knows about a customer when it decides."""
+
+    phone: str | None
+    language: str | None = None
+    opted_out: bool = False
+    # The last survey sent or scheduled, so a survey waiting for morning counts already.
+    last_survey_at: datetime | None = None
+    last_survey_id: str | None = None
+    # zone_for_phone(phone), stored at registration to skip parsing the number on every send.
+    time_zone: str | None = None
+
+
+@dataclass(frozen=True)
+class NotificationRequest:
+    """A message some event calls for, before the rules have had their say."""
+
+    notification_id: str
+    customer_id: str
+    kind: NotificationKind
+    template: TemplateKind
+    occurred_at: datetime
+    context: Mapping[str, str] = field(default_factory=dict)
+    employee_id: str | None = None
+
+    @property
+    def is_survey(self) -> bool:
+        return self.kind in SURVEY_KINDS
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Send at ``send_at`` (now or later, UTC), or suppressed with ``reason``."""
+
+    status: Literal["send", "scheduled", "suppressed"]
+    send_at: datetime | None = None
+    reason: SuppressReason | None = None
+    time_zone: str | None = None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.status == "suppressed"
+
+
+def decide(
+    request: NotificationRequest, recipient: RecipientState, policy: Policy, now: datetime
+) -> Decision:
+    """Apply the rules in order: phone known, consent, staleness, throttle, quiet hours.
+
+    Call it when the cause arrives and again when a scheduled message comes due: consent
+    may have been withdrawn meanwhile, and the throttle ignores the request's own survey.
+    """
+    now = now.astimezone(UTC)
+    if not recipient.phone:
+        return Decision("suppressed", reason="no_phone")
+    if recipient.opted_out:
+        return Decision("suppressed", reason="opted_out")
+    if now - request.occurred_at > policy.max_delay:
+        return Decision("suppressed", reason="stale")
+    zone = recipient.time_zone or zone_for_phone(recipient.phone)
+    send_at = policy.window.next_send_time(now, zone_info(zone))
+    if request.is_survey and _throttled(request, recipient, policy, send_at):
+        return Decision("suppressed", reason="throttled", time_zone=zone)
+    status: Literal["send", "scheduled"] = "send" if send_at == now else "scheduled"
+    return Decision(status, send_at=send_at, time_zone=zone)
+
+
+def _throttled(
+    request: NotificationRequest, recipient: RecipientState, policy: Policy, send_at: datetime
+) -> bool:
+    last = recipient.last_survey_at
+    if last is None or recipient.last_survey_id == request.notification_id:
+        return False
+    return send_at - last < policy.survey_throttle

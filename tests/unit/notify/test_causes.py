@@ -1,0 +1,121 @@
+import re
+from datetime import UTC, datetime
+
+from services.notify.domain import (
+    notification_id,
+    quality_survey_for_interaction,
+    quality_survey_for_purchase,
+    render,
+    thank_you_for_gold,
+    thank_you_for_referral,
+    why_us_survey_for,
+    winback_survey_for,
+)
+from shared.contracts.events import (
+    CustomerLapsed,
+    CustomerRegistered,
+    InteractionLogged,
+    PurchaseRecorded,
+    ReferralCredited,
+    TierChanged,
+)
+
+IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+
+
+def purchase(**changes: object) -> PurchaseRecorded:
+    fields: dict[str, object] = {
+        "purchase_id": "p-1",
+        "customer_id": "c-1",
+        "amount": "1250.00",
+        "currency": "RUB",
+        "discounted": False,
+        "payment_method": "card",
+        "employee_id": "e-42",
+    }
+    return PurchaseRecorded.model_validate(fields | changes)
+
+
+def test_a_redelivered_purchase_yields_the_same_notification_id() -> None:
+    first = quality_survey_for_purchase(purchase())
+    redelivered = quality_survey_for_purchase(purchase())  # a new event_id, the same purchase
+    assert first.notification_id == redelivered.notification_id
+
+
+def test_two_purchases_yield_two_notification_ids() -> None:
+    one = quality_survey_for_purchase(purchase(purchase_id="p-1"))
+    two = quality_survey_for_purchase(purchase(purchase_id="p-2"))
+    assert one.notification_id != two.notification_id
+
+
+def test_a_purchase_and_an_interaction_with_the_same_id_do_not_collide() -> None:
+    interaction = InteractionLogged(
+        interaction_id="p-1", customer_id="c-1", channel="call", outcome="info", operator_id="o-1"
+    )
+    by_interaction = quality_survey_for_interaction(interaction)
+    assert by_interaction is not None
+    assert by_interaction.notification_id != quality_survey_for_purchase(purchase()).notification_id
+
+
+def test_notification_ids_are_valid_contract_identifiers() -> None:
+    nid = notification_id("why_us_survey", "x" * 64)
+    assert len(nid) <= 64
+    assert IDENTIFIER.match(nid)
+    assert nid.startswith("why_us_survey:")
+
+
+def test_the_quality_survey_names_the_employee_and_nothing_about_the_customer() -> None:
+    request = quality_survey_for_purchase(purchase(), employee_label="Anna")
+    assert request.context == {"employee": "Anna"}
+    assert request.employee_id == "e-42"
+    assert "Anna" in render(request.template, "en", request.context)
+
+
+def test_without_a_first_name_the_employee_id_is_the_label() -> None:
+    assert quality_survey_for_purchase(purchase()).context == {"employee": "e-42"}
+
+
+def test_an_inbound_sms_interaction_calls_for_no_survey() -> None:
+    sms = InteractionLogged(interaction_id="i-1", customer_id="c-1", channel="sms", outcome="info")
+    assert quality_survey_for_interaction(sms) is None
+
+
+def test_one_winback_survey_per_lapse_episode() -> None:
+    last = datetime(2026, 8, 1, tzinfo=UTC)
+    lapsed = CustomerLapsed(
+        customer_id="c-1", last_purchase_at=last, expected_interval_days=30, days_since=60
+    )
+    again = lapsed.model_copy(update={"days_since": 90})
+    later = lapsed.model_copy(update={"last_purchase_at": datetime(2026, 11, 1, tzinfo=UTC)})
+    assert winback_survey_for(lapsed).notification_id == winback_survey_for(again).notification_id
+    assert winback_survey_for(lapsed).notification_id != winback_survey_for(later).notification_id
+
+
+def test_the_why_us_survey_is_asked_once_per_customer() -> None:
+    registered = CustomerRegistered(
+        customer_id="c-1",
+        full_name="Anna Petrova",
+        phone="+79161234567",
+        country="RU",
+        person_type="individual",
+        category="ordinary",
+        entered_by="operator",
+    )
+    assert why_us_survey_for(registered).notification_id == notification_id("why_us_survey", "c-1")
+
+
+def test_the_referral_thank_you_goes_to_the_referrer_with_the_bonus() -> None:
+    event = ReferralCredited(referrer_id="c-ref", referred_id="c-new", bonus_points=500)
+    request = thank_you_for_referral(event)
+    assert request.customer_id == "c-ref"
+    assert request.kind == "thank_you"
+    assert "500" in render(request.template, "en", request.context)
+
+
+def test_only_reaching_gold_calls_for_a_thank_you() -> None:
+    up = TierChanged(customer_id="c-1", old_tier="silver", new_tier="gold", value_percentile=91)
+    down = TierChanged(customer_id="c-1", old_tier="gold", new_tier="silver", value_percentile=70)
+    request = thank_you_for_gold(up)
+    assert request is not None
+    assert request.template == "thank_you_gold"
+    assert thank_you_for_gold(down) is None
