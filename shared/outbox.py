@@ -8,6 +8,7 @@ events caused by other events), so consumers drop the repeat as a duplicate.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import time
@@ -77,10 +78,8 @@ class Outbox:
     async def run(self, stop: asyncio.Event, interval_s: float = 0.5) -> None:
         """Background relay: publish promptly when woken, retry on a timer after failures."""
         while not stop.is_set():
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=interval_s)
-            except TimeoutError:
-                pass
             self._wakeup.clear()
             try:
                 await self.flush()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from shared.service import ServiceRuntime, create_http_app
 from services.loyalty.settings import LoyaltySettings
+from shared.service import ServiceRuntime, create_http_app
 
 
 def create_app(settings: LoyaltySettings | None = None) -> FastAPI:

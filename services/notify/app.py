@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from shared.service import ServiceRuntime, create_http_app
 from services.notify.settings import NotifySettings
+from shared.service import ServiceRuntime, create_http_app
 
 
 def create_app(settings: NotifySettings | None = None) -> FastAPI:

@@ -9,13 +9,13 @@ from fastapi import FastAPI, HTTPException, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.registry import handlers
+from services.registry.repository import RegistryRepository
+from services.registry.settings import RegistrySettings
 from shared.auth import Role, principal_of
 from shared.contracts import CustomerRegistered, CustomerScored
 from shared.contracts.types import CountryCode, Slug, Text
 from shared.service import ServiceRuntime, create_http_app
-from services.registry import handlers
-from services.registry.repository import RegistryRepository
-from services.registry.settings import RegistrySettings
 
 Operator = principal_of(Role.OPERATOR, Role.ADMIN)
 Reader = principal_of(Role.OPERATOR, Role.ANALYST, Role.ADMIN)

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from services.registry.repository import RegistryRepository
 from shared.contracts import CustomerRegistered, CustomerScored, Event
 from shared.errors import Rejected
-from services.registry.repository import RegistryRepository
 
 
 class PhoneTaken(Exception):

@@ -6,12 +6,12 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException
 
-from shared.auth import Role, principal_of
-from shared.contracts import CustomerRegistered
-from shared.service import ServiceRuntime, create_http_app
 from services.scoring import handlers
 from services.scoring.repository import ScoringRepository
 from services.scoring.settings import ScoringSettings
+from shared.auth import Role, principal_of
+from shared.contracts import CustomerRegistered
+from shared.service import ServiceRuntime, create_http_app
 
 Reader = principal_of(Role.OPERATOR, Role.ANALYST, Role.ADMIN)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from shared.contracts import CustomerRegistered, CustomerScored, Event
 from services.scoring.repository import ScoringRepository
+from shared.contracts import CustomerRegistered, CustomerScored, Event
 
 MODEL_VERSION = "placeholder-0"
 

@@ -22,6 +22,7 @@ from shared.contracts.types import (
     Language,
     LongText,
     Money,
+    MoneyTotal,
     NotificationKind,
     NotificationStatus,
     Outcome,
@@ -201,6 +202,9 @@ class PurchaseRecorded(Event):
     payment_method: str = Field(min_length=1, max_length=40, examples=["card"])
     employee_id: Identifier | None = None
     channel: str | None = Field(default=None, max_length=40)
+    refund_of: Identifier | None = Field(
+        default=None, description="For a refund (negative amount): the purchase it reverses."
+    )
 
     @field_validator("amount")
     @classmethod
@@ -219,9 +223,9 @@ class LoyaltyUpdated(Event):
     card_number: Identifier | None = None
     points_delta: int
     points_balance: int
-    value_month: Money
-    value_year: Money
-    value_lifetime: Money
+    value_month: MoneyTotal = Field(description="Value this calendar month (UTC).")
+    value_year: MoneyTotal = Field(description="Value this calendar year (UTC).")
+    value_lifetime: MoneyTotal
     tier: Tier
 
 
@@ -233,7 +237,9 @@ class TierChanged(Event):
     customer_id: Identifier
     old_tier: Tier
     new_tier: Tier
-    value_percentile: float = Field(ge=0, le=100, description="Percentile of trailing-12-month value")
+    value_percentile: float = Field(
+        ge=0, le=100, description="Percentile of trailing-12-month value"
+    )
 
 
 class CustomerLapsed(Event):

@@ -84,13 +84,23 @@ Text = Annotated[str, AfterValidator(_safe_text), Field(min_length=1, max_length
 LongText = Annotated[str, AfterValidator(_safe_text), Field(max_length=1000)]
 Identifier = Annotated[
     str,
-    Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$", examples=["c-1f3a"]),
+    Field(
+        min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$", examples=["c-1f3a"]
+    ),
 ]
 Money = Annotated[
     Decimal,
     BeforeValidator(_money_in),
     Field(allow_inf_nan=False, max_digits=16, decimal_places=4),
     AfterValidator(_money_range),
+    PlainSerializer(lambda value: str(value), return_type=str, when_used="json"),
+]
+
+# A running total (a customer's value): same form as Money, without the per-purchase cap.
+MoneyTotal = Annotated[
+    Decimal,
+    BeforeValidator(_money_in),
+    Field(allow_inf_nan=False, max_digits=24, decimal_places=4),
     PlainSerializer(lambda value: str(value), return_type=str, when_used="json"),
 ]
 

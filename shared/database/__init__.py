@@ -22,7 +22,9 @@ def open_database(settings: ServiceSettings) -> Database:
             options.update(tls=True, tlsCAFile=settings.mongodb_tls_ca_file)
         return MongoDatabase(url, name, **options)
     if url != "memory://":
-        raise ValueError(f"MONGODB_URL must be mongodb://, mongodb+srv:// or memory://, not {url!r}")
+        raise ValueError(
+            f"MONGODB_URL must be mongodb://, mongodb+srv:// or memory://, not {url!r}"
+        )
     from shared.database.memory import MemoryDatabase
 
     data_dir: Path | None = None

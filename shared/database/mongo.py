@@ -95,13 +95,12 @@ class MongoDatabase:
         if _session.get() is not None:
             yield
             return
-        async with self._client.start_session() as session:
-            async with await session.start_transaction():
-                token = _session.set(session)
-                try:
-                    yield
-                finally:
-                    _session.reset(token)
+        async with self._client.start_session() as session, await session.start_transaction():
+            token = _session.set(session)
+            try:
+                yield
+            finally:
+                _session.reset(token)
 
     async def durable(self) -> None:
         # A committed transaction with the default majority write concern is durable.

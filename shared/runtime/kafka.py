@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -110,12 +111,10 @@ async def ensure_topics(
         existing = set(await admin.list_topics())
         missing = [name for name in wanted if name not in existing]
         for name in missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(
                     [NewTopic(name, num_partitions=partitions, replication_factor=replication)]
                 )
-            except TopicAlreadyExistsError:
-                pass
         return missing
     finally:
         await admin.close()

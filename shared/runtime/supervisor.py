@@ -48,6 +48,7 @@ class Supervisor:
         self.restart = restart
         self.output = output
         self._stopping = False
+        self._restarts: set[asyncio.Task[None]] = set()
 
     async def start(self, name: str) -> None:
         service = self.services[name]
@@ -95,7 +96,9 @@ class Supervisor:
                 self.output("runtime", f"{service.name} exited with code {process.returncode}; "
                             f"restarting in {service.backoff_s:.0f}s")
                 service.process = None
-                asyncio.create_task(self._restart_later(service, service.backoff_s))
+                task = asyncio.create_task(self._restart_later(service, service.backoff_s))
+                self._restarts.add(task)
+                task.add_done_callback(self._restarts.discard)
                 service.backoff_s = min(service.backoff_s * 2, MAX_BACKOFF_S)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=0.2)

@@ -63,7 +63,7 @@ async def test_registration_from_kcat_is_scored(suite: Suite) -> None:
         pytest.skip("kcat cannot handshake with this broker")
     customer_id = f"kcat-{uuid.uuid4().hex[:8]}"
     event = registration_event(customer_id, "+79005554434")
-    subprocess.run(
+    subprocess.run(  # noqa: ASYNC221 - a short, bounded call to the third-party client
         ["kcat", "-P", "-b", suite.bootstrap, "-t", topics.CUSTOMER_REGISTERED, "-K", "\t"],
         input=f"{customer_id}\t{json.dumps(event)}\n".encode(), check=True, timeout=30,
     )
@@ -121,7 +121,8 @@ async def test_malformed_registration_is_dead_lettered_and_the_next_one_still_sc
         assert first["crm-dlq-source-offset"].isdigit()
 
     scored = await suite.read(
-        topics.CUSTOMER_SCORED, until=lambda rs: any(v["customer_id"] == good_id for v in values(rs))
+        topics.CUSTOMER_SCORED,
+        until=lambda rs: any(v["customer_id"] == good_id for v in values(rs)),
     )
     assert any(v["customer_id"] == good_id for v in values(scored))
 
