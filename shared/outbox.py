@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import itertools
 import logging
 import time
@@ -55,14 +56,15 @@ class Outbox:
                 pending = await self._collection.find({}).sort("_id", 1).limit(BATCH).to_list()
                 if not pending:
                     break
-                futures = [
+                # Hand the whole batch to the producer, then wait for every confirmation.
+                sent = [
                     await self._broker.publish(
                         row["value"].encode(), row["topic"], key=row["key"].encode(),
                         headers=JSON_HEADERS, no_confirm=True,
                     )
                     for row in pending
                 ]
-                await asyncio.gather(*futures)
+                await asyncio.gather(*(item for item in sent if inspect.isawaitable(item)))
                 async with self._db.transaction():
                     for row in pending:
                         await self._collection.delete_one({"_id": row["_id"]})

@@ -1,0 +1,135 @@
+"""The MongoDB stand-in: the _id fast path equals mongomock's scan; transactions; journal."""
+
+import datetime as dt
+from pathlib import Path
+
+import bson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shared.database import fastpath
+from shared.database.memory import MemoryDatabase
+
+ids = st.sampled_from(["a", "b", "c", "zz", 1, 2, 3])
+updates = st.sampled_from([
+    {"$inc": {"n": 1}}, {"$set": {"tag": "x"}}, {"$unset": {"tag": ""}},
+    {"$push": {"log": 1}}, {"$set": {"nested.v": 2}},
+])
+operations = st.lists(
+    st.tuples(st.sampled_from(["insert", "update", "upsert", "replace", "delete", "find"]),
+              ids, updates),
+    max_size=30,
+)
+
+
+async def apply(db: MemoryDatabase, ops: list) -> list:
+    collection = db.collection("c")
+    trace = []
+    for op, key, update in ops:
+        if op == "insert":
+            if await collection.find_one({"_id": key}) is None:
+                await collection.insert_one({"_id": key, "n": 0})
+        elif op == "update":
+            trace.append((await collection.update_one({"_id": key}, update)).matched_count)
+        elif op == "upsert":
+            result = await collection.update_one({"_id": key}, update, upsert=True)
+            trace.append((result.matched_count, result.upserted_id))
+        elif op == "replace":
+            trace.append((await collection.replace_one({"_id": key}, {"r": 1})).matched_count)
+        elif op == "delete":
+            trace.append((await collection.delete_one({"_id": key})).deleted_count)
+        trace.append(await collection.find_one({"_id": key}))
+        trace.append(await collection.find_one({"_id": key}, {"n": 1, "_id": 0}))
+    trace.append(await collection.find({}).sort("_id", 1).to_list())
+    return trace
+
+
+@settings(max_examples=60, deadline=None)
+@given(ops=operations)
+async def test_the_id_fast_path_returns_exactly_what_the_scan_returns(ops: list) -> None:
+    scan_db = MemoryDatabase("scan")  # constructing installs the fast path: remove it after
+    fastpath.uninstall()
+    try:
+        scanned = await apply(scan_db, ops)
+    finally:
+        fastpath.install()
+    fast = await apply(MemoryDatabase("fast"), ops)
+    assert fast == scanned
+
+
+def test_only_exact_scalar_id_filters_take_the_fast_path() -> None:
+    assert fastpath.exact_id({"_id": "c-1"}) == "c-1"
+    assert fastpath.exact_id({"_id": 7}) == 7
+    assert fastpath.exact_id({"_id": True}) is None
+    assert fastpath.exact_id({"_id": {"$in": ["a"]}}) is None
+    assert fastpath.exact_id({"_id": "a", "x": 1}) is None
+
+
+async def test_a_failed_transaction_leaves_no_trace() -> None:
+    db = MemoryDatabase("t")
+    accounts = db.collection("accounts")
+    await accounts.insert_one({"_id": "c-1", "points": 10})
+    with pytest.raises(RuntimeError):
+        async with db.transaction():
+            await accounts.update_one({"_id": "c-1"}, {"$inc": {"points": 5}})
+            await accounts.insert_one({"_id": "c-2", "points": 1})
+            await db.collection("processed").insert_one({"_id": "event-1"})
+            raise RuntimeError("handler failed after writing")
+    assert await accounts.find_one({"_id": "c-1"}) == {"_id": "c-1", "points": 10}
+    assert await accounts.find_one({"_id": "c-2"}) is None
+    assert await db.collection("processed").count_documents({}) == 0
+
+
+async def test_writes_inside_a_transaction_are_visible_to_later_reads_in_it() -> None:
+    db = MemoryDatabase("t")
+    async with db.transaction():
+        await db.collection("a").insert_one({"_id": "x", "n": 1})
+        assert await db.collection("a").find_one({"_id": "x"}) == {"_id": "x", "n": 1}
+
+
+async def test_committed_data_survives_a_restart(tmp_path: Path) -> None:
+    db = MemoryDatabase("t", tmp_path)
+    when = dt.datetime(2026, 11, 23, 9, 30, 1, 123456, tzinfo=dt.UTC)
+    async with db.transaction():
+        await db.collection("a").insert_one({"_id": "x", "n": 1, "at": when})
+        await db.collection("b").insert_one({"_id": "y"})
+    await db.collection("a").update_one({"_id": "x"}, {"$inc": {"n": 1}})
+    await db.collection("b").delete_one({"_id": "y"})
+    await db.durable()
+
+    reopened = MemoryDatabase("t", tmp_path)
+    restored = await reopened.collection("a").find_one({"_id": "x"})
+    assert restored == {"_id": "x", "n": 2, "at": when.replace(microsecond=123000)}
+    assert await reopened.collection("b").find_one({"_id": "y"}) is None
+
+
+async def test_a_torn_last_transaction_is_ignored_on_restart(tmp_path: Path) -> None:
+    db = MemoryDatabase("t", tmp_path)
+    await db.collection("a").insert_one({"_id": "kept"})
+    await db.durable()
+    with (tmp_path / "journal.jsonl").open("a") as journal:
+        journal.write('[{"c":"a","put":{"_id":"half-writ')  # killed mid-write
+    reopened = MemoryDatabase("t", tmp_path)
+    assert await reopened.collection("a").count_documents({}) == 1
+
+
+async def test_a_large_journal_is_compacted_into_a_snapshot(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("shared.database.memory.COMPACT_AFTER_LINES", 10)
+    db = MemoryDatabase("t", tmp_path)
+    for n in range(25):
+        await db.collection("a").update_one({"_id": "x"}, {"$inc": {"n": 1}}, upsert=True)
+    await db.close()
+    assert (tmp_path / "snapshot.jsonl").exists()
+    assert (tmp_path / "journal.jsonl").read_text() == ""
+    reopened = MemoryDatabase("t", tmp_path)
+    assert await reopened.collection("a").find_one({"_id": "x"}) == {"_id": "x", "n": 25}
+
+
+async def test_a_document_a_real_server_could_not_store_is_refused() -> None:
+    from decimal import Decimal
+
+    db = MemoryDatabase("t")
+    with pytest.raises(bson.errors.InvalidDocument):
+        await db.collection("a").insert_one({"_id": "x", "amount": Decimal("1.5")})
+    assert await db.collection("a").count_documents({}) == 0
