@@ -117,7 +117,7 @@ async def test_a_torn_last_transaction_is_ignored_on_restart(tmp_path: Path) -> 
 async def test_a_large_journal_is_compacted_into_a_snapshot(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr("shared.database.memory.COMPACT_AFTER_LINES", 10)
     db = MemoryDatabase("t", tmp_path)
-    for n in range(25):
+    for _ in range(25):
         await db.collection("a").update_one({"_id": "x"}, {"$inc": {"n": 1}}, upsert=True)
     await db.close()
     assert (tmp_path / "snapshot.jsonl").exists()
