@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.routing import Match
 
+from shared.errors import TRANSIENT
 from shared.metrics import ServiceMetrics
 
 access = logging.getLogger("crm.access")
@@ -57,6 +58,13 @@ def install_common(app: FastAPI, metrics: ServiceMetrics, max_body_bytes: int,
                      "type": item.get("type", "")}
             details.append(entry)
         return JSONResponse({"detail": details}, status_code=422)
+
+    async def dependency_unavailable(request: Request, error: Exception) -> JSONResponse:
+        return JSONResponse({"detail": "a dependency is unavailable, try again shortly"},
+                            status_code=503, headers={"Retry-After": "2"})
+
+    for outage in TRANSIENT:  # a database or broker outage is a 503, not a 500
+        app.add_exception_handler(outage, dependency_unavailable)
 
     @app.get("/health", tags=["ops"], summary="The process is alive")
     async def health() -> dict[str, str]:

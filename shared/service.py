@@ -19,7 +19,8 @@ from shared.auth import TokenRegistry
 from shared.broker import make_broker
 from shared.consumer import Handler, subscribe
 from shared.contracts import Event
-from shared.database import open_database
+from shared.database import Database, open_database
+from shared.faults import FaultClock, FaultyDatabase, fault_routes
 from shared.http import install_common
 from shared.logs import configure_logging
 from shared.metrics import ServiceMetrics
@@ -36,7 +37,11 @@ class ServiceRuntime:
     def __init__(self, settings: ServiceSettings) -> None:
         self.settings = settings
         self.metrics = ServiceMetrics(settings.service_name)
-        self.db = open_database(settings)
+        self.db: Database = open_database(settings)
+        self.faults: FaultClock | None = None
+        if settings.faults_enabled:
+            self.faults = FaultClock()
+            self.db = FaultyDatabase(self.db, self.faults)
         self.broker = make_broker(settings, self.metrics.registry)
         self.outbox = Outbox(self.db, self.broker, self.metrics)
         self._jobs: list[tuple[str, float, Job]] = []
@@ -125,6 +130,8 @@ def create_http_app(runtime: ServiceRuntime, title: str, description: str,
     app.state.runtime = runtime
     app.state.tokens = TokenRegistry(runtime.settings)
     install_common(app, runtime.metrics, runtime.settings.max_body_bytes, runtime.readiness)
+    if runtime.faults is not None:
+        app.include_router(fault_routes(runtime.faults))
     return app
 
 

@@ -67,6 +67,7 @@ class ServiceSettings(BaseSettings):
     )
     retry_attempts: int = Field(5, validation_alias=_env("CRM_RETRY_ATTEMPTS"))
     retry_backoff_s: float = Field(0.2, validation_alias=_env("CRM_RETRY_BACKOFF_S"))
+    faults_enabled: bool = Field(False, validation_alias=_env("CRM_FAULTS_ENABLED"))
     card_lookups_per_minute: int = Field(
         600, validation_alias=_env("CRM_CARD_LOOKUPS_PER_MINUTE")
     )
