@@ -58,3 +58,21 @@ def make_broker(settings: ServiceSettings, registry: CollectorRegistry) -> Kafka
         graceful_timeout=15.0,
         description=f"crm {settings.service_name} service",
     )
+
+
+def kafka_client_options(settings: ServiceSettings) -> dict[str, object]:
+    """The same security for plain aiokafka clients (admin, tools) as for the broker."""
+    security = kafka_security(settings)
+    if security is None:
+        return {}
+    options: dict[str, object] = {"security_protocol": settings.kafka_security_protocol}
+    if security.ssl_context is not None:
+        options["ssl_context"] = security.ssl_context
+    if settings.kafka_sasl_username:
+        options.update(
+            sasl_mechanism=settings.kafka_sasl_mechanism,
+            sasl_plain_username=settings.kafka_sasl_username,
+            sasl_plain_password=settings.kafka_sasl_password.get_secret_value()  # type: ignore[union-attr]
+            if settings.kafka_sasl_password else None,
+        )
+    return options

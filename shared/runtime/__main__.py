@@ -15,6 +15,7 @@ import signal
 import sys
 from pathlib import Path
 
+from shared.broker import kafka_client_options
 from shared.runtime.kafka import EmbeddedKafka, ensure_topics
 from shared.runtime.supervisor import ServiceProcess, Supervisor, say
 from shared.settings import ServiceSettings
@@ -34,25 +35,6 @@ def load_env_files() -> None:
             if line and not line.startswith("#") and "=" in line:
                 key, _, value = line.partition("=")
                 os.environ.setdefault(key.strip(), value.strip().strip('"'))
-
-
-def kafka_client_options(settings: ServiceSettings) -> dict[str, object]:
-    from shared.broker import kafka_security
-
-    security = kafka_security(settings)
-    if security is None:
-        return {}
-    options: dict[str, object] = {"security_protocol": settings.kafka_security_protocol}
-    if security.ssl_context is not None:
-        options["ssl_context"] = security.ssl_context
-    if settings.kafka_sasl_username:
-        options.update(
-            sasl_mechanism=settings.kafka_sasl_mechanism,
-            sasl_plain_username=settings.kafka_sasl_username,
-            sasl_plain_password=settings.kafka_sasl_password.get_secret_value()  # type: ignore[union-attr]
-            if settings.kafka_sasl_password else None,
-        )
-    return options
 
 
 async def run() -> int:

@@ -1,0 +1,197 @@
+"""`crm`: the ops tool. Inspect and replay dead-letter topics, watch consumer lag.
+
+    crm dlq inspect crm.purchase.recorded.v1.dlq
+    crm dlq replay crm.purchase.recorded.v1.dlq --dry-run
+    crm dlq replay crm.purchase.recorded.v1.dlq --kind handler_error
+    crm lag
+
+A replay re-publishes each dead-lettered record's original bytes to its source topic. The
+event keeps its event_id, so consumers that already applied it skip it. Replay progress is
+a consumer group per DLQ topic: running the same replay twice sends nothing new.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from shared.broker import kafka_client_options
+from shared.contracts import topics
+from shared.settings import ServiceSettings
+
+REPLAY_GROUP = "crm.cli.dlq-replay"
+
+
+def _headers(record: ConsumerRecord) -> dict[str, str]:
+    return {key: value.decode(errors="replace") for key, value in (record.headers or ())}
+
+
+def _summary(record: ConsumerRecord, show_values: bool) -> dict[str, Any]:
+    headers = _headers(record)
+    entry: dict[str, Any] = {
+        "partition": record.partition, "offset": record.offset,
+        "kind": headers.get("crm-dlq-kind"), "consumer": headers.get("crm-dlq-consumer"),
+        "reason": headers.get("crm-dlq-reason"),
+        "source": f"{headers.get('crm-dlq-source-topic')}"
+                  f"[{headers.get('crm-dlq-source-partition')}]"
+                  f"@{headers.get('crm-dlq-source-offset')}",
+        "failed_at": headers.get("crm-dlq-failed-at"), "bytes": len(record.value or b""),
+    }
+    try:
+        entry["event_id"] = json.loads(record.value or b"").get("event_id")
+    except (ValueError, AttributeError):
+        entry["event_id"] = None
+    if show_values:  # may hold personal data: only on request
+        entry["value"] = (record.value or b"").decode(errors="replace")
+    return entry
+
+
+async def _read_all(consumer: AIOKafkaConsumer, topic: str, from_committed: bool) -> list[Any]:
+    partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic)
+                                                           or ())]
+    if not partitions:
+        raise SystemExit(f"no such topic: {topic}")
+    consumer.assign(partitions)
+    ends = await consumer.end_offsets(partitions)
+    for partition in partitions:
+        committed = await consumer.committed(partition) if from_committed else None
+        if committed is None:
+            await consumer.seek_to_beginning(partition)
+        else:
+            consumer.seek(partition, committed)
+    records: list[ConsumerRecord] = []
+    while [p for p in partitions if await consumer.position(p) < ends[p]]:
+        batch = await consumer.getmany(timeout_ms=500)
+        for chunk in batch.values():
+            records.extend(r for r in chunk if r.offset < ends[TopicPartition(r.topic,
+                                                                             r.partition)])
+    return records
+
+
+async def inspect(settings: ServiceSettings, topic: str, limit: int, show: bool) -> int:
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
+                                enable_auto_commit=False, **kafka_client_options(settings))
+    await consumer.start()
+    try:
+        records = await _read_all(consumer, topic, from_committed=False)
+    finally:
+        await consumer.stop()
+    for record in records[-limit:]:
+        print(json.dumps(_summary(record, show), ensure_ascii=False))
+    print(f"{len(records)} dead-lettered record(s) in {topic}", file=sys.stderr)
+    return 0
+
+
+async def replay(settings: ServiceSettings, topic: str, dry_run: bool, kind: str | None,
+                 consumer_name: str | None) -> int:
+    if not topic.endswith(".dlq"):
+        raise SystemExit("replay reads a dead-letter topic (a name ending in .dlq)")
+    options = kafka_client_options(settings)
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
+                                group_id=f"{REPLAY_GROUP}.{topic}", enable_auto_commit=False,
+                                **options)
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all",
+                                **options)
+    await consumer.start()
+    await producer.start()
+    sent = skipped = 0
+    try:
+        records = await _read_all(consumer, topic, from_committed=True)
+        for record in records:
+            headers = _headers(record)
+            wanted = (kind is None or headers.get("crm-dlq-kind") == kind) and (
+                consumer_name is None or headers.get("crm-dlq-consumer") == consumer_name)
+            if not wanted:
+                skipped += 1
+                continue
+            source = headers.get("crm-dlq-source-topic") or topic.removesuffix(".dlq")
+            origin = f"{topic}[{record.partition}]@{record.offset}"
+            print(("would replay " if dry_run else "replaying ") + f"{origin} -> {source} "
+                  f"({headers.get('crm-dlq-kind')}: {headers.get('crm-dlq-reason', '')[:80]})")
+            if not dry_run:
+                await producer.send_and_wait(
+                    source, record.value, key=record.key,
+                    headers=[("crm-replayed-from", origin.encode())])
+            sent += 1
+        if not dry_run and records:
+            await consumer.commit()
+    finally:
+        await producer.stop()
+        await consumer.stop()
+    verb = "would replay" if dry_run else "replayed"
+    print(f"{verb} {sent} record(s), skipped {skipped} by filter", file=sys.stderr)
+    return 0
+
+
+async def lag(settings: ServiceSettings) -> int:
+    """Per consumer group of the suite: committed offset vs end of log.
+
+    Groups are named ``<prefix>.<service>.<topic>``. Committed offsets are read through a
+    consumer of each group (OffsetFetch), which every Kafka-compatible broker serves.
+    """
+    options = kafka_client_options(settings)
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, **options)
+    await admin.start()
+    try:
+        groups = sorted(str(g[0]) for g in await admin.list_consumer_groups()
+                        if str(g[0]).startswith(settings.kafka_group_prefix + "."))
+    finally:
+        await admin.close()
+    total = 0
+    for group in groups:
+        topic = group.removeprefix(settings.kafka_group_prefix + ".").partition(".")[2]
+        if topic not in topics.ALL:
+            continue
+        reader = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
+                                  group_id=group, enable_auto_commit=False, **options)
+        await reader.start()
+        try:
+            partitions = [TopicPartition(topic, p)
+                          for p in sorted(reader.partitions_for_topic(topic) or ())]
+            ends = await reader.end_offsets(partitions)
+            behind = 0
+            for partition in partitions:
+                committed = await reader.committed(partition)
+                behind += max(0, ends[partition] - (committed or 0))
+        finally:
+            await reader.stop()
+        total += behind
+        print(f"{group:64} lag {behind}")
+    print(f"total lag {total}", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="crm", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    dlq = commands.add_parser("dlq", help="dead-letter topics").add_subparsers(
+        dest="action", required=True)
+    show = dlq.add_parser("inspect", help="list dead-lettered records with their reasons")
+    show.add_argument("topic", choices=[topics.dlq(t) for t in topics.ALL], metavar="TOPIC")
+    show.add_argument("--limit", type=int, default=50)
+    show.add_argument("--show-values", action="store_true",
+                      help="print the records' bytes (may contain personal data)")
+    again = dlq.add_parser("replay", help="re-publish dead-lettered records to their source")
+    again.add_argument("topic", choices=[topics.dlq(t) for t in topics.ALL], metavar="TOPIC")
+    again.add_argument("--dry-run", action="store_true", help="show what would be replayed")
+    again.add_argument("--kind", choices=["invalid", "too_large", "rejected", "handler_error"])
+    again.add_argument("--consumer", help="only records a given service dead-lettered")
+    commands.add_parser("lag", help="consumer lag per group and topic")
+    args = parser.parse_args(argv)
+    settings = ServiceSettings()
+    if args.command == "lag":
+        return asyncio.run(lag(settings))
+    if args.action == "inspect":
+        return asyncio.run(inspect(settings, args.topic, args.limit, args.show_values))
+    return asyncio.run(replay(settings, args.topic, args.dry_run, args.kind, args.consumer))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
