@@ -84,6 +84,30 @@ class Suite:
     def tail(self, lines: int = 60) -> str:
         return "\n".join(self.log_path.read_text().splitlines()[-lines:])
 
+    async def add_instance(self, service: str, instance: str) -> ServiceProcess:
+        """A second process of ``service`` in the same consumer group, with its own data."""
+        assert self.supervisor is not None
+        port = free_port()
+        env = self.env() | {f"CRM_{service.upper()}_PORT": str(port),
+                            "CRM_DATA_DIR": str(self.workdir / f"data-{instance}")}
+        process = ServiceProcess(instance, port, env, module=service)
+        await self.supervisor.add(process)
+        self.ports[instance] = port
+        return process
+
+    async def wait_ready(self, service: str, timeout_s: float = 60) -> float:
+        """Seconds until ``service`` answers /ready with 200."""
+        started = time.monotonic()
+        async with httpx.AsyncClient(timeout=2) as client:
+            while time.monotonic() - started < timeout_s:
+                try:
+                    if (await client.get(f"{self.url(service)}/ready")).status_code == 200:
+                        return time.monotonic() - started
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.1)
+        raise AssertionError(f"{service} not ready after {timeout_s}s:\n{self.tail()}")
+
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
 

@@ -28,6 +28,7 @@ class ServiceProcess:
     name: str
     port: int
     env: dict[str, str]
+    module: str = ""  # services.<module>; defaults to the name (a second instance differs)
     process: asyncio.subprocess.Process | None = None
     restarts: int = 0
     backoff_s: float = 1.0
@@ -53,12 +54,29 @@ class Supervisor:
     async def start(self, name: str) -> None:
         service = self.services[name]
         service.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", f"services.{name}",
+            sys.executable, "-m", f"services.{service.module or name}",
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
             env=service.env, start_new_session=True,
         )
         service.started_at = time.monotonic()
         service.pump = asyncio.create_task(self._pump(service))
+
+    async def add(self, service: ServiceProcess) -> None:
+        """Start one more process (e.g. a second instance joining the consumer group)."""
+        self.services[service.name] = service
+        await self.start(service.name)
+
+    async def remove(self, name: str, grace_s: float = 25.0) -> None:
+        """Stop one process gracefully and forget it (it is not restarted)."""
+        service = self.services.pop(name)
+        if service.process is not None and service.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(service.process.pid, signal.SIGTERM)
+            try:
+                await asyncio.wait_for(service.process.wait(), timeout=grace_s)
+            except TimeoutError:
+                os.killpg(service.process.pid, signal.SIGKILL)
+                await service.process.wait()
 
     async def start_all(self) -> None:
         for name in self.services:
