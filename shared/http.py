@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -28,19 +29,59 @@ def route_template(request: Request) -> str:
     return "unmatched"
 
 
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes, declared or streamed (chunked), with 413."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or ()).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await self._refuse(send)
+            return
+        seen = 0
+        refused = False
+
+        async def counting_receive() -> Any:
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    # Answer now; the app sees a client that went away and stops reading.
+                    refused = True
+                    await self._refuse(send)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Any) -> None:
+            if not refused:
+                await send(message)
+
+        await self.app(scope, counting_receive, guarded_send)
+
+    async def _refuse(self, send: Any) -> None:
+        body = json.dumps(
+            {"detail": f"request body exceeds the limit of {self.limit} bytes"}).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
 def install_common(app: FastAPI, metrics: ServiceMetrics, max_body_bytes: int,
                    ready: Callable[[], Awaitable[dict[str, Any]]]) -> None:
     @app.middleware("http")
     async def limits_and_accounting(request: Request, call_next: Any) -> Response:
         started = time.perf_counter()
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > max_body_bytes):
-            response: Response = JSONResponse(
-                {"detail": f"request body exceeds the limit of {max_body_bytes} bytes"},
-                status_code=413,
-            )
-        else:
-            response = await call_next(request)
+        response: Response = await call_next(request)
         route = route_template(request)
         elapsed = time.perf_counter() - started
         metrics.http_requests.labels(request.method, route, str(response.status_code)).inc()
@@ -49,6 +90,8 @@ def install_common(app: FastAPI, metrics: ServiceMetrics, max_body_bytes: int,
             access.info("%s %s %d %.1fms", request.method, route, response.status_code,
                         elapsed * 1000)
         return response
+
+    app.add_middleware(BodyLimit, limit=max_body_bytes)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:

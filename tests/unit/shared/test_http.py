@@ -1,0 +1,61 @@
+"""The HTTP side every service shares: body limits and error shapes."""
+
+import httpx
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+from shared.http import install_common
+from shared.metrics import ServiceMetrics
+
+
+class Note(BaseModel):
+    text: str
+
+
+def app() -> FastAPI:
+    application = FastAPI()
+
+    async def ready() -> dict[str, str]:
+        return {"database": "ok"}
+
+    install_common(application, ServiceMetrics("test"), max_body_bytes=100, ready=ready)
+
+    @application.post("/notes")
+    async def create(note: Note) -> dict[str, str]:
+        return {"text": note.text}
+
+    return application
+
+
+async def post(body: bytes | object, **kwargs: object) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        return await client.post("/notes", content=body, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_a_declared_oversized_body_is_refused_with_413() -> None:
+    response = await post(b'{"text": "' + b"x" * 200 + b'"}')
+    assert response.status_code == 413
+    assert "limit of 100 bytes" in response.json()["detail"]
+
+
+async def test_a_streamed_oversized_body_without_length_is_refused_with_413() -> None:
+    async def chunks():  # type: ignore[no-untyped-def]
+        yield b'{"text": "'
+        for _ in range(10):
+            yield b"x" * 50
+        yield b'"}'
+
+    response = await post(chunks())
+    assert response.status_code == 413
+
+
+async def test_malformed_json_is_a_422_with_a_detail() -> None:
+    response = await post(b'{"text": ', headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "json_invalid"
+
+
+async def test_a_small_valid_body_passes() -> None:
+    response = await post(b'{"text": "hi"}', headers={"content-type": "application/json"})
+    assert response.status_code == 200 and response.json() == {"text": "hi"}
