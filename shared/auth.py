@@ -86,8 +86,18 @@ def require(*roles: Role) -> Any:
 
 
 def principal_of(*roles: Role) -> Any:
-    """Annotated type for a handler parameter that needs the caller's identity."""
+    """Annotated type for a handler parameter that needs the caller's identity.
+
+    Prefer the aliases below, which type checkers accept as types.
+    """
     return Annotated[Principal, require(*roles)]
+
+
+#: The caller, admitted by role: use as the type of a route parameter.
+Reader = Annotated[Principal, require(Role.OPERATOR, Role.ANALYST, Role.ADMIN)]
+Operator = Annotated[Principal, require(Role.OPERATOR, Role.ADMIN)]
+Analyst = Annotated[Principal, require(Role.ANALYST, Role.ADMIN)]
+Admin = Annotated[Principal, require(Role.ADMIN)]
 
 
 class RateLimiter:

@@ -14,7 +14,7 @@ class Unavailable(Exception):
 
 
 #: Failures that say nothing about the event itself: the consumer waits them out.
-TRANSIENT: tuple[type[BaseException], ...] = (
+TRANSIENT: tuple[type[Exception], ...] = (
     Unavailable,
     mongo_errors.ConnectionFailure,
     mongo_errors.ServerSelectionTimeoutError,

@@ -79,7 +79,7 @@ class MemoryCollection:
     def __init__(self, database: MemoryDatabase, name: str) -> None:
         self.name = name
         self._db = database
-        self._mock: mongomock.Collection = database._mock[name]
+        self._mock: Any = database._mock[name]  # mongomock ships no types
         self.indexes: list[tuple[Any, dict[str, Any]]] = []
 
     # reads -------------------------------------------------------------------------------
@@ -200,7 +200,7 @@ class MemoryDatabase:
     def __init__(self, name: str, data_dir: Path | None = None, fsync: bool = True) -> None:
         fastpath.install()
         self.name = name
-        self._mock = mongomock.MongoClient(tz_aware=True)[name]
+        self._mock: Any = mongomock.MongoClient(tz_aware=True)[name]
         self._collections: dict[str, MemoryCollection] = {}
         self._lock = asyncio.Lock()
         self._journal: Journal | None = None

@@ -52,7 +52,7 @@ async def run() -> int:
     partitions = int(os.environ.get("CRM_TOPIC_PARTITIONS", "4"))
     replication = int(os.environ.get("CRM_TOPIC_REPLICATION_FACTOR", "1"))
     created = await ensure_topics(settings.kafka_bootstrap_servers, partitions, replication,
-                                  **kafka_client_options(settings))
+                                  None, **kafka_client_options(settings))
     say("runtime", f"topics ready ({len(created)} created, {partitions} partitions each)")
     mongo = os.environ.get("MONGODB_URL") or "memory://"
     say("runtime", "database: " + ("in-process stand-in, data in " + str(data_dir)
