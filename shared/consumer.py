@@ -18,6 +18,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
@@ -50,43 +51,55 @@ def describe(error: ValidationError) -> str:
     return "; ".join(parts)[:1000]
 
 
-class Subscription(Generic[E]):
-    """One topic consumed by one service, through the shared consume path."""
+@dataclass(frozen=True)
+class Route(Generic[E]):
+    """One topic a service consumes: its event model and its handler."""
+
+    topic: str
+    event_type: type[E]
+    handler: Handler[E]
+
+
+class Subscription:
+    """All topics one service consumes, in one consumer group, through the consume path.
+
+    One group per service, not per topic: a group's first join takes seconds, and a
+    service with nine topics would otherwise wait for nine joins before it is ready.
+    """
 
     def __init__(
         self,
         *,
-        topic: str,
-        event_type: type[E],
-        handler: Handler[E],
+        routes: Sequence[Route[Any]],
         settings: ServiceSettings,
         db: Database,
         outbox: Outbox,
         broker: KafkaBroker,
         metrics: ServiceMetrics,
     ) -> None:
-        self.topic = topic
-        self.event_type = event_type
-        self.handler = handler
+        self.routes = {route.topic: route for route in routes}
         self.settings = settings
         self.db = db
         self.outbox = outbox
         self.broker = broker
         self.metrics = metrics
         self.processed = db.collection("processed_events")
-        self.group_id = f"{settings.kafka_group_prefix}.{settings.service_name}.{topic}"
+        self.group_id = f"{settings.kafka_group_prefix}.{settings.service_name}"
 
     def register(self) -> None:
         subscriber = self.broker.subscriber(
-            self.topic,
+            *self.routes,
             group_id=self.group_id,
             batch=True,
             max_records=self.settings.consumer_max_records,
             batch_timeout_ms=self.settings.consumer_batch_timeout_ms,
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest",
-            title=f"{self.settings.service_name}: {self.topic}",
-            description=(self.event_type.__doc__ or "").strip(),
+            title=f"{self.settings.service_name} consumer group",
+            description="; ".join(
+                f"{route.topic}: {(route.event_type.__doc__ or '').strip()}"
+                for route in self.routes.values()
+            ),
         )
         subscriber(self.on_batch)
 
@@ -105,23 +118,25 @@ class Subscription(Generic[E]):
         try:
             await self.outbox.flush()
         except Exception as error:  # written and durable: the relay publishes it later
-            log.warning("%s: publish deferred to the outbox relay: %s", self.topic,
+            log.warning("%s: publish deferred to the outbox relay: %s", self.group_id,
                         type(error).__name__)
         await message.ack()
 
     async def consume(self, record: ConsumerRecord) -> None:
         started = time.perf_counter()
-        event = await self._parse(record)
+        route = self.routes[record.topic]
+        event = await self._parse(record, route)
         if event is None:
             return
-        key = f"{self.topic}:{event.event_id}"
+        key = f"{record.topic}:{event.event_id}"
         if await self.processed.find_one({"_id": key}) is not None:
-            self.metrics.events.labels(topic=self.topic, result="duplicate").inc()
+            self.metrics.events.labels(topic=record.topic, result="duplicate").inc()
             return
-        await self._handle(record, event, key)
-        self.metrics.handle_seconds.labels(topic=self.topic).observe(time.perf_counter() - started)
+        await self._handle(record, route, event, key)
+        self.metrics.handle_seconds.labels(topic=record.topic).observe(
+            time.perf_counter() - started)
 
-    async def _parse(self, record: ConsumerRecord) -> E | None:
+    async def _parse(self, record: ConsumerRecord, route: Route[Any]) -> Event | None:
         value = record.value
         if value is None or len(value) == 0:
             await self.dead_letter(record, "empty message", "invalid")
@@ -133,31 +148,32 @@ class Subscription(Generic[E]):
             )
             return None
         try:
-            return self.event_type.model_validate_json(value)
+            return route.event_type.model_validate_json(value)
         except ValidationError as error:
             await self.dead_letter(record, describe(error), "invalid")
             return None
 
-    async def _handle(self, record: ConsumerRecord, event: E, key: str) -> None:
+    async def _handle(self, record: ConsumerRecord, route: Route[Any], event: Event,
+                      key: str) -> None:
         attempt = 0
         outage_backoff = self.settings.retry_backoff_s
         while True:
             try:
                 async with self.db.transaction():
-                    derived = await self.handler(event)
+                    derived = await route.handler(event)
                     await self.processed.insert_one({
-                        "_id": key, "topic": self.topic, "partition": record.partition,
+                        "_id": key, "topic": record.topic, "partition": record.partition,
                         "offset": record.offset, "at": datetime.now(UTC),
                     })
                     await self.outbox.add(derived)
-                self.metrics.events.labels(topic=self.topic, result="processed").inc()
+                self.metrics.events.labels(topic=record.topic, result="processed").inc()
                 return
             except Rejected as error:
                 await self.dead_letter(record, str(error), "rejected")
                 return
             except TRANSIENT as error:
-                self.metrics.retries.labels(topic=self.topic, kind="outage").inc()
-                log.warning("%s: dependency unavailable (%s), retrying in %.1fs", self.topic,
+                self.metrics.retries.labels(topic=record.topic, kind="outage").inc()
+                log.warning("%s: dependency unavailable (%s), retrying in %.1fs", record.topic,
                             type(error).__name__, outage_backoff)
                 await asyncio.sleep(outage_backoff)
                 outage_backoff = min(outage_backoff * 2, MAX_OUTAGE_BACKOFF_S)
@@ -166,14 +182,14 @@ class Subscription(Generic[E]):
                 if attempt >= self.settings.retry_attempts:
                     # Only the type: an exception's text may quote personal data.
                     log.error("%s p%d@%d: handler failed %d times (%s), dead-lettering",
-                              self.topic, record.partition, record.offset, attempt,
+                              record.topic, record.partition, record.offset, attempt,
                               type(error).__name__)
                     await self.dead_letter(
                         record, f"handler failed {attempt} times: {type(error).__name__}: "
                         f"{str(error)[:300]}", "handler_error",
                     )
                     return
-                self.metrics.retries.labels(topic=self.topic, kind="error").inc()
+                self.metrics.retries.labels(topic=record.topic, kind="error").inc()
                 await asyncio.sleep(self.settings.retry_backoff_s * 2 ** (attempt - 1))
 
     async def dead_letter(self, record: ConsumerRecord, reason: str, kind: str) -> None:
@@ -190,17 +206,9 @@ class Subscription(Generic[E]):
         await self.broker.publish(
             record.value or b"", topics.dlq(record.topic), key=record.key, headers=headers
         )
-        self.metrics.events.labels(topic=self.topic, result="dead_lettered").inc()
-        self.metrics.dead_letters.labels(topic=self.topic, reason=kind).inc()
+        self.metrics.events.labels(topic=record.topic, result="dead_lettered").inc()
+        self.metrics.dead_letters.labels(topic=record.topic, reason=kind).inc()
         # Validation reasons carry field names and rules, never values; others may.
         shown = reason[:300] if kind in ("invalid", "too_large") else kind
         log.warning("%s p%d@%d dead-lettered (%s): %s", record.topic, record.partition,
                     record.offset, kind, shown)
-
-
-def subscribe(runtime: Any, topic: str, event_type: type[E], handler: Handler[E]) -> None:
-    """Register ``handler`` for ``topic`` on the service runtime's broker."""
-    Subscription(
-        topic=topic, event_type=event_type, handler=handler, settings=runtime.settings,
-        db=runtime.db, outbox=runtime.outbox, broker=runtime.broker, metrics=runtime.metrics,
-    ).register()

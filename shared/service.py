@@ -10,14 +10,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import uvicorn
 from fastapi import FastAPI
 
 from shared.auth import TokenRegistry
 from shared.broker import make_broker
-from shared.consumer import Handler, subscribe
+from shared.consumer import Handler, Route, Subscription
 from shared.contracts import Event
 from shared.database import Database, open_database
 from shared.faults import FaultClock, FaultyDatabase, fault_routes
@@ -44,13 +44,18 @@ class ServiceRuntime:
             self.db = FaultyDatabase(self.db, self.faults)
         self.broker = make_broker(settings, self.metrics.registry)
         self.outbox = Outbox(self.db, self.broker, self.metrics)
+        self._routes: list[Route[Any]] = []
+        self._registered = False
         self._jobs: list[tuple[str, float, Job]] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
         self.started = False
 
     def subscribe(self, event_type: type[E], handler: Handler[E]) -> None:
-        subscribe(self, event_type.topic, event_type, handler)
+        """Consume ``event_type``'s topic with ``handler`` (in the service's one group)."""
+        if any(route.topic == event_type.topic for route in self._routes):
+            raise ValueError(f"{event_type.topic} already has a handler")
+        self._routes.append(Route(event_type.topic, event_type, handler))
 
     def every(self, name: str, interval_s: float, job: Job) -> None:
         """Run ``job`` periodically while the service runs (failures are logged, not fatal)."""
@@ -60,7 +65,15 @@ class ServiceRuntime:
         """Record events in the outbox (call inside a transaction) and wake the relay."""
         await self.outbox.add(events)
 
+    def register_consumers(self) -> None:
+        """Put the service's subscription on the broker (once; before the broker starts)."""
+        if self._routes and not self._registered:
+            Subscription(routes=self._routes, settings=self.settings, db=self.db,
+                         outbox=self.outbox, broker=self.broker, metrics=self.metrics).register()
+            self._registered = True
+
     async def start(self) -> None:
+        self.register_consumers()
         await self.broker.start()
         self._tasks.append(asyncio.create_task(self.outbox.run(self._stop)))
         for name, interval, job in self._jobs:

@@ -46,6 +46,7 @@ class Harness:
         self.runtime = ServiceRuntime(settings)
         self.handler = Recorder(self.runtime)
         self.runtime.subscribe(CustomerRegistered, self.handler)
+        self.runtime.register_consumers()
         self.dead: list[tuple[bytes, dict[str, str]]] = []
         self.scored: list[bytes] = []
         broker = self.runtime.broker
