@@ -1,0 +1,299 @@
+"""Static checks of deploy/: every manifest parses, topics and probes are complete, every
+environment variable is a real setting, the dashboard queries something, the alert rules
+pass promtool. Fast, no network, no container engine."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pydantic import AliasChoices
+
+from services.loyalty.settings import LoyaltySettings
+from services.notify.settings import NotifySettings
+from services.registry.settings import RegistrySettings
+from services.scoring.settings import ScoringSettings
+from shared.contracts import topics
+from shared.settings import ServiceSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+COMPOSE = DEPLOY / "compose" / "compose.yaml"
+K8S = DEPLOY / "k8s"
+PROMETHEUS = DEPLOY / "prometheus"
+DASHBOARD = DEPLOY / "grafana" / "dashboard.json"
+
+SERVICE_SETTINGS: dict[str, type[ServiceSettings]] = {
+    "registry": RegistrySettings,
+    "scoring": ScoringSettings,
+    "loyalty": LoyaltySettings,
+    "notify": NotifySettings,
+}
+# Read by the image's entrypoint and healthcheck, not by the settings.
+NON_SETTING_VARIABLES = {"SERVICE"}
+ALL_TOPICS = topics.all_with_dlq()
+
+
+def _aliases(model: type[ServiceSettings]) -> set[str]:
+    names: set[str] = set()
+    for field in model.model_fields.values():
+        alias = field.validation_alias
+        if isinstance(alias, AliasChoices):
+            names.update(str(choice) for choice in alias.choices if str(choice).isupper())
+        elif isinstance(alias, str):
+            names.add(alias)
+    return names
+
+
+def _known_variables() -> set[str]:
+    known = _aliases(ServiceSettings)
+    for model in SERVICE_SETTINGS.values():
+        known |= _aliases(model)
+    return known | NON_SETTING_VARIABLES
+
+
+def _default_port(name: str) -> int:
+    return int(SERVICE_SETTINGS[name].model_fields["http_port"].default)
+
+
+def _yaml_files() -> list[Path]:
+    return sorted(p for p in DEPLOY.rglob("*") if p.suffix in (".yaml", ".yml"))
+
+
+def _load_all(path: Path) -> list[Any]:
+    return [doc for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc]
+
+
+def _k8s_docs() -> list[dict[str, Any]]:
+    docs: list[dict[str, Any]] = []
+    for path in sorted(K8S.rglob("*.yaml")):
+        docs.extend(doc for doc in _load_all(path) if isinstance(doc, dict) and "kind" in doc)
+    return docs
+
+
+def _compose() -> dict[str, Any]:
+    return yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+
+
+def _env_file_keys(path: Path) -> set[str]:
+    keys = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^\s*#?\s*([A-Z][A-Z0-9_]*)=", line)
+        if match:
+            keys.add(match.group(1))
+    return keys
+
+
+# --- every file parses ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", _yaml_files(), ids=lambda p: str(p.relative_to(DEPLOY)))
+def test_every_yaml_file_parses(path: Path) -> None:
+    assert _load_all(path), f"{path} is empty"
+
+
+def test_every_json_file_parses() -> None:
+    files = sorted(DEPLOY.rglob("*.json"))
+    assert DASHBOARD in files
+    for path in files:
+        json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_kustomizations_list_existing_files() -> None:
+    for kustomization in K8S.rglob("kustomization.yaml"):
+        for resource in yaml.safe_load(kustomization.read_text(encoding="utf-8"))["resources"]:
+            assert (kustomization.parent / resource).exists(), f"{kustomization}: {resource}"
+
+
+# --- topics -----------------------------------------------------------------------------
+
+
+def test_compose_topic_init_creates_every_topic_and_dlq() -> None:
+    init = _compose()["services"]["kafka-topics"]
+    created = init["environment"]["TOPICS"].split()
+    assert sorted(created) == sorted(ALL_TOPICS)
+    assert init["environment"]["PARTITIONS"] == "12"
+    assert init["environment"]["REPLICATION_FACTOR"] == "3"
+    assert "--if-not-exists" in " ".join(init["command"])
+
+
+def test_k8s_kafka_topics_cover_every_topic_and_dlq() -> None:
+    kafka_topics = [doc for doc in _k8s_docs() if doc["kind"] == "KafkaTopic"]
+    names = [doc["spec"]["topicName"] for doc in kafka_topics]
+    assert sorted(names) == sorted(ALL_TOPICS)
+    for doc in kafka_topics:
+        assert doc["spec"]["partitions"] == 12
+        assert doc["spec"]["replicas"] == 3
+        assert doc["spec"]["config"]["min.insync.replicas"] == 2
+        assert doc["metadata"]["labels"]["strimzi.io/cluster"] == "crm-kafka"
+
+
+def test_kafka_is_kraft_with_three_replicated_nodes() -> None:
+    compose = _compose()["services"]
+    brokers = [name for name in compose if name.startswith("kafka-") and name[-1].isdigit()]
+    assert len(brokers) == 3
+    voters = compose["kafka-1"]["environment"]["KAFKA_CONTROLLER_QUORUM_VOTERS"]
+    assert voters.count("@") == 3
+    for name in brokers:
+        env = compose[name]["environment"]
+        assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
+        assert env["KAFKA_DEFAULT_REPLICATION_FACTOR"] == "3"
+        assert env["KAFKA_MIN_INSYNC_REPLICAS"] == "2"
+    docs = _k8s_docs()
+    (kafka,) = [doc for doc in docs if doc["kind"] == "Kafka"]
+    assert kafka["metadata"]["annotations"]["strimzi.io/kraft"] == "enabled"
+    assert kafka["spec"]["kafka"]["config"]["min.insync.replicas"] == 2
+    pools = [doc for doc in docs if doc["kind"] == "KafkaNodePool"]
+    assert sum(pool["spec"]["replicas"] for pool in pools if "broker" in pool["spec"]["roles"]) == 3
+    (mongo,) = [doc for doc in docs if doc["kind"] == "MongoDBCommunity"]
+    assert mongo["spec"]["members"] == 3
+
+
+# --- services: probes, ports, replicas --------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(SERVICE_SETTINGS))
+def test_k8s_deployment_probes_and_port(name: str) -> None:
+    docs = _k8s_docs()
+    (deployment,) = [d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == name]
+    spec = deployment["spec"]
+    pod = spec["template"]["spec"]
+    (container,) = pod["containers"]
+    port = _default_port(name)
+    assert spec["replicas"] == 2
+    assert pod["terminationGracePeriodSeconds"] == 30
+    assert [p["containerPort"] for p in container["ports"]] == [port]
+    named = {p["name"]: p["containerPort"] for p in container["ports"]}
+    for probe, path in (("readinessProbe", "/ready"), ("livenessProbe", "/health")):
+        get = container[probe]["httpGet"]
+        assert get["path"] == path
+        assert named.get(get["port"], get["port"]) == port
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert any(m["mountPath"] == "/tmp" for m in container["volumeMounts"])
+    assert {"requests", "limits"} <= set(container["resources"])
+    annotations = spec["template"]["metadata"]["annotations"]
+    assert annotations["prometheus.io/scrape"] == "true"
+    assert annotations["prometheus.io/port"] == str(port)
+    (service,) = [d for d in docs if d["kind"] == "Service" and d["metadata"]["name"] == name]
+    assert service["spec"]["type"] == "ClusterIP"
+    assert service["spec"]["ports"][0]["port"] == port
+    assert [d for d in docs if d["kind"] == "PodDisruptionBudget" and d["metadata"]["name"] == name]
+
+
+def test_hpas_never_exceed_the_partition_count() -> None:
+    hpas = {d["metadata"]["name"]: d for d in _k8s_docs() if d["kind"] == "HorizontalPodAutoscaler"}
+    assert set(hpas) == {"scoring", "loyalty", "notify"}
+    for hpa in hpas.values():
+        assert 2 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"] <= 12
+
+
+@pytest.mark.parametrize("name", sorted(SERVICE_SETTINGS))
+def test_compose_service_shape(name: str) -> None:
+    service = _compose()["services"][name]
+    env = service["environment"]
+    assert env["SERVICE"] == name
+    assert env["CRM_HTTP_HOST"] == "0.0.0.0"
+    assert env["CRM_FAULTS_ENABLED"] == "false"
+    assert len(env["KAFKA_BOOTSTRAP_SERVERS"].split(",")) == 3
+    assert "replicaSet=rs0" in env["MONGODB_URL"]
+    assert service["deploy"]["replicas"] == 2
+    assert "/ready" in service["healthcheck"]["test"]
+    assert service["ports"] == [str(_default_port(name))]
+    assert {"kafka-topics", "mongo-init"} <= set(service["depends_on"])
+
+
+# --- environment variables are real settings --------------------------------------------
+
+
+def test_compose_environment_variables_are_settings() -> None:
+    known = _known_variables()
+    compose = _compose()["services"]
+    used: set[str] = set()
+    for name in SERVICE_SETTINGS:
+        used |= set(compose[name]["environment"])
+    used |= _env_file_keys(DEPLOY / "compose" / "crm.env.example")
+    assert used - known == set()
+
+
+def test_k8s_environment_variables_are_settings() -> None:
+    known = _known_variables()
+    docs = _k8s_docs()
+    used: set[str] = set()
+    (config,) = [d for d in docs
+                 if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "crm-config"]
+    used |= set(config["data"])
+    for deployment in (d for d in docs if d["kind"] == "Deployment"):
+        for container in deployment["spec"]["template"]["spec"]["containers"]:
+            used |= {item["name"] for item in container.get("env", [])}
+    secrets = [d for d in docs if d["kind"] == "Secret" and d["metadata"]["name"] == "crm-secrets"]
+    for secret in secrets:
+        used |= set(secret["stringData"])
+    assert used - known == set()
+    assert config["data"]["CRM_FAULTS_ENABLED"] == "false"
+
+
+def test_the_secret_template_holds_placeholders_only() -> None:
+    for secret in (d for d in _k8s_docs() if d["kind"] == "Secret"):
+        assert all(value == "" for value in secret["stringData"].values())
+    for key in ("CRM_OPERATOR_TOKEN", "CRM_ANALYST_TOKEN", "CRM_ADMIN_TOKEN"):
+        assert re.search(rf"^{key}=$", (DEPLOY / "compose" / "crm.env.example").read_text(),
+                         re.MULTILINE)
+
+
+# --- Grafana and Prometheus -------------------------------------------------------------
+
+
+def test_dashboard_panels_all_query_something() -> None:
+    dashboard = json.loads(DASHBOARD.read_text(encoding="utf-8"))
+    assert dashboard["schemaVersion"] >= 36
+    panels = [p for p in dashboard["panels"] if p["type"] != "row"]
+    assert len(panels) >= 8
+    for panel in panels:
+        assert panel["targets"], panel["title"]
+        assert all(target.get("expr") for target in panel["targets"]), panel["title"]
+    exprs = " ".join(t["expr"] for p in panels for t in p["targets"])
+    for metric in ("crm_events_consumed_total", "crm_event_handle_seconds_bucket",
+                   "crm_dead_letters_total", "crm_outbox_pending", "crm_http_requests_total",
+                   "crm_http_request_seconds_bucket", "crm_event_retries_total",
+                   '/api/callers/{phone}'):
+        assert metric in exprs
+
+
+def test_prometheus_scrapes_the_four_services() -> None:
+    config = yaml.safe_load((PROMETHEUS / "prometheus.yml").read_text(encoding="utf-8"))
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    for name in SERVICE_SETTINGS:
+        (sd,) = jobs[f"crm-{name}"]["dns_sd_configs"]
+        assert sd["port"] == _default_port(name)
+
+
+def test_alert_rules_have_runbook_annotations() -> None:
+    rules = [rule for group in yaml.safe_load((PROMETHEUS / "alerts.yml").read_text())["groups"]
+             for rule in group["rules"]]
+    for rule in rules:
+        assert {"summary", "description", "runbook"} <= set(rule["annotations"]), rule["alert"]
+        assert rule["labels"]["severity"] in ("warning", "critical")
+    exprs = " ".join(rule["expr"] for rule in rules)
+    for needle in ("up{", "crm_dead_letters_total", 'kind="outage"', "crm_outbox_pending",
+                   "kafka_consumergroup_lag", '"429"', '"/api/callers/{phone}"'):
+        assert needle in exprs
+
+
+PROMTOOL = shutil.which("promtool")
+
+
+@pytest.mark.skipif(PROMTOOL is None, reason="promtool is not installed")
+def test_promtool_accepts_the_rules_config_and_rule_tests() -> None:
+    assert PROMTOOL is not None
+    for args in (["check", "rules", "alerts.yml"], ["check", "config", "prometheus.yml"],
+                 ["test", "rules", "alerts.test.yml"]):
+        result = subprocess.run([PROMTOOL, *args], cwd=PROMETHEUS, capture_output=True,
+                                text=True, timeout=60, check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
