@@ -23,6 +23,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.broker import kafka_client_options
 from shared.contracts import topics
+from shared.contracts.topology import CONSUMERS
 from shared.settings import ServiceSettings
 
 REPLAY_GROUP = "crm.cli.dlq-replay"
@@ -129,11 +130,15 @@ async def replay(settings: ServiceSettings, topic: str, dry_run: bool, kind: str
     return 0
 
 
-async def lag(settings: ServiceSettings) -> int:
-    """Per consumer group of the suite: committed offset vs end of log.
+def consumed_by(service: str) -> list[str]:
+    return [topic for topic, services in CONSUMERS.items() if service in services]
 
-    Groups are named ``<prefix>.<service>.<topic>``. Committed offsets are read through a
-    consumer of each group (OffsetFetch), which every Kafka-compatible broker serves.
+
+async def lag(settings: ServiceSettings) -> int:
+    """Per service (consumer group ``<prefix>.<service>``) and topic: committed offset vs end.
+
+    Committed offsets are read through a consumer of the group (OffsetFetch), which every
+    Kafka-compatible broker serves; a partition never committed counts from its start.
     """
     options = kafka_client_options(settings)
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, **options)
@@ -145,24 +150,25 @@ async def lag(settings: ServiceSettings) -> int:
         await admin.close()
     total = 0
     for group in groups:
-        topic = group.removeprefix(settings.kafka_group_prefix + ".").partition(".")[2]
-        if topic not in topics.ALL:
-            continue
+        service = group.removeprefix(settings.kafka_group_prefix + ".")
         reader = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
                                   group_id=group, enable_auto_commit=False, **options)
         await reader.start()
         try:
-            partitions = [TopicPartition(topic, p)
-                          for p in sorted(reader.partitions_for_topic(topic) or ())]
-            ends = await reader.end_offsets(partitions)
-            behind = 0
-            for partition in partitions:
-                committed = await reader.committed(partition)
-                behind += max(0, ends[partition] - (committed or 0))
+            for topic in consumed_by(service):
+                partitions = [TopicPartition(topic, p)
+                              for p in sorted(reader.partitions_for_topic(topic) or ())]
+                if not partitions:
+                    continue
+                ends = await reader.end_offsets(partitions)
+                behind = 0
+                for partition in partitions:
+                    committed = await reader.committed(partition)
+                    behind += max(0, ends[partition] - (committed or 0))
+                total += behind
+                print(f"{group:24} {topic:40} lag {behind}")
         finally:
             await reader.stop()
-        total += behind
-        print(f"{group:64} lag {behind}")
     print(f"total lag {total}", file=sys.stderr)
     return 0
 

@@ -1,0 +1,30 @@
+"""Who publishes and who consumes each topic (DESIGN.md, "Services and ownership").
+
+Loyalty also consumes crm.customer.segmented.v1: it keeps each customer's segment for
+profitability by segment.
+"""
+
+from shared.contracts import topics
+
+PRODUCERS: dict[str, list[str]] = {
+    topics.CUSTOMER_REGISTERED: ["registry"], topics.CUSTOMER_UPDATED: ["registry"],
+    topics.INTERACTION_LOGGED: ["registry"], topics.PURCHASE_RECORDED: ["registry"],
+    topics.CUSTOMER_SCORED: ["scoring"], topics.CUSTOMER_SEGMENTED: ["scoring"],
+    topics.LOYALTY_UPDATED: ["loyalty"], topics.TIER_CHANGED: ["loyalty"],
+    topics.CUSTOMER_LAPSED: ["loyalty"], topics.REFERRAL_CREDITED: ["loyalty"],
+    topics.NOTIFICATION_SENT: ["notify"], topics.SURVEY_ANSWERED: ["notify"],
+}
+CONSUMERS: dict[str, list[str]] = {
+    topics.CUSTOMER_REGISTERED: ["registry", "scoring", "loyalty", "notify"],
+    topics.CUSTOMER_UPDATED: ["registry", "loyalty"],
+    topics.CUSTOMER_SCORED: ["registry"],
+    topics.CUSTOMER_SEGMENTED: ["registry", "loyalty"],
+    topics.INTERACTION_LOGGED: ["registry", "scoring", "notify"],
+    topics.PURCHASE_RECORDED: ["registry", "scoring", "loyalty", "notify"],
+    topics.LOYALTY_UPDATED: ["registry"],
+    topics.TIER_CHANGED: ["registry", "notify"],
+    topics.CUSTOMER_LAPSED: ["registry", "notify"],
+    topics.REFERRAL_CREDITED: ["notify"],
+    topics.NOTIFICATION_SENT: [],
+    topics.SURVEY_ANSWERED: ["registry"],
+}
