@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from services.notify import domain
 from services.notify.domain import Decision, NotificationRequest, Policy, RecipientState
@@ -75,21 +76,32 @@ def rules_view(document: Document, recipient: RecipientState) -> RecipientState:
 
 
 async def apply_decision(repo: NotifyRepository, document: Document, decision: Decision,
-                         now: datetime, counts_now: bool = True) -> list[Event]:
-    """Record a decision on a stored notification; a suppression is published at once."""
+                         now: datetime, counts_now: bool = True,
+                         new: bool = False) -> list[Event]:
+    """Record a decision on a notification (``new``: not stored yet, one insert then).
+
+    A suppression is published at once; a message to send goes to the due index.
+    """
     _id = document["_id"]
     if decision.suppressed:
-        await repo.update_notification(_id, {"status": "suppressed", "reason": decision.reason,
-                                             "decided_at": now})
-        await repo.unschedule(_id)
+        changes: dict[str, Any] = {"status": "suppressed", "reason": decision.reason,
+                                   "decided_at": now}
+    else:
+        assert decision.send_at is not None
+        changes = {"status": "due" if decision.send_at <= now else "scheduled",
+                   "send_at": decision.send_at, "time_zone": decision.time_zone,
+                   "decided_at": now}
+    if new:
+        await repo.insert_notification(document | changes)
+    else:
+        await repo.update_notification(_id, changes)
+    if decision.suppressed:
+        if not new:
+            await repo.unschedule(_id)
         return [notification_sent(document, "suppressed", decision.reason, now)]
-    assert decision.send_at is not None
-    status = "due" if decision.send_at <= now else "scheduled"
-    await repo.update_notification(_id, {"status": status, "send_at": decision.send_at,
-                                         "time_zone": decision.time_zone, "decided_at": now})
-    await repo.schedule(_id, decision.send_at)
+    await repo.schedule(_id, changes["send_at"], new=new)
     if counts_now and document["kind"] in domain.SURVEY_KINDS and not document.get("clarifies"):
-        await repo.note_survey(document["customer_id"], _id, decision.send_at)
+        await repo.note_survey(document["customer_id"], _id, changes["send_at"])
     return []
 
 
@@ -98,25 +110,26 @@ async def request_message(repo: NotifyRepository, rules: Rules,
     """Store and decide a message once per cause, whatever the redelivery."""
     if request is None or await repo.notification(request.notification_id) is not None:
         return []
+    document = request_document(request, "pending", now)
     recipient = await repo.recipient(request.customer_id)
-    document = request_document(request, "pending" if recipient is None else "new", now)
-    await repo.insert_notification(document)
     if recipient is None:
+        await repo.insert_notification(document)
         await repo.add_pending(request.customer_id, request.notification_id, now)
         return []
-    return await decide_stored(repo, rules, document, recipient, now)
+    return await decide_stored(repo, rules, document, recipient, now, new=True)
 
 
 async def decide_stored(repo: NotifyRepository, rules: Rules, document: Document,
-                  recipient: RecipientState, now: datetime) -> list[Event]:
+                        recipient: RecipientState, now: datetime,
+                        new: bool = False) -> list[Event]:
     request = request_from(document)
     if request.kind == "why_us_survey":
         # Decided as of the delay: the first purchase's survey, if any, goes first, and the
         # why-us question counts for the throttle only once it is sent.
         decision = domain.decide(request, recipient, rules.policy, now + rules.why_us_delay)
-        return await apply_decision(repo, document, decision, now, counts_now=False)
+        return await apply_decision(repo, document, decision, now, counts_now=False, new=new)
     decision = domain.decide(request, rules_view(document, recipient), rules.policy, now)
-    return await apply_decision(repo, document, decision, now)
+    return await apply_decision(repo, document, decision, now, new=new)
 
 
 async def on_registered(repo: NotifyRepository, rules: Rules, event: CustomerRegistered,

@@ -78,13 +78,12 @@ async def _clarify(repo: NotifyRepository, rules: Rules, customer_id: str,
         notification_id=outcome.clarification_id, customer_id=customer_id, kind=survey.kind,
         template="clarify", occurred_at=now, employee_id=survey.employee_id,
     )
-    document = request_document(request, "new", now) | {
+    document = request_document(request, "pending", now) | {
         "text": outcome.clarification, "clarifies": survey.survey_id}
-    await repo.insert_notification(document)
     recipient = await repo.recipient(customer_id)
-    if recipient is None:
+    if recipient is None:  # answered a survey, so registered: cannot happen
         return []
-    return await decide_stored(repo, rules, document, recipient, now)
+    return await decide_stored(repo, rules, document, recipient, now, new=True)
 
 
 def survey_summary(rows: list[Document]) -> dict[str, Any]:

@@ -5,7 +5,8 @@
 - ``phones``        _id E.164 number -> customer_id (inbound replies)
 - ``consent``       _id customer_id: opted_out, changed_at (kept for good)
 - ``notifications`` _id notification_id: request, status, send_at, reason, attempts
-- ``due``           _id notification_id: send_at (only messages still to send)
+- ``due``           _id notification_id: send_at (only messages still to send), mirrored
+                    in memory by ``DueIndex`` so finding due messages is never a scan
 - ``pending``       _id customer_id: notification ids waiting for the registration
 - ``open_surveys``  _id customer_id: the most recent unanswered survey
 - ``answers``       _id survey_id: the answer
@@ -15,6 +16,7 @@
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -24,8 +26,40 @@ from services.notify.gateway import OutboundSms
 from shared.database import Database, Document
 
 
+class DueIndex:
+    """An in-process mirror of ``due``: a heap of (send_at, id), superset of the collection.
+
+    Entries are added when written (a rolled-back write leaves a stale entry, which the
+    sender drops when the notification is not due after all) and leave only when taken by
+    ``take``. ``reload`` merges the collection back in: at start-up, and periodically so
+    entries written by another instance, or taken by a round that failed, come back.
+    """
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[datetime, str]] = []
+        self._send_at: dict[str, datetime] = {}
+
+    def add(self, notification_id: str, send_at: datetime) -> None:
+        if self._send_at.get(notification_id) != send_at:
+            self._send_at[notification_id] = send_at
+            heapq.heappush(self._heap, (send_at, notification_id))
+
+    def take(self, now: datetime, limit: int) -> list[str]:
+        taken: list[str] = []
+        while self._heap and self._heap[0][0] <= now and len(taken) < limit:
+            send_at, notification_id = heapq.heappop(self._heap)
+            if self._send_at.get(notification_id) == send_at:  # else superseded
+                del self._send_at[notification_id]
+                taken.append(notification_id)
+        return taken
+
+    def __len__(self) -> int:
+        return len(self._send_at)
+
+
 class NotifyRepository:
     def __init__(self, db: Database) -> None:
+        self.due_index = DueIndex()
         self.recipients = db.collection("recipients")
         self.phones = db.collection("phones")
         self.consent = db.collection("consent")
@@ -89,17 +123,27 @@ class NotifyRepository:
     async def update_notification(self, notification_id: str, changes: dict[str, Any]) -> None:
         await self.notifications.update_one({"_id": notification_id}, {"$set": changes})
 
-    async def schedule(self, notification_id: str, send_at: datetime) -> None:
-        await self.due.replace_one({"_id": notification_id},
-                                   {"_id": notification_id, "send_at": send_at}, upsert=True)
+    async def schedule(self, notification_id: str, send_at: datetime, new: bool = False) -> None:
+        document = {"_id": notification_id, "send_at": send_at}
+        if new:  # a first decision: cheaper than an upsert
+            await self.due.insert_one(document)
+        else:
+            await self.due.replace_one({"_id": notification_id}, document, upsert=True)
+        self.due_index.add(notification_id, send_at)
 
     async def unschedule(self, notification_id: str) -> None:
         await self.due.delete_one({"_id": notification_id})
 
-    async def due_ids(self, now: datetime, limit: int) -> list[str]:
-        rows = await (self.due.find({"send_at": {"$lte": now}}).sort("send_at", 1)
-                      .limit(limit).to_list())
-        return [str(row["_id"]) for row in rows]
+    def take_due(self, now: datetime, limit: int) -> list[str]:
+        """Ids due at ``now``, earliest first; each must be sent, rescheduled or dropped."""
+        return self.due_index.take(now, limit)
+
+    async def reload_due(self) -> int:
+        """Merge the ``due`` collection into the index (a scan of what is still to send)."""
+        rows = await self.due.find({}).to_list()
+        for row in rows:
+            self.due_index.add(str(row["_id"]), row["send_at"])
+        return len(rows)
 
     # requests waiting for a registration ------------------------------------------------
     async def add_pending(self, customer_id: str, notification_id: str, at: datetime) -> None:
@@ -144,10 +188,10 @@ class NotifyRepository:
         await self.answers.replace_one({"_id": answer["_id"]}, answer, upsert=True)
 
     # running aggregates -----------------------------------------------------------------
-    async def count_survey_sent(self, kind: str) -> None:
+    async def count_surveys_sent(self, kind: str, count: int = 1) -> None:
         await self.summary.update_one(
             {"_id": f"kind:{kind}"},
-            {"$inc": {"sent": 1}, "$set": {"section": "kind", "kind": kind}}, upsert=True,
+            {"$inc": {"sent": count}, "$set": {"section": "kind", "kind": kind}}, upsert=True,
         )
 
     async def count_answer(self, kind: str, employee_id: str | None, rating: int,
@@ -177,13 +221,13 @@ class NotifyRepository:
 
     # the outbox gateway's store ---------------------------------------------------------
     async def store_outbound(self, message: OutboundSms, at: datetime) -> None:
+        if await self.sms_outbox.find_one({"_id": message.notification_id}) is not None:
+            return  # sent again after a crash before it was marked: keep the first
         notification = await self.notification(message.notification_id) or {}
-        await self.sms_outbox.replace_one(
-            {"_id": message.notification_id},
+        await self.sms_outbox.insert_one(
             {"_id": message.notification_id, "to": message.to, "text": message.text,
              "customer_id": notification.get("customer_id"), "kind": notification.get("kind"),
              "stored_at": at},
-            upsert=True,
         )
 
     async def recent_outbound(self, limit: int) -> list[Document]:

@@ -1,6 +1,7 @@
 """The sender: hands due messages to the SMS gateway, outside any consume transaction.
 
-One round: take the due ids (a small index, not the history), re-decide each one (consent
+One round: take the due ids (from the in-memory mirror of the ``due`` collection, reloaded
+at start and every ``reload_every``; never a scan of the history), re-decide each one (consent
 may have been withdrawn while it waited for morning), call the gateway for the rest with
 bounded concurrency, then mark each sent or failed and publish ``notification.sent`` in one
 transaction. A failed send is tried again ``send_attempts`` rounds, then marked failed; it
@@ -14,11 +15,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.notify import domain
+from services.notify.domain import RecipientState
 from services.notify.gateway import GatewayResult, OutboundSms, SmsGateway
 from services.notify.handlers import (
     Rules,
@@ -34,6 +37,7 @@ from shared.database import Database, Document
 log = logging.getLogger(__name__)
 
 Publish = Callable[[Sequence[Event]], Awaitable[None]]
+Sendable = tuple[Document, RecipientState, OutboundSms]
 Clock = Callable[[], datetime]
 
 
@@ -50,9 +54,13 @@ class Sender:
     send_attempts: int = 5
     retry_after: timedelta = timedelta(seconds=30)
     interval_s: float = 0.5
+    # After a wake-up, let the rest of the consumed batch commit so one round takes it all.
+    settle_s: float = 0.05
+    reload_every: timedelta = timedelta(seconds=60)
 
     def __post_init__(self) -> None:
         self._wakeup = asyncio.Event()
+        self._reloaded_at: datetime | None = None
 
     def wake(self) -> None:
         """Ask for a round now instead of at the next tick (after a consumed batch)."""
@@ -62,6 +70,8 @@ class Sender:
         """The periodic job: wait for a wake-up or the interval, then send what is due."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wakeup.wait(), timeout=self.interval_s)
+        if self._wakeup.is_set():
+            await asyncio.sleep(self.settle_s)
         self._wakeup.clear()
         while await self.send_due() >= self.batch:
             pass
@@ -70,22 +80,28 @@ class Sender:
         """One round; returns how many due messages it looked at."""
         now = self.clock()
         async with self.db.transaction():  # committed state only: writers hold the lock
-            due = await self.repo.due_ids(now, self.batch)
+            if self._reloaded_at is None or now - self._reloaded_at >= self.reload_every:
+                await self.repo.reload_due()
+                self._reloaded_at = now
+            due = self.repo.take_due(now, self.batch)
         if not due:
             return 0
         to_send = await self._redecide(due, now)
-        results = await self._send_all([message for _, message in to_send])
+        results = await self._send_all([message for _, _, message in to_send])
         finished = self.clock()
         async with self.db.transaction():
             events: list[Event] = []
-            for (document, _), result in zip(to_send, results, strict=True):
-                events += await self._record(document, result, finished)
+            surveys: Counter[str] = Counter()
+            for (document, recipient, _), result in zip(to_send, results, strict=True):
+                events += await self._record(document, recipient, result, finished, surveys)
+            for kind, count in surveys.items():  # one update per kind and round
+                await self.repo.count_surveys_sent(kind, count)
             await self.publish(events)
         await self.db.durable()
         return len(due)
 
-    async def _redecide(self, due: list[str], now: datetime) -> list[tuple[Document, OutboundSms]]:
-        to_send: list[tuple[Document, OutboundSms]] = []
+    async def _redecide(self, due: list[str], now: datetime) -> list[Sendable]:
+        to_send: list[Sendable] = []
         async with self.db.transaction():
             events: list[Event] = []
             for notification_id in due:
@@ -106,7 +122,8 @@ class Sender:
                 text = document.get("text") or domain.render(
                     document["template"], recipient.language, document.get("context") or {})
                 assert recipient.phone is not None
-                to_send.append((document, OutboundSms(notification_id, recipient.phone, text)))
+                to_send.append((document, recipient,
+                                OutboundSms(notification_id, recipient.phone, text)))
             await self.publish(events)
         return to_send
 
@@ -122,8 +139,9 @@ class Sender:
 
         return list(await asyncio.gather(*(one(message) for message in messages)))
 
-    async def _record(self, document: Document, result: GatewayResult,
-                      now: datetime) -> list[Event]:
+    async def _record(self, document: Document, recipient: RecipientState,
+                      result: GatewayResult, now: datetime,
+                      surveys: Counter[str]) -> list[Event]:
         _id, customer_id, kind = document["_id"], document["customer_id"], document["kind"]
         if result.status == "sent":
             await self.repo.update_notification(_id, {
@@ -132,13 +150,12 @@ class Sender:
                 "provider_message_id": result.provider_message_id})
             await self.repo.unschedule(_id)
             if kind in domain.SURVEY_KINDS and not document.get("clarifies"):
-                recipient = await self.repo.recipient(customer_id)
-                await self.repo.note_survey(customer_id, _id, now)
+                if recipient.last_survey_id != _id:  # the why-us survey counts once sent
+                    await self.repo.note_survey(customer_id, _id, now)
                 await self.repo.open_a_survey(customer_id, domain.OpenSurvey(
-                    survey_id=_id, kind=kind, sent_at=now,
-                    language=recipient.language if recipient else None,
+                    survey_id=_id, kind=kind, sent_at=now, language=recipient.language,
                     employee_id=document.get("employee_id")))
-                await self.repo.count_survey_sent(kind)
+                surveys[kind] += 1
             return [notification_sent(document, "sent", None, now)]
         attempts = document.get("attempts", 0) + 1
         reason = (result.reason or "gateway failure")[:200]
