@@ -39,7 +39,7 @@ def daytime_prefix(margin: timedelta = timedelta(minutes=15)) -> tuple[str, int,
         zone_name = zone_for_phone(prefix + "1" * digits)
         zone = ZoneInfo(zone_name)
         early, late = (now - margin).astimezone(zone), (now + margin).astimezone(zone)
-        if 9 <= early.hour and late.hour < 21 and early.date() == late.date():
+        if early.hour >= 9 and late.hour < 21 and early.date() == late.date():
             return prefix, digits, zone_name
     raise SystemExit("no listed zone is in daytime now")
 

@@ -19,7 +19,7 @@ from services.notify.gateway import HttpSmsGateway, OutboundSms, OutboxGateway, 
 from services.notify.repository import NotifyRepository
 from services.notify.sender import Sender
 from services.notify.settings import NotifySettings
-from shared.auth import Role, principal_of
+from shared.auth import Principal, Role, require
 from shared.contracts import (
     CustomerLapsed,
     CustomerRegistered,
@@ -34,8 +34,8 @@ from shared.service import ServiceRuntime, create_http_app
 E = TypeVar("E", bound=Event)
 UseCase = Callable[[NotifyRepository, handlers.Rules, E, datetime], Awaitable[Sequence[Event]]]
 
-OutboxReader = principal_of(Role.OPERATOR, Role.ANALYST, Role.ADMIN)
-SummaryReader = principal_of(Role.ANALYST, Role.ADMIN)
+OUTBOX_READERS = require(Role.OPERATOR, Role.ANALYST, Role.ADMIN)
+SUMMARY_READERS = require(Role.ANALYST, Role.ADMIN)
 
 
 class InboundSms(BaseModel):
@@ -154,7 +154,7 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
         return {"action": result.action}
 
     @app.get("/api/outbox", tags=["sms"])
-    async def outbox(principal: OutboxReader,
+    async def outbox(principal: Principal = OUTBOX_READERS,
                      limit: int = Query(50, ge=1, le=500)) -> dict[str, Any]:
         """Messages handed to the outbox gateway, newest first."""
         rows = await repo.recent_outbound(limit)
@@ -167,7 +167,7 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
         return {"gateway": settings.sms_gateway, "messages": messages}
 
     @app.get("/api/surveys/summary", tags=["surveys"])
-    async def summary(principal: SummaryReader) -> dict[str, Any]:
+    async def summary(principal: Principal = SUMMARY_READERS) -> dict[str, Any]:
         """Ratings per employee, response rates per kind, win-back reasons, why-us answers."""
         return replies.survey_summary(await repo.summary_rows())
 

@@ -223,10 +223,10 @@ class NotifyRepository:
     async def store_outbound(self, message: OutboundSms, at: datetime) -> None:
         if await self.sms_outbox.find_one({"_id": message.notification_id}) is not None:
             return  # sent again after a crash before it was marked: keep the first
-        notification = await self.notification(message.notification_id) or {}
+        kind, _, _ = message.notification_id.partition(":")  # ids are "<kind>:<hash>"
         await self.sms_outbox.insert_one(
             {"_id": message.notification_id, "to": message.to, "text": message.text,
-             "customer_id": notification.get("customer_id"), "kind": notification.get("kind"),
+             "customer_id": await self.customer_by_phone(message.to), "kind": kind,
              "stored_at": at},
         )
 
