@@ -1,14 +1,174 @@
-"""Notify: SMS surveys and thank-yous with consent, quiet hours and throttling."""
+"""Notify: SMS surveys and thank-yous with consent, quiet hours and throttling.
+
+Wiring only: six subscriptions, the sender and pending-expiry jobs, three endpoints.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import hmac
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
+import phonenumbers
+from fastapi import FastAPI, HTTPException, Query, Request, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.notify import handlers, replies
+from services.notify.gateway import HttpSmsGateway, OutboundSms, OutboxGateway, SmsGateway
+from services.notify.repository import NotifyRepository
+from services.notify.sender import Sender
 from services.notify.settings import NotifySettings
+from shared.auth import Principal, Role, require
+from shared.contracts import (
+    CustomerLapsed,
+    CustomerRegistered,
+    Event,
+    InteractionLogged,
+    PurchaseRecorded,
+    ReferralCredited,
+    TierChanged,
+)
 from shared.service import ServiceRuntime, create_http_app
+
+E = TypeVar("E", bound=Event)
+UseCase = Callable[[NotifyRepository, handlers.Rules, E, datetime], Awaitable[Sequence[Event]]]
+
+OUTBOX_READERS = require(Role.OPERATOR, Role.ANALYST, Role.ADMIN)
+SUMMARY_READERS = require(Role.ANALYST, Role.ADMIN)
+
+
+class InboundSms(BaseModel):
+    """What the SMS provider's webhook posts for a reply."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    sender: str = Field(alias="from", min_length=3, max_length=40, examples=["+79001234567"])
+    text: str = Field(max_length=1600, examples=["5 отлично"])
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def normalize_phone(raw: str, region: str | None) -> str | None:
+    """E.164 of any common notation; the provider's number is taken as it comes."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def make_gateway(settings: NotifySettings, repo: NotifyRepository) -> SmsGateway:
+    if settings.sms_gateway == "http":
+        assert settings.sms_http_url is not None  # missing_secrets() stops the start-up
+        token = settings.sms_http_token.get_secret_value() if settings.sms_http_token else None
+        return HttpSmsGateway(url=settings.sms_http_url, token=token,
+                              timeout=settings.sms_http_timeout_s,
+                              max_retries=settings.sms_http_retries)
+
+    async def store(message: OutboundSms) -> None:
+        await repo.store_outbound(message, utc_now())
+
+    return OutboxGateway(store=store)
+
+
+def inbound_caller(settings: NotifySettings) -> Callable[[Request], None]:
+    """The provider's webhook token (``CRM_SMS_INBOUND_TOKEN``) or the admin token."""
+    webhook = settings.sms_inbound_token.get_secret_value() if settings.sms_inbound_token else ""
+
+    def check(request: Request) -> None:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing bearer token",
+                                headers={"WWW-Authenticate": "Bearer"})
+        is_webhook = bool(webhook) and hmac.compare_digest(token.encode(), webhook.encode())
+        principal = request.app.state.tokens.identify(token)
+        if is_webhook or (principal is not None and principal.role == Role.ADMIN):
+            return
+        if principal is None:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid token",
+                                headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            "only the SMS provider's webhook (or an admin) may post replies")
+
+    return check
 
 
 def create_app(settings: NotifySettings | None = None) -> FastAPI:
     settings = settings or NotifySettings()
     runtime = ServiceRuntime(settings)
-    return create_http_app(runtime, "crm notify", "SMS surveys, thank-yous and answers.")
+    repo = NotifyRepository(runtime.db)
+    rules = handlers.Rules(policy=settings.policy(),
+                           why_us_delay=timedelta(seconds=settings.why_us_delay_s),
+                           pending_grace=timedelta(seconds=settings.pending_grace_s))
+    sender = Sender(runtime.db, repo, make_gateway(settings, repo), rules, runtime.publish,
+                    utc_now, send_attempts=settings.sms_send_attempts,
+                    retry_after=timedelta(seconds=settings.sms_retry_after_s),
+                    interval_s=settings.sms_sender_interval_s)
+
+    def on(event_type: type[E], use_case: UseCase[E]) -> None:
+        async def handle(event: E) -> Sequence[Event]:
+            derived = await use_case(repo, rules, event, utc_now())
+            sender.wake()  # it takes the due index under the lock, i.e. after this commit
+            return derived
+
+        runtime.subscribe(event_type, handle)
+
+    on(CustomerRegistered, handlers.on_registered)
+    on(PurchaseRecorded, handlers.on_purchase)
+    on(InteractionLogged, handlers.on_interaction)
+    on(CustomerLapsed, handlers.on_lapsed)
+    on(ReferralCredited, handlers.on_referral)
+    on(TierChanged, handlers.on_tier_changed)
+
+    # The job returns after a wake-up or sender.interval_s; the tiny period only restarts it.
+    runtime.every("sms-sender", 0.001, sender.tick)
+
+    async def expire_pending() -> None:
+        async with runtime.db.transaction():
+            await runtime.publish(await handlers.expire_pending(repo, rules, utc_now()))
+
+    runtime.every("pending-expiry", 60, expire_pending)
+
+    app = create_http_app(runtime, "crm notify", "SMS surveys, thank-yous and answers.")
+    check_inbound = inbound_caller(settings)
+
+    @app.post("/api/sms/inbound", tags=["sms"])
+    async def inbound(body: InboundSms, request: Request) -> dict[str, str]:
+        """A reply from a customer's phone, posted by the SMS provider's webhook.
+
+        Answers ``{"action": answered|clarified|opted_out|opted_in|ignored}``; an unknown
+        number is ``ignored`` like any other reply that leads nowhere.
+        """
+        check_inbound(request)
+        phone = normalize_phone(body.sender, settings.default_region)
+        async with runtime.db.transaction():
+            result = await replies.on_inbound(repo, rules, phone, body.text, utc_now())
+            await runtime.publish(result.events)
+        await runtime.db.durable()
+        if result.wake_sender:
+            sender.wake()
+        return {"action": result.action}
+
+    @app.get("/api/outbox", tags=["sms"])
+    async def outbox(principal: Principal = OUTBOX_READERS,
+                     limit: int = Query(50, ge=1, le=500)) -> dict[str, Any]:
+        """Messages handed to the outbox gateway, newest first."""
+        rows = await repo.recent_outbound(limit)
+        messages = [
+            {"notification_id": row["_id"], "customer_id": row.get("customer_id"),
+             "kind": row.get("kind"), "to": row["to"], "text": row["text"],
+             "stored_at": row["stored_at"].isoformat()}
+            for row in rows
+        ]
+        return {"gateway": settings.sms_gateway, "messages": messages}
+
+    @app.get("/api/surveys/summary", tags=["surveys"])
+    async def summary(principal: Principal = SUMMARY_READERS) -> dict[str, Any]:
+        """Ratings per employee, response rates per kind, win-back reasons, why-us answers."""
+        return replies.survey_summary(await repo.summary_rows())
+
+    return app

@@ -1,0 +1,117 @@
+"""Inbound SMS: answers to the open survey, opt-outs and opt-ins, one clarification.
+
+``on_inbound`` runs inside the caller's transaction and returns what happened plus the
+events to publish. An unknown number is ``ignored`` and looks exactly like any other
+ignored reply, so the endpoint does not reveal which numbers are customers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from services.notify import domain
+from services.notify.handlers import Rules, decide_stored, request_document
+from services.notify.repository import NotifyRepository
+from shared.contracts import Event, SurveyAnswered
+from shared.database import Document
+
+Action = Literal["answered", "clarified", "opted_out", "opted_in", "ignored"]
+_ACTIONS: dict[str, Action] = {
+    "answer": "answered", "clarify": "clarified", "opt_out": "opted_out",
+    "opt_in": "opted_in", "ignore": "ignored",
+}
+
+
+@dataclass(frozen=True)
+class InboundResult:
+    action: Action
+    events: list[Event]
+    wake_sender: bool = False
+
+
+async def on_inbound(repo: NotifyRepository, rules: Rules, phone: str | None, text: str,
+                     now: datetime) -> InboundResult:
+    customer_id = await repo.customer_by_phone(phone) if phone else None
+    if customer_id is None:
+        return InboundResult("ignored", [])
+    survey = await repo.open_survey(customer_id)
+    outcome = domain.handle_reply(text, survey, rules.policy, now)
+    action = _ACTIONS[outcome.action]
+    if outcome.action in ("opt_out", "opt_in"):
+        await repo.set_consent(customer_id, outcome.action == "opt_out", now)
+        return InboundResult(action, [])
+    if outcome.action == "answer" and survey is not None:
+        return InboundResult(action, await _answer(repo, customer_id, survey, outcome, now))
+    if outcome.action == "clarify" and survey is not None:
+        events = await _clarify(repo, rules, customer_id, survey, outcome, now)
+        return InboundResult(action, events, wake_sender=True)
+    return InboundResult(action, [])
+
+
+async def _answer(repo: NotifyRepository, customer_id: str, survey: domain.OpenSurvey,
+                  outcome: domain.ReplyOutcome, now: datetime) -> list[Event]:
+    assert outcome.rating is not None
+    event = SurveyAnswered(
+        event_id=Event.derived_id(survey.survey_id, "survey.answered"), occurred_at=now,
+        survey_id=survey.survey_id, customer_id=customer_id, kind=survey.kind,
+        rating=outcome.rating, employee_id=survey.employee_id, comment=outcome.comment,
+        reason_code=outcome.reason_code,
+    )
+    answer: Document = event.model_dump(mode="python", exclude={"event_id", "occurred_at"})
+    await repo.save_answer({"_id": survey.survey_id, **answer, "answered_at": now})
+    await repo.count_answer(survey.kind, survey.employee_id, outcome.rating, outcome.reason_code)
+    await repo.close_survey(customer_id)
+    return [event]
+
+
+async def _clarify(repo: NotifyRepository, rules: Rules, customer_id: str,
+                   survey: domain.OpenSurvey, outcome: domain.ReplyOutcome,
+                   now: datetime) -> list[Event]:
+    """The polite clarification goes through the same rules and sender as any message."""
+    assert outcome.clarification_id is not None and outcome.clarification is not None
+    await repo.mark_clarified(customer_id)
+    if await repo.notification(outcome.clarification_id) is not None:
+        return []
+    request = domain.NotificationRequest(
+        notification_id=outcome.clarification_id, customer_id=customer_id, kind=survey.kind,
+        template="clarify", occurred_at=now, employee_id=survey.employee_id,
+    )
+    document = request_document(request, "pending", now) | {
+        "text": outcome.clarification, "clarifies": survey.survey_id}
+    recipient = await repo.recipient(customer_id)
+    if recipient is None:  # answered a survey, so registered: cannot happen
+        return []
+    return await decide_stored(repo, rules, document, recipient, now, new=True)
+
+
+def survey_summary(rows: list[Document]) -> dict[str, Any]:
+    """The analysts' view of the running aggregates kept in ``summary``."""
+    employees, rates, reasons = [], {}, {}
+    for row in rows:
+        section = row.get("section")
+        if section == "employee":
+            responses = int(row.get("responses", 0))
+            employees.append({
+                "employee_id": row["employee_id"], "responses": responses,
+                "average_rating": round(row.get("rating_sum", 0) / responses, 2)
+                if responses else None,
+            })
+        elif section == "kind":
+            sent, answered = int(row.get("sent", 0)), int(row.get("answered", 0))
+            rates[row["kind"]] = {"sent": sent, "answered": answered,
+                                  "response_rate": round(answered / sent, 4) if sent else None}
+        elif section == "reasons":
+            counts = row.get("counts") or {}
+            reasons[row["kind"]] = [
+                {"reason": code, "count": count}
+                for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+            ]
+    employees.sort(key=lambda item: (-item["responses"], item["employee_id"]))
+    return {
+        "employees": employees,
+        "response_rates": rates,
+        "winback_reasons": reasons.get("winback_survey", []),
+        "why_us_answers": reasons.get("why_us_survey", []),
+    }

@@ -1,0 +1,234 @@
+"""Notify's collections. Every hot lookup is by exact ``_id``; only the small working sets
+(``due``, ``pending``, ``summary``) and the outbox view are read by other filters.
+
+- ``recipients``    _id customer_id: phone, language, time_zone, last_survey_at/_id
+- ``phones``        _id E.164 number -> customer_id (inbound replies)
+- ``consent``       _id customer_id: opted_out, changed_at (kept for good)
+- ``notifications`` _id notification_id: request, status, send_at, reason, attempts
+- ``due``           _id notification_id: send_at (only messages still to send), mirrored
+                    in memory by ``DueIndex`` so finding due messages is never a scan
+- ``pending``       _id customer_id: notification ids waiting for the registration
+- ``open_surveys``  _id customer_id: the most recent unanswered survey
+- ``answers``       _id survey_id: the answer
+- ``summary``       running aggregates (per employee, per kind, per reason)
+- ``sms_outbox``    _id notification_id: what the outbox gateway was handed
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from services.notify.domain import OpenSurvey, RecipientState
+from services.notify.gateway import OutboundSms
+from shared.database import Database, Document
+
+
+class DueIndex:
+    """An in-process mirror of ``due``: a heap of (send_at, id), superset of the collection.
+
+    Entries are added when written (a rolled-back write leaves a stale entry, which the
+    sender drops when the notification is not due after all) and leave only when taken by
+    ``take``. ``reload`` merges the collection back in: at start-up, and periodically so
+    entries written by another instance, or taken by a round that failed, come back.
+    """
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[datetime, str]] = []
+        self._send_at: dict[str, datetime] = {}
+
+    def add(self, notification_id: str, send_at: datetime) -> None:
+        if self._send_at.get(notification_id) != send_at:
+            self._send_at[notification_id] = send_at
+            heapq.heappush(self._heap, (send_at, notification_id))
+
+    def take(self, now: datetime, limit: int) -> list[str]:
+        taken: list[str] = []
+        while self._heap and self._heap[0][0] <= now and len(taken) < limit:
+            send_at, notification_id = heapq.heappop(self._heap)
+            if self._send_at.get(notification_id) == send_at:  # else superseded
+                del self._send_at[notification_id]
+                taken.append(notification_id)
+        return taken
+
+    def __len__(self) -> int:
+        return len(self._send_at)
+
+
+class NotifyRepository:
+    def __init__(self, db: Database) -> None:
+        self.due_index = DueIndex()
+        self.recipients = db.collection("recipients")
+        self.phones = db.collection("phones")
+        self.consent = db.collection("consent")
+        self.notifications = db.collection("notifications")
+        self.due = db.collection("due")
+        self.pending = db.collection("pending")
+        self.open_surveys = db.collection("open_surveys")
+        self.answers = db.collection("answers")
+        self.summary = db.collection("summary")
+        self.sms_outbox = db.collection("sms_outbox")
+
+    # recipients and consent -------------------------------------------------------------
+    async def recipient(self, customer_id: str) -> RecipientState | None:
+        """What the rules need about a customer; ``None`` before the registration arrived."""
+        row = await self.recipients.find_one({"_id": customer_id})
+        if row is None:
+            return None
+        consent = await self.consent.find_one({"_id": customer_id})
+        return RecipientState(
+            phone=row.get("phone"), language=row.get("language"),
+            opted_out=bool(consent and consent.get("opted_out")),
+            last_survey_at=row.get("last_survey_at"), last_survey_id=row.get("last_survey_id"),
+            time_zone=row.get("time_zone"),
+        )
+
+    async def save_recipient(self, customer_id: str, phone: str, language: str | None,
+                             time_zone: str, at: datetime) -> None:
+        await self.recipients.update_one(
+            {"_id": customer_id},
+            {"$set": {"phone": phone, "language": language, "time_zone": time_zone,
+                      "registered_at": at}},
+            upsert=True,
+        )
+        await self.phones.replace_one({"_id": phone}, {"_id": phone, "customer_id": customer_id},
+                                      upsert=True)
+
+    async def note_survey(self, customer_id: str, notification_id: str, at: datetime) -> None:
+        """The survey the throttle counts from (sent or waiting to be sent)."""
+        await self.recipients.update_one(
+            {"_id": customer_id},
+            {"$set": {"last_survey_at": at, "last_survey_id": notification_id}},
+        )
+
+    async def customer_by_phone(self, phone: str) -> str | None:
+        row = await self.phones.find_one({"_id": phone})
+        return None if row is None else str(row["customer_id"])
+
+    async def set_consent(self, customer_id: str, opted_out: bool, at: datetime) -> None:
+        await self.consent.replace_one(
+            {"_id": customer_id},
+            {"_id": customer_id, "opted_out": opted_out, "changed_at": at}, upsert=True,
+        )
+
+    # notifications and the due index ----------------------------------------------------
+    async def notification(self, notification_id: str) -> Document | None:
+        return await self.notifications.find_one({"_id": notification_id})
+
+    async def insert_notification(self, document: Document) -> None:
+        await self.notifications.insert_one(document)
+
+    async def update_notification(self, notification_id: str, changes: dict[str, Any]) -> None:
+        await self.notifications.update_one({"_id": notification_id}, {"$set": changes})
+
+    async def schedule(self, notification_id: str, send_at: datetime, new: bool = False) -> None:
+        document = {"_id": notification_id, "send_at": send_at}
+        if new:  # a first decision: cheaper than an upsert
+            await self.due.insert_one(document)
+        else:
+            await self.due.replace_one({"_id": notification_id}, document, upsert=True)
+        self.due_index.add(notification_id, send_at)
+
+    async def unschedule(self, notification_id: str) -> None:
+        await self.due.delete_one({"_id": notification_id})
+
+    def take_due(self, now: datetime, limit: int) -> list[str]:
+        """Ids due at ``now``, earliest first; each must be sent, rescheduled or dropped."""
+        return self.due_index.take(now, limit)
+
+    async def reload_due(self) -> int:
+        """Merge the ``due`` collection into the index (a scan of what is still to send)."""
+        rows = await self.due.find({}).to_list()
+        for row in rows:
+            self.due_index.add(str(row["_id"]), row["send_at"])
+        return len(rows)
+
+    # requests waiting for a registration ------------------------------------------------
+    async def add_pending(self, customer_id: str, notification_id: str, at: datetime) -> None:
+        await self.pending.update_one(
+            {"_id": customer_id},
+            {"$addToSet": {"notification_ids": notification_id}, "$setOnInsert": {"since": at}},
+            upsert=True,
+        )
+
+    async def take_pending(self, customer_id: str) -> list[str]:
+        row = await self.pending.find_one({"_id": customer_id})
+        if row is None:
+            return []
+        await self.pending.delete_one({"_id": customer_id})
+        return list(row.get("notification_ids", []))
+
+    async def pending_since_before(self, cutoff: datetime, limit: int = 500) -> list[str]:
+        rows = await self.pending.find({"since": {"$lt": cutoff}}).limit(limit).to_list()
+        return [str(row["_id"]) for row in rows]
+
+    # surveys and answers ----------------------------------------------------------------
+    async def open_survey(self, customer_id: str) -> OpenSurvey | None:
+        row = await self.open_surveys.find_one({"_id": customer_id})
+        if row is None:
+            return None
+        row.pop("_id")
+        return OpenSurvey(**row)
+
+    async def open_a_survey(self, customer_id: str, survey: OpenSurvey) -> None:
+        await self.open_surveys.replace_one(
+            {"_id": customer_id}, {"_id": customer_id, **asdict(survey)}, upsert=True
+        )
+
+    async def mark_clarified(self, customer_id: str) -> None:
+        await self.open_surveys.update_one({"_id": customer_id},
+                                           {"$set": {"clarification_sent": True}})
+
+    async def close_survey(self, customer_id: str) -> None:
+        await self.open_surveys.delete_one({"_id": customer_id})
+
+    async def save_answer(self, answer: Document) -> None:
+        await self.answers.replace_one({"_id": answer["_id"]}, answer, upsert=True)
+
+    # running aggregates -----------------------------------------------------------------
+    async def count_surveys_sent(self, kind: str, count: int = 1) -> None:
+        await self.summary.update_one(
+            {"_id": f"kind:{kind}"},
+            {"$inc": {"sent": count}, "$set": {"section": "kind", "kind": kind}}, upsert=True,
+        )
+
+    async def count_answer(self, kind: str, employee_id: str | None, rating: int,
+                           reason_code: str | None) -> None:
+        await self.summary.update_one(
+            {"_id": f"kind:{kind}"},
+            {"$inc": {"answered": 1}, "$set": {"section": "kind", "kind": kind}}, upsert=True,
+        )
+        if kind == "quality_survey" and employee_id:
+            await self.summary.update_one(
+                {"_id": f"employee:{employee_id}"},
+                {"$inc": {"responses": 1, "rating_sum": rating},
+                 "$set": {"section": "employee", "employee_id": employee_id}},
+                upsert=True,
+            )
+        if reason_code:  # a fixed vocabulary (WINBACK_REASONS, WHY_US_REASONS): safe as keys
+            await self.summary.update_one(
+                {"_id": f"reasons:{kind}"},
+                {"$inc": {f"counts.{reason_code}": 1},
+                 "$set": {"section": "reasons", "kind": kind}},
+                upsert=True,
+            )
+
+    async def summary_rows(self) -> list[Document]:
+        # One row per employee plus a handful: small by construction, never the history.
+        return await self.summary.find({}).to_list()
+
+    # the outbox gateway's store ---------------------------------------------------------
+    async def store_outbound(self, message: OutboundSms, at: datetime) -> None:
+        if await self.sms_outbox.find_one({"_id": message.notification_id}) is not None:
+            return  # sent again after a crash before it was marked: keep the first
+        kind, _, _ = message.notification_id.partition(":")  # ids are "<kind>:<hash>"
+        await self.sms_outbox.insert_one(
+            {"_id": message.notification_id, "to": message.to, "text": message.text,
+             "customer_id": await self.customer_by_phone(message.to), "kind": kind,
+             "stored_at": at},
+        )
+
+    async def recent_outbound(self, limit: int) -> list[Document]:
+        return await self.sms_outbox.find({}).sort("stored_at", -1).limit(limit).to_list()
