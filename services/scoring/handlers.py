@@ -98,10 +98,12 @@ async def update_behaviour(
 ) -> list[Event]:
     """Apply one change to the customer's profile; a segmented event if the type changed."""
     stored = await repo.behaviour_profile(customer_id)
-    profile = BehaviourProfile.model_validate(stored["profile"]) if stored else BehaviourProfile()
+    before = BehaviourProfile.model_validate(stored["profile"]) if stored else BehaviourProfile()
     previous = stored["segment"] if stored else DEFAULT_SEGMENT
-    profile = change(profile)
+    profile = change(before)
     segment, evidence = classify(profile, config)
+    if profile == before and segment == previous:
+        return []  # e.g. an individual's registration: nothing new to keep
     await repo.save_behaviour_profile(customer_id, {
         "profile": profile.model_dump(), "segment": segment, "evidence": evidence,
     })

@@ -3,6 +3,9 @@
 - ``scores``: the latest decision per customer (``_id`` = customer id), with its signals.
 - ``velocity``: one document per velocity key (``_id`` = ``kind:digest``) listing recent
   registrations; the key's value is stored only as a digest (an IP or a name is personal).
+  The list is one string, ``"<customer_id>@<epoch_s> ..."`` (customer ids contain neither
+  character): the stand-in copies and journals every array element on each write, which
+  made a busy key's list the most expensive part of scoring (see benchmarks/scoring.py).
 - ``behaviour``: one profile per customer (``_id`` = customer id) and its last segment.
 """
 
@@ -20,6 +23,18 @@ def velocity_id(kind: str, value: str) -> str:
     return f"{kind}:{digest}"
 
 
+def encode_entries(entries: list[Entry]) -> str:
+    return " ".join(f"{customer_id}@{float(at):.3f}" for customer_id, at in entries)
+
+
+def decode_entries(encoded: str) -> list[Entry]:
+    entries: list[Entry] = []
+    for item in encoded.split():
+        customer_id, _, at = item.rpartition("@")
+        entries.append([customer_id, float(at)])
+    return entries
+
+
 class ScoringRepository:
     def __init__(self, db: Database) -> None:
         self.scores = db.collection("scores")
@@ -34,13 +49,12 @@ class ScoringRepository:
 
     async def velocity_entries(self, kind: str, value: str) -> list[Entry]:
         document = await self.velocity.find_one({"_id": velocity_id(kind, value)})
-        return list(document["entries"]) if document else []
+        return decode_entries(document["entries"]) if document else []
 
     async def save_velocity_entries(self, kind: str, value: str, entries: list[Entry]) -> None:
         _id = velocity_id(kind, value)
-        await self.velocity.replace_one(
-            {"_id": _id}, {"_id": _id, "kind": kind, "entries": entries}, upsert=True
-        )
+        document = {"_id": _id, "kind": kind, "entries": encode_entries(entries)}
+        await self.velocity.replace_one({"_id": _id}, document, upsert=True)
 
     async def behaviour_profile(self, customer_id: str) -> Document | None:
         return await self.behaviour.find_one({"_id": customer_id})
