@@ -1,9 +1,11 @@
 """Scoring end to end on the embedded broker: registrations scored per second and the p99
 latency from ``registered`` to ``scored``. Prints figures; asserts nothing about speed.
 
-    python -m benchmarks.scoring [--count 10000]
+    python -m benchmarks.scoring [--count 5000] [--paced 300 --rate 30]
     python -m benchmarks.scoring --profile [--count 3000]   # cProfile of the handler, in-process
 
+Two phases: a burst (all registrations produced at once: throughput, and the latency of a
+backlog) and a steady phase paced below capacity (the latency one registration sees).
 Registrations go straight to Kafka (batched aiokafka producer) and the scoring service runs
 as its own process with a journaled in-memory database, as under ``make run``. Latency is
 each scored record's Kafka timestamp minus the ``occurred_at`` stamped just before its
@@ -72,11 +74,15 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def produce(producer: AIOKafkaProducer, items: list[dict[str, Any]]) -> dict[str, float]:
-    """Send all, batched; return when each was stamped (epoch seconds)."""
+async def produce(producer: AIOKafkaProducer, items: list[dict[str, Any]],
+                  rate_per_s: float | None = None) -> dict[str, float]:
+    """Send all (batched, or paced at ``rate_per_s``); return each one's stamp (epoch s)."""
     stamped: dict[str, float] = {}
     futures = []
-    for fields in items:
+    started = time.perf_counter()
+    for n, fields in enumerate(items):
+        if rate_per_s:
+            await asyncio.sleep(max(0.0, started + n / rate_per_s - time.perf_counter()))
         now = datetime.now(UTC)
         body = fields | {"event_id": str(uuid.uuid4()), "occurred_at": now.isoformat()}
         stamped[fields["customer_id"]] = now.timestamp()
@@ -96,11 +102,49 @@ async def collect(consumer: AIOKafkaConsumer, wanted: set[str], timeout_s: float
         for records in batch.values():
             for record in records:
                 customer_id = json.loads(record.value)["customer_id"]
-                seen.setdefault(customer_id, record.timestamp / 1000)
+                if customer_id in wanted:
+                    seen.setdefault(customer_id, record.timestamp / 1000)
     return seen
 
 
-async def measure(count: int, workdir: Path) -> None:
+def renamed(items: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
+    return [item | {"customer_id": f"{prefix}-{i:06d}"} for i, item in enumerate(items)]
+
+
+class Phase:
+    """One load phase: what was sent, what came back, how long it took."""
+
+    def __init__(self, name: str, items: list[dict[str, Any]], rate_per_s: float | None):
+        self.name, self.items, self.rate_per_s = name, items, rate_per_s
+        self.stamped: dict[str, float] = {}
+        self.scored: dict[str, float] = {}
+        self.elapsed = 0.0
+
+    async def run(self, producer: AIOKafkaProducer, consumer: AIOKafkaConsumer,
+                  timeout_s: float) -> None:
+        started = time.perf_counter()
+        wanted = {item["customer_id"] for item in self.items}
+        reader = asyncio.create_task(collect(consumer, wanted, timeout_s))
+        self.stamped = await produce(producer, self.items, self.rate_per_s)
+        self.scored = await reader
+        self.elapsed = time.perf_counter() - started
+
+    def report(self) -> list[str]:
+        count, done = len(self.items), len(self.scored)
+        latencies = [1000 * (self.scored[c] - self.stamped[c]) for c in self.scored]
+        offered = f"paced at {self.rate_per_s:.0f}/s" if self.rate_per_s else "all at once"
+        lines = [f"{self.name}: {count} registrations, {offered}",
+                 f"  scored                  {done:8d} of {count}",
+                 f"  first produce -> last scored {self.elapsed:7.2f} s",
+                 f"  throughput              {done / self.elapsed:8,.0f} registrations/s"]
+        if latencies:
+            figures = ", ".join(f"{label} {percentile(latencies, share):,.0f}"
+                                for label, share in (("p50", .5), ("p95", .95), ("p99", .99)))
+            lines.append(f"  registered -> scored    {figures}, max {max(latencies):,.0f} ms")
+        return lines
+
+
+async def measure(count: int, paced: int, rate: float, workdir: Path) -> None:
     suite = Suite(workdir, services=["scoring"])
     await suite.start()
     producer = AIOKafkaProducer(bootstrap_servers=suite.bootstrap, linger_ms=5,
@@ -108,42 +152,28 @@ async def measure(count: int, workdir: Path) -> None:
     consumer = AIOKafkaConsumer(bootstrap_servers=suite.bootstrap, enable_auto_commit=False)
     await producer.start()
     await consumer.start()
+    phases = [Phase("burst", renamed(registrations(count), "burst"), None),
+              Phase("steady", renamed(registrations(paced, seed=8), "steady"), rate)]
     try:
         partitions = [TopicPartition(topics.CUSTOMER_SCORED, p)
                       for p in sorted(consumer.partitions_for_topic(topics.CUSTOMER_SCORED) or [])]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
-        # Warm-up: the service's consumer group has joined once one registration is scored.
-        warm = registrations(20, seed=1)
-        for i, item in enumerate(warm):
-            item["customer_id"] = f"warm-{i}"
-        await produce(producer, warm)
-        if len(await collect(consumer, {w["customer_id"] for w in warm}, 60)) < len(warm):
+        # Warm-up: the service's consumer group has joined once these are scored.
+        warm = Phase("warm-up", renamed(registrations(20, seed=1), "warm"), None)
+        await warm.run(producer, consumer, 60)
+        if len(warm.scored) < len(warm.items):
             raise SystemExit("warm-up registrations were not scored:\n" + suite.tail())
-
-        items = registrations(count)
-        started = time.perf_counter()
-        reader = asyncio.create_task(
-            collect(consumer, {i["customer_id"] for i in items}, timeout_s=110))
-        stamped = await produce(producer, items)
-        produced_s = time.perf_counter() - started
-        scored = await reader
-        elapsed = time.perf_counter() - started
+        for phase in phases:
+            await phase.run(producer, consumer, timeout_s=110)
     finally:
         await producer.stop()
         await consumer.stop()
         await suite.stop()
-
-    latencies = [1000 * (scored[c] - stamped[c]) for c in stamped if c in scored]
-    print(f"scoring end to end, {count} registrations on the embedded broker (1 process)")
-    print(f"  produced in            {produced_s:8.2f} s ({count / produced_s:,.0f}/s)")
-    print(f"  scored                 {len(scored):8d} of {count}")
-    print(f"  first produce -> last scored {elapsed:8.2f} s")
-    print(f"  throughput             {len(scored) / elapsed:8,.0f} registrations/s")
-    if latencies:
-        for label, share in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99)):
-            print(f"  latency {label}            {percentile(latencies, share):8.0f} ms")
-        print(f"  latency max            {max(latencies):8.0f} ms")
+    print("scoring end to end on the embedded broker (one scoring process, journaled "
+          "in-memory database)")
+    for phase in phases:
+        print("\n".join(phase.report()))
 
 
 def profile(count: int) -> None:
@@ -179,14 +209,16 @@ def profile(count: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--count", type=int, default=None)
+    parser.add_argument("--count", type=int, default=None, help="burst size (default 5000)")
+    parser.add_argument("--paced", type=int, default=300, help="registrations at a steady rate")
+    parser.add_argument("--rate", type=float, default=30.0, help="steady rate per second")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args(argv)
     if args.profile:
         profile(args.count or 3000)
         return 0
     with tempfile.TemporaryDirectory(prefix="bench-scoring-") as workdir:
-        asyncio.run(measure(args.count or 10_000, Path(workdir)))
+        asyncio.run(measure(args.count or 5000, args.paced, args.rate, Path(workdir)))
     return 0
 
 
