@@ -8,9 +8,10 @@ from fastapi import FastAPI, HTTPException
 
 from services.scoring import handlers
 from services.scoring.repository import ScoringRepository
+from services.scoring.rules import LiveRules
 from services.scoring.settings import ScoringSettings
 from shared.auth import Role, principal_of
-from shared.contracts import CustomerRegistered
+from shared.contracts import CustomerRegistered, InteractionLogged, PurchaseRecorded
 from shared.service import ServiceRuntime, create_http_app
 
 Reader = principal_of(Role.OPERATOR, Role.ANALYST, Role.ADMIN)
@@ -20,15 +21,40 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
     settings = settings or ScoringSettings()
     runtime = ServiceRuntime(settings)
     repo = ScoringRepository(runtime.db)
-    runtime.subscribe(CustomerRegistered, lambda event: handlers.on_registered(repo, event))
+    rules = LiveRules(settings.rules_path, settings.rules_check_interval_s)
+    runtime.subscribe(
+        CustomerRegistered, lambda event: handlers.on_registered(repo, rules.current, event)
+    )
+    runtime.subscribe(
+        InteractionLogged, lambda event: handlers.on_interaction(repo, rules.current, event)
+    )
+    runtime.subscribe(
+        PurchaseRecorded, lambda event: handlers.on_purchase(repo, rules.current, event)
+    )
+    runtime.every("scoring-rules-reload", settings.rules_check_interval_s, rules.refresh_job)
     app = create_http_app(runtime, "crm scoring", "Fraud score and behavioural types.")
 
-    @app.get("/api/scores/{customer_id}", tags=["scores"])
-    async def score(customer_id: str, principal: Reader) -> Any:
-        document = await repo.score(customer_id)
-        if document is None:
+    async def stored_score(customer_id: str) -> dict[str, Any]:
+        stored = await repo.score(customer_id)
+        if stored is None:
             raise HTTPException(404, "no score for this customer")
-        document.pop("_id", None)
-        return document
+        return stored
+
+    @app.get("/api/scores/{customer_id}", tags=["scores"])
+    async def score(customer_id: str, principal: Reader, explain: bool = False) -> Any:
+        """The latest score with its reasons, payment policy, model version and signals.
+
+        With ``explain=true``: the recorded decision beside a replay of its stored signals
+        under the rules in force now (see ``/explain``).
+        """
+        stored = await stored_score(customer_id)
+        if explain:
+            return handlers.explain(stored, rules.current())
+        return handlers.score_view(stored)
+
+    @app.get("/api/scores/{customer_id}/explain", tags=["scores"])
+    async def explain_score(customer_id: str, principal: Reader) -> Any:
+        """The recorded decision and the same signals decided again with the current rules."""
+        return handlers.explain(await stored_score(customer_id), rules.current())
 
     return app

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections import Counter, defaultdict, deque
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,10 +22,12 @@ from services.scoring.domain import (
     DEFAULT_RULES_PATH,
     ScoringConfig,
     VelocityCounts,
+    count_and_record,
     load_config,
     score_registration,
     velocity_keys,
 )
+from services.scoring.domain.velocity import Entry
 from services.scoring.population import FRAUD_KINDS, LEGIT_KINDS, Labelled, PopulationGenerator
 from shared.contracts.types import RiskBand
 
@@ -63,23 +65,21 @@ class SeedResult:
 
 
 class VelocityWindow:
-    """In-memory stand-in for the repository's sliding-window counters."""
+    """The service's sliding-window counting (``count_and_record``), kept in a dict."""
 
     def __init__(self, config: ScoringConfig) -> None:
         self.config = config
-        self.seen: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self.seen: dict[tuple[str, str], list[Entry]] = defaultdict(list)
 
-    def count_and_add(self, keys: dict[str, str], at: float) -> VelocityCounts:
+    def count_and_add(self, keys: dict[str, str], at: float, customer_id: str) -> VelocityCounts:
         counts: dict[str, int] = {}
         for name, value in keys.items():
             rule = self.config.velocity.get(name)  # type: ignore[call-overload]
             if rule is None:
                 continue
-            times = self.seen[(name, value)]
-            while times and times[0] <= at - rule.window_seconds:
-                times.popleft()
-            counts[name] = len(times)
-            times.append(at)
+            counts[name], self.seen[(name, value)] = count_and_record(
+                self.seen[(name, value)], customer_id, at, rule.window_seconds
+            )
         return VelocityCounts(**counts)
 
 
@@ -90,7 +90,7 @@ def evaluate_seed(seed: int, size: int, config: ScoringConfig) -> SeedResult:
     result = SeedResult(seed=seed, size=len(population))
     for item in population:
         reg = item.registration
-        counts = window.count_and_add(velocity_keys(reg), item.at.timestamp())
+        counts = window.count_and_add(velocity_keys(reg), item.at.timestamp(), reg.customer_id)
         decision = score_registration(reg, counts, config)
         result.confusion[item.kind][decision.band] += 1
     result.seconds = time.perf_counter() - started

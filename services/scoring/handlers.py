@@ -1,21 +1,158 @@
-"""Scoring's use cases."""
+"""Scoring's use cases: an event (or a query) and the ports in, derived events out.
+
+Each runs inside the consume path's transaction, reading and writing only through
+``ScoringRepository``; ``rules`` returns the rules in force (see ``LiveRules``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
+from services.scoring.domain import (
+    BehaviourProfile,
+    ScoreDecision,
+    ScoringConfig,
+    VelocityCounts,
+    apply_interaction,
+    apply_purchase,
+    classify,
+    count_and_record,
+    decide_from_signals,
+    score_registration,
+    velocity_keys,
+    with_person_type,
+)
 from services.scoring.repository import ScoringRepository
-from shared.contracts import CustomerRegistered, CustomerScored, Event
+from shared.contracts import (
+    CustomerRegistered,
+    CustomerSegmented,
+    Event,
+    InteractionLogged,
+    PurchaseRecorded,
+)
 
-MODEL_VERSION = "placeholder-0"
+Rules = Callable[[], ScoringConfig]
+ProfileChange = Callable[[BehaviourProfile], BehaviourProfile]
+# A customer is regular until their behaviour says otherwise: nothing is published for that.
+DEFAULT_SEGMENT = "regular"
+DECISION_FIELDS = ("score", "band", "reasons", "payment_policy", "model_version",
+                   "company_recognised")
 
 
-async def on_registered(repo: ScoringRepository, event: CustomerRegistered) -> Sequence[Event]:
-    """Placeholder rule until the real model lands: every registration is low risk."""
-    scored = CustomerScored(
-        event_id=Event.derived_id(event.event_id, "scored"),
-        customer_id=event.customer_id, score=0, band="low", reasons=[],
-        payment_policy="any", model_version=MODEL_VERSION,
+async def on_registered(
+    repo: ScoringRepository, rules: Rules, event: CustomerRegistered
+) -> Sequence[Event]:
+    """Score a new registration, keep the decision with its signals, publish the score."""
+    config = rules()
+    counts = await count_velocity(repo, event, config)
+    decision = score_registration(event, counts, config)
+    await repo.save_score(score_document(event, decision))
+    scored = decision.to_event(event.customer_id, Event.derived_id(event.event_id, "scored"))
+    typed = await update_behaviour(
+        repo, config, event.customer_id, event.event_id,
+        lambda profile: with_person_type(profile, event.person_type),
     )
-    await repo.save_score({"_id": event.customer_id, **scored.model_dump(mode="json")})
-    return [scored]
+    return [scored, *typed]
+
+
+async def on_interaction(
+    repo: ScoringRepository, rules: Rules, event: InteractionLogged
+) -> Sequence[Event]:
+    return await update_behaviour(
+        repo, rules(), event.customer_id, event.event_id,
+        lambda profile: apply_interaction(profile, event),
+    )
+
+
+async def on_purchase(
+    repo: ScoringRepository, rules: Rules, event: PurchaseRecorded
+) -> Sequence[Event]:
+    return await update_behaviour(
+        repo, rules(), event.customer_id, event.event_id,
+        lambda profile: apply_purchase(profile, event),
+    )
+
+
+async def count_velocity(
+    repo: ScoringRepository, event: CustomerRegistered, config: ScoringConfig
+) -> VelocityCounts:
+    """Count earlier registrations per key and record this one (idempotent by customer)."""
+    at = event.occurred_at.timestamp()
+    counts: dict[str, int] = {}
+    for kind, value in velocity_keys(event).items():
+        rule = config.velocity.get(kind)  # type: ignore[call-overload]
+        if rule is None:
+            continue
+        entries = await repo.velocity_entries(kind, value)
+        counts[kind], kept = count_and_record(entries, event.customer_id, at, rule.window_seconds)
+        await repo.save_velocity_entries(kind, value, kept)
+    return VelocityCounts(**counts)
+
+
+async def update_behaviour(
+    repo: ScoringRepository, config: ScoringConfig, customer_id: str,
+    source_event_id: uuid.UUID, change: ProfileChange,
+) -> list[Event]:
+    """Apply one change to the customer's profile; a segmented event if the type changed."""
+    stored = await repo.behaviour_profile(customer_id)
+    before = BehaviourProfile.model_validate(stored["profile"]) if stored else BehaviourProfile()
+    previous = stored["segment"] if stored else DEFAULT_SEGMENT
+    profile = change(before)
+    segment, evidence = classify(profile, config)
+    if profile == before and segment == previous:
+        return []  # e.g. an individual's registration: nothing new to keep
+    await repo.save_behaviour_profile(customer_id, {
+        "profile": profile.model_dump(), "segment": segment, "evidence": evidence,
+    })
+    if segment == previous:
+        return []
+    return [CustomerSegmented(
+        event_id=Event.derived_id(source_event_id, "segmented"),
+        customer_id=customer_id, segment=segment, evidence=evidence,
+    )]
+
+
+def score_document(event: CustomerRegistered, decision: ScoreDecision) -> dict[str, Any]:
+    return {
+        "_id": event.customer_id,
+        "customer_id": event.customer_id,
+        **decision_fields(decision),
+        "signals": decision.signals,
+        "registered_at": event.occurred_at,
+        "scored_at": datetime.now(UTC),
+        "registration_event_id": str(event.event_id),
+    }
+
+
+def decision_fields(decision: ScoreDecision) -> dict[str, Any]:
+    return decision.model_dump(mode="json", include=set(DECISION_FIELDS))
+
+
+def score_view(stored: dict[str, Any]) -> dict[str, Any]:
+    """The stored score as the API shows it (signals hold no raw IP, email or phone)."""
+    return {key: value for key, value in stored.items() if key != "_id"}
+
+
+def explain(stored: dict[str, Any], config: ScoringConfig) -> dict[str, Any]:
+    """The stored decision beside a replay of its signals under the rules in force now."""
+    replayed = decision_fields(decide_from_signals(stored["signals"], config))
+    recorded = {key: stored.get(key) for key in DECISION_FIELDS}
+    return {
+        "customer_id": stored["customer_id"],
+        "recorded": recorded,
+        "replayed": replayed,
+        "same_decision": _same_decision(recorded, replayed),
+        "signals": stored["signals"],
+    }
+
+
+def _same_decision(recorded: dict[str, Any], replayed: dict[str, Any]) -> bool:
+    def codes(decision: dict[str, Any]) -> list[str]:
+        return [reason["code"] for reason in decision["reasons"] or []]
+
+    return codes(recorded) == codes(replayed) and all(
+        recorded[key] == replayed[key] for key in ("score", "band", "payment_policy")
+    )

@@ -1,16 +1,65 @@
-"""Scoring's collections: the latest score per customer, keyed by customer id."""
+"""Scoring's collections, each read and written by exact ``_id`` only.
+
+- ``scores``: the latest decision per customer (``_id`` = customer id), with its signals.
+- ``velocity``: one document per velocity key (``_id`` = ``kind:digest``) listing recent
+  registrations; the key's value is stored only as a digest (an IP or a name is personal).
+  The list is one string, ``"<customer_id>@<epoch_s> ..."`` (customer ids contain neither
+  character): the stand-in copies and journals every array element on each write, which
+  made a busy key's list the most expensive part of scoring (see benchmarks/scoring.py).
+- ``behaviour``: one profile per customer (``_id`` = customer id) and its last segment.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from typing import Any
+
+from services.scoring.domain.velocity import Entry
 from shared.database import Database, Document
+
+
+def velocity_id(kind: str, value: str) -> str:
+    digest = hashlib.blake2b(value.encode(), digest_size=16).hexdigest()
+    return f"{kind}:{digest}"
+
+
+def encode_entries(entries: list[Entry]) -> str:
+    return " ".join(f"{customer_id}@{float(at):.3f}" for customer_id, at in entries)
+
+
+def decode_entries(encoded: str) -> list[Entry]:
+    entries: list[Entry] = []
+    for item in encoded.split():
+        customer_id, _, at = item.rpartition("@")
+        entries.append([customer_id, float(at)])
+    return entries
 
 
 class ScoringRepository:
     def __init__(self, db: Database) -> None:
         self.scores = db.collection("scores")
+        self.velocity = db.collection("velocity")
+        self.behaviour = db.collection("behaviour")
 
     async def save_score(self, document: Document) -> None:
         await self.scores.replace_one({"_id": document["_id"]}, document, upsert=True)
 
     async def score(self, customer_id: str) -> Document | None:
         return await self.scores.find_one({"_id": customer_id})
+
+    async def velocity_entries(self, kind: str, value: str) -> list[Entry]:
+        document = await self.velocity.find_one({"_id": velocity_id(kind, value)})
+        return decode_entries(document["entries"]) if document else []
+
+    async def save_velocity_entries(self, kind: str, value: str, entries: list[Entry]) -> None:
+        _id = velocity_id(kind, value)
+        document = {"_id": _id, "kind": kind, "entries": encode_entries(entries)}
+        await self.velocity.replace_one({"_id": _id}, document, upsert=True)
+
+    async def behaviour_profile(self, customer_id: str) -> Document | None:
+        return await self.behaviour.find_one({"_id": customer_id})
+
+    async def save_behaviour_profile(self, customer_id: str, fields: dict[str, Any]) -> None:
+        await self.behaviour.replace_one(
+            {"_id": customer_id}, {"_id": customer_id, **fields}, upsert=True
+        )

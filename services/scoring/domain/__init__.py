@@ -29,6 +29,7 @@ from services.scoring.domain.signals import (
     extract_signals,
     velocity_keys,
 )
+from services.scoring.domain.velocity import count_and_record
 
 __all__ = [
     "DEFAULT_RULES_PATH",
@@ -42,6 +43,7 @@ __all__ = [
     "apply_interaction",
     "apply_purchase",
     "classify",
+    "count_and_record",
     "decide_from_signals",
     "extract_signals",
     "load_config",

@@ -1,0 +1,226 @@
+"""Scoring end to end on the embedded broker: registrations scored per second and the p99
+latency from ``registered`` to ``scored``. Prints figures; asserts nothing about speed.
+
+    python -m benchmarks.scoring [--count 5000] [--paced 300 --rate 30]
+    python -m benchmarks.scoring --profile [--count 3000]   # cProfile of the handler, in-process
+
+Two phases: a burst (all registrations produced at once: throughput, and the latency of a
+backlog) and a steady phase paced below capacity (the latency one registration sees).
+Registrations go straight to Kafka (batched aiokafka producer) and the scoring service runs
+as its own process with a journaled in-memory database, as under ``make run``. Latency is
+each scored record's Kafka timestamp minus the ``occurred_at`` stamped just before its
+registration was handed to the producer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import pstats
+import random
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from shared.contracts import CustomerRegistered, topics
+from shared.runtime.harness import Suite
+
+FIRST = ["Анна", "Ольга", "Иван", "Сергей", "Mohammad", "Zahra", "John", "Emma", "Lukas", "Ayşe"]
+LAST = ["Петрова", "Смирнова", "Кузнецов", "Иванов", "Rezaei", "Karimi", "Smith", "Müller"]
+FAMOUS = ["Alexander Pushkin", "Дмитрий Медведев", "John Doe", "Test Test", "qwerty asdf"]
+IPS = {"RU": ["5.255.255.5", "77.88.8.8", "87.250.250.242", "95.108.213.1"],
+       "US": ["8.8.8.8", "8.8.4.4"], "DE": ["46.4.0.1"], "IR": ["185.143.233.1", "2.144.0.1"]}
+DOMAINS = ["yandex.ru", "mail.ru", "gmail.com", "mailinator.com", "acme-trading.ru", "firma.de"]
+
+
+def registrations(count: int, seed: int = 7) -> list[dict[str, Any]]:
+    """A varied, repeatable mix: mostly ordinary customers, some fraud, shared IPs."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(count):
+        country = rng.choice(list(IPS))
+        name = rng.choice(FAMOUS) if rng.random() < 0.1 else \
+            f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        fields: dict[str, Any] = {
+            "customer_id": f"bench-{i:06d}", "full_name": name,
+            "phone": f"+7916{rng.randrange(10**7):07d}", "country": "RU",
+            "person_type": "company" if rng.random() < 0.1 else "individual",
+            "category": "ordinary", "entered_by": rng.choice(["operator", "self"]),
+        }
+        if rng.random() < 0.9:
+            # A random address of the country, sometimes a shared one (velocity).
+            fields["ip"] = rng.choice(IPS[country]) if rng.random() < 0.05 else \
+                f"{rng.choice(IPS[country]).rsplit('.', 1)[0]}.{rng.randrange(1, 255)}"
+        if rng.random() < 0.7:
+            fields["card_holder_name"] = name if rng.random() < 0.8 else "JOHN SMITH"
+        if rng.random() < 0.8:
+            fields["email"] = f"user{i}@{rng.choice(DOMAINS)}"
+        if rng.random() < 0.6:
+            fields["source"], fields["language"] = "friend", "ru"
+        out.append(fields)
+    return out
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def produce(producer: AIOKafkaProducer, items: list[dict[str, Any]],
+                  rate_per_s: float | None = None) -> dict[str, float]:
+    """Send all (batched, or paced at ``rate_per_s``); return each one's stamp (epoch s)."""
+    stamped: dict[str, float] = {}
+    futures = []
+    started = time.perf_counter()
+    for n, fields in enumerate(items):
+        if rate_per_s:
+            await asyncio.sleep(max(0.0, started + n / rate_per_s - time.perf_counter()))
+        now = datetime.now(UTC)
+        body = fields | {"event_id": str(uuid.uuid4()), "occurred_at": now.isoformat()}
+        stamped[fields["customer_id"]] = now.timestamp()
+        futures.append(await producer.send(topics.CUSTOMER_REGISTERED, json.dumps(body).encode(),
+                                           key=fields["customer_id"].encode()))
+    await asyncio.gather(*futures)
+    return stamped
+
+
+async def collect(consumer: AIOKafkaConsumer, wanted: set[str], timeout_s: float
+                  ) -> dict[str, float]:
+    """Scored record timestamps (epoch seconds) by customer id, until all wanted are seen."""
+    seen: dict[str, float] = {}
+    deadline = time.monotonic() + timeout_s
+    while not wanted <= seen.keys() and time.monotonic() < deadline:
+        batch = await consumer.getmany(timeout_ms=200, max_records=5000)
+        for records in batch.values():
+            for record in records:
+                customer_id = json.loads(record.value)["customer_id"]
+                if customer_id in wanted:
+                    seen.setdefault(customer_id, record.timestamp / 1000)
+    return seen
+
+
+def renamed(items: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
+    return [item | {"customer_id": f"{prefix}-{i:06d}"} for i, item in enumerate(items)]
+
+
+class Phase:
+    """One load phase: what was sent, what came back, how long it took."""
+
+    def __init__(self, name: str, items: list[dict[str, Any]], rate_per_s: float | None):
+        self.name, self.items, self.rate_per_s = name, items, rate_per_s
+        self.stamped: dict[str, float] = {}
+        self.scored: dict[str, float] = {}
+        self.elapsed = 0.0
+
+    async def run(self, producer: AIOKafkaProducer, consumer: AIOKafkaConsumer,
+                  timeout_s: float) -> None:
+        started = time.perf_counter()
+        wanted = {item["customer_id"] for item in self.items}
+        reader = asyncio.create_task(collect(consumer, wanted, timeout_s))
+        self.stamped = await produce(producer, self.items, self.rate_per_s)
+        self.scored = await reader
+        self.elapsed = time.perf_counter() - started
+
+    def report(self) -> list[str]:
+        count, done = len(self.items), len(self.scored)
+        latencies = [1000 * (self.scored[c] - self.stamped[c]) for c in self.scored]
+        offered = f"paced at {self.rate_per_s:.0f}/s" if self.rate_per_s else "all at once"
+        lines = [f"{self.name}: {count} registrations, {offered}",
+                 f"  scored                  {done:8d} of {count}",
+                 f"  first produce -> last scored {self.elapsed:7.2f} s",
+                 f"  throughput              {done / self.elapsed:8,.0f} registrations/s"]
+        if latencies:
+            figures = ", ".join(f"{label} {percentile(latencies, share):,.0f}"
+                                for label, share in (("p50", .5), ("p95", .95), ("p99", .99)))
+            lines.append(f"  registered -> scored    {figures}, max {max(latencies):,.0f} ms")
+        return lines
+
+
+async def measure(count: int, paced: int, rate: float, workdir: Path) -> None:
+    suite = Suite(workdir, services=["scoring"])
+    await suite.start()
+    producer = AIOKafkaProducer(bootstrap_servers=suite.bootstrap, linger_ms=5,
+                                max_batch_size=512 * 1024)
+    consumer = AIOKafkaConsumer(bootstrap_servers=suite.bootstrap, enable_auto_commit=False)
+    await producer.start()
+    await consumer.start()
+    phases = [Phase("burst", renamed(registrations(count), "burst"), None),
+              Phase("steady", renamed(registrations(paced, seed=8), "steady"), rate)]
+    try:
+        partitions = [TopicPartition(topics.CUSTOMER_SCORED, p)
+                      for p in sorted(consumer.partitions_for_topic(topics.CUSTOMER_SCORED) or [])]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        # Warm-up: the service's consumer group has joined once these are scored.
+        warm = Phase("warm-up", renamed(registrations(20, seed=1), "warm"), None)
+        await warm.run(producer, consumer, 60)
+        if len(warm.scored) < len(warm.items):
+            raise SystemExit("warm-up registrations were not scored:\n" + suite.tail())
+        for phase in phases:
+            await phase.run(producer, consumer, timeout_s=110)
+    finally:
+        await producer.stop()
+        await consumer.stop()
+        await suite.stop()
+    print("scoring end to end on the embedded broker (one scoring process, journaled "
+          "in-memory database)")
+    for phase in phases:
+        print("\n".join(phase.report()))
+
+
+def profile(count: int) -> None:
+    """cProfile of on_registered with the in-memory database, one transaction per event."""
+    from services.scoring import handlers
+    from services.scoring.domain import DEFAULT_RULES_PATH
+    from services.scoring.repository import ScoringRepository
+    from services.scoring.rules import LiveRules
+    from shared.database.memory import MemoryDatabase
+
+    rules = LiveRules(DEFAULT_RULES_PATH)
+    events = [CustomerRegistered(**fields) for fields in registrations(count)]
+
+    async def run(events: list[CustomerRegistered] = events) -> float:
+        db = MemoryDatabase("bench")
+        repo = ScoringRepository(db)
+        started = time.perf_counter()
+        for event in events:
+            async with db.transaction():
+                await handlers.on_registered(repo, rules.current, event)
+        return time.perf_counter() - started
+
+    asyncio.run(run(events[:200]))  # loads the IP database and the name lists
+    plain = asyncio.run(run())
+    profiler = cProfile.Profile()
+    profiler.enable()
+    asyncio.run(run())
+    profiler.disable()
+    print(f"on_registered in-process: {count / plain:,.0f} registrations/s "
+          f"({1e6 * plain / count:.0f} µs each, without the profiler)")
+    pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(25)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--count", type=int, default=None, help="burst size (default 5000)")
+    parser.add_argument("--paced", type=int, default=300, help="registrations at a steady rate")
+    parser.add_argument("--rate", type=float, default=30.0, help="steady rate per second")
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args(argv)
+    if args.profile:
+        profile(args.count or 3000)
+        return 0
+    with tempfile.TemporaryDirectory(prefix="bench-scoring-") as workdir:
+        asyncio.run(measure(args.count or 5000, args.paced, args.rate, Path(workdir)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

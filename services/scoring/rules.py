@@ -1,0 +1,79 @@
+"""The rules in force, reloaded from their file when it changes.
+
+An analyst retunes ``rules.yaml`` without a release: every use (at most once per
+``check_interval_s``) compares the file's modification time and size with the loaded
+version's. A file that does not load keeps the previous rules in force and is reported
+once per change of the file, never with the file's contents.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from services.scoring.domain import ConfigError, ScoringConfig, load_config
+
+log = logging.getLogger(__name__)
+
+Stamp = tuple[int, int]  # (mtime_ns, size)
+
+
+def _stamp(path: Path) -> Stamp | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+class LiveRules:
+    """The current ``ScoringConfig`` of one rules file."""
+
+    def __init__(
+        self, path: str | Path, check_interval_s: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.path = Path(path)
+        self.check_interval_s = check_interval_s
+        self._clock = clock
+        self._stamp = _stamp(self.path)
+        # Start-up fails loudly: a service must not run without valid rules.
+        self._config = load_config(self.path)
+        self._checked_at = clock()
+        self._rejected: Stamp | None = None
+        self.reloads = 0
+        self.rejections = 0
+        log.info("scoring rules %s loaded from %s", self._config.model_version, self.path)
+
+    def current(self) -> ScoringConfig:
+        """The rules in force, reloading them first if the file changed."""
+        if self._clock() - self._checked_at >= self.check_interval_s:
+            self.refresh()
+        return self._config
+
+    def refresh(self) -> None:
+        """Reload now if the file changed; keep the previous rules if it does not load."""
+        self._checked_at = self._clock()
+        stamp = _stamp(self.path)
+        if stamp is None or stamp == self._stamp or stamp == self._rejected:
+            return
+        try:
+            config = load_config(self.path)
+        except ConfigError as error:
+            self._rejected = stamp
+            self.rejections += 1
+            # The message names the file, the setting and the rule; no customer data.
+            log.error("scoring rules not reloaded, %s stays in force: %s",
+                      self._config.model_version, error)
+            return
+        previous, self._config, self._stamp = self._config.model_version, config, stamp
+        self._rejected = None
+        self.reloads += 1
+        log.info("scoring rules reloaded: %s -> %s", previous, config.model_version)
+
+    async def refresh_job(self) -> None:
+        """For ``runtime.every``: notice a changed (or broken) file without traffic."""
+        self.refresh()
