@@ -38,6 +38,10 @@ def _iter_documents(self: _MockCollection, filter: Any) -> Iterator[dict[str, An
     return iter(() if document is None else (document,))
 
 
+def enabled() -> bool:
+    return _installed
+
+
 def install() -> None:
     """Route exact-``_id`` filters through the store's map (idempotent)."""
     global _installed

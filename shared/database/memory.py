@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import copy
 import logging
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -27,22 +26,23 @@ from typing import Any
 
 import bson
 import mongomock
-from bson import json_util
+from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
+from pymongo.results import DeleteResult, InsertOneResult, UpdateResult
 
 from shared.database import fastpath
-from shared.database.journal import _JSON, Journal
+from shared.database.journal import CODEC, Journal
 from shared.database.port import Document, Filter
 
 log = logging.getLogger(__name__)
 
-COMPACT_AFTER_LINES = 20_000
+COMPACT_AFTER_RECORDS = 20_000
 
 
 class _Transaction:
     def __init__(self) -> None:
         self.before: list[tuple[Any, Any, Document | None]] = []  # (store, _id, image)
-        self.seen: set[tuple[str, Any]] = set()
-        self.after: dict[tuple[str, Any], str] = {}  # last image wins within a transaction
+        self.touched: dict[tuple[str, Any], Any] = {}  # (collection, _id) -> store
 
 
 _current: contextvars.ContextVar[_Transaction | None] = contextvars.ContextVar(
@@ -100,9 +100,30 @@ class MemoryCollection:
         return MemoryCursor(_ListRows(list(self._mock.aggregate(list(pipeline)))))
 
     # writes ------------------------------------------------------------------------------
+    # Exact-_id inserts, replaces and deletes skip mongomock's update machinery and store
+    # what a server would store (a BSON round trip: BSON types, naive UTC, milliseconds).
+    # fastpath.uninstall() turns these off too, so the tests compare both ways.
+
     async def insert_one(self, document: Document) -> Any:
         _check_bson(document)
-        return await self._db._write(self, lambda: self._mock.insert_one(document), [], _ids_of)
+        if "_id" not in document:
+            document["_id"] = ObjectId()  # as PyMongo does, on the caller's document
+        key = document["_id"]
+        if not fastpath.enabled() or fastpath.exact_id({"_id": key}) is None:
+            return await self._db._write(self, lambda: self._mock.insert_one(document), [],
+                                         _ids_of)
+        stored = _stored_form(document)
+        store = self._mock._store._documents
+
+        def insert() -> InsertOneResult:
+            if key in store:
+                raise DuplicateKeyError(
+                    f"E11000 duplicate key error collection: {self.name} index: _id_",
+                    code=11000)
+            store[key] = stored
+            return InsertOneResult(key, acknowledged=True)
+
+        return await self._db._write(self, insert, [], _ids_of)
 
     async def insert_many(self, documents: Sequence[Document]) -> Any:
         for document in documents:
@@ -126,17 +147,43 @@ class MemoryCollection:
 
     async def replace_one(self, filter: Filter, document: Document, upsert: bool = False) -> Any:
         _check_bson(document)
-        ids = self._matching(filter, one=True)
-        return await self._db._write(
-            self,
-            lambda: self._mock.replace_one(dict(filter), document, upsert=upsert),
-            ids,
-            _ids_of,
-        )
+        if any(str(field).startswith("$") for field in document):
+            raise ValueError("replacement can not include $ operators")
+        key = fastpath.exact_id(filter) if fastpath.enabled() else None
+        if key is None or document.get("_id", key) != key:
+            ids = self._matching(filter, one=True)
+            return await self._db._write(
+                self, lambda: self._mock.replace_one(dict(filter), document, upsert=upsert),
+                ids, _ids_of)
+        stored = _stored_form({"_id": key, **document})
+        store = self._mock._store._documents
+
+        def replace() -> UpdateResult:
+            existing = store.get(key)
+            if existing is None and not upsert:
+                return UpdateResult({"n": 0, "nModified": 0, "ok": 1.0}, acknowledged=True)
+            store[key] = stored
+            if existing is None:
+                return UpdateResult({"n": 1, "nModified": 0, "upserted": key, "ok": 1.0},
+                                    acknowledged=True)
+            return UpdateResult({"n": 1, "nModified": int(existing != stored), "ok": 1.0},
+                                acknowledged=True)
+
+        return await self._db._write(self, replace, [key] if key in store else [], _ids_of)
 
     async def delete_one(self, filter: Filter) -> Any:
-        ids = self._matching(filter, one=True)
-        return await self._db._write(self, lambda: self._mock.delete_one(dict(filter)), ids, None)
+        key = fastpath.exact_id(filter) if fastpath.enabled() else None
+        if key is None:
+            ids = self._matching(filter, one=True)
+            return await self._db._write(self, lambda: self._mock.delete_one(dict(filter)),
+                                         ids, None)
+        store = self._mock._store._documents
+
+        def delete() -> DeleteResult:
+            found = store.pop(key, None) is not None
+            return DeleteResult({"n": int(found), "ok": 1.0}, acknowledged=True)
+
+        return await self._db._write(self, delete, [key] if key in store else [], None)
 
     async def delete_many(self, filter: Filter) -> Any:
         ids = self._matching(filter, one=False)
@@ -184,6 +231,15 @@ def _ids_of(result: Any) -> list[Any]:
         if value is not None:
             return [value]
     return []
+
+
+def _stored_form(document: Mapping[str, Any]) -> Document:
+    """The document as a server stores it and mongomock keeps it (naive UTC, BSON types)."""
+    return bson.decode(bson.encode(document), CODEC)
+
+
+def _copy(document: Document) -> Document:
+    return bson.decode(bson.encode(document), CODEC)
 
 
 def _check_bson(document: Mapping[str, Any]) -> None:
@@ -237,34 +293,38 @@ class MemoryDatabase:
         if tx is None:
             async with self.transaction():
                 return await self._write(collection, apply, ids, new_ids)
-        store = collection._mock._store
+        store = collection._mock._store._documents
         for _id in ids:
-            if (collection.name, _id) not in tx.seen:
-                tx.seen.add((collection.name, _id))
-                tx.before.append((store, _id, copy.deepcopy(store._documents.get(_id))))
+            self._remember(tx, collection.name, store, _id)
         result = apply()
-        created = new_ids(result) if new_ids else []
-        for _id in created:
-            if (collection.name, _id) not in tx.seen:
-                tx.seen.add((collection.name, _id))
-                tx.before.append((store, _id, None))
-        for _id in [*ids, *created]:
-            document = store._documents.get(_id)
-            entry = {"c": collection.name, "put": document} if document else {
-                "c": collection.name, "del": _id}
-            tx.after[(collection.name, _id)] = json_util.dumps(entry, json_options=_JSON)
+        for _id in new_ids(result) if new_ids else ():
+            self._remember(tx, collection.name, store, _id, created=True)
         return result
+
+    @staticmethod
+    def _remember(tx: _Transaction, name: str, store: Any, _id: Any,
+                  created: bool = False) -> None:
+        if (name, _id) not in tx.touched:
+            tx.touched[(name, _id)] = store
+            image = None if created else store.get(_id)
+            tx.before.append((store, _id, None if image is None else _copy(image)))
 
     def _rollback(self, tx: _Transaction) -> None:
         for store, _id, image in reversed(tx.before):
             if image is None:
-                store._documents.pop(_id, None)
+                store.pop(_id, None)
             else:
-                store._documents[_id] = image
+                store[_id] = image
 
     def _commit(self, tx: _Transaction) -> None:
-        if self._journal is not None:
-            self._journal.append(list(tx.after.values()))
+        if self._journal is None:
+            return
+        entries: list[dict[str, Any]] = []
+        for (name, _id), store in tx.touched.items():  # the final image of each document
+            document = store.get(_id)
+            entries.append({"c": name, "put": document} if document is not None
+                           else {"c": name, "del": _id})
+        self._journal.append(entries)
 
     async def durable(self) -> None:
         if self._journal is not None:
@@ -275,7 +335,7 @@ class MemoryDatabase:
 
     async def close(self) -> None:
         if self._journal is not None:
-            if self._journal.lines > COMPACT_AFTER_LINES:
+            if self._journal.records > COMPACT_AFTER_RECORDS:
                 self._journal.compact(self._entries())
             self._journal.close()
 
@@ -292,7 +352,7 @@ class MemoryDatabase:
             count += 1
         if count:
             log.info("restored %d journal entries for %s", count, self.name)
-        if self._journal.lines > COMPACT_AFTER_LINES:
+        if self._journal.records > COMPACT_AFTER_RECORDS:
             self._journal.compact(self._entries())  # reopens the journal
         else:
             self._journal.open()

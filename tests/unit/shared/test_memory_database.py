@@ -4,6 +4,7 @@ import datetime as dt
 from pathlib import Path
 
 import bson
+from pymongo.errors import DuplicateKeyError
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,13 +12,15 @@ from hypothesis import strategies as st
 from shared.database import fastpath
 from shared.database.memory import MemoryDatabase
 
+WHEN = dt.datetime(2026, 11, 23, 9, 30, 1, 123456, tzinfo=dt.UTC)
 ids = st.sampled_from(["a", "b", "c", "zz", 1, 2, 3])
 updates = st.sampled_from([
     {"$inc": {"n": 1}}, {"$set": {"tag": "x"}}, {"$unset": {"tag": ""}},
     {"$push": {"log": 1}}, {"$set": {"nested.v": 2}},
 ])
 operations = st.lists(
-    st.tuples(st.sampled_from(["insert", "update", "upsert", "replace", "delete", "find"]),
+    st.tuples(st.sampled_from(["insert", "insert_again", "update", "upsert", "replace",
+                               "replace_upsert", "delete", "find"]),
               ids, updates),
     max_size=30,
 )
@@ -29,14 +32,24 @@ async def apply(db: MemoryDatabase, ops: list) -> list:
     for op, key, update in ops:
         if op == "insert":
             if await collection.find_one({"_id": key}) is None:
-                await collection.insert_one({"_id": key, "n": 0})
+                await collection.insert_one({"_id": key, "n": 0, "at": WHEN, "tags": ("a", 1)})
+        elif op == "insert_again":
+            try:
+                await collection.insert_one({"_id": key, "n": 9})
+                trace.append("inserted")
+            except DuplicateKeyError:
+                trace.append("duplicate")
+        elif op == "replace_upsert":
+            result = await collection.replace_one({"_id": key}, {"r": 2, "at": WHEN}, upsert=True)
+            trace.append((result.matched_count, result.modified_count, result.upserted_id))
         elif op == "update":
             trace.append((await collection.update_one({"_id": key}, update)).matched_count)
         elif op == "upsert":
             result = await collection.update_one({"_id": key}, update, upsert=True)
             trace.append((result.matched_count, result.upserted_id))
         elif op == "replace":
-            trace.append((await collection.replace_one({"_id": key}, {"r": 1})).matched_count)
+            result = await collection.replace_one({"_id": key}, {"r": 1})
+            trace.append((result.matched_count, result.modified_count, result.upserted_id))
         elif op == "delete":
             trace.append((await collection.delete_one({"_id": key})).deleted_count)
         trace.append(await collection.find_one({"_id": key}))
@@ -108,20 +121,21 @@ async def test_a_torn_last_transaction_is_ignored_on_restart(tmp_path: Path) -> 
     db = MemoryDatabase("t", tmp_path)
     await db.collection("a").insert_one({"_id": "kept"})
     await db.durable()
-    with (tmp_path / "journal.jsonl").open("a") as journal:
-        journal.write('[{"c":"a","put":{"_id":"half-writ')  # killed mid-write
+    record = bson.encode({"e": [{"c": "a", "put": {"_id": "half-written", "n": 1}}]})
+    with (tmp_path / "journal.bson").open("ab") as journal:
+        journal.write(record[: len(record) // 2])  # killed mid-write
     reopened = MemoryDatabase("t", tmp_path)
     assert await reopened.collection("a").count_documents({}) == 1
 
 
 async def test_a_large_journal_is_compacted_into_a_snapshot(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr("shared.database.memory.COMPACT_AFTER_LINES", 10)
+    monkeypatch.setattr("shared.database.memory.COMPACT_AFTER_RECORDS", 10)
     db = MemoryDatabase("t", tmp_path)
     for _ in range(25):
         await db.collection("a").update_one({"_id": "x"}, {"$inc": {"n": 1}}, upsert=True)
     await db.close()
-    assert (tmp_path / "snapshot.jsonl").exists()
-    assert (tmp_path / "journal.jsonl").read_text() == ""
+    assert (tmp_path / "snapshot.bson").exists()
+    assert (tmp_path / "journal.bson").read_text() == ""
     reopened = MemoryDatabase("t", tmp_path)
     assert await reopened.collection("a").find_one({"_id": "x"}) == {"_id": "x", "n": 25}
 
