@@ -4,10 +4,10 @@ import datetime as dt
 from pathlib import Path
 
 import bson
-from pymongo.errors import DuplicateKeyError
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pymongo.errors import DuplicateKeyError
 
 from shared.database import fastpath
 from shared.database.memory import MemoryDatabase
