@@ -30,7 +30,7 @@ from pydantic import ValidationError
 
 from shared.contracts import Event, topics
 from shared.database import Database
-from shared.errors import TRANSIENT, Rejected
+from shared.errors import Rejected, is_transient
 from shared.metrics import ServiceMetrics
 from shared.outbox import Outbox
 from shared.settings import ServiceSettings
@@ -171,26 +171,29 @@ class Subscription:
             except Rejected as error:
                 await self.dead_letter(record, str(error), "rejected")
                 return
-            except TRANSIENT as error:
-                self.metrics.retries.labels(topic=record.topic, kind="outage").inc()
-                log.warning("%s: dependency unavailable (%s), retrying in %.1fs", record.topic,
-                            type(error).__name__, outage_backoff)
-                await asyncio.sleep(outage_backoff)
-                outage_backoff = min(outage_backoff * 2, MAX_OUTAGE_BACKOFF_S)
             except Exception as error:
+                if is_transient(error):  # the dependency's fault, not the event's: wait
+                    self.metrics.retries.labels(topic=record.topic, kind="outage").inc()
+                    log.warning("%s: dependency unavailable (%s), retrying in %.1fs",
+                                record.topic, type(error).__name__, outage_backoff)
+                    await asyncio.sleep(outage_backoff)
+                    outage_backoff = min(outage_backoff * 2, MAX_OUTAGE_BACKOFF_S)
+                    continue
                 attempt += 1
                 if attempt >= self.settings.retry_attempts:
-                    # Only the type: an exception's text may quote personal data.
-                    log.error("%s p%d@%d: handler failed %d times (%s), dead-lettering",
-                              record.topic, record.partition, record.offset, attempt,
-                              type(error).__name__)
-                    await self.dead_letter(
-                        record, f"handler failed {attempt} times: {type(error).__name__}: "
-                        f"{str(error)[:300]}", "handler_error",
-                    )
+                    await self._give_up(record, error, attempt)
                     return
                 self.metrics.retries.labels(topic=record.topic, kind="error").inc()
                 await asyncio.sleep(self.settings.retry_backoff_s * 2 ** (attempt - 1))
+
+    async def _give_up(self, record: ConsumerRecord, error: Exception, attempts: int) -> None:
+        # Only the type in the log: an exception's text may quote personal data.
+        log.error("%s p%d@%d: handler failed %d times (%s), dead-lettering", record.topic,
+                  record.partition, record.offset, attempts, type(error).__name__)
+        await self.dead_letter(
+            record, f"handler failed {attempts} times: {type(error).__name__}: "
+            f"{str(error)[:300]}", "handler_error",
+        )
 
     async def dead_letter(self, record: ConsumerRecord, reason: str, kind: str) -> None:
         """Publish the original bytes to ``<topic>.dlq`` with the reason and source offset."""

@@ -13,6 +13,14 @@ class Unavailable(Exception):
     """A dependency (database, broker) is away; waiting and retrying will help."""
 
 
+def is_transient(error: BaseException) -> bool:
+    """An outage, or a MongoDB transaction conflict that the server says to retry."""
+    if isinstance(error, TRANSIENT):
+        return True
+    has_label = getattr(error, "has_error_label", None)
+    return bool(has_label and has_label("TransientTransactionError"))
+
+
 #: Failures that say nothing about the event itself: the consumer waits them out.
 TRANSIENT: tuple[type[Exception], ...] = (
     Unavailable,

@@ -155,3 +155,16 @@ async def test_a_database_outage_is_waited_out_without_dead_lettering(harness: H
     assert harness.dead == []
     assert await harness.registrations() == 1
     assert len(harness.scored) == 1
+
+
+async def test_a_mongodb_transaction_conflict_is_retried_not_dead_lettered(
+    harness: Harness,
+) -> None:
+    from pymongo.errors import OperationFailure
+
+    conflict = OperationFailure("WriteConflict", code=112,
+                                details={"errorLabels": ["TransientTransactionError"]})
+    harness.handler.failures = [conflict] * 6  # more than the bounded retries for errors
+    await harness.send(registration().to_bytes())
+    assert harness.dead == []
+    assert await harness.registrations() == 1
