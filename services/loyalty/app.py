@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from datetime import UTC, datetime
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, HTTPException, Query
@@ -46,6 +49,13 @@ def effective_rules(settings: LoyaltySettings) -> EarningRules:
     return EarningRules.model_validate(rules.model_dump() | {"gold_percent": settings.gold_percent})
 
 
+async def _logged(job: Callable[[], Awaitable[None]]) -> None:
+    try:
+        await job()
+    except Exception:
+        log.exception("start-up tier recompute failed; the periodic job retries")
+
+
 def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
     settings = settings or LoyaltySettings()
     rules = effective_rules(settings)
@@ -63,26 +73,29 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
                       lambda event: handlers.on_purchase(repo, rules, event, now()))
 
     async def run_tiers(at: datetime) -> dict[str, Any]:
+        started = time.perf_counter()
         plan = await jobs.plan_tiers(repo, rules, at)
         async with runtime.db.transaction():
             events = await jobs.apply_tiers(repo, plan, at)
             await runtime.publish(events)
         await runtime.db.durable()
         thresholds = plan.state.thresholds
-        log.info("tiers recomputed: population %d, %d tier changes",
-                 thresholds.population, len(events))
+        log.info("tiers recomputed in %.1fs: population %d, %d tier changes",
+                 time.perf_counter() - started, thresholds.population, len(events))
         return {"job": "tiers", "now": at, "population": thresholds.population,
                 "gold_threshold": queries.money(thresholds.gold_min),
                 "silver_threshold": queries.money(thresholds.silver_min),
                 "tier_changes": len(events)}
 
     async def run_lapse(at: datetime) -> dict[str, Any]:
+        started = time.perf_counter()
         decisions = await jobs.plan_lapses(repo, rules, at)
         async with runtime.db.transaction():
             events = await jobs.apply_lapses(repo, rules, decisions, at)
             await runtime.publish(events)
         await runtime.db.durable()
-        log.info("lapse check: %d customers lapsed", len(events))
+        log.info("lapse check in %.1fs: %d customers lapsed", time.perf_counter() - started,
+                 len(events))
         return {"job": "lapse", "now": at, "lapsed": len(events)}
 
     async def tiers_now() -> None:
@@ -91,10 +104,26 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
     async def lapse_now() -> None:
         await run_lapse(now())
 
+    background: set[asyncio.Task[None]] = set()
+
+    async def tiers_on_start() -> None:
+        """Recompute at start-up unless the stored thresholds are fresher than one interval.
+
+        In the background: at 100,000 accounts the stand-in's scan takes tens of seconds,
+        and the service is useful meanwhile with the thresholds it stored last.
+        """
+        state = await repo.tiers()
+        if state.computed_at and now() - state.computed_at < timedelta(
+                seconds=settings.tier_interval_s):
+            return
+        task = asyncio.create_task(_logged(tiers_now))
+        background.add(task)
+        task.add_done_callback(background.discard)
+
     runtime.every("tier-thresholds", settings.tier_interval_s, tiers_now)
     runtime.every("lapse-check", settings.lapse_interval_s, lapse_now)
     app = create_http_app(runtime, "crm loyalty", "Points, value, tiers, referrals, lapse.",
-                          on_start=tiers_now)
+                          on_start=tiers_on_start)
 
     @app.get("/api/loyalty/cards/{card_number}", tags=["loyalty"])
     async def card(card_number: str, principal: Reader) -> Any:

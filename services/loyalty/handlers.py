@@ -88,19 +88,20 @@ async def on_purchase(
     except UnknownCurrency as error:
         raise Rejected(str(error)) from None
     original = await _refunded_purchase(repo, event)
-    before = await repo.account(event.customer_id) or Account(customer_id=event.customer_id)
-    account, points = apply_purchase(before, event, rules, now)
+    before = await repo.account(event.customer_id)
+    account, points = apply_purchase(
+        before or Account(customer_id=event.customer_id), event, rules, now)
     if original is not None:
         exact = refund_points(original["points"], Decimal(original["amount"]), event.amount)
         account = account.model_copy(
             update={"points_balance": account.points_balance - points + exact})
         points = exact
-        await repo.record_purchase(original | {
-            "refunded": str(Decimal(original.get("refunded", "0")) + abs(event.amount))})
+        await repo.record_refund(
+            original["_id"], str(Decimal(original.get("refunded", "0")) + abs(event.amount)))
     tiers = await repo.tiers()
     account, change = reassess_tier(account, tiers.thresholds, tiers.sorted_values, now)
     account, referral_events = await _credit_referrer(repo, rules, account, event.event_id, now)
-    await repo.save(account)
+    await repo.save(account, before)
     await repo.record_purchase({
         "_id": event.purchase_id, "customer_id": event.customer_id, "amount": str(event.amount),
         "currency": event.currency, "points": points, "occurred_at": event.occurred_at,
@@ -180,8 +181,9 @@ async def _credit_referrer(
     credit = referral_credit(account, referrer is not None, rules)
     if credit is None or referrer is None:
         return account, []
-    referrer, delta = apply_referral_bonus(referrer, credit)
-    await repo.save(referrer)
+    credited, delta = apply_referral_bonus(referrer, credit)
+    await repo.save(credited, referrer)
+    referrer = credited
     events: list[Event] = [ReferralCredited(
         event_id=Event.derived_id(str(source_id), "referral-credited"),
         referrer_id=credit.referrer_id, referred_id=credit.referred_id,

@@ -22,6 +22,8 @@ from services.loyalty.handlers import tier_changed
 from services.loyalty.repository import LoyaltyRepository, TierState
 from shared.contracts import CustomerLapsed, Event
 
+LAPSE_FIELDS = ("purchase_count", "first_purchase_at", "last_purchase_at", "lapsed")
+
 
 @dataclass(frozen=True)
 class TierPlan:
@@ -31,7 +33,8 @@ class TierPlan:
 
 async def plan_tiers(repo: LoyaltyRepository, rules: EarningRules, now: datetime) -> TierPlan:
     """New thresholds from every account's trailing-12-month value, and who moves."""
-    accounts = [account async for account in repo.all_accounts()]
+    fields = ("value_by_month", "tier", "manual_tier_floor")
+    accounts = [account async for account in repo.all_accounts(fields=fields)]
     result = recompute_tiers(accounts, rules, now)
     state = TierState(result.thresholds, result.sorted_values, now)
     return TierPlan(state, [change.customer_id for change in result.changes])
@@ -49,7 +52,7 @@ async def apply_tiers(repo: LoyaltyRepository, plan: TierPlan, now: datetime) ->
             account, plan.state.thresholds, plan.state.sorted_values, now)
         if change is None:
             continue
-        await repo.save(account)
+        await repo.set_tier(customer_id, change.new_tier)
         source = f"tiers:{customer_id}:{now.isoformat()}"
         events.append(tier_changed(change, Event.derived_id(source, change.new_tier)))
     return events
@@ -61,7 +64,7 @@ async def plan_lapses(
     """Customers who have just lapsed (an account already flagged is not listed again)."""
     return [
         decision
-        async for account in repo.all_accounts({"lapsed": False})
+        async for account in repo.all_accounts({"lapsed": False}, LAPSE_FIELDS)
         if (decision := lapse_check(account, rules, now)) is not None
     ]
 
@@ -80,7 +83,7 @@ async def apply_lapses(
         decision = None if account is None else lapse_check(account, rules, now)
         if account is None or decision is None:
             continue  # bought again, or flagged, since the scan
-        await repo.save(mark_lapsed(account, now))
+        await repo.save(mark_lapsed(account, now), account)
         source = f"lapse:{decision.customer_id}:{decision.last_purchase_at.isoformat()}"
         events.append(CustomerLapsed(
             event_id=Event.derived_id(source, "lapsed"), **decision.model_dump()))

@@ -23,6 +23,9 @@ from services.loyalty.domain import (
 from services.loyalty.domain.rules import EarningRules
 from services.loyalty.repository import LoyaltyRepository
 
+GOLD_FIELDS = ("card_number", "value_by_month", "manual_tier_floor", "tier")
+REFERRAL_FIELDS = ("referred_by", "purchase_count", "referral_credited", "value_lifetime")
+
 
 def money(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
@@ -50,15 +53,17 @@ def card_view(account: Account, now: datetime) -> dict[str, Any]:
 
 async def profitability_report(repo: LoyaltyRepository, by: GroupBy) -> dict[str, Any]:
     """Lifetime revenue per group; every account loyalty knows counts as a customer."""
-    rows = [(getattr(a, by), a.value_lifetime) async for a in repo.all_accounts()]
+    rows = [(getattr(a, by), a.value_lifetime)
+            async for a in repo.all_accounts(fields=(by, "value_lifetime"))]
     return profitability(rows, by).model_dump(mode="json")
 
 
 async def gold_report(repo: LoyaltyRepository, now: datetime, limit: int) -> dict[str, Any]:
     """The thresholds of the last recompute and the gold customers, best first."""
     state = await repo.tiers()
+    accounts = repo.all_accounts({"tier": "gold"}, GOLD_FIELDS)
     gold = sorted(
-        [(trailing_12m_value(a, now), a) async for a in repo.all_accounts({"tier": "gold"})],
+        [(trailing_12m_value(a, now), a) async for a in accounts],
         key=lambda pair: (-pair[0], pair[1].customer_id),
     )
     return {
@@ -99,7 +104,8 @@ async def lapsed_report(
 
 async def referrals_report(repo: LoyaltyRepository, limit: int) -> dict[str, Any]:
     """Referrers by the lifetime value of the customers they brought."""
-    report = referral_report([a async for a in repo.all_accounts({"referred_by": {"$ne": None}})])
+    referred = repo.all_accounts({"referred_by": {"$ne": None}}, REFERRAL_FIELDS)
+    report = referral_report([a async for a in referred])
     return {
         "referrers": len(report),
         "total_revenue": str(sum((s.revenue for s in report), Decimal(0))),

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -69,13 +69,30 @@ class LoyaltyRepository:
         document = await self.accounts.find_one({"_id": customer_id})
         return None if document is None else account_from(document)
 
-    async def save(self, account: Account) -> None:
+    async def save(self, account: Account, before: Account | None = None) -> None:
+        """Store the account; given the copy it was read as, write only the changed fields."""
         document = account_document(account)
-        await self.accounts.replace_one({"_id": document["_id"]}, document, upsert=True)
+        if before is None:
+            await self.accounts.replace_one({"_id": document["_id"]}, document, upsert=True)
+            return
+        previous = account_document(before)
+        changed = {k: v for k, v in document.items() if previous.get(k) != v}
+        if changed:
+            await self.accounts.update_one({"_id": document["_id"]}, {"$set": changed})
 
-    async def all_accounts(self, filter: dict[str, Any] | None = None) -> AsyncIterator[Account]:
-        """Every account (or those matching ``filter``): a scan, for jobs and analytics."""
-        for document in await self.accounts.find(filter or {}).to_list():
+    async def set_tier(self, customer_id: str, tier: str) -> None:
+        await self.accounts.update_one({"_id": customer_id}, {"$set": {"tier": tier}})
+
+    async def all_accounts(
+        self, filter: dict[str, Any] | None = None, fields: Iterable[str] | None = None
+    ) -> AsyncIterator[Account]:
+        """Every account (or those matching ``filter``): a scan, for jobs and analytics.
+
+        ``fields`` limits what is read (the rest keeps the Account defaults): the stand-in
+        copies every field it returns, so a report reads only what it needs.
+        """
+        projection = None if fields is None else dict.fromkeys(("customer_id", *fields), 1)
+        for document in await self.accounts.find(filter or {}, projection).to_list():
             yield account_from(document)
 
     # cards -------------------------------------------------------------------------------
@@ -96,7 +113,10 @@ class LoyaltyRepository:
         return await self.purchases.find_one({"_id": purchase_id})
 
     async def record_purchase(self, document: Document) -> None:
-        await self.purchases.replace_one({"_id": document["_id"]}, document, upsert=True)
+        await self.purchases.insert_one(document)
+
+    async def record_refund(self, purchase_id: str, refunded: str) -> None:
+        await self.purchases.update_one({"_id": purchase_id}, {"$set": {"refunded": refunded}})
 
     # tiers -------------------------------------------------------------------------------
     async def tiers(self) -> TierState:
