@@ -2,13 +2,171 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
 
+from fastapi import FastAPI, HTTPException, Query
+from pydantic import BaseModel, ConfigDict
+
+from services.loyalty import handlers, jobs, queries
+from services.loyalty.domain import EarningRules, GroupBy, load_rules
+from services.loyalty.repository import LoyaltyRepository
 from services.loyalty.settings import LoyaltySettings
+from shared.auth import Role, principal_of
+from shared.contracts import (
+    CustomerRegistered,
+    CustomerSegmented,
+    CustomerUpdated,
+    PurchaseRecorded,
+)
+from shared.contracts.types import Tier
 from shared.service import ServiceRuntime, create_http_app
+
+log = logging.getLogger(__name__)
+
+Reader = principal_of(Role.OPERATOR, Role.ANALYST, Role.ADMIN)
+Analyst = principal_of(Role.ANALYST, Role.ADMIN)
+Admin = principal_of(Role.ADMIN)
+Limit = Annotated[int, Query(ge=1, le=100_000)]
+
+
+class TierFloor(BaseModel):
+    """``PUT /api/loyalty/customers/{id}/tier-floor``: the lowest tier, or null to clear."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tier: Tier | None
+
+
+def effective_rules(settings: LoyaltySettings) -> EarningRules:
+    rules = load_rules(settings.rules_path)
+    if settings.gold_percent is None:
+        return rules
+    return EarningRules.model_validate(rules.model_dump() | {"gold_percent": settings.gold_percent})
+
+
+async def _logged(job: Callable[[], Awaitable[None]]) -> None:
+    try:
+        await job()
+    except Exception:
+        log.exception("start-up tier recompute failed; the periodic job retries")
 
 
 def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
     settings = settings or LoyaltySettings()
+    rules = effective_rules(settings)
     runtime = ServiceRuntime(settings)
-    return create_http_app(runtime, "crm loyalty", "Points, value, tiers, referrals, lapse.")
+    repo = LoyaltyRepository(runtime.db, rules.gold_percent, rules.silver_percent)
+
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+    runtime.subscribe(CustomerRegistered,
+                      lambda event: handlers.on_registered(repo, rules, event, now()))
+    runtime.subscribe(CustomerUpdated, lambda event: handlers.on_updated(repo, event))
+    runtime.subscribe(CustomerSegmented, lambda event: handlers.on_segmented(repo, event))
+    runtime.subscribe(PurchaseRecorded,
+                      lambda event: handlers.on_purchase(repo, rules, event, now()))
+
+    async def run_tiers(at: datetime) -> dict[str, Any]:
+        started = time.perf_counter()
+        plan = await jobs.plan_tiers(repo, rules, at)
+        async with runtime.db.transaction():
+            events = await jobs.apply_tiers(repo, plan, at)
+            await runtime.publish(events)
+        await runtime.db.durable()
+        thresholds = plan.state.thresholds
+        log.info("tiers recomputed in %.1fs: population %d, %d tier changes",
+                 time.perf_counter() - started, thresholds.population, len(events))
+        return {"job": "tiers", "now": at, "population": thresholds.population,
+                "gold_threshold": queries.money(thresholds.gold_min),
+                "silver_threshold": queries.money(thresholds.silver_min),
+                "tier_changes": len(events)}
+
+    async def run_lapse(at: datetime) -> dict[str, Any]:
+        started = time.perf_counter()
+        decisions = await jobs.plan_lapses(repo, rules, at)
+        async with runtime.db.transaction():
+            events = await jobs.apply_lapses(repo, rules, decisions, at)
+            await runtime.publish(events)
+        await runtime.db.durable()
+        log.info("lapse check in %.1fs: %d customers lapsed", time.perf_counter() - started,
+                 len(events))
+        return {"job": "lapse", "now": at, "lapsed": len(events)}
+
+    async def tiers_now() -> None:
+        await run_tiers(now())
+
+    async def lapse_now() -> None:
+        await run_lapse(now())
+
+    background: set[asyncio.Task[None]] = set()
+
+    async def tiers_on_start() -> None:
+        """Recompute at start-up unless the stored thresholds are fresher than one interval.
+
+        In the background: at 100,000 accounts the stand-in's scan takes tens of seconds,
+        and the service is useful meanwhile with the thresholds it stored last.
+        """
+        state = await repo.tiers()
+        if state.computed_at and now() - state.computed_at < timedelta(
+                seconds=settings.tier_interval_s):
+            return
+        task = asyncio.create_task(_logged(tiers_now))
+        background.add(task)
+        task.add_done_callback(background.discard)
+
+    runtime.every("tier-thresholds", settings.tier_interval_s, tiers_now)
+    runtime.every("lapse-check", settings.lapse_interval_s, lapse_now)
+    app = create_http_app(runtime, "crm loyalty", "Points, value, tiers, referrals, lapse.",
+                          on_start=tiers_on_start)
+
+    @app.get("/api/loyalty/cards/{card_number}", tags=["loyalty"])
+    async def card(card_number: str, principal: Reader) -> Any:
+        customer_id = await repo.card_owner(card_number)
+        account = await repo.account(customer_id) if customer_id else None
+        if account is None:
+            raise HTTPException(404, "no loyalty account with this card number")
+        return queries.card_view(account, now())
+
+    @app.put("/api/loyalty/customers/{customer_id}/tier-floor", tags=["loyalty"])
+    async def tier_floor(customer_id: str, body: TierFloor, principal: Admin) -> Any:
+        at = now()
+        async with runtime.db.transaction():
+            result = await handlers.set_tier_floor(repo, customer_id, body.tier, at)
+            if result is not None:
+                await runtime.publish(result[1])
+        if result is None:
+            raise HTTPException(404, "no loyalty account for this customer")
+        await runtime.db.durable()
+        return queries.card_view(result[0], at)
+
+    @app.post("/api/loyalty/jobs/{job}/run", tags=["ops"])
+    async def run_job(job: Literal["tiers", "lapse"], principal: Admin,
+                      now_: Annotated[datetime | None, Query(alias="now")] = None) -> Any:
+        """Run a periodic job at once; ``now`` (ISO 8601) replays it at another moment."""
+        at = now() if now_ is None else (
+            now_.replace(tzinfo=UTC) if now_.tzinfo is None else now_.astimezone(UTC))
+        return await (run_tiers(at) if job == "tiers" else run_lapse(at))
+
+    @app.get("/api/analytics/profitability", tags=["analytics"])
+    async def profitability(by: GroupBy, principal: Analyst) -> Any:
+        return await queries.profitability_report(repo, by)
+
+    @app.get("/api/analytics/gold", tags=["analytics"])
+    async def gold(principal: Analyst, limit: Limit = 1000) -> Any:
+        return await queries.gold_report(repo, now(), limit)
+
+    @app.get("/api/analytics/lapsed", tags=["analytics"])
+    async def lapsed(principal: Analyst, limit: Limit = 1000) -> Any:
+        return await queries.lapsed_report(repo, rules, now(), limit)
+
+    @app.get("/api/analytics/referrals", tags=["analytics"])
+    async def referrals(principal: Analyst, limit: Limit = 100) -> Any:
+        return await queries.referrals_report(repo, limit)
+
+    return app

@@ -1,8 +1,20 @@
+from pathlib import Path
+
 from pydantic import Field
 
+from services.loyalty.domain import DEFAULT_RULES_PATH
 from shared.settings import ServiceSettings, _env
 
 
 class LoyaltySettings(ServiceSettings):
     service_name: str = "loyalty"
     http_port: int = Field(8002, validation_alias=_env("CRM_LOYALTY_PORT"))
+    rules_path: Path = Field(DEFAULT_RULES_PATH, validation_alias=_env("CRM_LOYALTY_RULES"))
+    # Overrides rules.yaml's gold_percent (the issue asks for 20 by default, 10 supported).
+    gold_percent: int | None = Field(
+        None, ge=1, le=100, validation_alias=_env("CRM_LOYALTY_GOLD_PERCENT")
+    )
+    tier_interval_s: float = Field(60, gt=0, validation_alias=_env("CRM_LOYALTY_TIER_INTERVAL_S"))
+    lapse_interval_s: float = Field(
+        300, gt=0, validation_alias=_env("CRM_LOYALTY_LAPSE_INTERVAL_S")
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
@@ -92,13 +93,18 @@ def month_key(moment: datetime) -> str:
 
 def months_back(now: datetime, count: int) -> list[str]:
     """Keys of the `count` calendar months ending with the month of `now`, newest first."""
-    key = month_key(now)
+    return list(_months_back(month_key(now), count))
+
+
+@lru_cache(maxsize=64)
+def _months_back(key: str, count: int) -> tuple[str, ...]:
+    # Cached: the periodic tier job asks this for every account with the same `now`.
     year, month = int(key[:4]), int(key[5:])
     keys = []
     for _ in range(count):
         keys.append(f"{year:04d}-{month:02d}")
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return keys
+    return tuple(keys)
 
 
 def value_month(account: Account, now: datetime) -> Decimal:

@@ -1,0 +1,293 @@
+"""Load a realistic year into a running suite: customers, referrals, purchases, interactions.
+
+    python -m scripts.demo [--customers 3000] [--seed 1]
+                           [--registry-url http://127.0.0.1:8000]
+                           [--loyalty-url http://127.0.0.1:8002]
+
+Customers are registered through registry's HTTP API; a year of purchases is published
+straight to Kafka (``crm.purchase.recorded.v1``, as a POS system would); then the tier and
+lapse jobs run and the analytics are printed. Seeded: the same seed gives the same story.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import phonenumbers
+from aiokafka import AIOKafkaProducer
+from faker import Faker
+
+from services.loyalty.domain import load_rules, to_value_currency
+from shared.contracts import CustomerUpdated, Event, PurchaseRecorded
+
+LOCALES = {"RU": ("ru_RU", "ru", "RUB", "+7916"), "IR": ("fa_IR", "fa", "IRR", "+98912"),
+           "US": ("en_US", "en", "USD", "+1646")}
+COUNTRY_WEIGHTS = {"RU": 6, "IR": 3, "US": 1}
+SOURCES = {"friend": 3, "google": 4, "instagram": 4, "outdoor": 1, "radio": 1}
+CATEGORIES = {"ordinary": 85, "vip": 5, "problematic": 4, "employee": 6}
+BASKET = {"RUB": (2_500, 0.8), "USD": (40, 0.8), "IRR": (15_000_000, 0.8)}  # median, sigma
+CATEGORY_BASKET = {"vip": 3.0, "employee": 0.7, "problematic": 0.8}
+
+
+@dataclass
+class Customer:
+    customer_id: str
+    country: str
+    category: str
+    source: str
+    person_type: str
+    card_number: str
+    referred_by: str | None = None
+
+
+def tokens() -> dict[str, str]:
+    return {role: os.environ.get(f"CRM_{role.upper()}_TOKEN", f"dev-{role}-token")
+            for role in ("operator", "analyst", "admin")}
+
+
+def weighted(rng: random.Random, weights: dict[str, int]) -> str:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def registration(n: int, rng: random.Random, fakers: dict[str, Faker],
+                 referrers: list[Customer]) -> dict[str, Any]:
+    country = weighted(rng, COUNTRY_WEIGHTS)
+    locale, language, _, prefix = LOCALES[country]
+    fake = fakers[locale]
+    company = rng.random() < 0.07
+    source = weighted(rng, SOURCES)
+    referred_by = rng.choice(referrers).customer_id if source == "friend" and referrers else None
+    name = fake.company() if company else fake.name()
+    phone = f"{prefix}{n % 8_000_000 + 2_000_000:07d}"
+    assert phonenumbers.is_valid_number(phonenumbers.parse(phone)), phone
+    body = {"full_name": name[:200], "phone": phone, "country": country,
+            "person_type": "company" if company else "individual",
+            "category": weighted(rng, CATEGORIES), "source": source,
+            "email": f"user{n}@{'corp-' if company else ''}{fake.free_email_domain()}",
+            "card_number": f"77{n:010d}", "language": language}
+    return body | ({"referred_by": referred_by} if referred_by else {})
+
+
+async def gather_limited(jobs: Iterable[Callable[[], Awaitable[Any]]], limit: int) -> list[Any]:
+    semaphore = asyncio.Semaphore(limit)
+
+    async def run(job: Callable[[], Awaitable[Any]]) -> Any:
+        async with semaphore:
+            return await job()
+
+    return await asyncio.gather(*(run(job) for job in jobs))
+
+
+class Demo:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.rng = random.Random(args.seed)
+        self.fakers = {locale: Faker(locale) for locale, *_ in LOCALES.values()}
+        for index, fake in enumerate(self.fakers.values()):
+            fake.seed_instance(args.seed * 10 + index)
+        self.tokens = tokens()
+        self.customers: list[Customer] = []
+        self.minimal_registry = False
+        self.updates: list[Event] = []
+
+    def client(self, url: str, role: str) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=url, timeout=30,
+                                 headers={"Authorization": f"Bearer {self.tokens[role]}"})
+
+    async def register_all(self) -> None:
+        total, started = self.args.customers, time.perf_counter()
+        offset = self.args.seed * 100_000  # another seed registers other phone numbers
+        first_wave = int(total * 0.6)  # referrers must exist before the friends they bring
+        async with self.client(self.args.registry_url, "operator") as registry:
+            for wave in (range(first_wave), range(first_wave, total)):
+                referrers = list(self.customers)
+                bodies = [registration(offset + n, self.rng, self.fakers, referrers)
+                          for n in wave]
+                results = await gather_limited(
+                    [lambda b=b: self.register(registry, b) for b in bodies], limit=16)
+                self.customers.extend(c for c in results if c is not None)
+                print(f"registered {len(self.customers)}/{total} customers "
+                      f"({time.perf_counter() - started:.0f}s)", flush=True)
+
+    async def register(self, registry: httpx.AsyncClient, body: dict[str, Any]) -> Customer | None:
+        response = await registry.post("/api/customers", json=body)
+        if response.status_code == 422 and "extra" in response.text:
+            # A registry that takes only the brief fields: register with those and send
+            # loyalty the card and source as a customer update instead.
+            self.minimal_registry = True
+            brief = {k: body[k] for k in ("full_name", "phone", "country", "person_type",
+                                          "category")}
+            response = await registry.post("/api/customers", json=brief)
+            body = body | {"referred_by": None}
+        if response.status_code == 409:
+            return None  # registered by an earlier run with the same seed
+        response.raise_for_status()
+        customer = Customer(response.json()["customer_id"], body["country"], body["category"],
+                            body["source"], body["person_type"], body["card_number"],
+                            body.get("referred_by"))
+        if self.minimal_registry:
+            self.updates.append(CustomerUpdated(
+                customer_id=customer.customer_id, card_number=customer.card_number,
+                source=customer.source, changed=["card_number", "source"]))
+        return customer
+
+    def year_of_purchases(self, now: datetime) -> list[PurchaseRecorded]:
+        rng, purchases = self.rng, []
+        for customer in self.customers:
+            if rng.random() < 0.12:
+                continue  # registered, never bought (time-wasters and the curious)
+            currency = LOCALES[customer.country][2]
+            median, sigma = BASKET[currency]
+            median *= CATEGORY_BASKET.get(customer.category, 1.0)
+            if customer.person_type == "company":
+                median *= 5
+            per_year = min(60.0, rng.lognormvariate(1.6, 0.9))  # habits: 1 to ~60 visits
+            promo_lover = rng.random() < 0.2
+            start = now - timedelta(days=rng.uniform(0, 365))
+            stop = now if rng.random() > 0.15 else start + (now - start) * rng.random()
+            at = start
+            while at < stop:
+                amount = Decimal(str(round(rng.lognormvariate(0, sigma) * median, 2)))
+                amount = max(amount, Decimal("1.00"))
+                purchase = PurchaseRecorded(
+                    purchase_id=f"demo-{uuid.uuid4().hex[:16]}",
+                    customer_id=customer.customer_id, amount=amount, currency=currency,
+                    discounted=rng.random() < (0.85 if promo_lover else 0.1),
+                    payment_method=rng.choice(("card", "card", "cash", "bank_transfer")),
+                    channel=rng.choice(("call", "shop", "web")),
+                    employee_id=f"e-{rng.randint(1, 40)}", occurred_at=at)
+                purchases.append(purchase)
+                if rng.random() < 0.02:
+                    purchases.append(PurchaseRecorded(
+                        purchase_id=f"demo-refund-{uuid.uuid4().hex[:12]}",
+                        customer_id=customer.customer_id, amount=-amount, currency=currency,
+                        discounted=purchase.discounted, payment_method=purchase.payment_method,
+                        refund_of=purchase.purchase_id, occurred_at=at + timedelta(days=3)))
+                at += timedelta(days=rng.expovariate(per_year / 365))
+        return sorted((p for p in purchases if p.occurred_at <= now),
+                      key=lambda p: p.occurred_at)
+
+    async def publish(self, events: list[Event]) -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=self.args.kafka, linger_ms=10,
+                                    max_batch_size=512 * 1024)
+        await producer.start()
+        try:
+            started = time.perf_counter()
+            for n, event in enumerate(events, 1):
+                await producer.send(event.topic, event.to_bytes(), key=event.key())
+                if n % 5000 == 0 or n == len(events):
+                    await producer.flush()
+                    print(f"published {n}/{len(events)} {events[-1].topic} events "
+                          f"({time.perf_counter() - started:.0f}s)", flush=True)
+        finally:
+            await producer.stop()
+
+    async def interactions(self, count: int) -> None:
+        rng = self.rng
+        outcomes = ("purchase", "no_purchase", "info", "complaint", "trial")
+        bodies = [{"customer_id": rng.choice(self.customers).customer_id,
+                   "channel": rng.choice(("call", "call", "chat", "email")),
+                   "duration_s": rng.randint(20, 900), "questions": rng.randint(0, 12),
+                   "outcome": rng.choice(outcomes)} for _ in range(count)]
+        async with self.client(self.args.registry_url, "operator") as registry:
+            probe = await registry.post("/api/interactions", json=bodies[0])
+            if probe.status_code in (404, 405):
+                print("registry has no /api/interactions yet: interactions skipped")
+                return
+            results = await gather_limited(
+                [lambda b=b: registry.post("/api/interactions", json=b) for b in bodies[1:]],
+                limit=16)
+        accepted = 1 + sum(1 for r in results if r.status_code < 300)
+        print(f"logged {accepted}/{count} interactions")
+
+    async def wait_for_loyalty(self, purchases: list[PurchaseRecorded]) -> None:
+        """Until loyalty's total revenue equals the value of everything published."""
+        rules = load_rules()
+        expected = sum((to_value_currency(p.amount, p.currency, rules) for p in purchases),
+                       Decimal(0))
+        async with self.client(self.args.loyalty_url, "analyst") as loyalty:
+            deadline = time.monotonic() + 180
+            while time.monotonic() < deadline:
+                report = (await loyalty.get("/api/analytics/profitability",
+                                            params={"by": "category"})).json()
+                total = Decimal(report["total_revenue"])
+                print(f"loyalty has applied {total / expected:.0%} of the year's value "
+                      f"({total:,.0f} of {expected:,.0f} RUB)", flush=True)
+                if total == expected:
+                    return
+                await asyncio.sleep(3)
+        print("loyalty has not caught up after 180 s; reporting what it has")
+
+    async def report(self) -> None:
+        async with self.client(self.args.loyalty_url, "admin") as loyalty:
+            loyalty.timeout = httpx.Timeout(300)
+            for job in ("tiers", "lapse"):
+                ran = (await loyalty.post(f"/api/loyalty/jobs/{job}/run")).json()
+                print(f"{job} job: {ran}")
+            gold = (await loyalty.get("/api/analytics/gold", params={"limit": 5})).json()
+            print(f"\ngold: top {gold['gold_percent']}% = {gold['count']} of "
+                  f"{gold['population']} buying customers; threshold {gold['gold_threshold']} "
+                  f"RUB trailing 12 months (silver from {gold['silver_threshold']})")
+            for by in ("category", "source", "person_type"):
+                table = (await loyalty.get("/api/analytics/profitability",
+                                           params={"by": by})).json()
+                print(f"\nprofitability by {by} (total {table['total_revenue']} RUB)")
+                print(f"  {'group':<14}{'revenue':>18}{'customers':>11}{'per customer':>16}"
+                      f"{'share':>8}")
+                for g in table["groups"]:
+                    print(f"  {g['group']:<14}{g['revenue']:>18}{g['customers']:>11}"
+                          f"{g['revenue_per_customer']:>16}{float(g['share']):>8.1%}")
+            referrals = (await loyalty.get("/api/analytics/referrals",
+                                           params={"limit": 5})).json()
+            print(f"\ntop referrers ({referrals['referrers']} referrers brought "
+                  f"{referrals['total_revenue']} RUB)")
+            for r in referrals["top"]:
+                print(f"  {r['referrer_id']:<20} brought {r['referred_customers']} "
+                      f"({r['buying_customers']} buying), revenue {r['revenue']}")
+            lapsed = (await loyalty.get("/api/analytics/lapsed", params={"limit": 3})).json()
+            print(f"\nlapsed customers: {lapsed['count']}")
+
+    async def run(self) -> None:
+        started = time.perf_counter()
+        await self.register_all()
+        if self.minimal_registry:
+            print("registry takes only the brief registration fields: card numbers and sources "
+                  "sent to loyalty as customer updates; referrals not recorded")
+            await self.publish(self.updates)
+        purchases = self.year_of_purchases(datetime.now(UTC))
+        await self.publish(list(purchases))
+        await self.interactions(min(5000, len(self.customers)))
+        await self.wait_for_loyalty(purchases)
+        await self.report()
+        print(f"\ndemo finished in {time.perf_counter() - started:.0f}s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--registry-url", default="http://127.0.0.1:8000")
+    parser.add_argument("--loyalty-url", default="http://127.0.0.1:8002")
+    parser.add_argument("--kafka", default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS",
+                                                          "127.0.0.1:9092"))
+    args = parser.parse_args()
+    try:
+        asyncio.run(Demo(args).run())
+    except httpx.ConnectError as error:
+        sys.exit(f"cannot reach the suite ({error}); start it with `make run` first")
+
+
+if __name__ == "__main__":
+    main()

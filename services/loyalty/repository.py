@@ -1,0 +1,148 @@
+"""Loyalty's collections, each keyed by its natural id so the hot path never scans.
+
+- ``accounts``: one document per customer (``_id`` = customer id), money as decimal strings.
+- ``cards``: loyalty card number -> customer id.
+- ``purchases``: the ledger of applied purchases (``_id`` = purchase id), written in the
+  same transaction as the account, so a purchase id is applied once whatever its event id.
+- ``meta``: the ``tiers`` document: thresholds and the ranked values of the last recompute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from services.loyalty.domain import Account, Thresholds
+from shared.database import Database, Document
+
+TIERS_ID = "tiers"
+_COMPUTED = {"average_basket", "average_interval_days"}
+
+
+def account_document(account: Account) -> Document:
+    """The account as a BSON-encodable document (no Decimal: money as decimal strings)."""
+    document = account.model_dump(exclude=_COMPUTED)
+    document["value_lifetime"] = str(account.value_lifetime)
+    document["value_by_month"] = {k: str(v) for k, v in account.value_by_month.items()}
+    return {"_id": account.customer_id, **document}
+
+
+def account_from(document: Document) -> Account:
+    return Account.model_validate(document)
+
+
+@dataclass(frozen=True)
+class TierState:
+    """The thresholds of the last full recompute and the population's ascending values."""
+
+    thresholds: Thresholds
+    sorted_values: list[Decimal]
+    computed_at: datetime | None = None
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+class LoyaltyRepository:
+    def __init__(self, db: Database, gold_percent: int = 20, silver_percent: int = 20) -> None:
+        self.accounts = db.collection("accounts")
+        self.cards = db.collection("cards")
+        self.purchases = db.collection("purchases")
+        self.meta = db.collection("meta")
+        self._empty = TierState(
+            Thresholds(gold_min=None, silver_min=None, population=0,
+                       gold_percent=gold_percent, silver_percent=silver_percent), [])
+        # The tiers document holds the whole ranked population; it changes only in the
+        # periodic job, so the purchase path reads it from memory, not per purchase.
+        self._tiers: TierState | None = None
+
+    # accounts ----------------------------------------------------------------------------
+    async def account(self, customer_id: str) -> Account | None:
+        document = await self.accounts.find_one({"_id": customer_id})
+        return None if document is None else account_from(document)
+
+    async def save(self, account: Account, before: Account | None = None) -> None:
+        """Store the account; given the copy it was read as, write only the changed fields."""
+        document = account_document(account)
+        if before is None:
+            await self.accounts.replace_one({"_id": document["_id"]}, document, upsert=True)
+            return
+        previous = account_document(before)
+        changed = {k: v for k, v in document.items() if previous.get(k) != v}
+        if changed:
+            await self.accounts.update_one({"_id": document["_id"]}, {"$set": changed})
+
+    async def set_tier(self, customer_id: str, tier: str) -> None:
+        await self.accounts.update_one({"_id": customer_id}, {"$set": {"tier": tier}})
+
+    async def all_accounts(
+        self, filter: dict[str, Any] | None = None, fields: Iterable[str] | None = None
+    ) -> AsyncIterator[Account]:
+        """Every account (or those matching ``filter``): a scan, for jobs and analytics.
+
+        ``fields`` limits what is read (the rest keeps the Account defaults): the stand-in
+        copies every field it returns, so a report reads only what it needs.
+        """
+        projection = None if fields is None else dict.fromkeys(("customer_id", *fields), 1)
+        for document in await self.accounts.find(filter or {}, projection).to_list():
+            yield account_from(document)
+
+    # cards -------------------------------------------------------------------------------
+    async def card_owner(self, card_number: str) -> str | None:
+        document = await self.cards.find_one({"_id": card_number})
+        return None if document is None else str(document["customer_id"])
+
+    async def assign_card(self, card_number: str, customer_id: str) -> None:
+        await self.cards.replace_one(
+            {"_id": card_number}, {"_id": card_number, "customer_id": customer_id}, upsert=True
+        )
+
+    async def release_card(self, card_number: str) -> None:
+        await self.cards.delete_one({"_id": card_number})
+
+    # purchase ledger ---------------------------------------------------------------------
+    async def purchase(self, purchase_id: str) -> Document | None:
+        return await self.purchases.find_one({"_id": purchase_id})
+
+    async def record_purchase(self, document: Document) -> None:
+        await self.purchases.insert_one(document)
+
+    async def record_refund(self, purchase_id: str, refunded: str) -> None:
+        await self.purchases.update_one({"_id": purchase_id}, {"$set": {"refunded": refunded}})
+
+    # tiers -------------------------------------------------------------------------------
+    async def tiers(self) -> TierState:
+        if self._tiers is None:
+            document = await self.meta.find_one({"_id": TIERS_ID})
+            self._tiers = self._empty if document is None else TierState(
+                Thresholds(
+                    gold_min=_decimal(document["gold_min"]),
+                    silver_min=_decimal(document["silver_min"]),
+                    population=document["population"],
+                    gold_percent=document["gold_percent"],
+                    silver_percent=document["silver_percent"],
+                ),
+                [Decimal(v) for v in document["sorted_values"]],
+                document.get("computed_at"),
+            )
+        return self._tiers
+
+    async def save_tiers(self, state: TierState) -> None:
+        thresholds = state.thresholds
+        await self.meta.replace_one({"_id": TIERS_ID}, {
+            "_id": TIERS_ID, "gold_min": _money(thresholds.gold_min),
+            "silver_min": _money(thresholds.silver_min), "population": thresholds.population,
+            "gold_percent": thresholds.gold_percent,
+            "silver_percent": thresholds.silver_percent,
+            "sorted_values": [str(v) for v in state.sorted_values],
+            "computed_at": state.computed_at,
+        }, upsert=True)
+        self._tiers = None  # reloaded on next use: a rolled-back save leaves no trace here

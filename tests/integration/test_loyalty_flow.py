@@ -1,0 +1,255 @@
+"""Loyalty across processes: registrations and purchase streams in, balances, tiers and
+analytics out, checked against a recomputation from the input."""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from services.loyalty.domain import load_rules
+from shared.contracts import topics
+from tests.support.suite import Suite, eventually, values
+
+pytestmark = pytest.mark.integration
+
+RULES = load_rules()
+CATEGORIES = ("ordinary", "vip", "employee")
+
+
+@dataclass
+class Expected:
+    """What the input says each customer should have: recomputed here, not by the service."""
+
+    card: dict[str, str] = field(default_factory=dict)
+    category: dict[str, str] = field(default_factory=dict)
+    points: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    months: dict[str, dict[str, Decimal]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(Decimal)))
+    lifetime: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    applied: int = 0
+    duplicate_of: str = ""
+
+    def apply(self, customer_id: str, event: dict[str, Any],
+              original_points: int | None = None) -> int:
+        amount = Decimal(event["amount"])
+        rule = RULES.currencies[event["currency"]]
+        if original_points is not None:  # a full refund naming its purchase: exact clawback
+            points = -original_points
+        else:
+            multiplier = RULES.category_multipliers.get(self.category[customer_id], Decimal(1))
+            if event["discounted"]:
+                multiplier *= RULES.promotion_multiplier
+            points = int((amount / rule.spend_per_point * multiplier)
+                         .to_integral_value(rounding=ROUND_FLOOR))
+        value = amount if rule.value_rate == 1 else (amount * rule.value_rate).quantize(
+            Decimal("0.0001"), ROUND_HALF_EVEN)
+        self.points[customer_id] += points
+        self.months[customer_id][event["occurred_at"][:7]] += value
+        self.lifetime[customer_id] += value
+        self.applied += 1
+        return points
+
+
+async def register(suite: Suite, expected: Expected, n: int, rng: random.Random) -> None:
+    """Through registry's HTTP API when it takes card numbers, else as events to Kafka."""
+    async with suite.client("registry") as registry:
+        for i in range(n):
+            category, card = rng.choice(CATEGORIES), f"card-{uuid.uuid4().hex[:10]}"
+            body = {"full_name": f"Customer Number{i}", "phone": f"+7901{i:07d}",
+                    "country": "RU", "category": category, "card_number": card}
+            response = await registry.post("/api/customers", json=body)
+            if response.status_code == 201:
+                customer_id = response.json()["customer_id"]
+            else:  # this registry refuses card_number: publish what a POS system would
+                assert response.status_code == 422, response.text
+                customer_id = f"c-{uuid.uuid4().hex[:12]}"
+                event = body | {"event_id": str(uuid.uuid4()), "customer_id": customer_id,
+                                "person_type": "individual", "entered_by": "operator"}
+                await suite.produce(topics.CUSTOMER_REGISTERED, json.dumps(event).encode(),
+                                    customer_id.encode())
+            expected.card[customer_id], expected.category[customer_id] = card, category
+
+
+def purchase(customer_id: str, rng: random.Random, now: datetime) -> dict[str, Any]:
+    currency = rng.choice(("RUB", "RUB", "RUB", "USD"))
+    amount = Decimal(rng.randint(100, 2_000_000)) / 100 if currency == "RUB" else Decimal(
+        rng.randint(100, 30_000)) / 100
+    at = now - timedelta(days=rng.randint(0, 300), minutes=rng.randint(0, 1440))
+    return {"event_id": str(uuid.uuid4()), "occurred_at": at.isoformat(),
+            "purchase_id": f"p-{uuid.uuid4().hex}", "customer_id": customer_id,
+            "amount": str(amount), "currency": currency, "discounted": rng.random() < 0.3,
+            "payment_method": "card"}
+
+
+@pytest.fixture(scope="module")
+async def streamed(suite: Suite) -> Expected:
+    rng, now, expected = random.Random(7), datetime.now(UTC), Expected()
+    await register(suite, expected, 25, rng)
+    async with suite.client("loyalty") as loyalty:
+        for card in expected.card.values():
+            await eventually(lambda c=card: _found(loyalty, c), what="a registered card")
+    producer = AIOKafkaProducer(bootstrap_servers=suite.bootstrap)
+    await producer.start()
+    try:
+        earned: dict[str, tuple[str, dict[str, Any], int]] = {}
+        for _ in range(300):
+            customer_id = rng.choice(list(expected.card))
+            event = purchase(customer_id, rng, now)
+            earned[event["purchase_id"]] = (customer_id, event, expected.apply(customer_id, event))
+            await producer.send(topics.PURCHASE_RECORDED, json.dumps(event).encode(),
+                                key=customer_id.encode())
+        for purchase_id in rng.sample(sorted(earned), 5):
+            customer_id, original, points = earned[purchase_id]
+            refund = original | {"event_id": str(uuid.uuid4()), "purchase_id": f"r-{purchase_id}",
+                                 "amount": str(-Decimal(original["amount"])),
+                                 "refund_of": purchase_id}
+            expected.apply(customer_id, refund, original_points=points)
+            await producer.send(topics.PURCHASE_RECORDED, json.dumps(refund).encode(),
+                                key=customer_id.encode())
+        customer_id, original, _ = earned[sorted(earned)[0]]
+        duplicate = original | {"event_id": str(uuid.uuid4())}  # same purchase, new event id
+        expected.duplicate_of = original["purchase_id"]
+        await producer.send_and_wait(topics.PURCHASE_RECORDED, json.dumps(duplicate).encode(),
+                                     key=customer_id.encode())
+    finally:
+        await producer.stop()
+    await suite.read(topics.LOYALTY_UPDATED, timeout_s=60,
+                     until=lambda rs: len(ours(rs, expected)) >= expected.applied)
+    return expected
+
+
+async def _found(client: Any, card: str) -> bool:
+    return (await client.get(f"/api/loyalty/cards/{card}")).status_code == 200
+
+
+def ours(records: list[Any], expected: Expected) -> list[dict[str, Any]]:
+    return [v for v in values(records) if v.get("customer_id") in expected.card]
+
+
+async def test_balances_and_values_equal_a_recomputation_from_the_input(
+    suite: Suite, streamed: Expected,
+) -> None:
+    month = datetime.now(UTC).strftime("%Y-%m")
+    async with suite.client("loyalty", role="operator") as loyalty:
+        for customer_id, card in streamed.card.items():
+            response = await loyalty.get(f"/api/loyalty/cards/{card}")
+            assert response.status_code == 200, response.text
+            shown = response.json()
+            months = streamed.months[customer_id]
+            assert shown["customer_id"] == customer_id
+            assert shown["points_balance"] == streamed.points[customer_id]
+            assert Decimal(shown["value_lifetime"]) == streamed.lifetime[customer_id]
+            assert Decimal(shown["value_month"]) == months.get(month, Decimal(0))
+            assert Decimal(shown["value_year"]) == sum(
+                (v for k, v in months.items() if k[:4] == month[:4]), Decimal(0))
+
+
+async def test_every_purchase_is_announced_once_on_loyalty_updated(
+    suite: Suite, streamed: Expected,
+) -> None:
+    records = await suite.read(topics.LOYALTY_UPDATED, until=lambda rs: False, timeout_s=2)
+    announced = ours(records, streamed)
+    assert len(announced) == streamed.applied  # the duplicate announced nothing
+    assert len({v["event_id"] for v in announced}) == len(announced)
+    last = {v["customer_id"]: v for v in announced}
+    for customer_id, update in last.items():
+        assert update["points_balance"] == streamed.points[customer_id]
+        assert Decimal(update["value_lifetime"]) == streamed.lifetime[customer_id]
+
+
+async def test_a_duplicate_purchase_sent_again_later_changes_nothing(
+    suite: Suite, streamed: Expected,
+) -> None:
+    async with suite.client("loyalty", role="analyst") as loyalty:
+        before = {c: (await loyalty.get(f"/api/loyalty/cards/{c}")).json()
+                  for c in streamed.card.values()}
+        records = await suite.read(topics.PURCHASE_RECORDED, until=lambda rs: False,
+                                   timeout_s=2)
+        original = next(v for v in values(records)
+                        if v.get("purchase_id") == streamed.duplicate_of)
+        again = original | {"event_id": str(uuid.uuid4())}
+        await suite.produce(topics.PURCHASE_RECORDED, json.dumps(again).encode(),
+                            original["customer_id"].encode())
+        marker = purchase(original["customer_id"], random.Random(1), datetime.now(UTC))
+        await suite.produce(topics.PURCHASE_RECORDED, json.dumps(marker).encode(),
+                            original["customer_id"].encode())
+        # Same key, same partition: once the marker is applied, the duplicate was seen.
+        card = streamed.card[original["customer_id"]]
+        await eventually(lambda: _changed(loyalty, card, before[card]), what="the marker")
+        after = {c: (await loyalty.get(f"/api/loyalty/cards/{c}")).json()
+                 for c in streamed.card.values()}
+    customer_id = original["customer_id"]
+    streamed.apply(customer_id, marker)  # the marker is the only change the input allows
+    assert after[card]["points_balance"] == streamed.points[customer_id]
+    assert Decimal(after[card]["value_lifetime"]) == streamed.lifetime[customer_id]
+    assert {c: v for c, v in after.items() if c != card} == {
+        c: v for c, v in before.items() if c != card}
+
+
+async def _changed(client: Any, card: str, before: dict[str, Any]) -> bool:
+    return (await client.get(f"/api/loyalty/cards/{card}")).json() != before
+
+
+async def test_the_gold_list_is_exactly_the_top_fifth_after_the_tier_job(
+    suite: Suite, streamed: Expected,
+) -> None:
+    now = datetime.now(UTC)
+    async with suite.client("loyalty", role="admin") as admin:
+        ran = await admin.post("/api/loyalty/jobs/tiers/run", params={"now": now.isoformat()})
+        assert ran.status_code == 200, ran.text
+        gold = (await admin.get("/api/analytics/gold")).json()
+    months = now.year * 12 + now.month - 1
+    window = {f"{m // 12:04d}-{m % 12 + 1:02d}" for m in range(months - 11, months + 1)}
+    trailing = {c: sum((v for k, v in m.items() if k in window), Decimal(0))
+                for c, m in streamed.months.items()}
+    ranked = sorted((v, c) for c, v in trailing.items() if v > 0)[::-1]
+    top = -(-RULES.gold_percent * len(ranked) // 100)
+    assert {c["customer_id"] for c in gold["customers"]} == {c for _, c in ranked[:top]}
+    assert Decimal(gold["gold_threshold"]) == ranked[top - 1][0]
+    assert gold["population"] == len(ranked)
+
+
+async def test_profitability_by_category_sums_to_total_revenue(
+    suite: Suite, streamed: Expected,
+) -> None:
+    async with suite.client("loyalty", role="analyst") as analyst:
+        report = (await analyst.get("/api/analytics/profitability",
+                                    params={"by": "category"})).json()
+    by_category: dict[str, Decimal] = defaultdict(Decimal)
+    for customer_id, value in streamed.lifetime.items():
+        by_category[streamed.category[customer_id]] += value
+    assert Decimal(report["total_revenue"]) == sum(streamed.lifetime.values(), Decimal(0))
+    assert sum(Decimal(g["revenue"]) for g in report["groups"]) == Decimal(
+        report["total_revenue"])
+    assert {g["group"]: Decimal(g["revenue"]) for g in report["groups"]} == by_category
+    assert sum(Decimal(g["share"]) for g in report["groups"]) == 1
+
+
+async def test_analytics_need_an_analyst_and_a_known_grouping(suite: Suite) -> None:
+    async with suite.client("loyalty", role="operator") as operator:
+        assert (await operator.get("/api/analytics/gold")).status_code == 403
+        assert (await operator.post("/api/loyalty/jobs/lapse/run")).status_code == 403
+    async with suite.client("loyalty", role="analyst") as analyst:
+        wrong = await analyst.get("/api/analytics/profitability", params={"by": "phone"})
+        assert wrong.status_code == 422
+
+
+async def test_a_purchase_in_an_unknown_currency_is_dead_lettered(suite: Suite) -> None:
+    event = purchase("c-unknown-currency", random.Random(3), datetime.now(UTC)) | {
+        "currency": "XAU"}
+    await suite.produce(topics.PURCHASE_RECORDED, json.dumps(event).encode(), b"c-x")
+    dead = await suite.read(topics.dlq(topics.PURCHASE_RECORDED), until=lambda rs: any(
+        json.loads(r.value).get("purchase_id") == event["purchase_id"] for r in rs))
+    reasons = [dict(r.headers) for r in dead
+               if json.loads(r.value).get("purchase_id") == event["purchase_id"]]
+    assert any(h["crm-dlq-consumer"] == b"loyalty" and b"XAU" in h["crm-dlq-reason"]
+               for h in reasons)

@@ -1,0 +1,156 @@
+"""Loyalty's use cases on the in-process database: purchases, the ledger, referrals."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from services.loyalty import handlers
+from services.loyalty.domain import EarningRules
+from shared.contracts import (
+    CustomerUpdated,
+    Event,
+    LoyaltyUpdated,
+    ReferralCredited,
+    TierChanged,
+)
+from shared.errors import Rejected
+from tests.unit.loyalty.wiring import NOW, bought, new_repo, registered
+
+
+async def test_a_purchase_adds_points_and_value_and_announces_loyalty_updated(
+    rules: EarningRules,
+) -> None:
+    repo = new_repo()
+    await handlers.on_registered(repo, rules, registered("c-1", card_number="card-1"), NOW)
+    purchase = bought("c-1", "1250.00")
+
+    events = await handlers.on_purchase(repo, rules, purchase, NOW)
+
+    account = await repo.account("c-1")
+    assert account is not None
+    assert account.points_balance == 12
+    assert account.value_lifetime == Decimal("1250.00")
+    assert [type(e) for e in events] == [LoyaltyUpdated]
+    updated = events[0]
+    assert isinstance(updated, LoyaltyUpdated)
+    assert updated.event_id == Event.derived_id(purchase.event_id, "loyalty-updated")
+    assert (updated.points_delta, updated.points_balance) == (12, 12)
+    assert updated.value_month == updated.value_year == updated.value_lifetime == Decimal("1250")
+    assert updated.card_number == "card-1"
+
+
+async def test_a_duplicate_purchase_id_with_a_new_event_id_changes_nothing(
+    rules: EarningRules,
+) -> None:
+    repo = new_repo()
+    first = bought("c-1", "500.00", purchase_id="p-1")
+    await handlers.on_purchase(repo, rules, first, NOW)
+    before = await repo.account("c-1")
+
+    again = bought("c-1", "500.00", purchase_id="p-1")
+    assert again.event_id != first.event_id
+    assert await handlers.on_purchase(repo, rules, again, NOW) == []
+    assert await repo.account("c-1") == before
+
+
+async def test_a_purchase_in_an_unknown_currency_is_rejected_for_the_dead_letter_topic(
+    rules: EarningRules,
+) -> None:
+    repo = new_repo()
+    with pytest.raises(Rejected, match="GBP"):
+        await handlers.on_purchase(repo, rules, bought("c-1", "10", currency="GBP"), NOW)
+    assert await repo.account("c-1") is None
+
+
+async def test_a_refund_is_negative_value_and_takes_back_points(rules: EarningRules) -> None:
+    repo = new_repo()
+    await handlers.on_purchase(repo, rules, bought("c-1", "1000", purchase_id="p-1"), NOW)
+    events = await handlers.on_purchase(repo, rules, bought("c-1", "-400", refund_of="p-1"), NOW)
+
+    account = await repo.account("c-1")
+    assert account is not None
+    assert (account.points_balance, account.value_lifetime) == (6, Decimal(600))
+    assert isinstance(events[0], LoyaltyUpdated) and events[0].points_delta == -4
+
+
+async def test_a_full_refund_takes_back_exactly_the_points_earned_whatever_the_category(
+    rules: EarningRules,
+) -> None:
+    repo = new_repo()
+    await handlers.on_purchase(repo, rules, bought("c-1", "1000", purchase_id="p-1"), NOW)
+    await handlers.on_updated(repo, CustomerUpdated(customer_id="c-1", category="employee"))
+    await handlers.on_purchase(repo, rules, bought("c-1", "-1000", refund_of="p-1"), NOW)
+    account = await repo.account("c-1")
+    assert account is not None and account.points_balance == 0
+
+
+async def test_refunds_beyond_the_purchase_they_name_are_rejected(rules: EarningRules) -> None:
+    repo = new_repo()
+    await handlers.on_purchase(repo, rules, bought("c-1", "1000", purchase_id="p-1"), NOW)
+    await handlers.on_purchase(repo, rules, bought("c-1", "-600", refund_of="p-1"), NOW)
+    with pytest.raises(Rejected, match="exceed"):
+        await handlers.on_purchase(repo, rules, bought("c-1", "-600", refund_of="p-1"), NOW)
+
+
+async def test_the_referrer_is_credited_once_after_the_first_purchase(
+    rules: EarningRules,
+) -> None:
+    repo = new_repo()
+    await handlers.on_registered(repo, rules, registered("friend"), NOW)
+    await handlers.on_registered(repo, rules, registered("newbie", referred_by="friend"), NOW)
+
+    first = await handlers.on_purchase(repo, rules, bought("newbie", "100"), NOW)
+    second = await handlers.on_purchase(repo, rules, bought("newbie", "100"), NOW)
+
+    credits = [e for e in first if isinstance(e, ReferralCredited)]
+    assert [(c.referrer_id, c.referred_id, c.bonus_points) for c in credits] == [
+        ("friend", "newbie", 500)]
+    referrer_updates = [e for e in first if isinstance(e, LoyaltyUpdated)
+                        and e.customer_id == "friend"]
+    assert [(u.points_delta, u.points_balance) for u in referrer_updates] == [(500, 500)]
+    assert not any(isinstance(e, ReferralCredited) for e in second)
+    friend = await repo.account("friend")
+    assert friend is not None and friend.points_balance == 500
+
+
+async def test_a_referral_is_credited_when_the_registration_arrives_after_the_purchase(
+    rules: EarningRules,
+) -> None:
+    repo = new_repo()
+    await handlers.on_registered(repo, rules, registered("friend"), NOW)
+    await handlers.on_purchase(repo, rules, bought("newbie", "300"), NOW)
+    events = await handlers.on_registered(
+        repo, rules, registered("newbie", referred_by="friend"), NOW)
+    assert [type(e) for e in events] == [ReferralCredited, LoyaltyUpdated]
+    newbie = await repo.account("newbie")
+    assert newbie is not None and newbie.value_lifetime == Decimal(300)
+
+
+async def test_a_card_number_held_by_another_customer_is_not_taken_over(
+    rules: EarningRules,
+) -> None:
+    repo = new_repo()
+    await handlers.on_registered(repo, rules, registered("c-1", card_number="777"), NOW)
+    await handlers.on_registered(repo, rules, registered("c-2", card_number="777"), NOW)
+    assert await repo.card_owner("777") == "c-1"
+    await handlers.on_updated(repo, CustomerUpdated(customer_id="c-1", card_number="888"))
+    assert (await repo.card_owner("777"), await repo.card_owner("888")) == (None, "c-1")
+
+
+async def test_a_tier_floor_lifts_the_tier_at_once_and_clearing_it_drops_it(
+    rules: EarningRules,
+) -> None:
+    repo = new_repo()
+    await handlers.on_purchase(repo, rules, bought("c-1", "100"), NOW)
+
+    lifted = await handlers.set_tier_floor(repo, "c-1", "gold", NOW)
+    assert lifted is not None
+    account, events = lifted
+    assert account.tier == "gold"
+    assert [(e.old_tier, e.new_tier) for e in events if isinstance(e, TierChanged)] == [
+        ("standard", "gold")]
+    cleared = await handlers.set_tier_floor(repo, "c-1", None, NOW)
+    assert cleared is not None and cleared[0].tier == "standard"
+    assert await handlers.set_tier_floor(repo, "nobody", "gold", NOW) is None
