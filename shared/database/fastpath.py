@@ -10,10 +10,15 @@ tests compare this path with the scan for the same operations.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import UTC
 from typing import Any
 
+import bson
 from bson import ObjectId
+from bson.codec_options import CodecOptions
 from mongomock.collection import Collection as _MockCollection
+from mongomock.filtering import filter_applies
+from mongomock.helpers import patch_datetime_awareness_in_document
 
 _scan = _MockCollection._iter_documents
 _installed = False
@@ -28,6 +33,51 @@ def exact_id(filter: Any) -> Any | None:
     if isinstance(value, str | ObjectId) or (type(value) is int):
         return value
     return None
+
+
+_OUT: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True, tzinfo=UTC)
+
+
+def simple_projection(projection: Any) -> bool:
+    """None, or an inclusion of top-level fields (``_id`` may be excluded)."""
+    if projection is None:
+        return True
+    if not isinstance(projection, Mapping) or not projection:
+        return False
+    for field, value in projection.items():
+        if not isinstance(field, str) or "." in field or field.startswith("$"):
+            return False
+        if field == "_id":
+            if value not in (0, 1, True, False):
+                return False
+        elif value not in (1, True):
+            return False
+    return True
+
+
+def copy_out(document: Mapping[str, Any], projection: Any) -> dict[str, Any]:
+    """What a find returns: a copy (datetimes in UTC), limited to the projection."""
+    if projection is not None:
+        keep = {field for field, value in projection.items() if field != "_id"}
+        projected = {field: document[field] for field in keep if field in document}
+        if projection.get("_id", 1) and "_id" in document:
+            projected = {"_id": document["_id"], **projected}
+        document = projected
+    return bson.decode(bson.encode(document), _OUT)
+
+
+def scan(collection: _MockCollection, filter: Mapping[str, Any], projection: Any,
+         limit: int = 0) -> Iterator[dict[str, Any]]:
+    """An unsorted find: mongomock's own matcher, without its per-document deep copies."""
+    returned = 0
+    filter = patch_datetime_awareness_in_document(filter)  # as mongomock's own find does
+    for document in list(collection._store._documents.values()):
+        if filter and not filter_applies(filter, document):
+            continue
+        yield copy_out(document, projection)
+        returned += 1
+        if limit and returned >= limit:
+            return
 
 
 def _iter_documents(self: _MockCollection, filter: Any) -> Iterator[dict[str, Any]]:

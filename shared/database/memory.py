@@ -51,24 +51,75 @@ _current: contextvars.ContextVar[_Transaction | None] = contextvars.ContextVar(
 
 
 class MemoryCursor:
-    def __init__(self, rows: Any) -> None:
-        self._rows = rows
+    """A find() that runs when read: unsorted simple scans take the fast path (see
+    ``fastpath.scan``); sorts and skips go through mongomock. Long reads yield to the event
+    loop so a report does not stall consumers."""
+
+    def __init__(self, collection: Any, filter: Document, projection: Any,
+                 options: dict[str, Any]) -> None:
+        self._collection = collection
+        self._filter = filter
+        self._projection = projection
+        self._options = options
+        self._sort: tuple[Any, int | None] | None = None
+        self._limit = 0
+        self._skip = 0
 
     def sort(self, key: str | list[tuple[str, int]], direction: int | None = None) -> MemoryCursor:
-        self._rows = self._rows.sort(key, direction) if direction else self._rows.sort(key)
+        self._sort = (key, direction)
         return self
 
     def limit(self, count: int) -> MemoryCursor:
-        self._rows = self._rows.limit(count)
+        self._limit = count
         return self
 
     def skip(self, count: int) -> MemoryCursor:
-        self._rows = self._rows.skip(count)
+        self._skip = count
         return self
 
+    def _rows(self) -> Iterator[Document]:
+        if (fastpath.enabled() and self._sort is None and not self._skip and not self._options
+                and fastpath.simple_projection(self._projection)):
+            return fastpath.scan(self._collection, self._filter, self._projection, self._limit)
+        cursor = self._collection.find(self._filter, self._projection, **self._options)
+        if self._sort is not None:
+            key, direction = self._sort
+            cursor = cursor.sort(key, direction) if direction else cursor.sort(key)
+        if self._skip:
+            cursor = cursor.skip(self._skip)
+        if self._limit:
+            cursor = cursor.limit(self._limit)
+        return iter(cursor)
+
     async def to_list(self, length: int | None = None) -> list[Document]:
-        rows = list(self._rows)
-        return rows if length is None else rows[:length]
+        rows: list[Document] = []
+        async for row in self:
+            rows.append(row)
+            if length is not None and len(rows) >= length:
+                break
+        return rows
+
+    async def __aiter__(self) -> AsyncIterator[Document]:
+        for count, row in enumerate(self._rows(), 1):
+            yield row
+            if count % 1000 == 0:
+                await asyncio.sleep(0)
+
+
+class _Rows:
+    """Rows of an aggregation, with the cursor methods PyMongo offers on them."""
+
+    def __init__(self, rows: list[Document]) -> None:
+        self._rows = rows
+
+    def limit(self, count: int) -> _Rows:
+        return _Rows(self._rows[:count])
+
+    def skip(self, count: int) -> _Rows:
+        return _Rows(self._rows[count:])
+
+    async def to_list(self, length: int | None = None) -> list[Document]:
+        return self._rows if length is None else self._rows[:length]
 
     async def __aiter__(self) -> AsyncIterator[Document]:
         for row in self._rows:
@@ -84,20 +135,24 @@ class MemoryCollection:
 
     # reads -------------------------------------------------------------------------------
     async def find_one(self, filter: Filter, projection: Any = None) -> Document | None:
+        key = fastpath.exact_id(filter) if fastpath.enabled() else None
+        if key is not None and fastpath.simple_projection(projection):
+            document = self._mock._store._documents.get(key)
+            return None if document is None else fastpath.copy_out(document, projection)
         return self._mock.find_one(dict(filter), projection)
 
     def find(
         self, filter: Filter | None = None, projection: Any = None, **kwargs: Any
     ) -> MemoryCursor:
-        return MemoryCursor(self._mock.find(dict(filter or {}), projection, **kwargs))
+        return MemoryCursor(self._mock, dict(filter or {}), projection, kwargs)
 
     async def count_documents(self, filter: Filter) -> int:
         if not filter:
             return len(self._mock._store._documents)
         return self._mock.count_documents(dict(filter))
 
-    def aggregate(self, pipeline: Sequence[Mapping[str, Any]]) -> MemoryCursor:
-        return MemoryCursor(_ListRows(list(self._mock.aggregate(list(pipeline)))))
+    def aggregate(self, pipeline: Sequence[Mapping[str, Any]]) -> _Rows:
+        return _Rows(list(self._mock.aggregate(list(pipeline))))
 
     # writes ------------------------------------------------------------------------------
     # Exact-_id inserts, replaces and deletes skip mongomock's update machinery and store
@@ -202,25 +257,6 @@ class MemoryCollection:
         if one:
             cursor = cursor.limit(1)
         return [row["_id"] for row in cursor]
-
-
-class _ListRows:
-    """Rows of an aggregation, with the cursor methods PyMongo offers on them."""
-
-    def __init__(self, rows: list[Document]) -> None:
-        self._rows = rows
-
-    def sort(self, key: Any, direction: int | None = None) -> _ListRows:
-        raise NotImplementedError("sort inside the pipeline with $sort")
-
-    def limit(self, count: int) -> _ListRows:
-        return _ListRows(self._rows[:count])
-
-    def skip(self, count: int) -> _ListRows:
-        return _ListRows(self._rows[count:])
-
-    def __iter__(self) -> Iterator[Document]:
-        return iter(self._rows)
 
 
 def _ids_of(result: Any) -> list[Any]:
