@@ -65,6 +65,11 @@ class ServiceSettings(BaseSettings):
     consumer_batch_timeout_ms: int = Field(
         20, validation_alias=_env("CRM_CONSUMER_BATCH_TIMEOUT_MS")
     )
+    # How long a fetch may wait for data. Tansu answers a waiting fetch late rather than
+    # when data arrives (measured: 122 ms median at 500 ms, 10 ms at 20 ms), so keep it short.
+    consumer_fetch_max_wait_ms: int = Field(
+        50, validation_alias=_env("CRM_CONSUMER_FETCH_MAX_WAIT_MS")
+    )
     retry_attempts: int = Field(5, validation_alias=_env("CRM_RETRY_ATTEMPTS"))
     retry_backoff_s: float = Field(0.2, validation_alias=_env("CRM_RETRY_BACKOFF_S"))
     faults_enabled: bool = Field(False, validation_alias=_env("CRM_FAULTS_ENABLED"))
