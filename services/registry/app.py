@@ -10,14 +10,18 @@ from fastapi import FastAPI
 from services.registry import api, handlers
 from services.registry.repository import RegistryRepository
 from services.registry.settings import RegistrySettings
-from shared.contracts import CustomerRegistered
+from services.registry.subscriptions import subscribe_all
+from shared.contracts import CustomerRegistered, Event
 from shared.service import ServiceRuntime, create_http_app
 
 
 def subscribe_card_updates(runtime: ServiceRuntime, repo: RegistryRepository) -> None:
-    runtime.subscribe(CustomerRegistered, lambda event: handlers.on_registered(repo, event))
-    for event_type, update in handlers.CARD_UPDATES:
-        runtime.subscribe(event_type, _card_subscriber(repo, update))
+    """Registrations from anywhere, and every event that changes a caller card."""
+    routes: list[tuple[type[Event], Any]] = [
+        (CustomerRegistered, lambda event: handlers.on_registered(repo, event)),
+    ]
+    routes += [(kind, _card_subscriber(repo, update)) for kind, update in handlers.CARD_UPDATES]
+    subscribe_all(runtime, "cards", routes)
 
 
 def _card_subscriber(repo: RegistryRepository, update: Any) -> Any:

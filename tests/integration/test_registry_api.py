@@ -355,6 +355,15 @@ async def test_the_operator_panel_is_served_without_a_token(suite: Suite) -> Non
     assert script.status_code == 200
 
 
+async def test_metrics_name_route_templates_never_phone_numbers(suite: Suite) -> None:
+    phone = new_phone()
+    async with suite.client("registry") as client:
+        await client.get(f"/api/callers/{phone}")
+        metrics = (await client.get("/metrics")).text
+    assert 'route="/api/callers/{phone}"' in metrics
+    assert phone[1:] not in metrics
+
+
 # roles --------------------------------------------------------------------------------------
 
 ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [

@@ -1,4 +1,4 @@
-"""Registry's HTTP API, one router per resource; ``install`` adds them to the app."""
+"""Registry's HTTP API, one module per resource; ``install`` adds their routes to the app."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from shared.service import ServiceRuntime
 def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
             settings: RegistrySettings) -> None:
     errors.install(app)
-    app.include_router(customers.router(runtime, repo))
-    app.include_router(callers.router(repo, settings))
-    app.include_router(categories.router(runtime, repo))
-    app.include_router(activity.router(runtime, repo))
+    # Routes go straight onto the app: shared.http names routes for the access log and the
+    # metrics by walking app.router.routes, which FastAPI's lazily included routers hide.
+    customers.install(app, runtime, repo)
+    callers.install(app, repo, settings)
+    categories.install(app, runtime, repo)
+    activity.install(app, runtime, repo)
     panel.install(app, settings)

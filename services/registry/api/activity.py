@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import FastAPI
 
 from services.registry import handlers
 from services.registry.api.roles import Operator
@@ -16,11 +17,11 @@ UNKNOWN: dict[int | str, dict[str, Any]] = {
     422: {"description": "Invalid input, or no customer with this customer_id"},
 }
 
+TAGS: list[str | Enum] = ["activity"]
 
-def router(runtime: ServiceRuntime, repo: RegistryRepository) -> APIRouter:
-    api = APIRouter(prefix="/api", tags=["activity"])
 
-    @api.post("/interactions", status_code=202, responses=UNKNOWN,
+def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository) -> None:
+    @app.post("/api/interactions", tags=TAGS, status_code=202, responses=UNKNOWN,
               summary="Log a call, chat, email or SMS; publishes crm.interaction.logged.v1")
     async def log_interaction(body: InteractionRequest, principal: Operator) -> dict[str, Any]:
         async with runtime.db.transaction():
@@ -29,7 +30,7 @@ def router(runtime: ServiceRuntime, repo: RegistryRepository) -> APIRouter:
         await runtime.db.durable()
         return event.model_dump(mode="json")
 
-    @api.post("/purchases", status_code=202, responses=UNKNOWN,
+    @app.post("/api/purchases", tags=TAGS, status_code=202, responses=UNKNOWN,
               summary="Record a purchase or refund; publishes crm.purchase.recorded.v1")
     async def record_purchase(body: PurchaseRequest, principal: Operator) -> dict[str, Any]:
         async with runtime.db.transaction():
@@ -38,4 +39,3 @@ def router(runtime: ServiceRuntime, repo: RegistryRepository) -> APIRouter:
         await runtime.db.durable()
         return event.model_dump(mode="json")
 
-    return api

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from enum import Enum
 
-from fastapi import APIRouter, HTTPException
+from fastapi import FastAPI, HTTPException
 
 from services.registry import handlers
 from services.registry.api.roles import Reader
@@ -14,12 +15,13 @@ from services.registry.settings import RegistrySettings
 from shared.auth import RateLimiter
 from shared.contracts.types import Language
 
+TAGS: list[str | Enum] = ["callers"]
 
-def router(repo: RegistryRepository, settings: RegistrySettings) -> APIRouter:
-    api = APIRouter(prefix="/api/callers", tags=["callers"])
+
+def install(app: FastAPI, repo: RegistryRepository, settings: RegistrySettings) -> None:
     limiter = RateLimiter(settings.card_lookups_per_minute)
 
-    @api.get("/{phone}", response_model=CallerCard,
+    @app.get("/api/callers/{phone}", tags=TAGS, response_model=CallerCard,
              responses={404: {"description": "No customer has this number"},
                         429: {"description": "Too many look-ups with this token"}},
              summary="The caller card; any common phone notation")
@@ -34,4 +36,3 @@ def router(repo: RegistryRepository, settings: RegistrySettings) -> APIRouter:
             )
         return await handlers.look_up_caller(repo, phone, settings.default_region, lang)
 
-    return api

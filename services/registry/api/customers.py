@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import FastAPI
 
 from services.registry import handlers
 from services.registry.api.roles import Operator, Reader
 from services.registry.domain import CustomerPatch, RegistrationRequest
-from services.registry.handlers.customers import customer_view
 from services.registry.repository import RegistryRepository
 from shared.service import ServiceRuntime
 
@@ -18,26 +18,24 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
                          "card number is already registered"},
 }
 
+TAGS: list[str | Enum] = ["customers"]
 
-def router(runtime: ServiceRuntime, repo: RegistryRepository) -> APIRouter:
-    api = APIRouter(prefix="/api/customers", tags=["customers"])
 
-    @api.post("", status_code=201, responses=CONFLICT,
+def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository) -> None:
+    @app.post("/api/customers", tags=TAGS, status_code=201, responses=CONFLICT,
               summary="Register a new caller; publishes crm.customer.registered.v1")
     async def register(body: RegistrationRequest, principal: Operator) -> dict[str, Any]:
         async with runtime.db.transaction():
             event = await handlers.register(repo, body, principal.operator_id)
             await runtime.publish([event])
         await runtime.db.durable()
-        stored = await repo.customer(event.customer_id)
-        assert stored is not None
-        return customer_view(stored)
+        return await handlers.customer(repo, event.customer_id)
 
-    @api.get("/{customer_id}", summary="A customer as registered")
+    @app.get("/api/customers/{customer_id}", tags=TAGS, summary="A customer as registered")
     async def read(customer_id: str, principal: Reader) -> dict[str, Any]:
         return await handlers.customer(repo, customer_id)
 
-    @api.patch("/{customer_id}", responses=CONFLICT,
+    @app.patch("/api/customers/{customer_id}", tags=TAGS, responses=CONFLICT,
                summary="Change a customer; publishes crm.customer.updated.v1 if anything changed")
     async def change(customer_id: str, body: CustomerPatch, principal: Operator) -> dict[str, Any]:
         async with runtime.db.transaction():
@@ -47,4 +45,3 @@ def router(runtime: ServiceRuntime, repo: RegistryRepository) -> APIRouter:
         await runtime.db.durable()
         return view
 
-    return api
