@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from enum import Enum
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Response
 
 from services.registry import handlers
 from services.registry.api.roles import Reader
@@ -25,7 +25,7 @@ def install(app: FastAPI, repo: RegistryRepository, settings: RegistrySettings) 
              responses={404: {"description": "No customer has this number"},
                         429: {"description": "Too many look-ups with this token"}},
              summary="The caller card; any common phone notation")
-    async def caller_card(phone: str, principal: Reader, lang: Language = "en") -> CallerCard:
+    async def caller_card(phone: str, principal: Reader, lang: Language = "en") -> Response:
         allowed, wait_s = limiter.allow(principal.token_id)
         if not allowed:
             raise HTTPException(
@@ -34,5 +34,8 @@ def install(app: FastAPI, repo: RegistryRepository, settings: RegistrySettings) 
                 f"{settings.card_lookups_per_minute} per minute); try again shortly",
                 headers={"Retry-After": str(max(1, math.ceil(wait_s)))},
             )
-        return await handlers.look_up_caller(repo, phone, settings.default_region, lang)
+        card = await handlers.look_up_caller(repo, phone, settings.default_region, lang)
+        # Serialised here: the card is already a validated CallerCard, and FastAPI would
+        # validate it once more through response_model (which stays for the docs).
+        return Response(card.model_dump_json(), media_type="application/json")
 

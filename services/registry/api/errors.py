@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from pymongo.errors import DuplicateKeyError
 
 from services.registry.domain import UnknownCategory
 from services.registry.handlers.errors import Conflict, NotFound, Refused, Unprocessable
@@ -21,6 +22,14 @@ def install(app: FastAPI) -> None:
         assert isinstance(error, Refused)
         status = next((code for kind, code in STATUS if isinstance(error, kind)), 400)
         return JSONResponse({"detail": error.detail}, status_code=status)
+
+    @app.exception_handler(DuplicateKeyError)
+    async def raced(request: Request, error: Exception) -> JSONResponse:
+        # Two requests claimed the same phone, card number or slug at once (only a real
+        # MongoDB lets them overlap): the loser's transaction is rolled back.
+        detail = {"message": "another request registered the same key at the same moment; "
+                             "look it up and try again"}
+        return JSONResponse({"detail": detail}, status_code=409)
 
     @app.exception_handler(UnknownCategory)
     async def unknown_category(request: Request, error: Exception) -> JSONResponse:

@@ -6,6 +6,7 @@ functions ignore older and repeated events, so a redelivery writes nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -21,7 +22,7 @@ from services.registry.domain import (
     apply_survey_answered,
     apply_tier_changed,
     caller_card,
-    phone_lookup_candidates,
+    phone_lookup_readings,
 )
 from services.registry.handlers.customers import store_registration
 from services.registry.handlers.errors import NotFound, Unprocessable
@@ -42,6 +43,8 @@ from shared.contracts.types import Language
 from shared.errors import Rejected
 
 E = TypeVar("E", bound=Event)
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_E164_NOISE = re.compile(r"[\s()\-.]")
 CardUpdate = Callable[[Mapping[str, Any] | None, E], dict[str, Any]]
 
 #: Every topic that changes a card, and the domain function that applies it.
@@ -86,17 +89,34 @@ async def on_registered(repo: RegistryRepository, event: CustomerRegistered) -> 
 async def look_up_caller(
     repo: RegistryRepository, phone: str, default_region: str, language: Language = "en"
 ) -> CallerCard:
-    """The card of the caller with this number, typed in any common notation."""
+    """The card of the caller with this number, typed in any common notation.
+
+    Readings are tried most likely first, each by exact key. A number written in full
+    international form (what telephony passes on) is tried as typed before any parsing:
+    a registered key is a valid E.164 number, so the parse would only confirm it.
+    """
+    compact = _E164_NOISE.sub("", phone)
+    customer_id = await repo.customer_by_phone(compact) if _E164.match(compact) else None
+    if customer_id is None:
+        customer_id = await _first_registered(repo, phone, default_region)
+    document = await repo.card(customer_id) if customer_id else None
+    if document is None or "full_name" not in document:
+        raise NotFound("no customer with this phone number")
+    return caller_card(document, await repo.category(document["category"]), language)
+
+
+async def _first_registered(
+    repo: RegistryRepository, phone: str, default_region: str
+) -> str | None:
+    readable = False
     try:
-        candidates = phone_lookup_candidates(phone, default_region)
+        for e164 in phone_lookup_readings(phone, default_region):
+            readable = True
+            customer_id = await repo.customer_by_phone(e164)
+            if customer_id is not None:
+                return customer_id
     except InvalidPhone as error:
         raise Unprocessable(str(error), field="phone") from None
-    for e164 in candidates:
-        customer_id = await repo.customer_by_phone(e164)
-        if customer_id is None:
-            continue
-        document = await repo.card(customer_id)
-        if document is None or "full_name" not in document:
-            break  # a registration still on its way; should not happen with one writer
-        return caller_card(document, await repo.category(document["category"]), language)
-    raise NotFound("no customer with this phone number")
+    if not readable:
+        raise Unprocessable("not a valid phone number in any common notation", field="phone")
+    return None

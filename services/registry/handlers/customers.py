@@ -52,10 +52,15 @@ def customer_view(document: Document) -> dict[str, Any]:
     return view
 
 
+def customer_document(event: CustomerRegistered) -> Document:
+    """The stored customer of a registration (keyed by customer_id when written)."""
+    document = event.model_dump(mode="json", exclude={"event_id", "occurred_at", "customer_id"})
+    return {**document, "registered_at": event.occurred_at}
+
+
 async def store_registration(repo: RegistryRepository, event: CustomerRegistered) -> None:
     """Write a registration: the customer, its unique keys, category count and card."""
-    document = event.model_dump(mode="json", exclude={"event_id", "occurred_at", "customer_id"})
-    await repo.add_customer(event.customer_id, {**document, "registered_at": event.occurred_at})
+    await repo.add_customer(event.customer_id, customer_document(event))
     await repo.claim_phone(event.phone, event.customer_id)
     if event.card_number:
         await repo.claim_loyalty_card(event.card_number, event.customer_id)

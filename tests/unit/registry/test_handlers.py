@@ -12,8 +12,10 @@ from services.registry.domain import (
 from services.registry.handlers.errors import (
     CardNumberTaken,
     CustomerNotFound,
+    NotFound,
     PhoneTaken,
     UnknownCustomer,
+    Unprocessable,
 )
 from services.registry.repository import RegistryRepository
 from tests.unit.registry.conftest import registration
@@ -155,3 +157,21 @@ async def test_activity_for_an_unknown_customer_is_refused(repo: RegistryReposit
         await handlers.log_interaction(
             repo, InteractionRequest(customer_id="c-nobody", outcome="info"), OPERATOR
         )
+
+
+@pytest.mark.parametrize("typed", ["+79001234567", "+7 (900) 123-45-67", "8 900 123 45 67",
+                                   "79001234567", "0079001234567"])
+async def test_a_caller_is_found_from_any_notation(repo: RegistryRepository, typed: str) -> None:
+    event = await handlers.register(repo, registration(), OPERATOR)
+    card = await handlers.look_up_caller(repo, typed, "RU")
+    assert card.customer_id == event.customer_id
+
+
+async def test_an_unreadable_number_is_refused_not_looked_up(repo: RegistryRepository) -> None:
+    with pytest.raises(Unprocessable):
+        await handlers.look_up_caller(repo, "12", "RU")
+
+
+async def test_an_unknown_number_is_not_found(repo: RegistryRepository) -> None:
+    with pytest.raises(NotFound):
+        await handlers.look_up_caller(repo, "+79009998877", "RU")
