@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import tempfile
@@ -39,7 +40,7 @@ from shared.runtime.harness import TOKENS, Suite
 
 BATCH = 1000
 CATEGORIES = ("ordinary", "ordinary", "ordinary", "vip", "problematic", "employee")
-STEP_RATES = (500, 750, 1000, 1250, 1500, 2000, 2500, 3000)
+STEP_RATES = (100, 200, 300, 400, 500, 750, 1000, 1500, 2000, 3000)
 P99_TARGET_MS = 10.0
 
 
@@ -184,6 +185,8 @@ def show(figures: dict[str, float]) -> None:
 
 
 async def main(customers: int, seconds: float, step_seconds: float) -> None:
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start",
+          flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="bench-registry-"))
     loaded = await load_customers(workdir / "data" / "registry", customers)
     print(f"registry benchmark: {customers:,} customers written to the data directory "
@@ -196,6 +199,7 @@ async def main(customers: int, seconds: float, step_seconds: float) -> None:
           flush=True)
     try:
         url = suite.url("registry")
+        await measure(url, 200, 3, customers)  # warm-up, not reported
         print(f"caller-card look-ups, fixed rate for {seconds:.0f} s:")
         show(await measure(url, 500, seconds, customers))
         print(f"stepping the rate ({step_seconds:.0f} s per step) for p99 < {P99_TARGET_MS} ms:")
@@ -203,9 +207,11 @@ async def main(customers: int, seconds: float, step_seconds: float) -> None:
         for rate in STEP_RATES:
             figures = await measure(url, rate, step_seconds, customers)
             show(figures)
-            if figures["p99_ms"] >= P99_TARGET_MS or figures["achieved_rps"] < rate * 0.95:
+            if figures["p99_ms"] < P99_TARGET_MS:
+                best = rate
+            # One step over the target can be a neighbour's noise; a queue that grows is not.
+            if figures["achieved_rps"] < rate * 0.95 or figures["p99_ms"] > 20 * P99_TARGET_MS:
                 break
-            best = rate
         print(f"highest stepped rate with p99 under {P99_TARGET_MS:.0f} ms: "
               f"{best if best is not None else 'none of the steps'} req/s")
     finally:

@@ -3,6 +3,7 @@ Kafka and HTTP. Nothing connects here; the runtime connects in the app's lifespa
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from fastapi import FastAPI
@@ -34,14 +35,19 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     repo = RegistryRepository(runtime.db)
     subscribe_card_updates(runtime, repo)
 
-    async def seed() -> None:
+    async def prepare() -> None:
         async with runtime.db.transaction():
             await handlers.seed_default_categories(repo)
         await runtime.db.durable()
+        # The stand-in has replayed every customer and card into this process: hundreds of
+        # thousands of long-lived objects that each full garbage collection would walk
+        # again. Freezing them out of the collector halved a look-up at 100,000 customers.
+        gc.collect()
+        gc.freeze()
 
     app = create_http_app(
         runtime, "crm registry",
-        "Registration, categories, caller cards and the operator panel.", on_start=seed,
+        "Registration, categories, caller cards and the operator panel.", on_start=prepare,
     )
     api.install(app, runtime, repo, settings)
     return app
