@@ -1,0 +1,1 @@
+"""Benchmarks: each module prints figures and asserts nothing about speed."""

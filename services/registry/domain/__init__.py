@@ -32,6 +32,7 @@ from services.registry.domain.phones import (
     normalize_lookup_phone,
     normalize_phone,
     phone_lookup_candidates,
+    phone_lookup_readings,
 )
 from services.registry.domain.policy import (
     PAYMENT_POLICY_TEXT,
@@ -79,6 +80,7 @@ __all__ = [
     "normalize_phone",
     "payment_policy_text",
     "phone_lookup_candidates",
+    "phone_lookup_readings",
     "require_category",
     "stricter_policy",
 ]

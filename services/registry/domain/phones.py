@@ -10,7 +10,7 @@ look-up rules for a caller whose country is not known.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import phonenumbers
 
@@ -69,6 +69,30 @@ def normalize_phone(raw: str, default_region: str | None) -> str:
     return e164
 
 
+def phone_lookup_readings(
+    raw: str,
+    default_region: str = "RU",
+    fallback_regions: Iterable[str] = FALLBACK_REGIONS,
+) -> Iterator[str]:
+    """The readings of ``phone_lookup_candidates``, lazily and in the same order.
+
+    Parsing is the expensive part of a look-up (each reading is a full phonenumbers parse);
+    a caller found by the first reading need not pay for the others.
+    """
+    text = _prepare(raw)
+    if text.startswith("+"):
+        attempts: Iterable[tuple[str, str | None]] = [(text, None)]
+    else:
+        attempts = [(text, default_region), ("+" + text, None),
+                    *((text, region) for region in fallback_regions)]
+    seen: set[str] = set()
+    for candidate, region in attempts:
+        reading = _parse(candidate, region)
+        if reading and reading not in seen:
+            seen.add(reading)
+            yield reading
+
+
 def phone_lookup_candidates(
     raw: str,
     default_region: str = "RU",
@@ -82,15 +106,7 @@ def phone_lookup_candidates(
     repository looks all of them up and takes the first that is registered.
     Raises ``InvalidPhone`` when no reading is a valid number.
     """
-    text = _prepare(raw)
-    readings: list[str | None] = []
-    if text.startswith("+"):
-        readings.append(_parse(text, None))
-    else:
-        readings.append(_parse(text, default_region))
-        readings.append(_parse("+" + text, None))
-        readings.extend(_parse(text, region) for region in fallback_regions)
-    candidates = list(dict.fromkeys(reading for reading in readings if reading))
+    candidates = list(phone_lookup_readings(raw, default_region, fallback_regions))
     if not candidates:
         raise InvalidPhone("not a valid phone number in any common notation")
     return candidates

@@ -278,6 +278,9 @@
     });
     document.querySelectorAll("select[data-options]").forEach(fillOptions);
     fillCategorySelects();
+    if ($("message").dataset.key) {
+      showMessage(t($("message").dataset.key));
+    }
     if (state.card) {
       renderCard(state.card);
     }
@@ -321,6 +324,9 @@
   function showMessage(text) {
     $("message").textContent = text;
     $("message").hidden = !text;
+    // Remember which phrase it was, so a language switch can say it again in the new one.
+    const key = Object.keys(TEXT[state.lang] || TEXT.en).find((name) => t(name) === text);
+    $("message").dataset.key = text && key ? key : "";
   }
 
   function showError(text) {
@@ -656,6 +662,9 @@
     form.reset();
     document.querySelectorAll("#register-form select[data-options]").forEach(fillOptions);
     fillCategorySelects();
+    // reset() selects the first category in the list; a new caller is "ordinary" by default.
+    const fallback = state.categories.length ? state.categories[0].slug : "";
+    $("register-category").value = categoryBySlug("ordinary") ? "ordinary" : fallback;
     $("register-phone").value = phone;
     $("register-country").value = defaultSetting("crm-default-country", "RU");
     $("register-section").hidden = false;

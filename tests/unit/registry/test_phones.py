@@ -87,3 +87,11 @@ def test_lookup_candidates_have_no_duplicates() -> None:
 def test_lookup_of_garbage_raises_invalid_phone() -> None:
     with pytest.raises(InvalidPhone):
         phone_lookup_candidates("123", default_region="RU")
+
+
+@pytest.mark.parametrize("typed", ["8 900 123-45-67", "+7 (900) 123 45 67", "0098 912 345 6789",
+                                   "79001234567", "(212) 555-0123", "۰۹۱۲۳۴۵۶۷۸۹"])
+def test_lazy_readings_come_in_the_order_of_the_candidates(typed: str) -> None:
+    from services.registry.domain import phone_lookup_candidates, phone_lookup_readings
+
+    assert list(phone_lookup_readings(typed, "RU")) == phone_lookup_candidates(typed, "RU")

@@ -1,0 +1,22 @@
+"""Registry's HTTP API, one module per resource; ``install`` adds their routes to the app."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.registry.api import activity, callers, categories, customers, errors, panel
+from services.registry.repository import RegistryRepository
+from services.registry.settings import RegistrySettings
+from shared.service import ServiceRuntime
+
+
+def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
+            settings: RegistrySettings) -> None:
+    errors.install(app)
+    # Routes go straight onto the app: shared.http names routes for the access log and the
+    # metrics by walking app.router.routes, which FastAPI's lazily included routers hide.
+    customers.install(app, runtime, repo)
+    callers.install(app, repo, settings)
+    categories.install(app, runtime, repo)
+    activity.install(app, runtime, repo)
+    panel.install(app, settings)

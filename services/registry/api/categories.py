@@ -1,0 +1,48 @@
+"""``/api/categories``: the user-defined list of customer categories."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from fastapi import FastAPI, Response
+
+from services.registry import handlers
+from services.registry.api.roles import Admin, Reader
+from services.registry.domain import Category, CategoryPatch
+from services.registry.repository import RegistryRepository
+from shared.service import ServiceRuntime
+
+TAGS: list[str | Enum] = ["categories"]
+
+
+def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository) -> None:
+    @app.get("/api/categories", tags=TAGS,
+             summary="Every category, with how many customers are in it")
+    async def list_all(principal: Reader) -> list[dict[str, Any]]:
+        return await handlers.list_categories(repo)
+
+    @app.post("/api/categories", tags=TAGS, status_code=201,
+              responses={409: {"description": "The slug exists"}})
+    async def create(body: Category, principal: Admin) -> dict[str, Any]:
+        async with runtime.db.transaction():
+            created = await handlers.create_category(repo, body)
+        await runtime.db.durable()
+        return created
+
+    @app.patch("/api/categories/{slug}", tags=TAGS,
+               summary="Change titles, colour or policy flags (not the slug)")
+    async def change(slug: str, body: CategoryPatch, principal: Admin) -> dict[str, Any]:
+        async with runtime.db.transaction():
+            changed = await handlers.change_category(repo, slug, body)
+        await runtime.db.durable()
+        return changed
+
+    @app.delete("/api/categories/{slug}", tags=TAGS, status_code=204,
+                responses={409: {"description": "Customers are in this category"}})
+    async def delete(slug: str, principal: Admin) -> Response:
+        async with runtime.db.transaction():
+            await handlers.delete_category(repo, slug)
+        await runtime.db.durable()
+        return Response(status_code=204)
+

@@ -1,0 +1,47 @@
+"""``/api/customers``: register a caller, read and change a customer."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from fastapi import FastAPI
+
+from services.registry import handlers
+from services.registry.api.roles import Operator, Reader
+from services.registry.domain import CustomerPatch, RegistrationRequest
+from services.registry.repository import RegistryRepository
+from shared.service import ServiceRuntime
+
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"description": "The phone (detail.customer_id names its owner) or the loyalty "
+                         "card number is already registered"},
+}
+
+TAGS: list[str | Enum] = ["customers"]
+
+
+def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository) -> None:
+    @app.post("/api/customers", tags=TAGS, status_code=201, responses=CONFLICT,
+              summary="Register a new caller; publishes crm.customer.registered.v1")
+    async def register(body: RegistrationRequest, principal: Operator) -> dict[str, Any]:
+        async with runtime.db.transaction():
+            event = await handlers.register(repo, body, principal.operator_id)
+            await runtime.publish([event])
+        await runtime.db.durable()
+        return await handlers.customer(repo, event.customer_id)
+
+    @app.get("/api/customers/{customer_id}", tags=TAGS, summary="A customer as registered")
+    async def read(customer_id: str, principal: Reader) -> dict[str, Any]:
+        return await handlers.customer(repo, customer_id)
+
+    @app.patch("/api/customers/{customer_id}", tags=TAGS, responses=CONFLICT,
+               summary="Change a customer; publishes crm.customer.updated.v1 if anything changed")
+    async def change(customer_id: str, body: CustomerPatch, principal: Operator) -> dict[str, Any]:
+        async with runtime.db.transaction():
+            view, event = await handlers.change_customer(repo, customer_id, body)
+            if event is not None:
+                await runtime.publish([event])
+        await runtime.db.durable()
+        return view
+

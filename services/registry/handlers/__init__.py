@@ -1,0 +1,39 @@
+"""Registry's use cases: a request or an event plus the repository in, events out."""
+
+from services.registry.handlers.cards import (
+    CARD_UPDATES,
+    look_up_caller,
+    on_registered,
+    update_card,
+)
+from services.registry.handlers.categories import (
+    change_category,
+    create_category,
+    delete_category,
+    list_categories,
+    seed_default_categories,
+)
+from services.registry.handlers.customers import (
+    change_customer,
+    customer,
+    log_interaction,
+    record_purchase,
+    register,
+)
+
+__all__ = [
+    "CARD_UPDATES",
+    "change_category",
+    "change_customer",
+    "create_category",
+    "customer",
+    "delete_category",
+    "list_categories",
+    "log_interaction",
+    "look_up_caller",
+    "on_registered",
+    "record_purchase",
+    "register",
+    "seed_default_categories",
+    "update_card",
+]

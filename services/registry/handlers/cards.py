@@ -1,0 +1,122 @@
+"""The caller card: kept current from events, and looked up by any notation of a number.
+
+Subscribers are thin: each passes its event to one ``domain.card_updates`` function. Those
+functions ignore older and repeated events, so a redelivery writes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from services.registry.domain import (
+    CallerCard,
+    InvalidPhone,
+    apply_interaction,
+    apply_lapsed,
+    apply_loyalty_updated,
+    apply_purchase,
+    apply_scored,
+    apply_segmented,
+    apply_survey_answered,
+    apply_tier_changed,
+    caller_card,
+    phone_lookup_readings,
+)
+from services.registry.handlers.customers import store_registration
+from services.registry.handlers.errors import NotFound, Unprocessable
+from services.registry.repository import RegistryRepository
+from shared.contracts import (
+    CustomerLapsed,
+    CustomerRegistered,
+    CustomerScored,
+    CustomerSegmented,
+    Event,
+    InteractionLogged,
+    LoyaltyUpdated,
+    PurchaseRecorded,
+    SurveyAnswered,
+    TierChanged,
+)
+from shared.contracts.types import Language
+from shared.errors import Rejected
+
+E = TypeVar("E", bound=Event)
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_E164_NOISE = re.compile(r"[\s()\-.]")
+CardUpdate = Callable[[Mapping[str, Any] | None, E], dict[str, Any]]
+
+#: Every topic that changes a card, and the domain function that applies it.
+CARD_UPDATES: tuple[tuple[type[Event], CardUpdate[Any]], ...] = (
+    (CustomerScored, apply_scored),
+    (CustomerSegmented, apply_segmented),
+    (LoyaltyUpdated, apply_loyalty_updated),
+    (TierChanged, apply_tier_changed),
+    (CustomerLapsed, apply_lapsed),
+    (SurveyAnswered, apply_survey_answered),
+    (InteractionLogged, apply_interaction),
+    (PurchaseRecorded, apply_purchase),
+)
+
+
+async def update_card(repo: RegistryRepository, update: CardUpdate[E], event: E) -> Sequence[Event]:
+    """Apply one event to its customer's card (a blank one if the customer is not known yet)."""
+    customer_id = str(event.customer_id)  # type: ignore[attr-defined]
+    before = await repo.card(customer_id)
+    after = update(before, event)
+    if before is None or after.get("revision") != before.get("revision"):
+        await repo.save_card(after)
+    return []
+
+
+async def on_registered(repo: RegistryRepository, event: CustomerRegistered) -> Sequence[Event]:
+    """Take in a registration made elsewhere (self-service, another system).
+
+    Our own registrations come back here too and are already stored: nothing to do.
+    """
+    if await repo.customer(event.customer_id) is not None:
+        return []
+    owner = await repo.customer_by_phone(event.phone)
+    if owner is not None:
+        raise Rejected(f"phone already registered to customer {owner}")
+    if event.card_number and await repo.loyalty_card_owner(event.card_number):
+        raise Rejected("loyalty card number already belongs to another customer")
+    await store_registration(repo, event)
+    return []
+
+
+async def look_up_caller(
+    repo: RegistryRepository, phone: str, default_region: str, language: Language = "en"
+) -> CallerCard:
+    """The card of the caller with this number, typed in any common notation.
+
+    Readings are tried most likely first, each by exact key. A number written in full
+    international form (what telephony passes on) is tried as typed before any parsing:
+    a registered key is a valid E.164 number, so the parse would only confirm it.
+    """
+    compact = _E164_NOISE.sub("", phone)
+    customer_id = await repo.customer_by_phone(compact) if _E164.match(compact) else None
+    if customer_id is None:
+        customer_id = await _first_registered(repo, phone, default_region)
+    document = await repo.card(customer_id) if customer_id else None
+    if document is None or "full_name" not in document:
+        raise NotFound("no customer with this phone number")
+    return caller_card(document, await repo.category(document["category"]), language)
+
+
+async def _first_registered(
+    repo: RegistryRepository, phone: str, default_region: str
+) -> str | None:
+    readable = False
+    try:
+        for e164 in phone_lookup_readings(phone, default_region):
+            readable = True
+            customer_id = await repo.customer_by_phone(e164)
+            if customer_id is not None:
+                return customer_id
+    except InvalidPhone as error:
+        raise Unprocessable(str(error), field="phone") from None
+    if not readable:
+        raise Unprocessable("not a valid phone number in any common notation", field="phone")
+    return None

@@ -1,0 +1,151 @@
+"""Use cases of operators: register a caller, change a customer, log what happened.
+
+Each runs inside the caller's transaction and returns the events to put in the outbox.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from services.registry.domain import (
+    CustomerPatch,
+    InteractionRequest,
+    PurchaseRequest,
+    RegistrationRequest,
+    apply_customer_updated,
+    apply_interaction,
+    apply_purchase,
+    card_from_registration,
+    new_id,
+    require_category,
+)
+from services.registry.handlers.errors import (
+    CardNumberTaken,
+    CustomerNotFound,
+    PhoneTaken,
+    UnknownCustomer,
+)
+from services.registry.repository import RegistryRepository
+from shared.contracts import (
+    CustomerRegistered,
+    CustomerUpdated,
+    InteractionLogged,
+    PurchaseRecorded,
+)
+from shared.database import Document
+
+
+async def check_category(repo: RegistryRepository, slug: str) -> None:
+    """Raise ``UnknownCategory`` listing the valid slugs unless ``slug`` exists."""
+    if await repo.category(slug) is None:
+        require_category(slug, await repo.all_categories())
+
+
+def customer_view(document: Document) -> dict[str, Any]:
+    """A stored customer as the API shows it."""
+    view = {key: value for key, value in document.items() if key != "_id"}
+    view["customer_id"] = document["_id"]
+    registered = view.get("registered_at")
+    if isinstance(registered, datetime):
+        view["registered_at"] = registered.isoformat()
+    return view
+
+
+def customer_document(event: CustomerRegistered) -> Document:
+    """The stored customer of a registration (keyed by customer_id when written)."""
+    document = event.model_dump(mode="json", exclude={"event_id", "occurred_at", "customer_id"})
+    return {**document, "registered_at": event.occurred_at}
+
+
+async def store_registration(repo: RegistryRepository, event: CustomerRegistered) -> None:
+    """Write a registration: the customer, its unique keys, category count and card."""
+    await repo.add_customer(event.customer_id, customer_document(event))
+    await repo.claim_phone(event.phone, event.customer_id)
+    if event.card_number:
+        await repo.claim_loyalty_card(event.card_number, event.customer_id)
+    await repo.count_in_category(event.category, +1)
+    await repo.save_card(card_from_registration(event, await repo.card(event.customer_id)))
+
+
+async def register(
+    repo: RegistryRepository, request: RegistrationRequest, operator_id: str
+) -> CustomerRegistered:
+    """Register a new caller typed in by an operator; return ``customer.registered``."""
+    await check_category(repo, request.category)
+    owner = await repo.customer_by_phone(request.phone)
+    if owner is not None:
+        raise PhoneTaken(owner)
+    if request.referred_by and await repo.customer(request.referred_by) is None:
+        raise UnknownCustomer("referred_by")
+    if request.card_number and await repo.loyalty_card_owner(request.card_number):
+        raise CardNumberTaken()
+    event = request.to_event(new_id("c"), entered_by="operator", operator_id=operator_id)
+    await store_registration(repo, event)
+    return event
+
+
+async def customer(repo: RegistryRepository, customer_id: str) -> dict[str, Any]:
+    document = await repo.customer(customer_id)
+    if document is None:
+        raise CustomerNotFound()
+    return customer_view(document)
+
+
+async def change_customer(
+    repo: RegistryRepository, customer_id: str, patch: CustomerPatch
+) -> tuple[dict[str, Any], CustomerUpdated | None]:
+    """Apply an operator's changes; the event names only fields whose value changed."""
+    document = await repo.customer(customer_id)
+    if document is None:
+        raise CustomerNotFound()
+    changes = {k: v for k, v in patch.changes().items() if document.get(k) != v}
+    if not changes:
+        return customer_view(document), None
+    if "category" in changes:
+        await check_category(repo, changes["category"])
+        await repo.count_in_category(document["category"], -1)
+        await repo.count_in_category(changes["category"], +1)
+    if "card_number" in changes:
+        await _move_loyalty_card(repo, customer_id, document.get("card_number"),
+                                 changes["card_number"])
+    await repo.update_customer(customer_id, changes)
+    event = CustomerUpdated(customer_id=customer_id, changed=sorted(changes), **changes)
+    await repo.save_card(apply_customer_updated(await repo.card(customer_id), event))
+    return customer_view({**document, **changes}), event
+
+
+async def _move_loyalty_card(
+    repo: RegistryRepository, customer_id: str, old: str | None, new: str | None
+) -> None:
+    if new is not None:
+        owner = await repo.loyalty_card_owner(new)
+        if owner is None:
+            await repo.claim_loyalty_card(new, customer_id)
+        elif owner != customer_id:
+            raise CardNumberTaken()
+    if old is not None:
+        await repo.release_loyalty_card(old)
+
+
+async def _require_customer(repo: RegistryRepository, customer_id: str) -> None:
+    if await repo.customer(customer_id) is None:
+        raise UnknownCustomer("customer_id")
+
+
+async def log_interaction(
+    repo: RegistryRepository, request: InteractionRequest, operator_id: str
+) -> InteractionLogged:
+    """An operator's call or chat: on the card at once, and published for the others."""
+    await _require_customer(repo, request.customer_id)
+    event = request.to_event(new_id("i"), operator_id=operator_id)
+    await repo.save_card(apply_interaction(await repo.card(event.customer_id), event))
+    return event
+
+
+async def record_purchase(repo: RegistryRepository, request: PurchaseRequest) -> PurchaseRecorded:
+    """A sale (or refund) taken by an operator: on the card at once, and published."""
+    await _require_customer(repo, request.customer_id)
+    event = request.to_event(new_id("p"))
+    await repo.save_card(apply_purchase(await repo.card(event.customer_id), event))
+    return event

@@ -1,0 +1,73 @@
+"""What a use case can refuse, in the registry's words; ``api`` maps each kind to a status.
+
+Messages never quote a phone number, a name or an email: they may reach logs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Refused(Exception):
+    """A command the current state does not allow; ``detail`` is the response body's detail."""
+
+    def __init__(self, message: str, **facts: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.facts = facts
+
+    @property
+    def detail(self) -> dict[str, Any]:
+        return {"message": self.message, **self.facts}
+
+
+class NotFound(Refused):
+    """The thing named in the path does not exist (404)."""
+
+
+class Conflict(Refused):
+    """The command clashes with what is already stored (409)."""
+
+
+class Unprocessable(Refused):
+    """The request names something that does not exist (422)."""
+
+
+class PhoneTaken(Conflict):
+    def __init__(self, customer_id: str) -> None:
+        super().__init__("this phone number is already registered", customer_id=customer_id)
+        self.customer_id = customer_id
+
+
+class CardNumberTaken(Conflict):
+    def __init__(self) -> None:
+        super().__init__("this loyalty card number belongs to another customer",
+                         field="card_number")
+
+
+class CustomerNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("no customer with this id")
+
+
+class UnknownCustomer(Unprocessable):
+    def __init__(self, field: str) -> None:
+        super().__init__(f"{field}: no customer with this id", field=field)
+
+
+class CategoryNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("no category with this slug")
+
+
+class CategoryExists(Conflict):
+    def __init__(self, slug: str) -> None:
+        super().__init__(f"category {slug!r} already exists", slug=slug)
+
+
+class CategoryInUse(Conflict):
+    def __init__(self, slug: str, customers: int) -> None:
+        super().__init__(
+            f"category {slug!r} is used by {customers} customer(s); move them first",
+            slug=slug, customers=customers,
+        )

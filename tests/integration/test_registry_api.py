@@ -1,0 +1,416 @@
+"""Registry's HTTP API against the running suite: every status code, roles, categories,
+and what operators post reaching the caller card and Kafka."""
+
+import asyncio
+import json
+import random
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from shared.contracts import topics
+from tests.support.suite import Suite, eventually, values
+
+pytestmark = pytest.mark.integration
+
+ROLES = (None, "operator", "analyst", "admin")
+
+
+def new_phone() -> str:
+    """A fresh valid Russian mobile number in E.164."""
+    return f"+7916{random.randrange(10**7):07d}"
+
+
+def spoken(e164: str) -> str:
+    """``+79161234567`` as an operator types it: ``8 916 123-45-67``."""
+    digits = e164[2:]
+    return f"8 {digits[:3]} {digits[3:6]}-{digits[6:8]}-{digits[8:]}"
+
+
+def person(phone: str | None = None, **overrides: Any) -> dict[str, Any]:
+    return {"full_name": "Anna Petrova", "phone": phone or new_phone(), "country": "RU"} | overrides
+
+
+async def register(suite: Suite, **overrides: Any) -> dict[str, Any]:
+    async with suite.client("registry", role="operator") as client:
+        response = await client.post("/api/customers", json=person(**overrides))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def card_of(client: httpx.AsyncClient, phone: str) -> dict[str, Any] | None:
+    response = await client.get(f"/api/callers/{phone}")
+    return response.json() if response.status_code == 200 else None
+
+
+# registration ---------------------------------------------------------------------------
+
+async def test_registration_answers_201_with_the_customer(suite: Suite) -> None:
+    phone = new_phone()
+    created = await register(suite, phone=spoken(phone), email="anna@example.ru",
+                             category="vip", source="friend", language="ru")
+    assert created["customer_id"].startswith("c-")
+    assert created["phone"] == phone
+    assert (created["category"], created["entered_by"]) == ("vip", "operator")
+    assert created["operator_id"].startswith("operator-")
+
+
+async def test_a_registered_phone_gets_409_naming_the_customer(suite: Suite) -> None:
+    phone = new_phone()
+    first = await register(suite, phone=phone)
+    async with suite.client("registry") as client:
+        again = await client.post("/api/customers", json=person(spoken(phone)))
+    assert again.status_code == 409
+    assert again.json()["detail"]["customer_id"] == first["customer_id"]
+    assert again.json()["detail"]["message"]
+
+
+async def test_a_taken_loyalty_card_number_gets_409(suite: Suite) -> None:
+    card = f"L-{uuid.uuid4().hex[:10]}"
+    await register(suite, card_number=card)
+    async with suite.client("registry") as client:
+        again = await client.post("/api/customers", json=person(card_number=card))
+    assert again.status_code == 409
+    assert "card" in again.json()["detail"]["message"]
+
+
+async def test_an_unknown_category_gets_422_listing_the_valid_ones(suite: Suite) -> None:
+    async with suite.client("registry") as client:
+        response = await client.post("/api/customers", json=person(category="platinum"))
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert {"ordinary", "vip", "problematic", "employee"} <= set(detail["valid"])
+    assert "ordinary" in detail["message"]
+
+
+async def test_an_unknown_referrer_gets_422(suite: Suite) -> None:
+    async with suite.client("registry") as client:
+        response = await client.post("/api/customers", json=person(referred_by="c-nobody"))
+    assert response.status_code == 422
+    assert response.json()["detail"]["field"] == "referred_by"
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"phone": "12"}, "phone"),
+    ({"phone": "8 900 123"}, "phone"),
+    ({"email": "not-an-email"}, "email"),
+    ({"country": "XX"}, "country"),
+    ({"person_type": "robot"}, "person_type"),
+    ({"full_name": ""}, "full_name"),
+    ({"full_name": 42}, "full_name"),
+    ({"is_admin": True}, "is_admin"),
+    ({"entered_by": "self"}, "entered_by"),
+])
+async def test_invalid_registration_input_gets_422_naming_the_field(
+    suite: Suite, change: dict[str, Any], field: str
+) -> None:
+    async with suite.client("registry") as client:
+        response = await client.post("/api/customers", json=person() | change)
+    assert response.status_code == 422, response.text
+    assert any(field in item["loc"] for item in response.json()["detail"])
+
+
+@pytest.mark.parametrize("body", [b'{"full_name": "Anna", ', b"[1, 2]", b'"text"', b"\xff\xfe"])
+async def test_a_body_that_is_not_a_json_object_gets_4xx(suite: Suite, body: bytes) -> None:
+    async with suite.client("registry") as client:
+        response = await client.post("/api/customers", content=body,
+                                     headers={"content-type": "application/json"})
+    assert 400 <= response.status_code < 500
+    assert "detail" in response.json()
+
+
+async def test_operator_strings_are_stored_as_data_not_queries(suite: Suite) -> None:
+    created = await register(suite, full_name="$where", source='{"$gt": ""}')
+    assert (created["full_name"], created["source"]) == ("$where", '{"$gt": ""}')
+    async with suite.client("registry", role="admin") as client:
+        assert (await client.get("/api/customers/$ne")).status_code == 404
+        assert (await client.get("/api/callers/$gt")).status_code == 422
+        nested = await client.post("/api/customers", json=person(referred_by={"$ne": None}))
+        assert nested.status_code == 422
+        bad_slug = await client.patch("/api/categories/$set", json={"colour": "#000000"})
+        assert bad_slug.status_code == 404
+
+
+async def test_a_huge_payload_gets_413(suite: Suite) -> None:
+    async with suite.client("registry") as client:
+        response = await client.post("/api/customers",
+                                     json=person(source="x" * 200_000))
+    assert response.status_code == 413
+    assert "limit" in response.json()["detail"]
+
+
+# customers ----------------------------------------------------------------------------------
+
+async def test_an_unknown_customer_is_404(suite: Suite) -> None:
+    async with suite.client("registry", role="analyst") as client:
+        response = await client.get("/api/customers/c-nobody")
+    assert response.status_code == 404
+    assert response.json()["detail"]["message"]
+
+
+async def test_a_category_change_publishes_customer_updated_with_only_that_field(
+    suite: Suite,
+) -> None:
+    created = await register(suite)
+    customer_id = created["customer_id"]
+    async with suite.client("registry") as client:
+        response = await client.patch(f"/api/customers/{customer_id}",
+                                      json={"category": "problematic", "person_type": "individual"})
+        assert response.status_code == 200, response.text
+        assert response.json()["category"] == "problematic"
+        card = await card_of(client, created["phone"])
+    assert card is not None and card["payment_policy"] == "prepaid_only"
+
+    def has_update(records: list) -> bool:
+        return any(v.get("customer_id") == customer_id for v in values(records))
+
+    records = await suite.read(topics.CUSTOMER_UPDATED, until=has_update)
+    updates = [v for v in values(records) if v["customer_id"] == customer_id]
+    assert len(updates) == 1
+    assert updates[0]["changed"] == ["category"]
+    assert updates[0]["category"] == "problematic"
+    assert updates[0]["person_type"] is None
+
+
+async def test_a_change_to_an_unknown_category_gets_422(suite: Suite) -> None:
+    created = await register(suite)
+    async with suite.client("registry") as client:
+        response = await client.patch(f"/api/customers/{created['customer_id']}",
+                                      json={"category": "platinum"})
+    assert response.status_code == 422
+    assert "vip" in response.json()["detail"]["valid"]
+
+
+async def test_patching_an_unknown_customer_is_404(suite: Suite) -> None:
+    async with suite.client("registry") as client:
+        response = await client.patch("/api/customers/c-nobody", json={"category": "vip"})
+    assert response.status_code == 404
+
+
+# the caller card ----------------------------------------------------------------------------
+
+async def test_the_card_is_found_from_another_notation(suite: Suite) -> None:
+    phone = new_phone()
+    created = await register(suite, phone=spoken(phone))
+    digits = phone[2:]
+    bracketed = f"+7 ({digits[:3]}) {digits[3:6]} {digits[6:8]} {digits[8:]}"
+    async with suite.client("registry", role="analyst") as client:
+        card = await card_of(client, bracketed)
+    assert card is not None
+    assert card["customer_id"] == created["customer_id"]
+    for field in ("full_name", "category", "person_type", "segment", "risk", "loyalty",
+                  "lapsed", "last_purchases", "last_interactions", "last_survey"):
+        assert field in card
+
+
+async def test_the_card_speaks_the_requested_language(suite: Suite) -> None:
+    created = await register(suite, category="problematic")
+    async with suite.client("registry") as client:
+        response = await client.get(f"/api/callers/{created['phone']}", params={"lang": "fa"})
+        wrong = await client.get(f"/api/callers/{created['phone']}", params={"lang": "de"})
+    assert response.json()["payment_policy_text"] == "فقط پیش‌پرداخت"
+    assert wrong.status_code == 422
+
+
+async def test_an_unknown_number_is_404(suite: Suite) -> None:
+    async with suite.client("registry") as client:
+        response = await client.get(f"/api/callers/{new_phone()}")
+    assert response.status_code == 404
+
+
+async def test_an_unreadable_number_is_422(suite: Suite) -> None:
+    async with suite.client("registry") as client:
+        response = await client.get("/api/callers/12")
+    assert response.status_code == 422
+
+
+# interactions and purchases ------------------------------------------------------------------
+
+async def test_a_purchase_posted_over_http_appears_in_the_last_purchases(suite: Suite) -> None:
+    created = await register(suite)
+    async with suite.client("registry") as client:
+        response = await client.post("/api/purchases", json={
+            "customer_id": created["customer_id"], "amount": "1250.00", "currency": "RUB",
+            "payment_method": "card"})
+        assert response.status_code == 202, response.text
+        purchase_id = response.json()["purchase_id"]
+        card = await card_of(client, created["phone"])
+    assert card is not None
+    assert [line["purchase_id"] for line in card["last_purchases"]] == [purchase_id]
+    records = await suite.read(
+        topics.PURCHASE_RECORDED,
+        until=lambda rs: any(v.get("purchase_id") == purchase_id for v in values(rs)),
+    )
+    assert [v["purchase_id"] for v in values(records)].count(purchase_id) == 1
+
+
+async def test_an_interaction_posted_over_http_appears_in_the_last_interactions(
+    suite: Suite,
+) -> None:
+    created = await register(suite)
+    async with suite.client("registry") as client:
+        response = await client.post("/api/interactions", json={
+            "customer_id": created["customer_id"], "channel": "call", "outcome": "info",
+            "duration_s": 95, "questions": 3})
+        assert response.status_code == 202, response.text
+        interaction = response.json()
+        card = await card_of(client, created["phone"])
+    assert interaction["operator_id"].startswith("operator-")
+    assert card is not None
+    assert [line["interaction_id"] for line in card["last_interactions"]] == [
+        interaction["interaction_id"]]
+
+
+async def test_a_purchase_from_another_system_reaches_the_card(suite: Suite) -> None:
+    created = await register(suite)
+    purchase = {"event_id": str(uuid.uuid4()), "occurred_at": "2026-11-23T10:00:00Z",
+                "purchase_id": f"pos-{uuid.uuid4().hex[:8]}",
+                "customer_id": created["customer_id"], "amount": "99.90", "currency": "RUB",
+                "discounted": True, "payment_method": "cash"}
+    await suite.produce(topics.PURCHASE_RECORDED, json.dumps(purchase).encode(),
+                        created["customer_id"].encode())
+    async with suite.client("registry") as client:
+        async def shown() -> bool:
+            card = await card_of(client, created["phone"])
+            return bool(card and card["last_purchases"])
+        await eventually(shown, what="the POS purchase on the card")
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("/api/purchases", {"customer_id": "c-nobody", "amount": "10", "currency": "RUB",
+                        "payment_method": "card"}),
+    ("/api/interactions", {"customer_id": "c-nobody", "outcome": "info"}),
+])
+async def test_activity_for_an_unknown_customer_gets_422(
+    suite: Suite, path: str, body: dict[str, Any]
+) -> None:
+    async with suite.client("registry") as client:
+        response = await client.post(path, json=body)
+    assert response.status_code == 422
+    assert response.json()["detail"]["field"] == "customer_id"
+
+
+@pytest.mark.parametrize("change", [{"amount": 12.5}, {"amount": "0"}, {"currency": "XYZ"},
+                                    {"amount": "1e400"}, {"extra": 1}])
+async def test_an_invalid_purchase_gets_422(suite: Suite, change: dict[str, Any]) -> None:
+    created = await register(suite)
+    body = {"customer_id": created["customer_id"], "amount": "10", "currency": "RUB",
+            "payment_method": "card"} | change
+    async with suite.client("registry") as client:
+        response = await client.post("/api/purchases", json=body)
+    assert response.status_code == 422, response.text
+
+
+# categories ---------------------------------------------------------------------------------
+
+async def test_the_category_lifecycle(suite: Suite) -> None:
+    slug = f"golden-{uuid.uuid4().hex[:6]}"
+    category = {"slug": slug, "titles": {"en": "Golden", "ru": "Золотой", "fa": "طلایی"},
+                "colour": "#c9a227", "discount_percent": "5"}
+    async with suite.client("registry", role="admin") as admin:
+        created = await admin.post("/api/categories", json=category)
+        assert created.status_code == 201, created.text
+        assert (await admin.post("/api/categories", json=category)).status_code == 409
+        changed = await admin.patch(f"/api/categories/{slug}", json={"prepayment_required": True})
+        assert changed.status_code == 200
+        assert changed.json()["prepayment_required"] is True
+
+        customer = await register(suite, category=slug)
+        in_use = await admin.delete(f"/api/categories/{slug}")
+        assert in_use.status_code == 409
+        assert in_use.json()["detail"]["customers"] == 1
+
+        moved = await admin.patch(f"/api/customers/{customer['customer_id']}",
+                                  json={"category": "ordinary"})
+        assert moved.status_code == 200
+        assert (await admin.delete(f"/api/categories/{slug}")).status_code == 204
+        assert (await admin.delete(f"/api/categories/{slug}")).status_code == 404
+        listed = await admin.get("/api/categories")
+    assert slug not in [row["slug"] for row in listed.json()]
+
+
+@pytest.mark.parametrize("body", [
+    {"slug": "Bad Slug", "titles": {"en": "Bad"}},
+    {"slug": "ok", "titles": {"en": "Ok"}, "colour": "red"},
+    {"slug": "ok", "titles": {"en": "Ok"}, "discount_percent": "150"},
+    {"slug": "ok"},
+])
+async def test_an_invalid_category_gets_422(suite: Suite, body: dict[str, Any]) -> None:
+    async with suite.client("registry", role="admin") as admin:
+        response = await admin.post("/api/categories", json=body)
+    assert response.status_code == 422
+
+
+# the panel ----------------------------------------------------------------------------------
+
+async def test_the_operator_panel_is_served_without_a_token(suite: Suite) -> None:
+    async with suite.client("registry", role=None) as client:
+        page = await client.get("/")
+        script = await client.get("/static/app.js")
+    assert page.status_code == 200
+    assert page.headers["cache-control"] == "no-cache"
+    assert 'id="lookup-form"' in page.text
+    assert script.status_code == 200
+
+
+async def test_metrics_name_route_templates_never_phone_numbers(suite: Suite) -> None:
+    phone = new_phone()
+    async with suite.client("registry") as client:
+        await client.get(f"/api/callers/{phone}")
+        metrics = (await client.get("/metrics")).text
+    assert 'route="/api/callers/{phone}"' in metrics
+    assert phone[1:] not in metrics
+
+
+# roles --------------------------------------------------------------------------------------
+
+ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
+    ("POST", "/api/customers", {"full_name": "X"}, {"operator", "admin"}),
+    ("GET", "/api/customers/c-nobody", None, {"operator", "analyst", "admin"}),
+    ("PATCH", "/api/customers/c-nobody", {"category": "vip"}, {"operator", "admin"}),
+    ("GET", "/api/callers/+79160000000", None, {"operator", "analyst", "admin"}),
+    ("GET", "/api/categories", None, {"operator", "analyst", "admin"}),
+    ("POST", "/api/categories", {"slug": "vip", "titles": {"en": "VIP"}}, {"admin"}),
+    ("PATCH", "/api/categories/nope", {"colour": "#000000"}, {"admin"}),
+    ("DELETE", "/api/categories/nope", None, {"admin"}),
+    ("POST", "/api/interactions", {"customer_id": "c-nobody", "outcome": "info"},
+     {"operator", "admin"}),
+    ("POST", "/api/purchases", {"customer_id": "c-nobody"}, {"operator", "admin"}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "allowed"), ENDPOINTS,
+                         ids=[f"{m} {p}" for m, p, _, _ in ENDPOINTS])
+async def test_role_matrix(suite: Suite, method: str, path: str, body: dict[str, Any] | None,
+                           allowed: set[str]) -> None:
+    seen = {}
+    for role in ROLES:
+        async with suite.client("registry", role=role) as client:
+            response = await client.request(method, path, json=body)
+        seen[role] = response.status_code
+    async with httpx.AsyncClient(base_url=suite.url("registry"),
+                                 headers={"Authorization": "Bearer not-a-token"}) as stranger:
+        seen["invalid"] = (await stranger.request(method, path, json=body)).status_code
+    assert seen[None] == 401 and seen["invalid"] == 401, seen
+    for role in ("operator", "analyst", "admin"):
+        if role in allowed:
+            assert seen[role] not in (401, 403), (role, seen)
+        else:
+            assert seen[role] == 403, (role, seen)
+
+
+# rate limit (last: it spends the analyst token's look-ups) ------------------------------------
+
+async def test_bulk_card_lookups_are_rate_limited_per_token(suite: Suite) -> None:
+    async with suite.client("registry", role="analyst") as client:
+        responses = await asyncio.gather(
+            *(client.get(f"/api/callers/{new_phone()}") for _ in range(150)))
+        async with suite.client("registry", role="admin") as other:
+            unaffected = await other.get(f"/api/callers/{new_phone()}")
+    limited = [r for r in responses if r.status_code == 429]
+    assert limited, [r.status_code for r in responses]
+    assert int(limited[0].headers["retry-after"]) >= 1
+    assert "look-ups" in limited[0].json()["detail"]
+    assert unaffected.status_code == 404
