@@ -59,7 +59,7 @@ def require(*roles: Role) -> Any:
     """A FastAPI dependency admitting only the given roles (401 without a valid token)."""
     allowed = frozenset(roles)
 
-    def dependency(request: Request) -> Principal:
+    async def dependency(request: Request) -> Principal:  # async: no thread-pool hop
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():

@@ -12,7 +12,6 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from starlette.routing import Match
 
 from shared.errors import TRANSIENT
 from shared.metrics import ServiceMetrics
@@ -20,13 +19,47 @@ from shared.metrics import ServiceMetrics
 access = logging.getLogger("crm.access")
 
 
-def route_template(request: Request) -> str:
+def route_template(scope: Any) -> str:
     """The matched route's path template (``/api/callers/{phone}``), never the raw path."""
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match == Match.FULL:
-            return getattr(route, "path", "unmatched")
-    return "unmatched"
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if path:
+        return str(path)
+    return "static" if scope.get("path", "").startswith("/static/") else "unmatched"
+
+
+class Accounting:
+    """Access log and HTTP metrics by route template; ops endpoints are counted, not logged."""
+
+    QUIET = frozenset({"/health", "/ready", "/metrics"})
+
+    def __init__(self, app: Any, metrics: ServiceMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def recording_send(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        finally:
+            route = route_template(scope)  # the router put the matched route into the scope
+            elapsed = time.perf_counter() - started
+            method = scope.get("method", "")
+            self.metrics.http_requests.labels(method, route, str(status)).inc()
+            self.metrics.http_seconds.labels(method, route).observe(elapsed)
+            if route not in self.QUIET:
+                access.info("%s %s %d %.1fms", method, route, status, elapsed * 1000)
 
 
 class BodyLimit:
@@ -78,20 +111,9 @@ class BodyLimit:
 
 def install_common(app: FastAPI, metrics: ServiceMetrics, max_body_bytes: int,
                    ready: Callable[[], Awaitable[dict[str, Any]]]) -> None:
-    @app.middleware("http")
-    async def limits_and_accounting(request: Request, call_next: Any) -> Response:
-        started = time.perf_counter()
-        response: Response = await call_next(request)
-        route = route_template(request)
-        elapsed = time.perf_counter() - started
-        metrics.http_requests.labels(request.method, route, str(response.status_code)).inc()
-        metrics.http_seconds.labels(request.method, route).observe(elapsed)
-        if route not in ("/health", "/ready", "/metrics"):
-            access.info("%s %s %d %.1fms", request.method, route, response.status_code,
-                        elapsed * 1000)
-        return response
-
+    # The last added runs outermost: accounting sees every answer, 413s included.
     app.add_middleware(BodyLimit, limit=max_body_bytes)
+    app.add_middleware(Accounting, metrics=metrics)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -11,18 +11,15 @@ from fastapi import FastAPI
 from services.registry import api, handlers
 from services.registry.repository import RegistryRepository
 from services.registry.settings import RegistrySettings
-from services.registry.subscriptions import subscribe_all
-from shared.contracts import CustomerRegistered, Event
+from shared.contracts import CustomerRegistered
 from shared.service import ServiceRuntime, create_http_app
 
 
 def subscribe_card_updates(runtime: ServiceRuntime, repo: RegistryRepository) -> None:
     """Registrations from anywhere, and every event that changes a caller card."""
-    routes: list[tuple[type[Event], Any]] = [
-        (CustomerRegistered, lambda event: handlers.on_registered(repo, event)),
-    ]
-    routes += [(kind, _card_subscriber(repo, update)) for kind, update in handlers.CARD_UPDATES]
-    subscribe_all(runtime, "cards", routes)
+    runtime.subscribe(CustomerRegistered, lambda event: handlers.on_registered(repo, event))
+    for kind, update in handlers.CARD_UPDATES:
+        runtime.subscribe(kind, _card_subscriber(repo, update))
 
 
 def _card_subscriber(repo: RegistryRepository, update: Any) -> Any:

@@ -1,7 +1,7 @@
 """The HTTP side every service shares: body limits and error shapes."""
 
 import httpx
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
 from shared.http import install_common
@@ -12,18 +12,28 @@ class Note(BaseModel):
     text: str
 
 
+METRICS = ServiceMetrics("test")
+
+
 def app() -> FastAPI:
     application = FastAPI()
 
     async def ready() -> dict[str, str]:
         return {"database": "ok"}
 
-    install_common(application, ServiceMetrics("test"), max_body_bytes=100, ready=ready)
+    install_common(application, METRICS, max_body_bytes=100, ready=ready)
 
     @application.post("/notes")
     async def create(note: Note) -> dict[str, str]:
         return {"text": note.text}
 
+    router = APIRouter()
+
+    @router.get("/api/callers/{phone}")
+    async def card(phone: str) -> dict[str, str]:
+        return {"ok": "yes"}
+
+    application.include_router(router)
     return application
 
 
@@ -59,3 +69,20 @@ async def test_malformed_json_is_a_422_with_a_detail() -> None:
 async def test_a_small_valid_body_passes() -> None:
     response = await post(b'{"text": "hi"}', headers={"content-type": "application/json"})
     assert response.status_code == 200 and response.json() == {"text": "hi"}
+
+
+async def test_requests_are_counted_by_route_template_never_by_raw_path() -> None:
+    transport = httpx.ASGITransport(app=app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        assert (await client.get("/api/callers/+79001234567")).status_code == 200
+        metrics = (await client.get("/metrics")).text
+    assert 'route="/api/callers/{phone}"' in metrics
+    assert "79001234567" not in metrics
+
+
+async def test_a_refused_oversized_body_is_still_counted() -> None:
+    await post(b"x" * 500)
+    transport = httpx.ASGITransport(app=app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        metrics = (await client.get("/metrics")).text
+    assert 'status="413"' in metrics
