@@ -85,14 +85,6 @@ def require(*roles: Role) -> Any:
     return Depends(dependency)
 
 
-def principal_of(*roles: Role) -> Any:
-    """Annotated type for a handler parameter that needs the caller's identity.
-
-    Prefer the aliases below, which type checkers accept as types.
-    """
-    return Annotated[Principal, require(*roles)]
-
-
 #: The caller, admitted by role: use as the type of a route parameter.
 Reader = Annotated[Principal, require(Role.OPERATOR, Role.ANALYST, Role.ADMIN)]
 Operator = Annotated[Principal, require(Role.OPERATOR, Role.ADMIN)]

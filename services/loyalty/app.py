@@ -16,7 +16,7 @@ from services.loyalty import handlers, jobs, queries
 from services.loyalty.domain import EarningRules, GroupBy, load_rules
 from services.loyalty.repository import LoyaltyRepository
 from services.loyalty.settings import LoyaltySettings
-from shared.auth import Role, principal_of
+from shared.auth import Admin, Analyst, Reader
 from shared.contracts import (
     CustomerRegistered,
     CustomerSegmented,
@@ -28,9 +28,6 @@ from shared.service import ServiceRuntime, create_http_app
 
 log = logging.getLogger(__name__)
 
-Reader = principal_of(Role.OPERATOR, Role.ANALYST, Role.ADMIN)
-Analyst = principal_of(Role.ANALYST, Role.ADMIN)
-Admin = principal_of(Role.ADMIN)
 Limit = Annotated[int, Query(ge=1, le=100_000)]
 
 

@@ -10,11 +10,9 @@ from services.scoring import handlers
 from services.scoring.repository import ScoringRepository
 from services.scoring.rules import LiveRules
 from services.scoring.settings import ScoringSettings
-from shared.auth import Role, principal_of
+from shared.auth import Reader
 from shared.contracts import CustomerRegistered, InteractionLogged, PurchaseRecorded
 from shared.service import ServiceRuntime, create_http_app
-
-Reader = principal_of(Role.OPERATOR, Role.ANALYST, Role.ADMIN)
 
 
 def create_app(settings: ScoringSettings | None = None) -> FastAPI:

@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import FastAPI
 
 from services.registry import handlers
-from services.registry.api.roles import Operator
 from services.registry.domain import InteractionRequest, PurchaseRequest
 from services.registry.repository import RegistryRepository
+from shared.auth import Operator
 from shared.service import ServiceRuntime
 
 UNKNOWN: dict[int | str, dict[str, Any]] = {

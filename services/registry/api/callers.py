@@ -8,11 +8,10 @@ from enum import Enum
 from fastapi import FastAPI, HTTPException, Response
 
 from services.registry import handlers
-from services.registry.api.roles import Reader
 from services.registry.domain import CallerCard
 from services.registry.repository import RegistryRepository
 from services.registry.settings import RegistrySettings
-from shared.auth import RateLimiter
+from shared.auth import RateLimiter, Reader
 from shared.contracts.types import Language
 
 TAGS: list[str | Enum] = ["callers"]

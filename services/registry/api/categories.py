@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import FastAPI, Response
 
 from services.registry import handlers
-from services.registry.api.roles import Admin, Reader
 from services.registry.domain import Category, CategoryPatch
 from services.registry.repository import RegistryRepository
+from shared.auth import Admin, Reader
 from shared.service import ServiceRuntime
 
 TAGS: list[str | Enum] = ["categories"]

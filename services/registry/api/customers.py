@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import FastAPI
 
 from services.registry import handlers
-from services.registry.api.roles import Operator, Reader
 from services.registry.domain import CustomerPatch, RegistrationRequest
 from services.registry.repository import RegistryRepository
+from shared.auth import Operator, Reader
 from shared.service import ServiceRuntime
 
 CONFLICT: dict[int | str, dict[str, Any]] = {
