@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ from shared.errors import TRANSIENT
 from shared.metrics import ServiceMetrics
 
 access = logging.getLogger("crm.access")
+errors = logging.getLogger("crm.errors")
 
 
 def route_template(scope: Any) -> str:
@@ -123,6 +125,15 @@ def install_common(app: FastAPI, metrics: ServiceMetrics, max_body_bytes: int,
                      "type": item.get("type", "")}
             details.append(entry)
         return JSONResponse({"detail": details}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        # The frames say where; the message is left out, as it may quote personal data.
+        frames = "\n".join(f"  {frame.filename}:{frame.lineno} in {frame.name}"
+                           for frame in traceback.extract_tb(error.__traceback__))
+        errors.error("unhandled %s in %s %s\n%s", type(error).__name__, request.method,
+                     route_template(request.scope), frames)
+        return JSONResponse({"detail": "internal error"}, status_code=500)
 
     async def dependency_unavailable(request: Request, error: Exception) -> JSONResponse:
         return JSONResponse({"detail": "a dependency is unavailable, try again shortly"},

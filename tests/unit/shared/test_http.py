@@ -1,6 +1,7 @@
 """The HTTP side every service shares: body limits and error shapes."""
 
 import httpx
+import pytest
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
@@ -86,3 +87,23 @@ async def test_a_refused_oversized_body_is_still_counted() -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         metrics = (await client.get("/metrics")).text
     assert 'status="413"' in metrics
+
+
+async def test_an_unexpected_error_is_logged_with_its_place_but_not_its_message(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    application = app()
+
+    @application.get("/boom")
+    async def boom() -> None:
+        raise KeyError("+79001234567")
+
+    transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/boom")
+    assert response.status_code == 500
+    assert response.json() == {"detail": "internal error"}
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "unhandled KeyError in GET /boom" in logged
+    assert "in boom" in logged
+    assert "79001234567" not in logged
