@@ -43,7 +43,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check shared services tests benchmarks scripts
 	$(BIN)/mypy shared services
-	$(BIN)/pip-audit --skip-editable --progress-spinner off || echo "pip-audit could not complete (it needs the vulnerability database online)"
+	bash scripts/audit.sh
 
 docs: $(STAMP)
 	$(BIN)/python -m shared.docs docs/api
