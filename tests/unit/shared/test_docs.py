@@ -1,9 +1,14 @@
 """The AsyncAPI document generated from the contracts is complete and self-consistent."""
 
+import json
+from pathlib import Path
 from typing import Any
 
+import pytest
+import yaml
+
 from shared.contracts import topics
-from shared.docs import asyncapi
+from shared.docs import asyncapi, openapi
 
 
 def refs(node: Any) -> list[str]:
@@ -34,3 +39,14 @@ def test_payload_schemas_carry_the_idempotency_fields_and_money_as_strings() -> 
     purchase = schemas["PurchaseRecorded"]
     assert {"event_id", "occurred_at", "purchase_id", "amount"} <= set(purchase["properties"])
     assert purchase["properties"]["amount"]["type"] == "string"
+
+
+def test_the_committed_asyncapi_document_matches_the_contracts() -> None:
+    committed = yaml.safe_load(Path("docs/api/asyncapi.yaml").read_text())
+    assert committed == asyncapi(), "run `make docs` and commit docs/api/"
+
+
+@pytest.mark.parametrize("service", ["registry", "scoring", "loyalty", "notify"])
+def test_the_committed_openapi_documents_match_the_code(service: str) -> None:
+    committed = json.loads(Path(f"docs/api/openapi-{service}.json").read_text())
+    assert committed == openapi(service), "run `make docs` and commit docs/api/"
