@@ -38,9 +38,8 @@ def load_env_files() -> None:
 
 
 async def run() -> int:
-    load_env_files()
     embedded: EmbeddedKafka | None = None
-    data_dir = Path(os.environ.setdefault("CRM_DATA_DIR", str(ROOT / "data")))
+    data_dir = Path(os.environ["CRM_DATA_DIR"])
     if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         port = int(os.environ.get("CRM_EMBEDDED_KAFKA_PORT", "9092"))
         embedded = EmbeddedKafka(port, log_path=data_dir / "tansu.log")
@@ -55,7 +54,7 @@ async def run() -> int:
                                   None, **kafka_client_options(settings))
     say("runtime", f"topics ready ({len(created)} created, {partitions} partitions each)")
     mongo = os.environ.get("MONGODB_URL") or "memory://"
-    say("runtime", "database: " + ("in-process stand-in, data in " + str(data_dir.resolve())
+    say("runtime", "database: " + ("in-process stand-in, data in " + str(data_dir)
                                    if mongo == "memory://" else "MongoDB"))
 
     env = dict(os.environ, PYTHONUNBUFFERED="1")
@@ -116,6 +115,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m shared.runtime")
     parser.add_argument("command", choices=["run"], help="run: the whole suite")
     parser.parse_args()
+    load_env_files()
+    # An absolute path: every service process sees the same directory.
+    data_dir = Path(os.environ.get("CRM_DATA_DIR") or ROOT / "data")
+    os.environ["CRM_DATA_DIR"] = str(data_dir if data_dir.is_absolute() else ROOT / data_dir)
     return asyncio.run(run())
 
 

@@ -6,10 +6,10 @@ from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.contracts.types import Tier
+from shared.rules_file import load_rules_file
 
 MONEY_QUANTUM = Decimal("0.0001")  # the contract's Money carries at most four decimal places
 DEFAULT_RULES_PATH = Path(__file__).resolve().parent.parent / "rules.yaml"
@@ -85,23 +85,7 @@ class EarningRules(BaseModel):
 
 def load_rules(path: Path | str = DEFAULT_RULES_PATH) -> EarningRules:
     """Read and validate the earning rules; every failure is a RulesError naming the file."""
-    path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise RulesError(f"{path}: cannot read the rules file: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise RulesError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise RulesError(f"{path}: expected a mapping of rule names to values")
-    try:
-        return EarningRules.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise RulesError(f"{path}: invalid earning rules: {problems}") from exc
+    return load_rules_file(path, EarningRules, RulesError, "earning rules")
 
 
 def points_for(

@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.contracts.types import PaymentPolicy, PersonType, RiskBand
+from shared.rules_file import load_rules_file
 
 DEFAULT_RULES_PATH = Path(__file__).resolve().parent.parent / "rules.yaml"
 
@@ -153,20 +153,4 @@ class ScoringConfig(_Strict):
 
 def load_config(path: str | Path = DEFAULT_RULES_PATH) -> ScoringConfig:
     """Read and validate a rules file; raise ConfigError naming the file and the problem."""
-    path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the rules file: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
-    try:
-        return ScoringConfig.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc']) or '<top>'}: {error['msg']}"
-            for error in exc.errors()
-        )
-        raise ConfigError(f"{path}: invalid rules: {problems}") from exc
+    return load_rules_file(path, ScoringConfig, ConfigError, "scoring rules")
