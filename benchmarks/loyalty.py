@@ -83,7 +83,8 @@ def purchase(n: int, accounts: int, rng: random.Random) -> dict[str, object]:
 
 
 async def updates_consumer(bootstrap: str) -> AIOKafkaConsumer:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                fetch_max_wait_ms=20)  # Tansu answers long polls late
     await consumer.start()
     partitions = consumer.partitions_for_topic(topics.LOYALTY_UPDATED) or set()
     assigned = [TopicPartition(topics.LOYALTY_UPDATED, p) for p in sorted(partitions)]

@@ -65,7 +65,8 @@ async def prebuild(data_dir: Path, customers: int) -> list[str]:
 
 async def collect(bootstrap: str, want: set[str], seen: dict[str, float],
                   done: asyncio.Event) -> None:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                fetch_max_wait_ms=20)  # Tansu answers long polls late
     await consumer.start()
     try:
         assigned = [TopicPartition(topics.NOTIFICATION_SENT, p)

@@ -149,7 +149,8 @@ async def measure(count: int, paced: int, rate: float, workdir: Path) -> None:
     await suite.start()
     producer = AIOKafkaProducer(bootstrap_servers=suite.bootstrap, linger_ms=5,
                                 max_batch_size=512 * 1024)
-    consumer = AIOKafkaConsumer(bootstrap_servers=suite.bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=suite.bootstrap, enable_auto_commit=False,
+                                fetch_max_wait_ms=20)  # Tansu answers long polls late
     await producer.start()
     await consumer.start()
     phases = [Phase("burst", renamed(registrations(count), "burst"), None),

@@ -126,7 +126,8 @@ class Suite:
     async def read(self, topic: str, until: Callable[[list[ConsumerRecord]], bool],
                    timeout_s: float = 20) -> list[ConsumerRecord]:
         """All records of a topic from the start, once ``until(records)`` holds (or timeout)."""
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
+                                    fetch_max_wait_ms=20)  # Tansu answers long polls late
         await consumer.start()
         try:
             partitions = consumer.partitions_for_topic(topic) or set()
