@@ -149,7 +149,7 @@ class Subscription:
             )
             return None
         try:
-            return route.event_type.model_validate_json(value)
+            return route.event_type.from_wire(value)
         except ValidationError as error:
             await self.dead_letter(record, describe(error), "invalid")
             return None

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from shared.contracts import topics
 from shared.contracts.types import (
@@ -77,6 +77,21 @@ class Event(BaseModel):
         description="When it happened, ISO 8601 in UTC.",
         examples=["2026-11-23T09:15:00Z"],
     )
+
+    @classmethod
+    def from_wire(cls, raw: bytes | str) -> Self:
+        """Parse a message value strictly (no "yes" for true, no "5" for 5).
+
+        Built in code, an event gets a fresh id and time; read from a topic it must carry
+        its own: a redelivery given a made-up id would be counted twice.
+        """
+        event = cls.model_validate_json(raw, strict=True)
+        missing = [f for f in ("event_id", "occurred_at") if f not in event.model_fields_set]
+        if missing:
+            raise ValidationError.from_exception_data(
+                cls.__name__, [{"type": "missing", "loc": (field,), "input": {}}
+                               for field in missing])
+        return event
 
     @field_validator("occurred_at")
     @classmethod

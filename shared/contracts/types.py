@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
 import pycountry
 from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer
 
 _COUNTRIES = frozenset(country.alpha_2 for country in pycountry.countries)
-_CURRENCIES = frozenset(currency.alpha_3 for currency in pycountry.currencies)
+# ISO 4217 also lists metals, drawing rights and test codes: nothing a customer pays in.
+_NOT_MONEY = frozenset({"XAG", "XAU", "XPD", "XPT", "XDR", "XSU", "XUA", "XBA", "XBB", "XBC",
+                        "XBD", "XTS", "XXX"})
+_CURRENCIES = frozenset(c.alpha_3 for c in pycountry.currencies) - _NOT_MONEY
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
@@ -49,7 +52,12 @@ def _money_in(value: Any) -> Any:
     if isinstance(value, float | bool):
         raise ValueError("money must be a decimal string such as '1250.00', not a float")
     if isinstance(value, int):
-        return str(value)
+        return Decimal(value)
+    if isinstance(value, str):
+        try:
+            return Decimal(value.strip())
+        except InvalidOperation:
+            raise ValueError("money must be a decimal string such as '1250.00'") from None
     return value
 
 

@@ -135,3 +135,32 @@ def test_derived_ids_are_stable_and_distinct_per_purpose() -> None:
 def test_the_message_key_is_the_customer_id() -> None:
     event = CustomerRegistered.model_validate(EXAMPLES[topics.CUSTOMER_REGISTERED])
     assert event.key() == b"c-1"
+
+
+def wire(topic: str, **changes: object) -> bytes:
+    body = {"event_id": "0b7e4f0e-8a55-4d6c-9a3c-5d1d0f1f2a10",
+            "occurred_at": "2026-11-23T09:15:00Z", **EXAMPLES[topic], **changes}
+    return json.dumps({k: v for k, v in body.items() if v is not None}).encode()
+
+
+@pytest.mark.parametrize("topic", topics.ALL)
+def test_every_event_parses_strictly_from_the_wire(topic: str) -> None:
+    assert EVENT_BY_TOPIC[topic].from_wire(wire(topic)).event_id
+
+
+@pytest.mark.parametrize("field", ["event_id", "occurred_at"])
+def test_an_event_without_its_id_or_time_is_refused_on_the_wire(field: str) -> None:
+    with pytest.raises(ValidationError, match=field):
+        PurchaseRecorded.from_wire(wire(topics.PURCHASE_RECORDED, **{field: None}))
+
+
+@pytest.mark.parametrize("field,value", [("discounted", "yes"), ("discounted", 1),
+                                         ("currency", "XXX"), ("currency", "XAU")])
+def test_loose_values_are_refused_on_the_wire(field: str, value: object) -> None:
+    with pytest.raises(ValidationError, match=field):
+        PurchaseRecorded.from_wire(wire(topics.PURCHASE_RECORDED, **{field: value}))
+
+
+def test_a_score_given_as_a_string_is_refused_on_the_wire() -> None:
+    with pytest.raises(ValidationError, match="score"):
+        EVENT_BY_TOPIC[topics.CUSTOMER_SCORED].from_wire(wire(topics.CUSTOMER_SCORED, score="82"))
