@@ -243,13 +243,17 @@ async def test_analytics_need_an_analyst_and_a_known_grouping(suite: Suite) -> N
         assert wrong.status_code == 422
 
 
-async def test_a_purchase_in_an_unknown_currency_is_dead_lettered(suite: Suite) -> None:
+async def test_a_purchase_in_a_currency_without_an_earning_rule_is_dead_lettered(
+    suite: Suite,
+) -> None:
+    # JPY is a currency of the contract, but the earning rules have no rate for it.
     event = purchase("c-unknown-currency", random.Random(3), datetime.now(UTC)) | {
-        "currency": "XAU"}
+        "currency": "JPY"}
     await suite.produce(topics.PURCHASE_RECORDED, json.dumps(event).encode(), b"c-x")
     dead = await suite.read(topics.dlq(topics.PURCHASE_RECORDED), until=lambda rs: any(
-        json.loads(r.value).get("purchase_id") == event["purchase_id"] for r in rs))
+        json.loads(r.value).get("purchase_id") == event["purchase_id"]
+        and dict(r.headers)["crm-dlq-consumer"] == b"loyalty" for r in rs))
     reasons = [dict(r.headers) for r in dead
                if json.loads(r.value).get("purchase_id") == event["purchase_id"]]
-    assert any(h["crm-dlq-consumer"] == b"loyalty" and b"XAU" in h["crm-dlq-reason"]
+    assert any(h["crm-dlq-consumer"] == b"loyalty" and b"JPY" in h["crm-dlq-reason"]
                for h in reasons)
