@@ -55,19 +55,23 @@ class TokenRegistry:
         return Principal(found, hashlib.sha256(candidate).hexdigest()[:8])
 
 
+def bearer_token(request: Request) -> str:
+    """The request's bearer token; 401 when there is none."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "missing bearer token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return token.strip()
+
+
 def require(*roles: Role) -> Any:
     """A FastAPI dependency admitting only the given roles (401 without a valid token)."""
     allowed = frozenset(roles)
 
     async def dependency(request: Request) -> Principal:  # async: no thread-pool hop
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED, "missing bearer token",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        principal = request.app.state.tokens.identify(token.strip())
+        principal = request.app.state.tokens.identify(bearer_token(request))
         if principal is None:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED, "invalid token",

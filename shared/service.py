@@ -61,6 +61,14 @@ class ServiceRuntime:
         """Run ``job`` periodically while the service runs (failures are logged, not fatal)."""
         self._jobs.append((name, interval_s, job))
 
+    @contextlib.asynccontextmanager
+    async def command(self) -> AsyncIterator[None]:
+        """One HTTP command or job step: its writes and ``publish`` calls commit together,
+        and are durable when the block ends (answer only after that)."""
+        async with self.db.transaction():
+            yield
+        await self.db.durable()
+
     async def publish(self, events: Sequence[Event]) -> None:
         """Record events in the outbox (call inside a transaction) and wake the relay."""
         await self.outbox.add(events)

@@ -72,10 +72,9 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
     async def run_tiers(at: datetime) -> dict[str, Any]:
         started = time.perf_counter()
         plan = await jobs.plan_tiers(repo, rules, at)
-        async with runtime.db.transaction():
+        async with runtime.command():
             events = await jobs.apply_tiers(repo, plan, at)
             await runtime.publish(events)
-        await runtime.db.durable()
         thresholds = plan.state.thresholds
         log.info("tiers recomputed in %.1fs: population %d, %d tier changes",
                  time.perf_counter() - started, thresholds.population, len(events))
@@ -87,10 +86,9 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
     async def run_lapse(at: datetime) -> dict[str, Any]:
         started = time.perf_counter()
         decisions = await jobs.plan_lapses(repo, rules, at)
-        async with runtime.db.transaction():
+        async with runtime.command():
             events = await jobs.apply_lapses(repo, rules, decisions, at)
             await runtime.publish(events)
-        await runtime.db.durable()
         log.info("lapse check in %.1fs: %d customers lapsed", time.perf_counter() - started,
                  len(events))
         return {"job": "lapse", "now": at, "lapsed": len(events)}
@@ -133,13 +131,12 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
     @app.put("/api/loyalty/customers/{customer_id}/tier-floor", tags=["loyalty"])
     async def tier_floor(customer_id: str, body: TierFloor, principal: Admin) -> Any:
         at = now()
-        async with runtime.db.transaction():
+        async with runtime.command():
             result = await handlers.set_tier_floor(repo, customer_id, body.tier, at)
             if result is not None:
                 await runtime.publish(result[1])
         if result is None:
             raise HTTPException(404, "no loyalty account for this customer")
-        await runtime.db.durable()
         return queries.card_view(result[0], at)
 
     @app.post("/api/loyalty/jobs/{job}/run", tags=["ops"])

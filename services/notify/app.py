@@ -19,7 +19,7 @@ from services.notify.gateway import HttpSmsGateway, OutboundSms, OutboxGateway, 
 from services.notify.repository import NotifyRepository
 from services.notify.sender import Sender
 from services.notify.settings import NotifySettings
-from shared.auth import Principal, Role, require
+from shared.auth import Principal, Role, bearer_token, require
 from shared.contracts import (
     CustomerLapsed,
     CustomerRegistered,
@@ -74,16 +74,12 @@ def make_gateway(settings: NotifySettings, repo: NotifyRepository) -> SmsGateway
     return OutboxGateway(store=store)
 
 
-def inbound_caller(settings: NotifySettings) -> Callable[[Request], None]:
+def inbound_caller(settings: NotifySettings) -> Callable[[Request], Awaitable[None]]:
     """The provider's webhook token (``CRM_SMS_INBOUND_TOKEN``) or the admin token."""
     webhook = settings.sms_inbound_token.get_secret_value() if settings.sms_inbound_token else ""
 
-    def check(request: Request) -> None:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing bearer token",
-                                headers={"WWW-Authenticate": "Bearer"})
+    async def check(request: Request) -> None:  # async: no thread-pool hop
+        token = bearer_token(request)
         is_webhook = bool(webhook) and hmac.compare_digest(token.encode(), webhook.encode())
         principal = request.app.state.tokens.identify(token)
         if is_webhook or (principal is not None and principal.role == Role.ADMIN):
@@ -128,7 +124,7 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     runtime.every("sms-sender", 0.001, sender.tick)
 
     async def expire_pending() -> None:
-        async with runtime.db.transaction():
+        async with runtime.command():
             await runtime.publish(await handlers.expire_pending(repo, rules, utc_now()))
 
     runtime.every("pending-expiry", 60, expire_pending)
@@ -145,10 +141,9 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
         """
         check_inbound(request)
         phone = normalize_phone(body.sender, settings.default_region)
-        async with runtime.db.transaction():
+        async with runtime.command():
             result = await replies.on_inbound(repo, rules, phone, body.text, utc_now())
             await runtime.publish(result.events)
-        await runtime.db.durable()
         if result.wake_sender:
             sender.wake()
         return {"action": result.action}

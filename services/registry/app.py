@@ -33,9 +33,8 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     subscribe_card_updates(runtime, repo)
 
     async def prepare() -> None:
-        async with runtime.db.transaction():
+        async with runtime.command():
             await handlers.seed_default_categories(repo)
-        await runtime.db.durable()
         # The stand-in has replayed every customer and card into this process: hundreds of
         # thousands of long-lived objects that each full garbage collection would walk
         # again. Freezing them out of the collector halved a look-up at 100,000 customers.

@@ -24,18 +24,16 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository) -> 
     @app.post("/api/interactions", tags=TAGS, status_code=202, responses=UNKNOWN,
               summary="Log a call, chat, email or SMS; publishes crm.interaction.logged.v1")
     async def log_interaction(body: InteractionRequest, principal: Operator) -> dict[str, Any]:
-        async with runtime.db.transaction():
+        async with runtime.command():
             event = await handlers.log_interaction(repo, body, principal.operator_id)
             await runtime.publish([event])
-        await runtime.db.durable()
         return event.model_dump(mode="json")
 
     @app.post("/api/purchases", tags=TAGS, status_code=202, responses=UNKNOWN,
               summary="Record a purchase or refund; publishes crm.purchase.recorded.v1")
     async def record_purchase(body: PurchaseRequest, principal: Operator) -> dict[str, Any]:
-        async with runtime.db.transaction():
+        async with runtime.command():
             event = await handlers.record_purchase(repo, body)
             await runtime.publish([event])
-        await runtime.db.durable()
         return event.model_dump(mode="json")
 

@@ -25,24 +25,21 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository) -> 
     @app.post("/api/categories", tags=TAGS, status_code=201,
               responses={409: {"description": "The slug exists"}})
     async def create(body: Category, principal: Admin) -> dict[str, Any]:
-        async with runtime.db.transaction():
+        async with runtime.command():
             created = await handlers.create_category(repo, body)
-        await runtime.db.durable()
         return created
 
     @app.patch("/api/categories/{slug}", tags=TAGS,
                summary="Change titles, colour or policy flags (not the slug)")
     async def change(slug: str, body: CategoryPatch, principal: Admin) -> dict[str, Any]:
-        async with runtime.db.transaction():
+        async with runtime.command():
             changed = await handlers.change_category(repo, slug, body)
-        await runtime.db.durable()
         return changed
 
     @app.delete("/api/categories/{slug}", tags=TAGS, status_code=204,
                 responses={409: {"description": "Customers are in this category"}})
     async def delete(slug: str, principal: Admin) -> Response:
-        async with runtime.db.transaction():
+        async with runtime.command():
             await handlers.delete_category(repo, slug)
-        await runtime.db.durable()
         return Response(status_code=204)
 

@@ -25,10 +25,9 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository) -> 
     @app.post("/api/customers", tags=TAGS, status_code=201, responses=CONFLICT,
               summary="Register a new caller; publishes crm.customer.registered.v1")
     async def register(body: RegistrationRequest, principal: Operator) -> dict[str, Any]:
-        async with runtime.db.transaction():
+        async with runtime.command():
             event = await handlers.register(repo, body, principal.operator_id)
             await runtime.publish([event])
-        await runtime.db.durable()
         return await handlers.customer(repo, event.customer_id)
 
     @app.get("/api/customers/{customer_id}", tags=TAGS, summary="A customer as registered")
@@ -38,10 +37,9 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository) -> 
     @app.patch("/api/customers/{customer_id}", tags=TAGS, responses=CONFLICT,
                summary="Change a customer; publishes crm.customer.updated.v1 if anything changed")
     async def change(customer_id: str, body: CustomerPatch, principal: Operator) -> dict[str, Any]:
-        async with runtime.db.transaction():
+        async with runtime.command():
             view, event = await handlers.change_customer(repo, customer_id, body)
             if event is not None:
                 await runtime.publish([event])
-        await runtime.db.durable()
         return view
 
