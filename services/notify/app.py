@@ -139,7 +139,7 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
         Answers ``{"action": answered|clarified|opted_out|opted_in|ignored}``; an unknown
         number is ``ignored`` like any other reply that leads nowhere.
         """
-        check_inbound(request)
+        await check_inbound(request)
         phone = normalize_phone(body.sender, settings.default_region)
         async with runtime.command():
             result = await replies.on_inbound(repo, rules, phone, body.text, utc_now())
