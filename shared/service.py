@@ -81,6 +81,9 @@ class ServiceRuntime:
             self._registered = True
 
     async def start(self) -> None:
+        # A TTL index ages out processed event ids (the stand-in records it, MongoDB enforces).
+        await self.db.collection("processed_events").create_index(
+            "at", expireAfterSeconds=self.settings.processed_retention_days * 86_400)
         self.register_consumers()
         await self.broker.start()
         self._tasks.append(asyncio.create_task(self.outbox.run(self._stop)))

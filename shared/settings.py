@@ -72,6 +72,11 @@ class ServiceSettings(BaseSettings):
     )
     retry_attempts: int = Field(5, validation_alias=_env("CRM_RETRY_ATTEMPTS"))
     retry_backoff_s: float = Field(0.2, validation_alias=_env("CRM_RETRY_BACKOFF_S"))
+    # Processed event ids are kept this long (a TTL index on MongoDB): longer than any
+    # redelivery can come, i.e. longer than the topics' retention.
+    processed_retention_days: int = Field(
+        30, ge=1, validation_alias=_env("CRM_PROCESSED_RETENTION_DAYS")
+    )
     faults_enabled: bool = Field(False, validation_alias=_env("CRM_FAULTS_ENABLED"))
     card_lookups_per_minute: int = Field(
         600, validation_alias=_env("CRM_CARD_LOOKUPS_PER_MINUTE")

@@ -168,3 +168,18 @@ async def test_a_mongodb_transaction_conflict_is_retried_not_dead_lettered(
     await harness.send(registration().to_bytes())
     assert harness.dead == []
     assert await harness.registrations() == 1
+
+
+async def test_processed_event_ids_get_a_ttl_index_at_start() -> None:
+    runtime = ServiceRuntime(ServiceSettings(service_name="test", processed_retention_days=7))
+    runtime.broker.start = _no_broker  # type: ignore[method-assign]
+    await runtime.start()
+    indexes = runtime.db.collection("processed_events").indexes  # type: ignore[attr-defined]
+    assert indexes == [("at", {"expireAfterSeconds": 7 * 86_400})]
+    runtime._stop.set()
+    for task in runtime._tasks:
+        task.cancel()
+
+
+async def _no_broker() -> None:
+    return None
