@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 import traceback
 from collections.abc import Awaitable, Callable
@@ -112,7 +113,12 @@ class BodyLimit:
 
 
 def install_common(app: FastAPI, metrics: ServiceMetrics, max_body_bytes: int,
-                   ready: Callable[[], Awaitable[dict[str, Any]]]) -> None:
+                   ready: Callable[[], Awaitable[dict[str, Any]]], service: str) -> None:
+    """Error handlers, body limit, accounting, and /health, /ready, /metrics.
+
+    /health and /ready name the service and its pid, so a supervisor (or an engineer with
+    curl) can tell that the process answering on a port is the one it started.
+    """
     # The last added runs outermost: accounting sees every answer, 413s included.
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     app.add_middleware(Accounting, metrics=metrics)
@@ -143,14 +149,15 @@ def install_common(app: FastAPI, metrics: ServiceMetrics, max_body_bytes: int,
         app.add_exception_handler(outage, dependency_unavailable)
 
     @app.get("/health", tags=["ops"], summary="The process is alive")
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "service": service, "pid": os.getpid()}
 
     @app.get("/ready", tags=["ops"], summary="Broker and database are reachable")
     async def readiness() -> JSONResponse:
         checks = await ready()
         ok = all(value == "ok" for value in checks.values())
-        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks},
+        return JSONResponse({"status": "ok" if ok else "unavailable", "service": service,
+                             "pid": os.getpid(), "checks": checks},
                             status_code=200 if ok else 503)
 
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", include_in_schema=False)

@@ -153,7 +153,8 @@ def create_http_app(runtime: ServiceRuntime, title: str, description: str,
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.runtime = runtime
     app.state.tokens = TokenRegistry(runtime.settings)
-    install_common(app, runtime.metrics, runtime.settings.max_body_bytes, runtime.readiness)
+    install_common(app, runtime.metrics, runtime.settings.max_body_bytes, runtime.readiness,
+                   service=runtime.settings.service_name)
     if runtime.faults is not None:
         app.include_router(fault_routes(runtime.faults))
     return app

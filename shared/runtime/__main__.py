@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -37,9 +38,34 @@ def load_env_files() -> None:
                 os.environ.setdefault(key.strip(), value.strip().strip('"'))
 
 
+def ports_in_use(wanted: dict[str, int]) -> list[str]:
+    """The ports among ``wanted`` that another process already listens on, described."""
+    taken = []
+    for what, port in wanted.items():
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                taken.append(f"{port} ({what})")
+    return taken
+
+
 async def run() -> int:
     embedded: EmbeddedKafka | None = None
     data_dir = Path(os.environ["CRM_DATA_DIR"])
+    ports = {name: int(os.environ.get(f"CRM_{name.upper()}_PORT", port))
+             for name, port in SERVICES.items()}
+    wanted = {name: port for name, port in ports.items()}
+    if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        wanted["embedded broker"] = int(os.environ.get("CRM_EMBEDDED_KAFKA_PORT", "9092"))
+    taken = ports_in_use(wanted)
+    if taken:
+        which = ("port " if len(taken) == 1 else "ports ") + ", ".join(taken)
+        say("runtime", f"cannot start: {which} already in use, perhaps by "
+                       "another `make run`. Stop it, or choose other ports with "
+                       "CRM_<SERVICE>_PORT and CRM_EMBEDDED_KAFKA_PORT.")
+        return 1
     if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         port = int(os.environ.get("CRM_EMBEDDED_KAFKA_PORT", "9092"))
         embedded = EmbeddedKafka(port, log_path=data_dir / "tansu.log")
@@ -58,8 +84,6 @@ async def run() -> int:
                                    if mongo == "memory://" else "MongoDB"))
 
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    ports = {name: int(os.environ.get(f"CRM_{name.upper()}_PORT", port))
-             for name, port in SERVICES.items()}
     supervisor = Supervisor([ServiceProcess(name, ports[name], env) for name in SERVICES])
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
-from shared.runtime.kafka import EmbeddedKafka, ensure_topics, free_port
+from shared.runtime.kafka import EmbeddedKafka, ensure_topics, free_port, free_ports
 from shared.runtime.supervisor import ServiceProcess, Supervisor
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository
@@ -28,9 +28,10 @@ class Suite:
     def __init__(self, workdir: Path, services: Iterable[str] = ALL_SERVICES,
                  env: dict[str, str] | None = None) -> None:
         self.workdir = workdir
-        self.kafka = EmbeddedKafka(free_port(), log_path=workdir / "tansu.log")
         self.names = list(services)
-        self.ports = {name: free_port() for name in self.names}
+        kafka_port, *ports = free_ports(1 + len(self.names))
+        self.kafka = EmbeddedKafka(kafka_port, log_path=workdir / "tansu.log")
+        self.ports = dict(zip(self.names, ports, strict=True))
         self.extra_env = env or {}
         self.log_path = workdir / "services.log"
         self._log = self.log_path.open("a")
@@ -96,17 +97,22 @@ class Suite:
         return process
 
     async def wait_ready(self, service: str, timeout_s: float = 60) -> float:
-        """Seconds until ``service`` answers /ready with 200."""
+        """Seconds until the current process of ``service`` answers /ready with 200."""
+        assert self.supervisor is not None
         started = time.monotonic()
+        problem: str | None = "no answer"
         async with httpx.AsyncClient(timeout=2) as client:
             while time.monotonic() - started < timeout_s:
+                process = self.supervisor.services[service]
                 try:
-                    if (await client.get(f"{self.url(service)}/ready")).status_code == 200:
+                    response = await client.get(f"{self.url(service)}/ready")
+                    problem = Supervisor.not_ours(process, response)
+                    if problem is None:
                         return time.monotonic() - started
-                except httpx.HTTPError:
-                    pass
+                except httpx.HTTPError as error:
+                    problem = f"no answer ({type(error).__name__})"
                 await asyncio.sleep(0.1)
-        raise AssertionError(f"{service} not ready after {timeout_s}s:\n{self.tail()}")
+        raise AssertionError(f"{service} not ready after {timeout_s}s: {problem}\n{self.tail()}")
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"

@@ -7,6 +7,7 @@ import contextlib
 import ctypes
 import logging
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -37,9 +38,40 @@ def die_with_parent() -> None:
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct loopback ports that nothing listens on now.
+
+    Chosen below the kernel's ephemeral range where it leaves room: a port handed out by
+    ``bind(0)`` is an ephemeral one, which an outgoing connection (a Kafka client, say) may
+    take before the service binds it. Each probe stays bound until all are chosen, so no
+    two are the same.
+    """
+    low = first_ephemeral_port()
+    pool = range(10000, low) if low - 10000 >= 1000 else None
+    probes: list[socket.socket] = []
+    try:
+        while len(probes) < count:
+            probe = socket.socket()
+            try:
+                probe.bind(("127.0.0.1", random.choice(pool) if pool else 0))
+            except OSError:
+                probe.close()
+                continue
+            probes.append(probe)
+        return [int(probe.getsockname()[1]) for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
+
+
+def first_ephemeral_port() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
 
 
 def wait_for_port(host: str, port: int, timeout_s: float) -> None:

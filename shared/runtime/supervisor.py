@@ -90,19 +90,45 @@ class Supervisor:
             self.output(service.name, raw.decode(errors="replace").rstrip())
 
     async def wait_ready(self, timeout_s: float = 90.0) -> None:
+        """Until every service's own process answers /ready with 200.
+
+        The answer must come from the process started here (its name and pid), not from
+        whatever else may hold the port: a stale process or another service.
+        """
         deadline = time.monotonic() + timeout_s
         async with httpx.AsyncClient(timeout=2) as client:
             for service in self.services.values():
+                problem: str | None = "no answer"
                 while True:
                     try:
                         response = await client.get(f"{service.url}/ready")
-                        if response.status_code == 200:
+                        problem = self.not_ours(service, response)
+                        if problem is None:
                             break
-                    except httpx.HTTPError:
-                        pass
+                    except httpx.HTTPError as error:
+                        problem = f"no answer ({type(error).__name__})"
                     if time.monotonic() > deadline:
-                        raise TimeoutError(f"{service.name} is not ready after {timeout_s:.0f}s")
+                        raise TimeoutError(f"{service.name} is not ready after {timeout_s:.0f}s "
+                                           f"on port {service.port}: {problem}")
                     await asyncio.sleep(0.2)
+
+    @staticmethod
+    def not_ours(service: ServiceProcess, response: httpx.Response) -> str | None:
+        """Why this /ready answer does not show ``service`` ready, or None if it does."""
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        expected = service.module or service.name
+        answered_as = body.get("service") if isinstance(body, dict) else None
+        pid = body.get("pid") if isinstance(body, dict) else None
+        ours = service.process.pid if service.process is not None else None
+        if answered_as != expected or pid != ours:
+            return (f"the port is held by another process ({answered_as or 'unknown'}, "
+                    f"pid {pid}), not by the {expected} started here (pid {ours})")
+        if response.status_code != 200:
+            return f"/ready answers {response.status_code}: {body.get('checks')}"
+        return None
 
     async def watch(self, stop: asyncio.Event) -> None:
         """Restart services that die, with exponential backoff, until ``stop`` is set."""

@@ -1,5 +1,7 @@
 """The HTTP side every service shares: body limits and error shapes."""
 
+import os
+
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
@@ -22,7 +24,7 @@ def app() -> FastAPI:
     async def ready() -> dict[str, str]:
         return {"database": "ok"}
 
-    install_common(application, METRICS, max_body_bytes=100, ready=ready)
+    install_common(application, METRICS, max_body_bytes=100, ready=ready, service="test")
 
     @application.post("/notes")
     async def create(note: Note) -> dict[str, str]:
@@ -65,6 +67,16 @@ async def test_malformed_json_is_a_422_with_a_detail() -> None:
     response = await post(b'{"text": ', headers={"content-type": "application/json"})
     assert response.status_code == 422
     assert response.json()["detail"][0]["type"] == "json_invalid"
+
+
+async def test_health_and_ready_name_the_service_answering() -> None:
+    transport = httpx.ASGITransport(app=app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        health = (await client.get("/health")).json()
+        ready = (await client.get("/ready")).json()
+    assert health == {"status": "ok", "service": "test", "pid": os.getpid()}
+    assert ready == {"status": "ok", "service": "test", "pid": os.getpid(),
+                     "checks": {"database": "ok"}}
 
 
 async def test_a_small_valid_body_passes() -> None:
