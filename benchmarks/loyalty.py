@@ -26,6 +26,7 @@ from pathlib import Path
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from benchmarks import settle_load_generator
 from services.loyalty.domain import (
     Account,
     month_key,
@@ -193,6 +194,7 @@ async def main() -> None:
         workdir = Path(tmp)
         started = time.perf_counter()
         await build_store(workdir / "data", args.accounts, rng)
+        settle_load_generator()
         print(f"built {args.accounts:,} accounts in {time.perf_counter() - started:.1f}s")
         # The periodic jobs are timed on their own below, not inside the purchase stream.
         suite = Suite(workdir, services=["loyalty"], env={

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from benchmarks import settle_load_generator
 from services.notify.domain import notification_id, zone_for_phone
 from shared.contracts import topics
 from shared.database.memory import MemoryDatabase
@@ -91,6 +92,7 @@ async def run(customers: int, purchases: int, timeout_s: float) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-notify-"))
     started = time.perf_counter()
     ids = await prebuild(workdir / "data" / "notify", customers)
+    settle_load_generator()
     built = time.perf_counter() - started
     suite = Suite(workdir, services=["notify"], env={"CRM_LOG_LEVEL": "WARNING"})
     started = time.perf_counter()

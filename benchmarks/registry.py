@@ -30,6 +30,7 @@ from urllib.parse import quote
 
 import httpx
 
+from benchmarks import settle_load_generator
 from services.registry import handlers
 from services.registry.domain import card_from_registration, new_id
 from services.registry.handlers.customers import customer_document
@@ -189,6 +190,7 @@ async def main(customers: int, seconds: float, step_seconds: float) -> None:
           flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="bench-registry-"))
     loaded = await load_customers(workdir / "data" / "registry", customers)
+    settle_load_generator()
     print(f"registry benchmark: {customers:,} customers written to the data directory "
           f"in {loaded:.1f} s", flush=True)
     suite = Suite(workdir, services=["registry"],
