@@ -112,6 +112,12 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
+# Reported by /ready without gating it: while the consumer group is being joined (seconds
+# at start, up to a session timeout after a crash) the HTTP API serves from the database,
+# and events wait in Kafka.
+ADVISORY = frozenset({"consumer"})
+
+
 def install_common(app: FastAPI, metrics: ServiceMetrics, max_body_bytes: int,
                    ready: Callable[[], Awaitable[dict[str, Any]]], service: str) -> None:
     """Error handlers, body limit, accounting, and /health, /ready, /metrics.
@@ -155,7 +161,7 @@ def install_common(app: FastAPI, metrics: ServiceMetrics, max_body_bytes: int,
     @app.get("/ready", tags=["ops"], summary="Broker and database are reachable")
     async def readiness() -> JSONResponse:
         checks = await ready()
-        ok = all(value == "ok" for value in checks.values())
+        ok = all(value == "ok" for name, value in checks.items() if name not in ADVISORY)
         return JSONResponse({"status": "ok" if ok else "unavailable", "service": service,
                              "pid": os.getpid(), "checks": checks},
                             status_code=200 if ok else 503)

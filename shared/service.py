@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -49,7 +51,9 @@ class ServiceRuntime:
         self._jobs: list[tuple[str, float, Job]] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
+        self._joining: asyncio.Task[None] | None = None
         self.started = False
+        self.consuming = False  # the consumer group has assigned this process its partitions
 
     def subscribe(self, event_type: type[E], handler: Handler[E]) -> None:
         """Consume ``event_type``'s topic with ``handler`` (in the service's one group)."""
@@ -85,16 +89,38 @@ class ServiceRuntime:
         await self.db.collection("processed_events").create_index(
             "at", expireAfterSeconds=self.settings.processed_retention_days * 86_400)
         self.register_consumers()
-        await self.broker.start()
+        # The producer first: commands and the outbox can publish from here on.
+        await self.broker.connect()
+        # The consumer group is joined in the background. Joining waits for the group to
+        # rebalance: seconds on a fresh start, and after a crash until the dead member's
+        # session expires (10 s); the HTTP API serves meanwhile, from the database.
+        self._joining = asyncio.create_task(self._start_consuming())
         self._tasks.append(asyncio.create_task(self.outbox.run(self._stop)))
         for name, interval, job in self._jobs:
             self._tasks.append(asyncio.create_task(self._periodic(name, interval, job)))
         self.started = True
         log.info("%s started", self.settings.service_name)
 
+    async def _start_consuming(self) -> None:
+        try:
+            await self.broker.start()  # returns once the group has assigned partitions
+        except Exception:
+            # As a failed start did before the join moved here: the process exits and its
+            # supervisor (make run, Kubernetes) starts it again.
+            log.critical("%s: the consumer could not start; stopping the process",
+                         self.settings.service_name, exc_info=True)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        self.consuming = True
+        log.info("%s consuming", self.settings.service_name)
+
     async def stop(self) -> None:
         self.started = False
         self._stop.set()
+        if self._joining is not None and not self._joining.done():
+            self._joining.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._joining
         # Stops the consumers after their in-flight batches finish and commit.
         await self.broker.stop()
         for task in self._tasks:
@@ -106,7 +132,8 @@ class ServiceRuntime:
         log.info("%s stopped", self.settings.service_name)
 
     async def readiness(self) -> dict[str, str]:
-        checks = {"service": "ok" if self.started else "starting"}
+        checks = {"service": "ok" if self.started else "starting",
+                  "consumer": "ok" if self.consuming else "joining"}
         try:
             await asyncio.wait_for(self.db.ping(), timeout=2)
             checks["database"] = "ok"

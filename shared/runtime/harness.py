@@ -70,7 +70,7 @@ class Suite:
         self._stop = asyncio.Event()
         self._watch = asyncio.create_task(self.supervisor.watch(self._stop))
         try:
-            await self.supervisor.wait_ready(timeout_s=60)
+            await self.supervisor.wait_ready(timeout_s=60, consuming=True)
         except TimeoutError:
             raise AssertionError("suite not ready:\n" + self.tail()) from None
 
@@ -96,8 +96,10 @@ class Suite:
         self.ports[instance] = port
         return process
 
-    async def wait_ready(self, service: str, timeout_s: float = 60) -> float:
-        """Seconds until the current process of ``service`` answers /ready with 200."""
+    async def wait_ready(self, service: str, timeout_s: float = 60,
+                         consuming: bool = True) -> float:
+        """Seconds until the current process of ``service`` answers /ready with 200 (and,
+        with ``consuming``, its consumer has joined the group)."""
         assert self.supervisor is not None
         started = time.monotonic()
         problem: str | None = "no answer"
@@ -106,7 +108,7 @@ class Suite:
                 process = self.supervisor.services[service]
                 try:
                     response = await client.get(f"{self.url(service)}/ready")
-                    problem = Supervisor.not_ours(process, response)
+                    problem = Supervisor.not_ours(process, response, consuming)
                     if problem is None:
                         return time.monotonic() - started
                 except httpx.HTTPError as error:

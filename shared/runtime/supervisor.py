@@ -89,11 +89,12 @@ class Supervisor:
         async for raw in service.process.stdout:
             self.output(service.name, raw.decode(errors="replace").rstrip())
 
-    async def wait_ready(self, timeout_s: float = 90.0) -> None:
+    async def wait_ready(self, timeout_s: float = 90.0, consuming: bool = False) -> None:
         """Until every service's own process answers /ready with 200.
 
         The answer must come from the process started here (its name and pid), not from
-        whatever else may hold the port: a stale process or another service.
+        whatever else may hold the port: a stale process or another service. With
+        ``consuming``, also until its consumer has joined the group (tests want that).
         """
         deadline = time.monotonic() + timeout_s
         async with httpx.AsyncClient(timeout=2) as client:
@@ -102,7 +103,7 @@ class Supervisor:
                 while True:
                     try:
                         response = await client.get(f"{service.url}/ready")
-                        problem = self.not_ours(service, response)
+                        problem = self.not_ours(service, response, consuming)
                         if problem is None:
                             break
                     except httpx.HTTPError as error:
@@ -113,7 +114,8 @@ class Supervisor:
                     await asyncio.sleep(0.2)
 
     @staticmethod
-    def not_ours(service: ServiceProcess, response: httpx.Response) -> str | None:
+    def not_ours(service: ServiceProcess, response: httpx.Response,
+                 consuming: bool = False) -> str | None:
         """Why this /ready answer does not show ``service`` ready, or None if it does."""
         try:
             body = response.json()
@@ -128,6 +130,8 @@ class Supervisor:
                     f"pid {pid}), not by the {expected} started here (pid {ours})")
         if response.status_code != 200:
             return f"/ready answers {response.status_code}: {body.get('checks')}"
+        if consuming and (body.get("checks") or {}).get("consumer") != "ok":
+            return "its consumer is still joining the group"
         return None
 
     async def watch(self, stop: asyncio.Event) -> None:

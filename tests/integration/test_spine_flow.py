@@ -28,7 +28,8 @@ async def test_every_service_reports_ready(suite: Suite) -> None:
         async with suite.client(service, role=None) as client:
             response = await client.get("/ready")
         assert response.status_code == 200, (service, response.text)
-        assert response.json()["checks"] == {"service": "ok", "database": "ok", "broker": "ok"}
+        assert response.json()["checks"] == {"service": "ok", "consumer": "ok", "database": "ok",
+                                             "broker": "ok"}
 
 
 async def test_registration_over_http_shows_its_risk_on_the_caller_card(suite: Suite) -> None:

@@ -172,7 +172,7 @@ async def test_a_mongodb_transaction_conflict_is_retried_not_dead_lettered(
 
 async def test_processed_event_ids_get_a_ttl_index_at_start() -> None:
     runtime = ServiceRuntime(ServiceSettings(service_name="test", processed_retention_days=7))
-    runtime.broker.start = _no_broker  # type: ignore[method-assign]
+    runtime.broker.connect = runtime.broker.start = _no_broker  # type: ignore[method-assign]
     await runtime.start()
     indexes = runtime.db.collection("processed_events").indexes  # type: ignore[attr-defined]
     assert indexes == [("at", {"expireAfterSeconds": 7 * 86_400})]

@@ -79,6 +79,23 @@ async def test_health_and_ready_name_the_service_answering() -> None:
                      "checks": {"database": "ok"}}
 
 
+async def test_a_consumer_still_joining_does_not_make_the_service_unready() -> None:
+    async def joining() -> dict[str, str]:
+        return {"database": "ok", "consumer": "joining"}
+
+    async def database_down() -> dict[str, str]:
+        return {"database": "unavailable: ServerSelectionTimeoutError", "consumer": "ok"}
+
+    answers = []
+    for ready in (joining, database_down):
+        application = FastAPI()
+        install_common(application, METRICS, max_body_bytes=100, ready=ready, service="test")
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            answers.append((await client.get("/ready")).status_code)
+    assert answers == [200, 503]
+
+
 async def test_a_small_valid_body_passes() -> None:
     response = await post(b'{"text": "hi"}', headers={"content-type": "application/json"})
     assert response.status_code == 200 and response.json() == {"text": "hi"}

@@ -1,9 +1,13 @@
 """The local runtime: ports for the suite, and how the supervisor knows a service is up."""
 
 import asyncio
+import os
+import signal
 import socket
+from pathlib import Path
 
 import httpx
+import pytest
 
 from shared.runtime.__main__ import ports_in_use
 from shared.runtime.kafka import first_ephemeral_port, free_ports
@@ -104,3 +108,97 @@ async def test_wait_ready_gives_up_naming_the_impostor() -> None:
         server.close()
         await server.wait_closed()
     assert f"port {port}" in message and "scoring" in message
+
+
+def test_tests_can_wait_for_the_consumer_as_well() -> None:
+    body = {"status": "ok", "service": "registry", "pid": 4242,
+            "checks": {"consumer": "joining", "database": "ok"}}
+    assert Supervisor.not_ours(service(), answer(200, body)) is None
+    reason = Supervisor.not_ours(service(), answer(200, body), consuming=True)
+    assert reason is not None and "joining" in reason
+    body["checks"]["consumer"] = "ok"  # type: ignore[index]
+    assert Supervisor.not_ours(service(), answer(200, body), consuming=True) is None
+
+
+class SlowGroupBroker:
+    """A broker whose consumer group takes as long as the test wants to assign partitions."""
+
+    def __init__(self) -> None:
+        self.assigned = asyncio.Event()
+        self.connected = self.stopped = False
+
+    async def connect(self) -> None:
+        self.connected = True
+
+    async def start(self) -> None:
+        await self.assigned.wait()
+
+    async def stop(self) -> None:
+        self.stopped = True
+
+    async def ping(self, timeout: float) -> bool:  # noqa: ASYNC109 - the broker's signature
+        return True
+
+
+async def test_the_service_serves_while_its_consumer_group_is_joined(tmp_path: Path) -> None:
+    from shared.service import ServiceRuntime
+    from shared.settings import ServiceSettings
+
+    settings = ServiceSettings(service_name="probe", mongodb_url="memory://",
+                               data_dir=str(tmp_path))
+    runtime = ServiceRuntime(settings)
+    broker = SlowGroupBroker()
+    runtime.broker = runtime.outbox._broker = broker
+    await asyncio.wait_for(runtime.start(), timeout=5)  # does not wait for the group
+    assert broker.connected and runtime.started
+    checks = await runtime.readiness()
+    assert checks == {"service": "ok", "consumer": "joining", "database": "ok", "broker": "ok"}
+    async with runtime.command():  # commands (and publishing) work meanwhile
+        await runtime.db.collection("notes").insert_one({"_id": "n1"})
+
+    broker.assigned.set()
+    for _ in range(100):
+        if runtime.consuming:
+            break
+        await asyncio.sleep(0.01)
+    assert (await runtime.readiness())["consumer"] == "ok"
+    await runtime.stop()
+    assert broker.stopped
+
+
+async def test_stopping_while_the_group_is_joined_cancels_the_join(tmp_path: Path) -> None:
+    from shared.service import ServiceRuntime
+    from shared.settings import ServiceSettings
+
+    runtime = ServiceRuntime(ServiceSettings(service_name="probe", mongodb_url="memory://",
+                                             data_dir=str(tmp_path)))
+    broker = SlowGroupBroker()
+    runtime.broker = runtime.outbox._broker = broker
+    await runtime.start()
+    await asyncio.wait_for(runtime.stop(), timeout=5)
+    assert broker.stopped and not runtime.consuming
+
+
+async def test_a_consumer_that_cannot_start_stops_the_process_for_its_supervisor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shared import service as service_module
+    from shared.service import ServiceRuntime
+    from shared.settings import ServiceSettings
+
+    class BrokenGroupBroker(SlowGroupBroker):
+        async def start(self) -> None:
+            raise ConnectionError("group coordinator unavailable")
+
+    signals: list[tuple[int, int]] = []
+    monkeypatch.setattr(service_module.os, "kill", lambda pid, sig: signals.append((pid, sig)))
+    runtime = ServiceRuntime(ServiceSettings(service_name="probe", mongodb_url="memory://",
+                                             data_dir=str(tmp_path)))
+    runtime.broker = runtime.outbox._broker = BrokenGroupBroker()
+    await runtime.start()
+    for _ in range(100):
+        if signals:
+            break
+        await asyncio.sleep(0.01)
+    await runtime.stop()
+    assert signals == [(os.getpid(), signal.SIGTERM)] and not runtime.consuming
