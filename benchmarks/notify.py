@@ -24,25 +24,30 @@ from zoneinfo import ZoneInfo
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from benchmarks import settle_load_generator
-from services.notify.domain import notification_id, zone_for_phone
+from services.notify.domain import notification_id
 from shared.contracts import topics
 from shared.database.memory import MemoryDatabase
 from shared.runtime.harness import Suite
 
-# Prefixes (and digits after them) in zones around the clock: one is in daytime now.
-PREFIXES = [("+7495", 7), ("+4420", 8), ("+1212", 7), ("+813", 8), ("+612", 8),
-            ("+9714", 7), ("+662", 7), ("+1808", 7), ("+1213", 7)]
+# Prefixes (with the digits after them) and their zones, around the clock: at any hour
+# one of them is in daytime. Recipients are stored with the zone, as registration does.
+PREFIXES = [("+7495", 7, "Europe/Moscow"), ("+4420", 8, "Europe/London"),
+            ("+1212", 7, "America/New_York"), ("+813", 8, "Asia/Tokyo"),
+            ("+612", 8, "Australia/Sydney"), ("+9714", 7, "Asia/Dubai"),
+            ("+662", 7, "Asia/Bangkok"), ("+1808", 7, "Pacific/Honolulu"),
+            ("+1213", 7, "America/Los_Angeles")]
 
 
-def daytime_prefix(margin: timedelta = timedelta(minutes=15)) -> tuple[str, int, str]:
-    now = datetime.now(UTC)
-    for prefix, digits in PREFIXES:
-        zone_name = zone_for_phone(prefix + "1" * digits)
+def daytime_prefix(now: datetime | None = None,
+                   margin: timedelta = timedelta(minutes=15)) -> tuple[str, int, str]:
+    """A prefix whose zone is inside the default sending window (09:00-21:00) now."""
+    now = now or datetime.now(UTC)
+    for prefix, digits, zone_name in PREFIXES:
         zone = ZoneInfo(zone_name)
         early, late = (now - margin).astimezone(zone), (now + margin).astimezone(zone)
         if early.hour >= 9 and late.hour < 21 and early.date() == late.date():
             return prefix, digits, zone_name
-    raise SystemExit("no listed zone is in daytime now")
+    raise SystemExit(f"no listed zone is in daytime at {now:%H:%M} UTC")
 
 
 async def prebuild(data_dir: Path, customers: int) -> list[str]:
