@@ -13,6 +13,19 @@ from tests.support.suite import Suite, eventually, values
 
 pytestmark = pytest.mark.integration
 
+KCAT = str(Path(__file__).resolve().parents[2] / "scripts" / "kcat")
+
+
+async def scored_card(suite: Suite, phone: str, role: str = "analyst") -> dict:
+    """The caller card of ``phone`` once it shows the score (the card comes before it)."""
+    async with suite.client("registry", role=role) as client:
+        async def card_with_risk() -> dict | None:
+            response = await client.get(f"/api/callers/{phone}")
+            card = response.json() if response.status_code == 200 else None
+            return card if card and card.get("risk") else None
+
+        return await eventually(card_with_risk, what=f"the score on the card of {phone}")
+
 
 def registration_event(customer_id: str, phone: str) -> dict[str, object]:
     return {
@@ -38,19 +51,10 @@ async def test_registration_over_http_shows_its_risk_on_the_caller_card(suite: S
             "full_name": "Anna Petrova", "phone": "8 900 123-45-67", "country": "RU"})
         assert created.status_code == 201, created.text
         customer_id = created.json()["customer_id"]
-
-        async def card_with_risk() -> dict | None:
-            response = await client.get("/api/callers/+7 (900) 123 45 67")
-            card = response.json() if response.status_code == 200 else None
-            return card if card and card.get("risk") else None
-
-        card = await eventually(card_with_risk, what="the score on the caller card")
+    card = await scored_card(suite, "+7 (900) 123 45 67", role="operator")
     assert card["customer_id"] == customer_id
     assert card["risk"]["band"] in {"low", "medium", "high"}
     assert card["risk"]["payment_policy"] in {"any", "prepaid_only", "irreversible_only"}
-
-
-KCAT = str(Path(__file__).resolve().parents[2] / "scripts" / "kcat")
 
 
 async def test_registration_from_kcat_is_scored_and_on_the_caller_card(suite: Suite) -> None:
@@ -66,12 +70,7 @@ async def test_registration_from_kcat_is_scored_and_on_the_caller_card(suite: Su
         until=lambda rs: any(v["customer_id"] == customer_id for v in values(rs)),
     )
     assert [v["customer_id"] for v in values(records)].count(customer_id) == 1
-    async with suite.client("registry", role="analyst") as client:
-        async def card() -> dict | None:
-            response = await client.get("/api/callers/+79005554434")
-            body = response.json() if response.status_code == 200 else None
-            return body if body and body.get("risk") else None
-        shown = await eventually(card, what="the card of the kcat registration")
+    shown = await scored_card(suite, "+79005554434")
     assert shown["customer_id"] == customer_id
 
 
@@ -89,12 +88,7 @@ async def test_registration_from_a_bare_kafka_producer_is_scored(suite: Suite) -
     assert len(scored) == 1
     assert records[0].key is not None
 
-    async with suite.client("registry", role="analyst") as client:
-        async def card() -> dict | None:
-            response = await client.get("/api/callers/+79005554433")
-            body = response.json() if response.status_code == 200 else None
-            return body if body and body.get("risk") else None  # the card comes before its score
-        shown = await eventually(card, what="the scored card of the bare registration")
+    shown = await scored_card(suite, "+79005554433")
     assert shown["risk"]["score"] == scored[0]["score"]
 
 
