@@ -102,19 +102,11 @@ class Suite:
         with ``consuming``, its consumer has joined the group)."""
         assert self.supervisor is not None
         started = time.monotonic()
-        problem: str | None = "no answer"
-        async with httpx.AsyncClient(timeout=2) as client:
-            while time.monotonic() - started < timeout_s:
-                process = self.supervisor.services[service]
-                try:
-                    response = await client.get(f"{self.url(service)}/ready")
-                    problem = Supervisor.not_ours(process, response, consuming)
-                    if problem is None:
-                        return time.monotonic() - started
-                except httpx.HTTPError as error:
-                    problem = f"no answer ({type(error).__name__})"
-                await asyncio.sleep(0.1)
-        raise AssertionError(f"{service} not ready after {timeout_s}s: {problem}\n{self.tail()}")
+        try:
+            await self.supervisor.wait_ready(timeout_s, consuming, names=[service])
+        except TimeoutError as error:
+            raise AssertionError(f"{error}\n{self.tail()}") from None
+        return time.monotonic() - started
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"

@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import httpx
@@ -89,8 +89,9 @@ class Supervisor:
         async for raw in service.process.stdout:
             self.output(service.name, raw.decode(errors="replace").rstrip())
 
-    async def wait_ready(self, timeout_s: float = 90.0, consuming: bool = False) -> None:
-        """Until every service's own process answers /ready with 200.
+    async def wait_ready(self, timeout_s: float = 90.0, consuming: bool = False,
+                         names: Iterable[str] | None = None) -> None:
+        """Until every service's own process (or those in ``names``) answers /ready with 200.
 
         The answer must come from the process started here (its name and pid), not from
         whatever else may hold the port: a stale process or another service. With
@@ -98,7 +99,8 @@ class Supervisor:
         """
         deadline = time.monotonic() + timeout_s
         async with httpx.AsyncClient(timeout=2) as client:
-            for service in self.services.values():
+            for name in list(self.services) if names is None else names:
+                service = self.services[name]
                 problem: str | None = "no answer"
                 while True:
                     try:
@@ -111,7 +113,7 @@ class Supervisor:
                     if time.monotonic() > deadline:
                         raise TimeoutError(f"{service.name} is not ready after {timeout_s:.0f}s "
                                            f"on port {service.port}: {problem}")
-                    await asyncio.sleep(0.2)
+                    await asyncio.sleep(0.1)
 
     @staticmethod
     def not_ours(service: ServiceProcess, response: httpx.Response,
