@@ -12,6 +12,8 @@ import pytest
 from shared.runtime.__main__ import ports_in_use
 from shared.runtime.kafka import first_ephemeral_port, free_ports
 from shared.runtime.supervisor import ServiceProcess, Supervisor
+from shared.service import ServiceRuntime
+from shared.settings import ServiceSettings
 
 
 def test_free_ports_are_distinct_bindable_and_outside_the_ephemeral_range() -> None:
@@ -140,15 +142,17 @@ class SlowGroupBroker:
         return True
 
 
-async def test_the_service_serves_while_its_consumer_group_is_joined(tmp_path: Path) -> None:
-    from shared.service import ServiceRuntime
-    from shared.settings import ServiceSettings
-
-    settings = ServiceSettings(service_name="probe", mongodb_url="memory://",
-                               data_dir=str(tmp_path))
-    runtime = ServiceRuntime(settings)
-    broker = SlowGroupBroker()
+def runtime_on(broker: SlowGroupBroker, data_dir: Path) -> ServiceRuntime:
+    """A service runtime on the stand-in database, talking to ``broker``."""
+    runtime = ServiceRuntime(ServiceSettings(service_name="probe", mongodb_url="memory://",
+                                             data_dir=str(data_dir)))
     runtime.broker = runtime.outbox._broker = broker
+    return runtime
+
+
+async def test_the_service_serves_while_its_consumer_group_is_joined(tmp_path: Path) -> None:
+    broker = SlowGroupBroker()
+    runtime = runtime_on(broker, tmp_path)
     await asyncio.wait_for(runtime.start(), timeout=5)  # does not wait for the group
     assert broker.connected and runtime.started
     checks = await runtime.readiness()
@@ -167,13 +171,8 @@ async def test_the_service_serves_while_its_consumer_group_is_joined(tmp_path: P
 
 
 async def test_stopping_while_the_group_is_joined_cancels_the_join(tmp_path: Path) -> None:
-    from shared.service import ServiceRuntime
-    from shared.settings import ServiceSettings
-
-    runtime = ServiceRuntime(ServiceSettings(service_name="probe", mongodb_url="memory://",
-                                             data_dir=str(tmp_path)))
     broker = SlowGroupBroker()
-    runtime.broker = runtime.outbox._broker = broker
+    runtime = runtime_on(broker, tmp_path)
     await runtime.start()
     await asyncio.wait_for(runtime.stop(), timeout=5)
     assert broker.stopped and not runtime.consuming
@@ -183,8 +182,6 @@ async def test_a_consumer_that_cannot_start_stops_the_process_for_its_supervisor
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from shared import service as service_module
-    from shared.service import ServiceRuntime
-    from shared.settings import ServiceSettings
 
     class BrokenGroupBroker(SlowGroupBroker):
         async def start(self) -> None:
@@ -192,9 +189,7 @@ async def test_a_consumer_that_cannot_start_stops_the_process_for_its_supervisor
 
     signals: list[tuple[int, int]] = []
     monkeypatch.setattr(service_module.os, "kill", lambda pid, sig: signals.append((pid, sig)))
-    runtime = ServiceRuntime(ServiceSettings(service_name="probe", mongodb_url="memory://",
-                                             data_dir=str(tmp_path)))
-    runtime.broker = runtime.outbox._broker = BrokenGroupBroker()
+    runtime = runtime_on(BrokenGroupBroker(), tmp_path)
     await runtime.start()
     for _ in range(100):
         if signals:
