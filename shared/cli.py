@@ -4,10 +4,18 @@
     crm dlq replay crm.purchase.recorded.v1.dlq --dry-run
     crm dlq replay crm.purchase.recorded.v1.dlq --kind handler_error
     crm lag
+    crm keys list
+    crm keys rotate
 
 A replay re-publishes each dead-lettered record's original bytes to its source topic. The
 event keeps its event_id, so consumers that already applied it skip it. Replay progress is
 a consumer group per DLQ topic: running the same replay twice sends nothing new.
+
+Registry signs people's session tokens with the newest key in CRM_AUTH_KEY_DIR (default
+<CRM_DATA_DIR>/keys). `crm keys rotate` adds a new key there: registry signs with it within
+seconds, the other services fetch it when they first see it, and tokens signed with the
+old key keep working until they expire (the old key is deleted by a later rotation, once
+it has been retired longer than --keep-minutes).
 """
 
 from __future__ import annotations
@@ -16,11 +24,13 @@ import argparse
 import asyncio
 import json
 import sys
+from datetime import timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from shared.auth.keys import SigningKeys
 from shared.broker import kafka_client_options
 from shared.contracts import topics
 from shared.contracts.topology import CONSUMERS
@@ -173,6 +183,18 @@ async def lag(settings: ServiceSettings) -> int:
     return 0
 
 
+def keys(settings: ServiceSettings, action: str, keep_minutes: int) -> int:
+    signing = SigningKeys(settings.key_dir())
+    if action == "rotate":
+        kid = signing.rotate(timedelta(minutes=keep_minutes))
+        print(f"new signing key {kid} in {settings.key_dir()}")
+    else:
+        signing.refresh(force=True)
+    for key in signing.jwks()["keys"]:
+        print(key["kid"])
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="crm", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -190,10 +212,17 @@ def main(argv: list[str] | None = None) -> int:
     again.add_argument("--kind", choices=["invalid", "too_large", "rejected", "handler_error"])
     again.add_argument("--consumer", help="only records a given service dead-lettered")
     commands.add_parser("lag", help="consumer lag per group and topic")
+    key_commands = commands.add_parser("keys", help="the keys that sign session tokens")
+    key_commands.add_argument("action", choices=["list", "rotate"])
+    key_commands.add_argument(
+        "--keep-minutes", type=int, default=60,
+        help="delete keys retired longer ago than this (more than CRM_SESSION_MINUTES)")
     args = parser.parse_args(argv)
     settings = ServiceSettings()
     if args.command == "lag":
         return asyncio.run(lag(settings))
+    if args.command == "keys":
+        return keys(settings, args.action, args.keep_minutes)
     if args.action == "inspect":
         return asyncio.run(inspect(settings, args.topic, args.limit, args.show_values))
     return asyncio.run(replay(settings, args.topic, args.dry_run, args.kind, args.consumer))

@@ -17,7 +17,9 @@ from typing import Any, TypeVar
 import uvicorn
 from fastapi import FastAPI
 
-from shared.auth import TokenRegistry
+from shared.auth import Authenticator, PeopleDirectory, TokenRegistry
+from shared.auth.keys import KeySource, RemoteKeySet
+from shared.auth.tokens import Issuer, TokenVerifier
 from shared.broker import make_broker
 from shared.consumer import Handler, Route, Subscription
 from shared.contracts import Event
@@ -46,6 +48,7 @@ class ServiceRuntime:
             self.db = FaultyDatabase(self.db, self.faults)
         self.broker = make_broker(settings, self.metrics.registry)
         self.outbox = Outbox(self.db, self.broker, self.metrics)
+        self.people = PeopleDirectory(self.db)
         self._routes: list[Route[Any]] = []
         self._registered = False
         self._jobs: list[tuple[str, float, Job]] = []
@@ -157,15 +160,43 @@ class ServiceRuntime:
                 log.exception("periodic job %s failed; it runs again in %.0fs", name, interval)
 
 
-def create_http_app(runtime: ServiceRuntime, title: str, description: str,
-                    on_start: Callable[[], Awaitable[None]] | None = None) -> FastAPI:
-    """The service's FastAPI app; its lifespan starts and stops the runtime."""
-    missing = runtime.settings.missing_secrets()
+def authenticator(settings: ServiceSettings, people: PeopleDirectory,
+                  session_keys: KeySource | None = None) -> Authenticator:
+    """Machine-client tokens, registry's session tokens, and the company IdP's if configured.
+
+    ``session_keys``: registry's own signing keys (registry is the directory, so strict);
+    every other service fetches them from registry's JWKS.
+    """
+    issuers = [Issuer(settings.auth_issuer, settings.auth_audience,
+                      session_keys or RemoteKeySet(settings.jwks_url()), local=True)]
+    if settings.oidc_issuer and settings.oidc_jwks_url and settings.oidc_audience:
+        issuers.append(Issuer(settings.oidc_issuer, settings.oidc_audience,
+                              RemoteKeySet(settings.oidc_jwks_url), local=False,
+                              role_claim=settings.oidc_role_claim))
+    return Authenticator(TokenRegistry(settings), TokenVerifier(issuers), people,
+                         strict=session_keys is not None)
+
+
+def refuse_unsafe_start(settings: ServiceSettings) -> None:
+    """Exit, saying why, when secrets are missing, or weak outside the embedded mode."""
+    name = settings.service_name
+    missing = settings.missing_secrets()
     if missing:
+        raise SystemExit(f"{name}: set {', '.join(missing)} "
+                         "(see .env.example; `make run` sets development values)")
+    problems = settings.weak_secrets() + settings.oidc_problems()
+    if problems:
         raise SystemExit(
-            f"{runtime.settings.service_name}: set {', '.join(missing)} "
-            "(see .env.example; `make run` sets development values)"
-        )
+            f"{name}: refusing to start with a real Kafka or MongoDB configured: "
+            + "; ".join(problems)
+            + ". Generate secrets with `openssl rand -hex 32` (deploy/README.md).")
+
+
+def create_http_app(runtime: ServiceRuntime, title: str, description: str,
+                    on_start: Callable[[], Awaitable[None]] | None = None,
+                    session_keys: KeySource | None = None) -> FastAPI:
+    """The service's FastAPI app; its lifespan starts and stops the runtime."""
+    refuse_unsafe_start(runtime.settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -179,7 +210,7 @@ def create_http_app(runtime: ServiceRuntime, title: str, description: str,
 
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.runtime = runtime
-    app.state.tokens = TokenRegistry(runtime.settings)
+    app.state.auth = authenticator(runtime.settings, runtime.people, session_keys)
     install_common(app, runtime.metrics, runtime.settings.max_body_bytes, runtime.readiness,
                    service=runtime.settings.service_name)
     if runtime.faults is not None:

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+MIN_SECRET_LENGTH = 32
+#: The development values of .env.example: refused outside the embedded mode.
+DEV_SECRETS = frozenset({
+    "dev-operator-token", "dev-analyst-token", "dev-admin-token", "dev-password-change-me",
+})
+
+
+def secret_problem(name: str, secret: str) -> str | None:
+    """Why a secret may not be used outside the embedded mode, or None."""
+    if secret in DEV_SECRETS:
+        return f"{name} is the development value from .env.example"
+    if len(secret) < MIN_SECRET_LENGTH:
+        return f"{name} is shorter than {MIN_SECRET_LENGTH} characters"
+    return None
 
 
 def _env(name: str) -> AliasChoices:
@@ -53,10 +70,26 @@ class ServiceSettings(BaseSettings):
     data_dir: str | None = Field(None, validation_alias=_env("CRM_DATA_DIR"))
     memory_fsync: bool = Field(True, validation_alias=_env("CRM_MEMORY_FSYNC"))
 
-    # Access: no defaults; the embedded `make run` takes the dev values from .env.example.
+    # Machine-client tokens (scripts, other systems): no defaults; the embedded `make run`
+    # takes the dev values from .env.example.
     operator_token: SecretStr | None = Field(None, validation_alias=_env("CRM_OPERATOR_TOKEN"))
     analyst_token: SecretStr | None = Field(None, validation_alias=_env("CRM_ANALYST_TOKEN"))
     admin_token: SecretStr | None = Field(None, validation_alias=_env("CRM_ADMIN_TOKEN"))
+
+    # People's session tokens: registry signs them; every service verifies them itself
+    # against registry's JWKS (and a company identity provider's, with CRM_OIDC_*).
+    auth_issuer: str = Field("crm-registry", validation_alias=_env("CRM_AUTH_ISSUER"))
+    auth_audience: str = Field("crm", validation_alias=_env("CRM_AUTH_AUDIENCE"))
+    auth_jwks_url: str | None = Field(None, validation_alias=_env("CRM_AUTH_JWKS_URL"))
+    registry_port: int = Field(8000, validation_alias=_env("CRM_REGISTRY_PORT"))
+    auth_key_dir: str | None = Field(
+        None, validation_alias=_env("CRM_AUTH_KEY_DIR"),
+        description="Where registry keeps the keys that sign session tokens (default: "
+                    "<CRM_DATA_DIR>/keys). Replicas of registry share it.")
+    oidc_issuer: str | None = Field(None, validation_alias=_env("CRM_OIDC_ISSUER"))
+    oidc_jwks_url: str | None = Field(None, validation_alias=_env("CRM_OIDC_JWKS_URL"))
+    oidc_audience: str | None = Field(None, validation_alias=_env("CRM_OIDC_AUDIENCE"))
+    oidc_role_claim: str = Field("roles", validation_alias=_env("CRM_OIDC_ROLE_CLAIM"))
 
     # Limits and delivery
     max_body_bytes: int = Field(64 * 1024, validation_alias=_env("CRM_MAX_BODY_BYTES"))
@@ -82,11 +115,57 @@ class ServiceSettings(BaseSettings):
         600, validation_alias=_env("CRM_CARD_LOOKUPS_PER_MINUTE")
     )
 
-    def missing_secrets(self) -> list[str]:
-        """Environment variables that must be set before the service may start."""
-        names = {
+    def secrets(self) -> dict[str, SecretStr | None]:
+        """The secrets this service reads, by environment variable (subclasses add theirs)."""
+        return {
             "CRM_OPERATOR_TOKEN": self.operator_token,
             "CRM_ANALYST_TOKEN": self.analyst_token,
             "CRM_ADMIN_TOKEN": self.admin_token,
         }
-        return [name for name, value in names.items() if not value or not value.get_secret_value()]
+
+    def required_secrets(self) -> list[str]:
+        return ["CRM_OPERATOR_TOKEN", "CRM_ANALYST_TOKEN", "CRM_ADMIN_TOKEN"]
+
+    def missing_secrets(self) -> list[str]:
+        """Environment variables that must be set before the service may start."""
+        values = self.secrets()
+        return [name for name in self.required_secrets()
+                if not values.get(name) or not values[name].get_secret_value()]  # type: ignore[union-attr]
+
+    @property
+    def embedded(self) -> bool:
+        """The development shape: the stand-in database and a broker on this machine."""
+        hosts = [server.strip().rsplit(":", 1)[0].strip("[]")
+                 for server in self.kafka_bootstrap_servers.split(",") if server.strip()]
+        return self.mongodb_url == "memory://" and all(host in LOOPBACK for host in hosts)
+
+    def weak_secrets(self) -> list[str]:
+        """Why the secrets may not be used outside the embedded mode (empty when they may)."""
+        if self.embedded:
+            return []
+        problems = []
+        for name, value in self.secrets().items():
+            secret = value.get_secret_value() if value is not None else ""
+            problem = secret_problem(name, secret) if secret else None
+            if problem:
+                problems.append(problem)
+        return problems
+
+    def key_dir(self) -> Path:
+        """Registry's signing keys (``crm keys`` manages them)."""
+        if self.auth_key_dir:
+            return Path(self.auth_key_dir)
+        return Path(self.data_dir or "data") / "keys"
+
+    def jwks_url(self) -> str:
+        """Where registry publishes the keys that sign people's session tokens."""
+        return self.auth_jwks_url or \
+            f"http://127.0.0.1:{self.registry_port}/.well-known/jwks.json"
+
+    def oidc_problems(self) -> list[str]:
+        given = {"CRM_OIDC_ISSUER": self.oidc_issuer, "CRM_OIDC_JWKS_URL": self.oidc_jwks_url,
+                 "CRM_OIDC_AUDIENCE": self.oidc_audience}
+        if any(given.values()) and not all(given.values()):
+            missing = ", ".join(name for name, value in given.items() if not value)
+            return [f"a company identity provider needs {missing} as well"]
+        return []

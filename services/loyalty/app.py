@@ -21,6 +21,7 @@ from shared.contracts import (
     CustomerRegistered,
     CustomerSegmented,
     CustomerUpdated,
+    OperatorUpdated,
     PurchaseRecorded,
 )
 from shared.contracts.types import Tier
@@ -68,6 +69,8 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
     runtime.subscribe(CustomerSegmented, lambda event: handlers.on_segmented(repo, event))
     runtime.subscribe(PurchaseRecorded,
                       lambda event: handlers.on_purchase(repo, rules, event, now()))
+
+    runtime.subscribe(OperatorUpdated, runtime.people.mirror)  # names, disabled people
 
     async def run_tiers(at: datetime) -> dict[str, Any]:
         started = time.perf_counter()

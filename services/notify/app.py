@@ -19,12 +19,13 @@ from services.notify.gateway import HttpSmsGateway, OutboundSms, OutboxGateway, 
 from services.notify.repository import NotifyRepository
 from services.notify.sender import Sender
 from services.notify.settings import NotifySettings
-from shared.auth import Principal, Role, bearer_token, require
+from shared.auth import Principal, Role, authenticate, bearer_token, require
 from shared.contracts import (
     CustomerLapsed,
     CustomerRegistered,
     Event,
     InteractionLogged,
+    OperatorUpdated,
     PurchaseRecorded,
     ReferralCredited,
     TierChanged,
@@ -80,15 +81,12 @@ def inbound_caller(settings: NotifySettings) -> Callable[[Request], Awaitable[No
 
     async def check(request: Request) -> None:  # async: no thread-pool hop
         token = bearer_token(request)
-        is_webhook = bool(webhook) and hmac.compare_digest(token.encode(), webhook.encode())
-        principal = request.app.state.tokens.identify(token)
-        if is_webhook or (principal is not None and principal.role == Role.ADMIN):
+        if webhook and hmac.compare_digest(token.encode(), webhook.encode()):
             return
-        if principal is None:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid token",
-                                headers={"WWW-Authenticate": "Bearer"})
-        raise HTTPException(status.HTTP_403_FORBIDDEN,
-                            "only the SMS provider's webhook (or an admin) may post replies")
+        principal = (await authenticate(request, token)).principal  # 401 for a bad token
+        if principal.role != Role.ADMIN:
+            raise HTTPException(status.HTTP_403_FORBIDDEN,
+                                "only the SMS provider's webhook (or an admin) may post replies")
 
     return check
 
@@ -103,7 +101,7 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     sender = Sender(runtime.db, repo, make_gateway(settings, repo), rules, runtime.publish,
                     utc_now, send_attempts=settings.sms_send_attempts,
                     retry_after=timedelta(seconds=settings.sms_retry_after_s),
-                    interval_s=settings.sms_sender_interval_s)
+                    interval_s=settings.sms_sender_interval_s, people=runtime.people)
 
     def on(event_type: type[E], use_case: UseCase[E]) -> None:
         async def handle(event: E) -> Sequence[Event]:
@@ -120,6 +118,7 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     on(ReferralCredited, handlers.on_referral)
     on(TierChanged, handlers.on_tier_changed)
 
+    runtime.subscribe(OperatorUpdated, runtime.people.mirror)  # names, disabled people
     # The job returns after a wake-up or sender.interval_s; the tiny period only restarts it.
     runtime.every("sms-sender", 0.001, sender.tick)
 
@@ -163,7 +162,12 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
 
     @app.get("/api/surveys/summary", tags=["surveys"])
     async def summary(principal: Principal = SUMMARY_READERS) -> dict[str, Any]:
-        """Ratings per employee, response rates per kind, win-back reasons, why-us answers."""
-        return replies.survey_summary(await repo.summary_rows())
+        """Ratings per employee (with their names), response rates per kind, win-back
+        reasons, why-us answers."""
+        summary = replies.survey_summary(await repo.summary_rows())
+        names = await runtime.people.names(row["employee_id"] for row in summary["employees"])
+        for row in summary["employees"]:
+            row["display_name"] = names.get(row["employee_id"])
+        return summary
 
     return app

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from services.notify import domain
 from services.notify.domain import RecipientState
@@ -31,6 +32,7 @@ from services.notify.handlers import (
     rules_view,
 )
 from services.notify.repository import NotifyRepository
+from shared.auth import PeopleDirectory
 from shared.contracts import Event
 from shared.database import Database, Document
 
@@ -57,6 +59,7 @@ class Sender:
     # After a wake-up, let the rest of the consumed batch commit so one round takes it all.
     settle_s: float = 0.05
     reload_every: timedelta = timedelta(seconds=60)
+    people: PeopleDirectory | None = None  # names the employee in quality surveys
 
     def __post_init__(self) -> None:
         self._wakeup = asyncio.Event()
@@ -120,12 +123,24 @@ class Sender:
                                                    counts_now=False)
                     continue
                 text = document.get("text") or domain.render(
-                    document["template"], recipient.language, document.get("context") or {})
+                    document["template"], recipient.language,
+                    await self._context(document, recipient.language))
                 assert recipient.phone is not None
                 to_send.append((document, recipient,
                                 OutboundSms(notification_id, recipient.phone, text)))
             await self.publish(events)
         return to_send
+
+    async def _context(self, document: Document, language: str | None) -> dict[str, Any]:
+        """The template's values; the employee by display name, in the customer's script
+        where the directory has one (an id the directory does not know names nobody)."""
+        context = dict(document.get("context") or {})
+        employee_id = document.get("employee_id")
+        if employee_id and self.people is not None:
+            person = await self.people.person(employee_id)
+            if person is not None:
+                context["employee"] = person.short_name_in(language)
+        return context
 
     async def _send_all(self, messages: list[OutboundSms]) -> list[GatewayResult]:
         limit = asyncio.Semaphore(self.concurrency)

@@ -82,6 +82,10 @@ class NotifySettings(ServiceSettings):
             survey_throttle=timedelta(days=self.survey_throttle_days),
         )
 
+    def secrets(self) -> dict[str, SecretStr | None]:
+        # Not the provider's own API key: its length is the provider's choice.
+        return super().secrets() | {"CRM_SMS_INBOUND_TOKEN": self.sms_inbound_token}
+
     def missing_secrets(self) -> list[str]:
         missing = super().missing_secrets()
         if self.sms_gateway == "http" and not self.sms_http_url:

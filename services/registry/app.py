@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from services.registry import api, handlers
+from services.registry.people import People
 from services.registry.repository import RegistryRepository
 from services.registry.settings import RegistrySettings
 from shared.contracts import CustomerRegistered
@@ -31,10 +32,12 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings)
     repo = RegistryRepository(runtime.db)
     subscribe_card_updates(runtime, repo)
+    people = People.from_settings(settings, runtime)
 
     async def prepare() -> None:
         async with runtime.command():
             await handlers.seed_default_categories(repo)
+        await people.prepare(settings, runtime, repo)
         # The stand-in has replayed every customer and card into this process: hundreds of
         # thousands of long-lived objects that each full garbage collection would walk
         # again. Freezing them out of the collector halved a look-up at 100,000 customers.
@@ -43,7 +46,8 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
 
     app = create_http_app(
         runtime, "crm registry",
-        "Registration, categories, caller cards and the operator panel.", on_start=prepare,
+        "Registration, categories, caller cards, the operator panel and sign-in.",
+        on_start=prepare, session_keys=people.keys,
     )
-    api.install(app, runtime, repo, settings)
+    api.install(app, runtime, repo, settings, people)
     return app

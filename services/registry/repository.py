@@ -10,6 +10,11 @@ unique keys are documents keyed by ``_id`` so uniqueness holds without secondary
 - ``categories``      _id: slug
 - ``category_usage``  _id: slug -> number of customers in it (kept with every write)
 - ``meta``            _id: a fact about the database itself (e.g. defaults seeded)
+- ``operators``       _id: operator_id, the people who sign in (password hash included)
+- ``operator_logins`` _id: login (case-folded) -> operator_id
+- ``extensions``      _id: phone extension -> operator_id
+- ``login_attempts``  _id: login (case-folded): failed sign-ins in a row, for the throttle
+- ``history``         _id: subject, who changed what (see ``shared.audit``)
 
 Filters are always built here from typed values, never from request documents, so a
 ``$``-prefixed string is data, not an operator.
@@ -40,6 +45,10 @@ class RegistryRepository:
         self.categories = db.collection("categories")
         self.category_usage = db.collection("category_usage")
         self.meta = db.collection("meta")
+        self.operators = db.collection("operators")
+        self.operator_logins = db.collection("operator_logins")
+        self.extensions = db.collection("extensions")
+        self.login_attempts = db.collection("login_attempts")
 
     # customers ---------------------------------------------------------------------------
     async def customer(self, customer_id: str) -> Document | None:
@@ -106,6 +115,53 @@ class RegistryRepository:
         await self.category_usage.update_one(
             {"_id": slug}, {"$inc": {"customers": delta}}, upsert=True
         )
+
+    # operators ---------------------------------------------------------------------------
+    async def operator(self, operator_id: str) -> Document | None:
+        return await self.operators.find_one({"_id": str(operator_id)})
+
+    async def operator_by_login(self, login_key: str) -> Document | None:
+        row = await self.operator_logins.find_one({"_id": str(login_key)})
+        return None if row is None else await self.operator(row["operator_id"])
+
+    async def all_operators(self) -> list[Document]:
+        # The people of one call center: thousands at most, so a scan is fine.
+        return await self.operators.find({}).sort("display_name", 1).to_list()
+
+    async def any_operator(self) -> bool:
+        return await self.operators.find_one({}, {"_id": 1}) is not None
+
+    async def add_operator(self, document: Document) -> None:
+        await self.operators.insert_one(document)
+        if document.get("login"):
+            await self.operator_logins.insert_one(
+                {"_id": document["login"], "operator_id": document["_id"]})
+
+    async def update_operator(self, operator_id: str, changes: dict[str, Any]) -> None:
+        await self.operators.update_one({"_id": operator_id}, {"$set": changes})
+
+    async def extension_owner(self, extension: str) -> str | None:
+        row = await self.extensions.find_one({"_id": str(extension)})
+        return None if row is None else str(row["operator_id"])
+
+    async def claim_extension(self, extension: str, operator_id: str) -> None:
+        await self.extensions.insert_one({"_id": extension, "operator_id": operator_id})
+
+    async def release_extension(self, extension: str) -> None:
+        await self.extensions.delete_one({"_id": str(extension)})
+
+    async def login_attempt(self, login_key: str) -> Document | None:
+        return await self.login_attempts.find_one({"_id": str(login_key)})
+
+    async def save_login_attempt(self, login_key: str, failures: int,
+                                 last_failure_at: datetime) -> None:
+        await self.login_attempts.replace_one(
+            {"_id": login_key},
+            {"_id": login_key, "failures": failures, "last_failure_at": last_failure_at},
+            upsert=True)
+
+    async def clear_login_attempts(self, login_key: str) -> None:
+        await self.login_attempts.delete_one({"_id": str(login_key)})
 
     # meta --------------------------------------------------------------------------------
     async def defaults_seeded(self) -> bool:

@@ -1,4 +1,4 @@
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from shared.settings import ServiceSettings, _env
 
@@ -10,3 +10,22 @@ class RegistrySettings(ServiceSettings):
         "RU", validation_alias=_env("CRM_DEFAULT_REGION"),
         description="Region assumed for a looked-up number written without a country code.",
     )
+
+    # Sign-in
+    session_minutes: int = Field(15, ge=1, le=24 * 60,
+                                 validation_alias=_env("CRM_SESSION_MINUTES"))
+    session_max_hours: float = Field(12, gt=0, le=24 * 7,
+                                     validation_alias=_env("CRM_SESSION_MAX_HOURS"))
+    login_lock_after: int = Field(10, ge=2, validation_alias=_env("CRM_LOGIN_LOCK_AFTER"))
+    login_lock_minutes: int = Field(15, ge=1, validation_alias=_env("CRM_LOGIN_LOCK_MINUTES"))
+    sign_ins_per_minute: int = Field(
+        60, ge=1, validation_alias=_env("CRM_SIGN_INS_PER_MINUTE"),
+        description="Sign-in attempts per client address and minute (bursts of a sixth).")
+    bootstrap_admin_login: str = Field("admin",
+                                       validation_alias=_env("CRM_BOOTSTRAP_ADMIN_LOGIN"))
+    bootstrap_admin_password: SecretStr | None = Field(
+        None, validation_alias=_env("CRM_BOOTSTRAP_ADMIN_PASSWORD"),
+        description="Creates the first admin of an empty operator directory.")
+
+    def secrets(self) -> dict[str, SecretStr | None]:
+        return super().secrets() | {"CRM_BOOTSTRAP_ADMIN_PASSWORD": self.bootstrap_admin_password}

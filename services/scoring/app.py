@@ -11,7 +11,12 @@ from services.scoring.repository import ScoringRepository
 from services.scoring.rules import LiveRules
 from services.scoring.settings import ScoringSettings
 from shared.auth import Reader
-from shared.contracts import CustomerRegistered, InteractionLogged, PurchaseRecorded
+from shared.contracts import (
+    CustomerRegistered,
+    InteractionLogged,
+    OperatorUpdated,
+    PurchaseRecorded,
+)
 from shared.service import ServiceRuntime, create_http_app
 
 
@@ -29,6 +34,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
     runtime.subscribe(
         PurchaseRecorded, lambda event: handlers.on_purchase(repo, rules.current, event)
     )
+    runtime.subscribe(OperatorUpdated, runtime.people.mirror)  # names, disabled people
     runtime.every("scoring-rules-reload", settings.rules_check_interval_s, rules.refresh_job)
     app = create_http_app(runtime, "crm scoring", "Fraud score and behavioural types.")
 

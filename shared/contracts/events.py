@@ -32,6 +32,7 @@ from shared.contracts.types import (
     RiskBand,
     Segment,
     Slug,
+    StaffRole,
     Text,
     Tier,
 )
@@ -163,6 +164,10 @@ class CustomerUpdated(Event):
     card_number: Identifier | None = None
     language: Language | None = None
     changed: list[str] = Field(default_factory=list, description="Names of the changed fields.")
+    changed_by: Identifier | None = Field(
+        default=None, examples=["op-5b0f3c2a9d8e4f61"],
+        description="Who changed it: the signed-in person's operator_id, or client:<role> "
+                    "for a machine client.")
 
 
 class CustomerScored(Event):
@@ -306,6 +311,26 @@ class SurveyAnswered(Event):
     reason_code: str | None = Field(default=None, max_length=40)
 
 
+class OperatorUpdated(Event):
+    """A person of the operator directory was created or changed (name, role, disabled)."""
+
+    topic: ClassVar[str] = topics.OPERATOR_UPDATED
+    key_field: ClassVar[str] = "operator_id"
+
+    operator_id: Identifier = Field(examples=["op-5b0f3c2a9d8e4f61"])
+    display_name: Text = Field(examples=["Anna Petrova"])
+    active: bool = Field(description="False once disabled: the person's tokens stop working.")
+    display_names: dict[Language, Text] = Field(
+        default_factory=dict, examples=[{"ru": "Анна Петрова", "fa": "آنا پتروا"}],
+        description="The name written in other scripts, by language; a survey SMS in that "
+                    "language names the person so.")
+    role: StaffRole | None = None
+    session_version: int = Field(
+        default=0, ge=0,
+        description="Raised when the person is disabled or their role or password changes; "
+                    "tokens of an older version are refused.")
+
+
 ALL_EVENTS: tuple[type[Event], ...] = (
     CustomerRegistered,
     CustomerUpdated,
@@ -319,5 +344,6 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     ReferralCredited,
     NotificationSent,
     SurveyAnswered,
+    OperatorUpdated,
 )
 EVENT_BY_TOPIC: dict[str, type[Event]] = {event.topic: event for event in ALL_EVENTS}

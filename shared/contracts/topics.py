@@ -12,6 +12,7 @@ CUSTOMER_LAPSED = "crm.customer.lapsed.v1"
 REFERRAL_CREDITED = "crm.referral.credited.v1"
 NOTIFICATION_SENT = "crm.notification.sent.v1"
 SURVEY_ANSWERED = "crm.survey.answered.v1"
+OPERATOR_UPDATED = "crm.operator.updated.v1"
 
 ALL = (
     CUSTOMER_REGISTERED,
@@ -26,6 +27,7 @@ ALL = (
     REFERRAL_CREDITED,
     NOTIFICATION_SENT,
     SURVEY_ANSWERED,
+    OPERATOR_UPDATED,
 )
 
 

@@ -19,7 +19,11 @@ from pathlib import Path
 from shared.broker import kafka_client_options
 from shared.runtime.kafka import EmbeddedKafka, ensure_topics
 from shared.runtime.supervisor import ServiceProcess, Supervisor, say
-from shared.settings import ServiceSettings
+from shared.settings import ServiceSettings, secret_problem
+
+#: Secrets any service reads, checked before anything starts.
+SECRET_VARIABLES = ("CRM_OPERATOR_TOKEN", "CRM_ANALYST_TOKEN", "CRM_ADMIN_TOKEN",
+                    "CRM_BOOTSTRAP_ADMIN_PASSWORD", "CRM_SMS_INBOUND_TOKEN")
 
 SERVICES = {"registry": 8000, "scoring": 8001, "loyalty": 8002, "notify": 8003}
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,6 +78,14 @@ async def run() -> int:
         os.environ["KAFKA_BOOTSTRAP_SERVERS"] = embedded.bootstrap
         os.environ["KAFKA_IDEMPOTENT_PRODUCER"] = "false"  # Tansu lacks InitProducerId
     settings = ServiceSettings()
+    unsafe = unsafe_secrets(settings)
+    if unsafe:
+        say("runtime", "cannot start: a real Kafka or MongoDB is configured, and "
+                       + "; ".join(unsafe) + ". Set real secrets (`openssl rand -hex 32`) "
+                       "in the environment or .env.")
+        if embedded is not None:
+            embedded.stop()
+        return 1
     partitions = int(os.environ.get("CRM_TOPIC_PARTITIONS", "4"))
     replication = int(os.environ.get("CRM_TOPIC_REPLICATION_FACTOR", "1"))
     created = await ensure_topics(settings.kafka_bootstrap_servers, partitions, replication,
@@ -117,14 +129,38 @@ async def run() -> int:
     return 0
 
 
+def unsafe_secrets(settings: ServiceSettings) -> list[str]:
+    """Secrets from the environment that no service would accept outside the embedded mode
+    (`make run` reads .env.example's development values when nothing else is set)."""
+    if settings.embedded:
+        return []
+    found = (secret_problem(name, os.environ.get(name, "")) for name in SECRET_VARIABLES
+             if os.environ.get(name))
+    return [problem for problem in found if problem]
+
+
+def masked(secret: str | None) -> str:
+    """Enough of a secret to tell which one it is, never all of it."""
+    if not secret:
+        return "(unset)"
+    if len(secret) < 12:
+        return "*" * len(secret)
+    return f"{secret[:4]}…{secret[-2:]} ({len(secret)} characters)"
+
+
 def banner(ports: dict[str, int]) -> None:
+    login = os.environ.get("CRM_BOOTSTRAP_ADMIN_LOGIN", "admin")
+    password = os.environ.get("CRM_BOOTSTRAP_ADMIN_PASSWORD")
     lines = [
         "",
         "The suite is ready.",
         f"  Operator panel:  http://127.0.0.1:{ports['registry']}/",
-        f"  Operator token:  {os.environ.get('CRM_OPERATOR_TOKEN', '(unset)')}",
-        f"  Analyst token:   {os.environ.get('CRM_ANALYST_TOKEN', '(unset)')}",
-        f"  Admin token:     {os.environ.get('CRM_ADMIN_TOKEN', '(unset)')}",
+        f"  Sign in:         login {login!r}, the password CRM_BOOTSTRAP_ADMIN_PASSWORD "
+        f"[{masked(password)}]",
+        "                   (.env or .env.example); then create each person's account",
+        "  Client tokens:   CRM_OPERATOR_TOKEN "
+        f"[{masked(os.environ.get('CRM_OPERATOR_TOKEN'))}], CRM_ANALYST_TOKEN, "
+        "CRM_ADMIN_TOKEN: for scripts and other systems",
         "  APIs:            " + ", ".join(f"{n} :{p}" for n, p in ports.items()),
         "  Health:          /health, /ready, /metrics on every service",
         f"  Kafka:           {os.environ['KAFKA_BOOTSTRAP_SERVERS']}",

@@ -28,24 +28,20 @@ def notification_id(kind: NotificationKind, cause: str) -> str:
     return f"{kind}:{uuid.uuid5(_NOTIFICATION_NS, f'{kind}|{cause}').hex}"
 
 
-def quality_survey_for_purchase(
-    event: PurchaseRecorded, employee_label: str | None = None
-) -> NotificationRequest:
-    """Rate whoever served the purchase; ``employee_label`` (a first name) defaults to the id."""
+def quality_survey_for_purchase(event: PurchaseRecorded) -> NotificationRequest:
+    """Rate whoever served the purchase. The employee is named when the text is written
+    (by display name, from the people directory); an unknown one is "our service"."""
     return NotificationRequest(
         notification_id=notification_id("quality_survey", f"purchase:{event.purchase_id}"),
         customer_id=event.customer_id,
         kind="quality_survey",
         template="quality_survey",
         occurred_at=event.occurred_at,
-        context=_employee(employee_label or event.employee_id),
         employee_id=event.employee_id,
     )
 
 
-def quality_survey_for_interaction(
-    event: InteractionLogged, employee_label: str | None = None
-) -> NotificationRequest | None:
+def quality_survey_for_interaction(event: InteractionLogged) -> NotificationRequest | None:
     """Rate the operator of a call or chat; an inbound SMS is not a service, so none then."""
     if event.channel == "sms":
         return None
@@ -55,7 +51,6 @@ def quality_survey_for_interaction(
         kind="quality_survey",
         template="quality_survey",
         occurred_at=event.occurred_at,
-        context=_employee(employee_label or event.operator_id),
         employee_id=event.operator_id,
     )
 
@@ -107,6 +102,3 @@ def thank_you_for_gold(event: TierChanged) -> NotificationRequest | None:
         occurred_at=event.occurred_at,
     )
 
-
-def _employee(label: str | None) -> dict[str, str]:
-    return {"employee": label} if label else {}

@@ -4,18 +4,31 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.registry.api import activity, callers, categories, customers, errors, panel
+from services.registry.api import (
+    activity,
+    callers,
+    categories,
+    customers,
+    errors,
+    operators,
+    panel,
+    sessions,
+)
+from services.registry.people import People
 from services.registry.repository import RegistryRepository
 from services.registry.settings import RegistrySettings
 from shared.service import ServiceRuntime
 
 
 def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
-            settings: RegistrySettings) -> None:
+            settings: RegistrySettings, people: People) -> None:
     errors.install(app)
     # Routes go straight onto the app: shared.http names routes for the access log and the
     # metrics by walking app.router.routes, which FastAPI's lazily included routers hide.
-    customers.install(app, runtime, repo)
+    sessions.install(app, runtime, repo, people.passwords, people.keys, people.issuer,
+                     people.throttle, settings.sign_ins_per_minute)
+    operators.install(app, runtime, repo, people.audit, people.passwords)
+    customers.install(app, runtime, repo, people.audit)
     callers.install(app, repo, settings)
     categories.install(app, runtime, repo)
     activity.install(app, runtime, repo)

@@ -25,7 +25,7 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository) -> 
               summary="Log a call, chat, email or SMS; publishes crm.interaction.logged.v1")
     async def log_interaction(body: InteractionRequest, principal: Operator) -> dict[str, Any]:
         async with runtime.command():
-            event = await handlers.log_interaction(repo, body, principal.operator_id)
+            event = await handlers.log_interaction(repo, body, principal)
             await runtime.publish([event])
         return event.model_dump(mode="json")
 
@@ -33,7 +33,7 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository) -> 
               summary="Record a purchase or refund; publishes crm.purchase.recorded.v1")
     async def record_purchase(body: PurchaseRequest, principal: Operator) -> dict[str, Any]:
         async with runtime.command():
-            event = await handlers.record_purchase(repo, body)
+            event = await handlers.record_purchase(repo, body, principal)
             await runtime.publish([event])
         return event.model_dump(mode="json")
 

@@ -1,4 +1,5 @@
-"""``/api/callers/{phone}``: the caller card, rate-limited per token against scraping."""
+"""``/api/callers/{phone}``: the caller card, rate-limited per person (or machine client)
+against scraping."""
 
 from __future__ import annotations
 
@@ -22,14 +23,14 @@ def install(app: FastAPI, repo: RegistryRepository, settings: RegistrySettings) 
 
     @app.get("/api/callers/{phone}", tags=TAGS, response_model=CallerCard,
              responses={404: {"description": "No customer has this number"},
-                        429: {"description": "Too many look-ups with this token"}},
+                        429: {"description": "Too many look-ups by this person"}},
              summary="The caller card; any common phone notation")
     async def caller_card(phone: str, principal: Reader, lang: Language = "en") -> Response:
-        allowed, wait_s = limiter.allow(principal.token_id)
+        allowed, wait_s = limiter.allow(principal.actor)
         if not allowed:
             raise HTTPException(
                 429,
-                f"too many caller-card look-ups with this token (limit "
+                f"too many caller-card look-ups (limit "
                 f"{settings.card_lookups_per_minute} per minute); try again shortly",
                 headers={"Retry-After": str(max(1, math.ceil(wait_s)))},
             )

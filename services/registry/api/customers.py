@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Query
 
 from services.registry import handlers
 from services.registry.domain import CustomerPatch, RegistrationRequest
 from services.registry.repository import RegistryRepository
+from shared.audit import AuditTrail
 from shared.auth import Operator, Reader
 from shared.service import ServiceRuntime
 
@@ -21,12 +22,13 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 TAGS: list[str | Enum] = ["customers"]
 
 
-def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository) -> None:
+def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
+            audit: AuditTrail) -> None:
     @app.post("/api/customers", tags=TAGS, status_code=201, responses=CONFLICT,
               summary="Register a new caller; publishes crm.customer.registered.v1")
     async def register(body: RegistrationRequest, principal: Operator) -> dict[str, Any]:
         async with runtime.command():
-            event = await handlers.register(repo, body, principal.operator_id)
+            event = await handlers.register(repo, audit, body, principal)
             await runtime.publish([event])
         return await handlers.customer(repo, event.customer_id)
 
@@ -38,8 +40,17 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository) -> 
                summary="Change a customer; publishes crm.customer.updated.v1 if anything changed")
     async def change(customer_id: str, body: CustomerPatch, principal: Operator) -> dict[str, Any]:
         async with runtime.command():
-            view, event = await handlers.change_customer(repo, customer_id, body)
+            view, event = await handlers.change_customer(repo, audit, customer_id, body,
+                                                         principal)
             if event is not None:
                 await runtime.publish([event])
         return view
 
+
+    @app.get("/api/customers/{customer_id}/history", tags=TAGS,
+             summary="Who registered and changed this customer, and when (newest first)")
+    async def history(customer_id: str, principal: Reader,
+                      limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
+        await handlers.customer(repo, customer_id)  # 404 for an unknown customer
+        return {"customer_id": customer_id,
+                "entries": await audit.entries(f"customer:{customer_id}", limit)}

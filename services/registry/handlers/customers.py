@@ -25,8 +25,11 @@ from services.registry.handlers.errors import (
     CustomerNotFound,
     PhoneTaken,
     UnknownCustomer,
+    Unprocessable,
 )
 from services.registry.repository import RegistryRepository
+from shared.audit import AuditTrail, field_changes
+from shared.auth import Principal
 from shared.contracts import (
     CustomerRegistered,
     CustomerUpdated,
@@ -69,9 +72,9 @@ async def store_registration(repo: RegistryRepository, event: CustomerRegistered
 
 
 async def register(
-    repo: RegistryRepository, request: RegistrationRequest, operator_id: str
+    repo: RegistryRepository, audit: AuditTrail, request: RegistrationRequest, by: Principal
 ) -> CustomerRegistered:
-    """Register a new caller typed in by an operator; return ``customer.registered``."""
+    """Register a new caller typed in by an operator (or sent by a machine client)."""
     await check_category(repo, request.category)
     owner = await repo.customer_by_phone(request.phone)
     if owner is not None:
@@ -80,8 +83,9 @@ async def register(
         raise UnknownCustomer("referred_by")
     if request.card_number and await repo.loyalty_card_owner(request.card_number):
         raise CardNumberTaken()
-    event = request.to_event(new_id("c"), entered_by="operator", operator_id=operator_id)
+    event = request.to_event(new_id("c"), entered_by="operator", operator_id=by.operator_id)
     await store_registration(repo, event)
+    await audit.record(f"customer:{event.customer_id}", "registered", by, event.occurred_at)
     return event
 
 
@@ -93,9 +97,11 @@ async def customer(repo: RegistryRepository, customer_id: str) -> dict[str, Any]
 
 
 async def change_customer(
-    repo: RegistryRepository, customer_id: str, patch: CustomerPatch
+    repo: RegistryRepository, audit: AuditTrail, customer_id: str, patch: CustomerPatch,
+    by: Principal,
 ) -> tuple[dict[str, Any], CustomerUpdated | None]:
-    """Apply an operator's changes; the event names only fields whose value changed."""
+    """Apply an operator's changes; the event names only fields whose value changed and who
+    changed them, and the customer's history keeps the change."""
     document = await repo.customer(customer_id)
     if document is None:
         raise CustomerNotFound()
@@ -110,8 +116,11 @@ async def change_customer(
         await _move_loyalty_card(repo, customer_id, document.get("card_number"),
                                  changes["card_number"])
     await repo.update_customer(customer_id, changes)
-    event = CustomerUpdated(customer_id=customer_id, changed=sorted(changes), **changes)
+    event = CustomerUpdated(customer_id=customer_id, changed=sorted(changes),
+                            changed_by=by.actor, **changes)
     await repo.save_card(apply_customer_updated(await repo.card(customer_id), event))
+    await audit.record(f"customer:{customer_id}", "changed", by, event.occurred_at,
+                       field_changes(document, changes, changes))
     return customer_view({**document, **changes}), event
 
 
@@ -134,18 +143,26 @@ async def _require_customer(repo: RegistryRepository, customer_id: str) -> None:
 
 
 async def log_interaction(
-    repo: RegistryRepository, request: InteractionRequest, operator_id: str
+    repo: RegistryRepository, request: InteractionRequest, by: Principal
 ) -> InteractionLogged:
     """An operator's call or chat: on the card at once, and published for the others."""
     await _require_customer(repo, request.customer_id)
-    event = request.to_event(new_id("i"), operator_id=operator_id)
+    event = request.to_event(new_id("i"), operator_id=by.operator_id)
     await repo.save_card(apply_interaction(await repo.card(event.customer_id), event))
     return event
 
 
-async def record_purchase(repo: RegistryRepository, request: PurchaseRequest) -> PurchaseRecorded:
-    """A sale (or refund) taken by an operator: on the card at once, and published."""
+async def record_purchase(
+    repo: RegistryRepository, request: PurchaseRequest, by: Principal
+) -> PurchaseRecorded:
+    """A sale (or refund): on the card at once, and published. A person records their own
+    sales (``employee_id`` is them); a machine client (a till) names the employee."""
     await _require_customer(repo, request.customer_id)
+    if by.person and request.employee_id not in (None, by.operator_id):
+        raise Unprocessable("employee_id: a person records their own sales; leave it out",
+                            field="employee_id")
+    if by.person:
+        request = request.model_copy(update={"employee_id": by.operator_id})
     event = request.to_event(new_id("p"))
     await repo.save_card(apply_purchase(await repo.card(event.customer_id), event))
     return event

@@ -71,3 +71,24 @@ class CategoryInUse(Conflict):
             f"category {slug!r} is used by {customers} customer(s); move them first",
             slug=slug, customers=customers,
         )
+
+
+class OperatorNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("no operator with this id")
+
+
+class LoginTaken(Conflict):
+    def __init__(self) -> None:
+        super().__init__("this login is taken", field="login")
+
+
+class ExtensionTaken(Conflict):
+    def __init__(self, operator_id: str) -> None:
+        super().__init__("this extension belongs to another operator", field="extension",
+                         operator_id=operator_id)
+
+
+class LastAdmin(Conflict):
+    def __init__(self) -> None:
+        super().__init__("at least one active admin must remain: make someone else admin first")

@@ -64,15 +64,16 @@ def test_notification_ids_are_valid_contract_identifiers() -> None:
     assert nid.startswith("why_us_survey:")
 
 
-def test_the_quality_survey_names_the_employee_and_nothing_about_the_customer() -> None:
-    request = quality_survey_for_purchase(purchase(), employee_label="Anna")
-    assert request.context == {"employee": "Anna"}
+def test_the_quality_survey_keeps_the_employee_id_and_nothing_about_the_customer() -> None:
+    request = quality_survey_for_purchase(purchase())
     assert request.employee_id == "e-42"
-    assert "Anna" in render(request.template, "en", request.context)
+    assert request.context == {}  # the name is looked up when the text is written
 
 
-def test_without_a_first_name_the_employee_id_is_the_label() -> None:
-    assert quality_survey_for_purchase(purchase()).context == {"employee": "e-42"}
+def test_an_employee_id_is_never_shown_as_a_name() -> None:
+    request = quality_survey_for_purchase(purchase())
+    text = render(request.template, "en", request.context)
+    assert "e-42" not in text and "our service" in text
 
 
 def test_an_inbound_sms_interaction_calls_for_no_survey() -> None:

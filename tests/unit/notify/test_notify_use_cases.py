@@ -30,14 +30,45 @@ async def registered_customer(notify: Notify, customer_id: str = "c-1",
 async def test_a_purchase_leads_to_one_quality_survey_in_the_customers_language(
         notify: Notify) -> None:
     await registered_customer(notify)
+    await notify.employ("e-ivan", "Ivan Petrov", ru="Иван Петров")
     await notify.consume(handlers.on_purchase, purchase("c-1", "p-1", notify.clock()))
     await notify.sender.send_due()
     [message] = await notify.outbox()
     assert message["kind"] == "quality_survey" and message["to"] == MOSCOW
-    assert message["text"].startswith("Сотрудник e-ivan")
+    assert message["text"].startswith("Сотрудник Иван Петров:")
     assert "Olga" not in message["text"]
     [sent] = notify.sent()
     assert (sent.status, sent.kind, sent.customer_id) == ("sent", "quality_survey", "c-1")
+
+
+async def test_the_survey_names_the_employee_by_display_name_without_a_name_in_the_script(
+        notify: Notify) -> None:
+    await notify.register("c-1", MOSCOW, language="en")
+    await notify.employ("e-ivan", "Ivan Petrov", ru="Иван Петров")
+    await notify.consume(handlers.on_purchase, purchase("c-1", "p-1", notify.clock()))
+    await notify.sender.send_due()
+    [message] = await notify.outbox()
+    assert "the service of Ivan Petrov today" in message["text"]
+
+
+async def test_a_long_name_is_shortened_to_the_first_name_to_keep_one_segment(
+        notify: Notify) -> None:
+    await registered_customer(notify)
+    await notify.employ("e-ivan", "Konstantin Konstantinopolsky",
+                        ru="Константин Константинопольский")
+    await notify.consume(handlers.on_purchase, purchase("c-1", "p-1", notify.clock()))
+    await notify.sender.send_due()
+    [message] = await notify.outbox()
+    assert message["text"].startswith("Сотрудник Константин:")
+
+
+async def test_an_employee_the_directory_does_not_know_is_not_named(notify: Notify) -> None:
+    await registered_customer(notify)
+    await notify.consume(handlers.on_purchase, purchase("c-1", "p-1", notify.clock()))
+    await notify.sender.send_due()
+    [message] = await notify.outbox()
+    assert message["text"].startswith("Оцените наше обслуживание")
+    assert "e-ivan" not in message["text"]
 
 
 async def test_a_redelivered_purchase_with_a_new_event_id_creates_nothing_new(
@@ -199,12 +230,13 @@ async def test_win_back_reasons_are_counted(notify: Notify) -> None:
 
 async def test_an_interaction_survey_names_the_operator(notify: Notify) -> None:
     await registered_customer(notify)
+    await notify.employ("op-7", "Maria Ivanova", ru="Мария")
     await notify.consume(handlers.on_interaction, InteractionLogged(
         interaction_id="i-1", customer_id="c-1", channel="call", outcome="info",
         operator_id="op-7"))
     await notify.sender.send_due()
     [message] = await notify.outbox()
-    assert message["text"].startswith("Сотрудник op-7")
+    assert message["text"].startswith("Сотрудник Мария:")
 
 
 class FlakyGateway:

@@ -14,10 +14,12 @@ from services.notify.gateway import OutboundSms, OutboxGateway, SmsGateway
 from services.notify.handlers import Rules
 from services.notify.repository import NotifyRepository
 from services.notify.sender import Sender
+from shared.auth import PeopleDirectory
 from shared.contracts import (
     CustomerRegistered,
     Event,
     NotificationSent,
+    OperatorUpdated,
     PurchaseRecorded,
     SurveyAnswered,
 )
@@ -49,8 +51,9 @@ class Notify:
         self.repo = NotifyRepository(self.db)
         if self.gateway is None:
             self.gateway = OutboxGateway(store=self._store)
+        self.people = PeopleDirectory(self.db, ttl_s=0)
         self.sender = Sender(self.db, self.repo, self.gateway, self.rules, self._publish,
-                             self.clock)
+                             self.clock, people=self.people)
 
     async def _store(self, message: OutboundSms) -> None:
         await self.repo.store_outbound(message, self.clock())
@@ -68,6 +71,14 @@ class Notify:
 
     async def register(self, customer_id: str, phone: str, language: str = "ru") -> None:
         await self.consume(handlers.on_registered, registered(customer_id, phone, language))
+
+    async def employ(self, operator_id: str, display_name: str,
+                     **display_names: str) -> None:
+        """A person of the directory, as crm.operator.updated.v1 brings them to notify."""
+        async with self.db.transaction():
+            await self.people.mirror(OperatorUpdated(
+                operator_id=operator_id, display_name=display_name, active=True,
+                display_names=display_names, role="operator"))  # type: ignore[arg-type]
 
     async def reply(self, phone: str, text: str) -> str:
         async with self.db.transaction():

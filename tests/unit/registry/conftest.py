@@ -10,7 +10,17 @@ import pytest
 from services.registry import handlers
 from services.registry.domain import RegistrationRequest
 from services.registry.repository import RegistryRepository
+from shared.audit import AuditTrail
+from shared.auth import Principal, Role
 from shared.database.memory import MemoryDatabase
+
+#: A person signed in as themselves, as the registry's use cases receive them.
+OPERATOR = Principal(Role.OPERATOR, "op-1234abcd", person=True, display_name="Anna Operator")
+
+
+def audit(repo: RegistryRepository) -> AuditTrail:
+    """The registry's history, in the repository's database."""
+    return AuditTrail(repo.db)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from shared.contracts import (
     TierChanged,
 )
 from shared.errors import Rejected
-from tests.unit.registry.conftest import registration
+from tests.unit.registry.conftest import OPERATOR, audit, registration
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -61,7 +61,7 @@ async def apply(repo: RegistryRepository, event: Event) -> None:
 
 
 async def test_every_card_event_shows_on_the_card(repo: RegistryRepository) -> None:
-    customer = await handlers.register(repo, registration(), "operator-1")
+    customer = await handlers.register(repo, audit(repo), registration(), OPERATOR)
     for event in each_card_event(customer.customer_id):
         await apply(repo, event)
     card = await handlers.look_up_caller(repo, "+79001234567", "RU")
@@ -75,7 +75,7 @@ async def test_every_card_event_shows_on_the_card(repo: RegistryRepository) -> N
 
 
 async def test_a_purchase_from_another_system_reaches_the_card(repo: RegistryRepository) -> None:
-    customer = await handlers.register(repo, registration(), "operator-1")
+    customer = await handlers.register(repo, audit(repo), registration(), OPERATOR)
     await apply(repo, PurchaseRecorded(purchase_id="pos-1", customer_id=customer.customer_id,
                                        amount="99.90", currency="RUB", discounted=True,
                                        payment_method="cash"))
@@ -84,7 +84,7 @@ async def test_a_purchase_from_another_system_reaches_the_card(repo: RegistryRep
 
 
 async def test_a_redelivered_event_writes_nothing(repo: RegistryRepository) -> None:
-    customer = await handlers.register(repo, registration(), "operator-1")
+    customer = await handlers.register(repo, audit(repo), registration(), OPERATOR)
     purchase = PurchaseRecorded(purchase_id="pos-1", customer_id=customer.customer_id,
                                 amount="10", currency="RUB", discounted=False,
                                 payment_method="cash")
@@ -96,9 +96,10 @@ async def test_a_redelivered_event_writes_nothing(repo: RegistryRepository) -> N
 
 
 async def test_our_own_purchase_coming_back_is_a_no_op(repo: RegistryRepository) -> None:
-    customer = await handlers.register(repo, registration(), "operator-1")
+    customer = await handlers.register(repo, audit(repo), registration(), OPERATOR)
     event = await handlers.record_purchase(repo, PurchaseRequest(
-        customer_id=customer.customer_id, amount="5", currency="RUB", payment_method="card"))
+        customer_id=customer.customer_id, amount="5", currency="RUB", payment_method="card"),
+        OPERATOR)
     before = await repo.card(customer.customer_id)
     await apply(repo, event)
     assert await repo.card(customer.customer_id) == before
@@ -122,7 +123,7 @@ async def test_a_registration_from_another_system_is_imported(repo: RegistryRepo
 
 
 async def test_our_own_registration_coming_back_is_a_no_op(repo: RegistryRepository) -> None:
-    event = await handlers.register(repo, registration(), "operator-1")
+    event = await handlers.register(repo, audit(repo), registration(), OPERATOR)
     card = await repo.card(event.customer_id)
     assert await handlers.on_registered(repo, event) == []
     assert await repo.card(event.customer_id) == card
@@ -132,7 +133,7 @@ async def test_our_own_registration_coming_back_is_a_no_op(repo: RegistryReposit
 async def test_a_registration_with_a_phone_owned_by_another_customer_is_rejected(
     repo: RegistryRepository,
 ) -> None:
-    await handlers.register(repo, registration(phone="+79005550001"), "operator-1")
+    await handlers.register(repo, audit(repo), registration(phone="+79005550001"), OPERATOR)
     with pytest.raises(Rejected):
         await handlers.on_registered(repo, external_registration())
 

@@ -7,7 +7,7 @@ from services.registry.domain import Category, CategoryPatch, CategoryTitles, Cu
 from services.registry.handlers.errors import CategoryExists, CategoryInUse, CategoryNotFound
 from services.registry.repository import RegistryRepository
 from shared.database.memory import MemoryDatabase
-from tests.unit.registry.conftest import registration
+from tests.unit.registry.conftest import OPERATOR, audit, registration
 
 GOLDEN = Category(slug="golden", titles=CategoryTitles(en="Golden"), colour="#c9a227")
 
@@ -61,14 +61,15 @@ async def test_changing_an_unknown_category_is_not_found(repo: RegistryRepositor
 
 
 async def test_a_category_in_use_cannot_be_deleted(repo: RegistryRepository) -> None:
-    await handlers.register(repo, registration(category="vip"), "operator-1")
+    await handlers.register(repo, audit(repo), registration(category="vip"), OPERATOR)
     with pytest.raises(CategoryInUse) as in_use:
         await handlers.delete_category(repo, "vip")
     assert in_use.value.detail["customers"] == 1
 
 
 async def test_a_category_emptied_by_a_change_can_be_deleted(repo: RegistryRepository) -> None:
-    customer = await handlers.register(repo, registration(category="vip"), "operator-1")
-    await handlers.change_customer(repo, customer.customer_id, CustomerPatch(category="ordinary"))
+    customer = await handlers.register(repo, audit(repo), registration(category="vip"), OPERATOR)
+    await handlers.change_customer(repo, audit(repo), customer.customer_id,
+                                   CustomerPatch(category="ordinary"), OPERATOR)
     await handlers.delete_category(repo, "vip")
     assert "vip" not in await slugs(repo)

@@ -25,7 +25,8 @@ EXAMPLES: dict[str, dict[str, object]] = {
         "source": "friend", "referred_by": "c-0", "card_number": "7001", "language": "ru",
         "entered_by": "operator", "operator_id": "op-7",
     },
-    topics.CUSTOMER_UPDATED: {"customer_id": "c-1", "category": "vip", "changed": ["category"]},
+    topics.CUSTOMER_UPDATED: {"customer_id": "c-1", "category": "vip", "changed": ["category"],
+                              "changed_by": "op-7"},
     topics.CUSTOMER_SCORED: {
         "customer_id": "c-1", "score": 82, "band": "high", "payment_policy": "irreversible_only",
         "reasons": [{"code": "famous_name", "detail": "a famous name", "weight": 40}],
@@ -49,6 +50,9 @@ EXAMPLES: dict[str, dict[str, object]] = {
                                "kind": "quality_survey", "channel": "sms", "status": "sent"},
     topics.SURVEY_ANSWERED: {"survey_id": "n-1", "customer_id": "c-1", "kind": "quality_survey",
                              "rating": 5, "employee_id": "e-2", "comment": "fine"},
+    topics.OPERATOR_UPDATED: {"operator_id": "op-7", "display_name": "Anna Petrova",
+                              "display_names": {"ru": "Анна Петрова", "fa": "آنا پتروا"},
+                              "active": True, "role": "operator", "session_version": 2},
 }
 
 

@@ -1,0 +1,173 @@
+"""The operator directory's rules: who a person is, what an admin may change, how often a
+login may fail. Pure: hashing and storage are the handlers' business."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+
+from services.registry.domain.requests import PersonName
+from shared.contracts.types import Language, StaffRole
+
+_LOGIN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
+_EXTENSION = re.compile(r"^[0-9A-Za-z*#+-]{1,20}$")
+PASSWORD_MIN = 12
+PASSWORD_MAX = 256
+
+
+def login_key(login: str) -> str:
+    """The form a login is stored and compared in (case does not matter)."""
+    return login.strip().casefold()
+
+
+def normalize_login(value: str) -> str:
+    """The stored form of a valid login; ValueError for an invalid one."""
+    key = login_key(value)
+    if not _LOGIN.match(key):
+        raise ValueError("a login is 2-64 characters of a-z, 0-9, '.', '_', '@' and '-'")
+    return key
+
+
+def _extension(value: str) -> str:
+    if not _EXTENSION.match(value):
+        raise ValueError("an extension is 1-20 characters of digits, letters, *, #, + and -")
+    return value
+
+
+Login = Annotated[str, Field(max_length=64, examples=["apetrova"]), AfterValidator(normalize_login)]
+Extension = Annotated[str, Field(max_length=20, examples=["1042"]), AfterValidator(_extension)]
+Password = Annotated[SecretStr, Field(examples=["correct horse battery staple"])]
+
+
+def password_problem(password: str, login: str) -> str | None:
+    """Why a password may not be used, or None."""
+    if len(password) < PASSWORD_MIN:
+        return f"a password has at least {PASSWORD_MIN} characters"
+    if len(password) > PASSWORD_MAX:
+        return f"a password has at most {PASSWORD_MAX} characters"
+    if login and login_key(login) in password.casefold():
+        return "a password may not contain the login"
+    return None
+
+
+def _unique_languages(value: list[Language]) -> list[Language]:
+    return list(dict.fromkeys(value))
+
+
+_STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class NewOperator(BaseModel):
+    """``POST /api/operators``: a person who will sign in with a login and a password."""
+
+    model_config = _STRICT
+
+    login: Login
+    display_name: PersonName = Field(examples=["Anna Petrova"],
+                                     description="How colleagues and customers see the name.")
+    display_names: dict[Language, PersonName] = Field(
+        default_factory=dict, examples=[{"ru": "Анна Петрова", "fa": "آنا پتروا"}],
+        description="The name in other scripts, by language (survey SMS in that language).")
+    role: StaffRole
+    password: Password
+    extension: Extension | None = Field(
+        default=None, description="The phone extension the person answers on.")
+    languages: list[Language] = Field(default_factory=list, max_length=3,
+                                      description="Languages the person speaks with callers.")
+
+    _languages = field_validator("languages")(classmethod(
+        lambda cls, value: _unique_languages(value)))
+
+    @model_validator(mode="after")
+    def _password_rules(self) -> NewOperator:
+        problem = password_problem(self.password.get_secret_value(), self.login)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
+class OperatorPatch(BaseModel):
+    """``PATCH /api/operators/{id}``: only the fields sent change (null clears the extension)."""
+
+    model_config = _STRICT
+
+    display_name: PersonName | None = None
+    display_names: dict[Language, PersonName] | None = None
+    role: StaffRole | None = None
+    extension: Extension | None = None
+    languages: list[Language] | None = Field(default=None, max_length=3)
+    active: bool | None = Field(default=None, description="false disables the person at once.")
+    password: Password | None = None
+
+    _languages = field_validator("languages")(classmethod(
+        lambda cls, value: None if value is None else _unique_languages(value)))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _something_changes(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            if not data:
+                raise ValueError("give at least one field to change")
+            cleared = sorted(name for name in ("display_name", "role", "active", "password",
+                                               "display_names", "languages")
+                             if name in data and data[name] is None)
+            if cleared:
+                raise ValueError(f"these fields cannot be cleared: {', '.join(cleared)}")
+        return data
+
+    def changes(self) -> dict[str, Any]:
+        """The fields sent, password left out (it is hashed, never stored as given)."""
+        return self.model_dump(exclude_unset=True, exclude={"password"})
+
+
+#: Changes that end the person's current sessions (their tokens stop working at once).
+ENDS_SESSIONS = frozenset({"role", "password"})
+
+
+def ends_sessions(changed: dict[str, Any], was_active: bool) -> bool:
+    """Whether a change must end the person's sessions: disabled, new role, new password."""
+    return bool(ENDS_SESSIONS & changed.keys()) or (was_active and changed.get("active") is False)
+
+
+@dataclass(frozen=True)
+class LoginThrottle:
+    """Failed sign-ins of one login: answers slow down after ``free_failures`` and the login
+    locks for ``lock_for`` after ``lock_after`` failures in a row. Failures older than
+    ``lock_for`` are forgotten. Unknown logins are counted the same way, so the answers
+    never tell whether a login exists."""
+
+    free_failures: int = 3
+    lock_after: int = 10
+    lock_for: timedelta = timedelta(minutes=15)
+    max_delay_s: float = 8.0
+
+    def current_failures(self, failures: int, last_failure_at: datetime | None,
+                         now: datetime) -> int:
+        if last_failure_at is None or now - last_failure_at >= self.lock_for:
+            return 0
+        return failures
+
+    def locked_until(self, failures: int, last_failure_at: datetime | None,
+                     now: datetime) -> datetime | None:
+        if last_failure_at is None or failures < self.lock_after:
+            return None
+        until = last_failure_at + self.lock_for
+        return until if until > now else None
+
+    def delay_s(self, failures: int) -> float:
+        """How long to wait before answering the ``failures``-th failure in a row."""
+        if failures <= self.free_failures:
+            return 0.0
+        return min(self.max_delay_s, 0.5 * 2 ** (failures - self.free_failures - 1))
