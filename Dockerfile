@@ -26,7 +26,9 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 crm \
     && useradd --system --uid 10001 --gid crm --no-create-home --home-dir /nonexistent \
-       --shell /usr/sbin/nologin crm
+       --shell /usr/sbin/nologin crm \
+    && install -d -o crm -g crm -m 0700 /var/lib/crm/signing-keys
+# (registry's signing keys: a volume mounted there starts out owned by crm)
 COPY --from=build /opt/venv /opt/venv
 # The source tree is also on PYTHONPATH: the rules, name lists, templates and the operator
 # panel's static files are read next to the modules, whatever the wheel carried.

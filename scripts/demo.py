@@ -4,9 +4,15 @@
                            [--registry-url http://127.0.0.1:8000]
                            [--loyalty-url http://127.0.0.1:8002]
 
-Customers are registered through registry's HTTP API; a year of purchases is published
-straight to Kafka (``crm.purchase.recorded.v1``, as a POS system would); then the tier and
-lapse jobs run and the analytics are printed. Seeded: the same seed gives the same story.
+A floor of operators with names in three languages is created first (with the admin
+client token) and each signs in as themselves; customers are registered and calls logged
+through registry's HTTP API by an operator who speaks the customer's language; a year of
+purchases is published straight to Kafka (``crm.purchase.recorded.v1``, as a POS system
+would) with those operators as employees; then the tier and lapse jobs run and the
+analytics are printed. Seeded: the same seed gives the same story.
+
+The operators' password is ``CRM_DEMO_PASSWORD`` (default below): sign in to the panel as
+any of them to see the floor from their seat.
 """
 
 from __future__ import annotations
@@ -39,6 +45,24 @@ SOURCES = {"friend": 3, "google": 4, "instagram": 4, "outdoor": 1, "radio": 1}
 CATEGORIES = {"ordinary": 85, "vip": 5, "problematic": 4, "employee": 6}
 BASKET = {"RUB": (2_500, 0.8), "USD": (40, 0.8), "IRR": (15_000_000, 0.8)}  # median, sigma
 CATEGORY_BASKET = {"vip": 3.0, "employee": 0.7, "problematic": 0.8}
+DEMO_PASSWORD = "a demo password for the floor"  # noqa: S105 (a development value)
+
+#: The floor: login, display name, the name in other scripts, languages, extension.
+STAFF = (
+    ("demo.apetrova", "Anna Petrova", {"ru": "Анна Петрова"}, ["ru", "en"], "1101"),
+    ("demo.isokolov", "Ivan Sokolov", {"ru": "Иван Соколов"}, ["ru"], "1102"),
+    ("demo.rahmadi", "Reza Ahmadi", {"fa": "رضا احمدی"}, ["fa", "en"], "1103"),
+    ("demo.mkarimi", "Maryam Karimi", {"fa": "مریم کریمی"}, ["fa"], "1104"),
+    ("demo.jmiller", "Jane Miller", {}, ["en"], "1105"),
+)
+
+
+@dataclass
+class Operator:
+    login: str
+    operator_id: str
+    languages: list[str]
+    token: str
 
 
 @dataclass
@@ -50,6 +74,7 @@ class Customer:
     person_type: str
     card_number: str
     referred_by: str | None = None
+    language: str = "en"
 
 
 def tokens() -> dict[str, str]:
@@ -98,28 +123,72 @@ class Demo:
         for index, fake in enumerate(self.fakers.values()):
             fake.seed_instance(args.seed * 10 + index)
         self.tokens = tokens()
+        self.password = os.environ.get("CRM_DEMO_PASSWORD", DEMO_PASSWORD)
+        self.staff: list[Operator] = []
         self.customers: list[Customer] = []
         self.minimal_registry = False
         self.updates: list[Event] = []
 
     def client(self, url: str, role: str) -> httpx.AsyncClient:
+        """A machine client with the role's token."""
         return httpx.AsyncClient(base_url=url, timeout=30,
                                  headers={"Authorization": f"Bearer {self.tokens[role]}"})
+
+    def as_person(self, operator: Operator) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=self.args.registry_url, timeout=30,
+                                 headers={"Authorization": f"Bearer {operator.token}"})
+
+    async def hire_staff(self) -> None:
+        """Create the floor's operators (once) and sign each of them in."""
+        async with self.client(self.args.registry_url, "admin") as admin, \
+                httpx.AsyncClient(base_url=self.args.registry_url, timeout=30) as anyone:
+            known = {row["login"]: row for row in
+                     (await admin.get("/api/operators")).raise_for_status().json()}
+            for login, name, names, languages, extension in STAFF:
+                if login not in known:
+                    created = await admin.post("/api/operators", json={
+                        "login": login, "display_name": name, "display_names": names,
+                        "role": "operator", "password": self.password,
+                        "languages": languages, "extension": extension})
+                    created.raise_for_status()
+                    known[login] = created.json()
+                session = await anyone.post("/api/sessions",
+                                            json={"login": login, "password": self.password})
+                if session.status_code != 200:
+                    sys.exit(f"{login} cannot sign in ({session.status_code}): was the demo "
+                             "run before with another CRM_DEMO_PASSWORD?")
+                self.staff.append(Operator(login, known[login]["operator_id"], languages,
+                                           session.json()["token"]))
+        print(f"{len(self.staff)} operators signed in: "
+              + ", ".join(operator.login for operator in self.staff)
+              + " (password: CRM_DEMO_PASSWORD, or the demo default)", flush=True)
+
+    def operator_for(self, language: str) -> Operator:
+        """Someone on the floor who speaks the customer's language."""
+        speakers = [op for op in self.staff if language in op.languages] or self.staff
+        return self.rng.choice(speakers)
 
     async def register_all(self) -> None:
         total, started = self.args.customers, time.perf_counter()
         offset = self.args.seed * 100_000  # another seed registers other phone numbers
         first_wave = int(total * 0.6)  # referrers must exist before the friends they bring
-        async with self.client(self.args.registry_url, "operator") as registry:
+        clients = {op.login: self.as_person(op) for op in self.staff}
+        try:
             for wave in (range(first_wave), range(first_wave, total)):
                 referrers = list(self.customers)
                 bodies = [registration(offset + n, self.rng, self.fakers, referrers)
                           for n in wave]
+                desks = [clients[self.operator_for(body["language"]).login] for body in bodies]
                 results = await gather_limited(
-                    [lambda b=b: self.register(registry, b) for b in bodies], limit=16)
+                    [lambda b=b, d=d: self.register(d, b) for b, d in zip(bodies, desks,
+                                                                          strict=True)],
+                    limit=16)
                 self.customers.extend(c for c in results if c is not None)
                 print(f"registered {len(self.customers)}/{total} customers "
                       f"({time.perf_counter() - started:.0f}s)", flush=True)
+        finally:
+            for client in clients.values():
+                await client.aclose()
 
     async def register(self, registry: httpx.AsyncClient, body: dict[str, Any]) -> Customer | None:
         response = await registry.post("/api/customers", json=body)
@@ -136,7 +205,7 @@ class Demo:
         response.raise_for_status()
         customer = Customer(response.json()["customer_id"], body["country"], body["category"],
                             body["source"], body["person_type"], body["card_number"],
-                            body.get("referred_by"))
+                            body.get("referred_by"), body["language"])
         if self.minimal_registry:
             self.updates.append(CustomerUpdated(
                 customer_id=customer.customer_id, card_number=customer.card_number,
@@ -167,7 +236,8 @@ class Demo:
                     discounted=rng.random() < (0.85 if promo_lover else 0.1),
                     payment_method=rng.choice(("card", "card", "cash", "bank_transfer")),
                     channel=rng.choice(("call", "shop", "web")),
-                    employee_id=f"e-{rng.randint(1, 40)}", occurred_at=at)
+                    employee_id=self.operator_for(customer.language).operator_id,
+                    occurred_at=at)
                 purchases.append(purchase)
                 if rng.random() < 0.02:
                     purchases.append(PurchaseRecorded(
@@ -195,22 +265,29 @@ class Demo:
             await producer.stop()
 
     async def interactions(self, count: int) -> None:
+        """Calls and chats, each logged by the operator who took it (in the caller's language)."""
         rng = self.rng
         outcomes = ("purchase", "no_purchase", "info", "complaint", "trial")
-        bodies = [{"customer_id": rng.choice(self.customers).customer_id,
-                   "channel": rng.choice(("call", "call", "chat", "email")),
-                   "duration_s": rng.randint(20, 900), "questions": rng.randint(0, 12),
-                   "outcome": rng.choice(outcomes)} for _ in range(count)]
-        async with self.client(self.args.registry_url, "operator") as registry:
-            probe = await registry.post("/api/interactions", json=bodies[0])
-            if probe.status_code in (404, 405):
-                print("registry has no /api/interactions yet: interactions skipped")
-                return
-            results = await gather_limited(
-                [lambda b=b: registry.post("/api/interactions", json=b) for b in bodies[1:]],
-                limit=16)
-        accepted = 1 + sum(1 for r in results if r.status_code < 300)
-        print(f"logged {accepted}/{count} interactions")
+        calls = []
+        for _ in range(count):
+            customer = rng.choice(self.customers)
+            calls.append((self.operator_for(customer.language).login, {
+                "customer_id": customer.customer_id,
+                "channel": rng.choice(("call", "call", "chat", "email")),
+                "duration_s": rng.randint(20, 900), "questions": rng.randint(0, 12),
+                "outcome": rng.choice(outcomes)}))
+        clients = {op.login: self.as_person(op) for op in self.staff}
+        def log(login: str, body: dict[str, Any]) -> Callable[[], Awaitable[httpx.Response]]:
+            return lambda: clients[login].post("/api/interactions", json=body)
+
+        try:
+            results = await gather_limited([log(login, body) for login, body in calls],
+                                           limit=16)
+        finally:
+            for client in clients.values():
+                await client.aclose()
+        accepted = sum(1 for r in results if r.status_code < 300)
+        print(f"logged {accepted}/{count} interactions, each by the operator who took it")
 
     async def wait_for_loyalty(self, purchases: list[PurchaseRecorded]) -> None:
         """Until loyalty's total revenue equals the value of everything published."""
@@ -261,6 +338,7 @@ class Demo:
 
     async def run(self) -> None:
         started = time.perf_counter()
+        await self.hire_staff()
         await self.register_all()
         if self.minimal_registry:
             print("registry takes only the brief registration fields: card numbers and sources "

@@ -156,10 +156,11 @@ class SigningKeys:
 
 
 class RemoteKeySet:
-    """A JWKS at ``url``: kept ``max_age_s``, fetched again for an unknown key id (at most
-    once per ``min_refetch_s``, so tokens naming made-up keys cannot flood the issuer)."""
+    """A JWKS at ``url``: kept ``max_age_s``, fetched again for an unknown key id (a key
+    just rotated in). Fetches are at least ``min_refetch_s`` apart: a request naming a key
+    the issuer does not have waits for the next allowed fetch rather than flooding it."""
 
-    def __init__(self, url: str, max_age_s: float = 300, min_refetch_s: float = 10,
+    def __init__(self, url: str, max_age_s: float = 300, min_refetch_s: float = 1,
                  timeout_s: float = 3, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.url = url
         self.transport = transport
@@ -171,38 +172,46 @@ class RemoteKeySet:
         self._tried_at: float | None = None
         self._lock = asyncio.Lock()
 
+    def _fresh(self, kid: str | None) -> bool:
+        return (self._fetched_at is not None
+                and time.monotonic() - self._fetched_at <= self.max_age_s
+                and (kid or "") in self._keys)
+
     async def key_for(self, kid: str | None) -> jwt.PyJWK | None:
-        now = time.monotonic()
-        stale = self._fetched_at is None or now - self._fetched_at > self.max_age_s
-        if stale or (kid or "") not in self._keys:
-            await self._fetch_if_allowed()
+        if not self._fresh(kid):
+            tried = self._tried_at
+            async with self._lock:
+                # One fetch for everyone who was waiting: a burst of tokens naming a key the
+                # issuer does not have costs one fetch, not one each.
+                if not self._fresh(kid) and self._tried_at == tried:
+                    await self._fetch()
         if kid is None and len(self._keys) == 1:  # an issuer with one key may omit kid
             return next(iter(self._keys.values()))
         return self._keys.get(kid or "")
 
-    async def _fetch_if_allowed(self) -> None:
-        async with self._lock:
-            now = time.monotonic()
-            if self._tried_at is not None and now - self._tried_at < self.min_refetch_s:
-                return
-            self._tried_at = now
-            try:
-                async with httpx.AsyncClient(timeout=self.timeout_s,
-                                             transport=self.transport) as client:
-                    response = await client.get(self.url)
-                    response.raise_for_status()
-                    document = response.json()
-                keys: dict[str, jwt.PyJWK] = {}
-                for entry in document.get("keys", []):
-                    if entry.get("use", "sig") != "sig":
-                        continue
-                    try:
-                        keys[str(entry.get("kid", ""))] = jwt.PyJWK(entry)
-                    except jwt.PyJWTError:
-                        continue  # an algorithm this verifier does not take
-            except (httpx.HTTPError, ValueError, AttributeError) as error:
-                log.warning("could not fetch the signing keys from %s: %s", self.url,
-                            type(error).__name__)
-                return
-            self._keys = keys
-            self._fetched_at = now
+    async def _fetch(self) -> None:
+        if self._tried_at is not None:
+            wait = self.min_refetch_s - (time.monotonic() - self._tried_at)
+            if wait > 0:
+                await asyncio.sleep(wait)
+        self._tried_at = time.monotonic()
+        try:
+            async with httpx.AsyncClient(timeout=self.timeout_s,
+                                         transport=self.transport) as client:
+                response = await client.get(self.url)
+                response.raise_for_status()
+                document = response.json()
+            keys: dict[str, jwt.PyJWK] = {}
+            for entry in document.get("keys", []):
+                if entry.get("use", "sig") != "sig":
+                    continue
+                try:
+                    keys[str(entry.get("kid", ""))] = jwt.PyJWK(entry)
+                except jwt.PyJWTError:
+                    continue  # an algorithm this verifier does not take
+        except (httpx.HTTPError, ValueError, AttributeError) as error:
+            log.warning("could not fetch the signing keys from %s: %s", self.url,
+                        type(error).__name__)
+            return
+        self._keys = keys
+        self._fetched_at = time.monotonic()

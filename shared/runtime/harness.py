@@ -19,6 +19,7 @@ from shared.runtime.supervisor import ServiceProcess, Supervisor
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository
 TOKENS = {"operator": "test-operator", "analyst": "test-analyst", "admin": "test-admin"}
+PASSWORD = "a long enough test password"  # noqa: S105 (of the people tests create)
 ALL_SERVICES = ("registry", "scoring", "loyalty", "notify")
 
 
@@ -112,8 +113,32 @@ class Suite:
         return f"http://127.0.0.1:{self.ports[service]}"
 
     def client(self, service: str, role: str | None = "operator") -> httpx.AsyncClient:
+        """A machine client with the role's token (``None``: no token at all)."""
         headers = {"Authorization": f"Bearer {TOKENS[role]}"} if role else {}
         return httpx.AsyncClient(base_url=self.url(service), headers=headers, timeout=10)
+
+    def client_with(self, service: str, token: str) -> httpx.AsyncClient:
+        """A client presenting ``token`` (a person's session token, say)."""
+        return httpx.AsyncClient(base_url=self.url(service), timeout=10,
+                                 headers={"Authorization": f"Bearer {token}"})
+
+    async def create_person(self, login: str, display_name: str, role: str = "operator",
+                            password: str = PASSWORD, **fields: Any) -> dict[str, Any]:
+        """A person in registry's directory, created with the admin client token."""
+        async with self.client("registry", role="admin") as admin:
+            response = await admin.post("/api/operators", json={
+                "login": login, "display_name": display_name, "role": role,
+                "password": password, **fields})
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    async def sign_in(self, login: str, password: str = PASSWORD) -> str:
+        """The person's session token from ``POST /api/sessions``."""
+        async with httpx.AsyncClient(base_url=self.url("registry"), timeout=10) as anyone:
+            response = await anyone.post("/api/sessions",
+                                         json={"login": login, "password": password})
+        assert response.status_code == 200, response.text
+        return str(response.json()["token"])
 
     async def produce(self, topic: str, value: bytes, key: bytes | None = None) -> None:
         producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
-from tests.support.suite import TOKENS, Suite
+from tests.support.suite import PASSWORD, Suite
 
 CHROMIUM = Path("/usr/bin/chromium")
 HAVE_CHROMIUM = CHROMIUM.exists()
@@ -15,11 +15,23 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 
+#: The people of the panel tests: (login, display name, role).
+PEOPLE = {
+    "anna": ("apetrova", "Anna Petrova", "operator"),
+    "reza": ("rahmadi", "Reza Ahmadi", "operator"),
+    "olga": ("omanager", "Olga Manager", "admin"),
+}
+
+
 @pytest.fixture(scope="module")
 async def suite(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Suite]:
-    """The four services on their own broker: the card shows what scoring and loyalty add."""
+    """The four services on their own broker: the card shows what scoring and loyalty add;
+    the people who sign in to the panel are in the directory."""
     running = Suite(tmp_path_factory.mktemp("suite"))
     await running.start()
+    running.people = {  # type: ignore[attr-defined]
+        key: await running.create_person(login, name, role)
+        for key, (login, name, role) in PEOPLE.items()}
     yield running
     await running.stop()
 
@@ -35,20 +47,31 @@ async def browser() -> AsyncIterator[Browser]:
         await launched.close()
 
 
-@pytest.fixture
-async def page(browser: Browser, suite: Suite) -> AsyncIterator[Page]:
-    """The operator panel, signed in with the operator token, in English."""
+async def signed_in_panel(browser: Browser, suite: Suite, who: str = "anna") -> Page:
+    """A new browser context with the panel, signed in as one of ``PEOPLE``, in English."""
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     opened = await context.new_page()
     await opened.goto(suite.url("registry") + "/")
-    await opened.fill("#token-input", TOKENS["operator"])
-    await opened.click("#token-save")
-    await opened.wait_for_selector("#token-status", state="visible")
+    await sign_in(opened, PEOPLE[who][0])
+    return opened
+
+
+async def sign_in(page: Page, login: str, password: str = PASSWORD) -> None:
+    await page.fill("#login-input", login)
+    await page.fill("#password-input", password)
+    await page.click("#sign-in-button")
+    await page.wait_for_selector("#session-status", state="visible")
     # The category list arrives after signing in; the forms need it.
-    await opened.wait_for_function(
+    await page.wait_for_function(
         "document.querySelectorAll('#register-category option').length > 0")
+
+
+@pytest.fixture
+async def page(browser: Browser, suite: Suite) -> AsyncIterator[Page]:
+    """The operator panel, signed in as Anna Petrova, in English."""
+    opened = await signed_in_panel(browser, suite)
     yield opened
-    await context.close()
+    await opened.context.close()
 
 
 async def screenshot(page: Page, name: str) -> None:

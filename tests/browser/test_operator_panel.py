@@ -4,10 +4,11 @@ import random
 import re
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Browser, Page, expect
 
-from tests.browser.conftest import screenshot
-from tests.support.suite import Suite
+from shared.contracts import topics
+from tests.browser.conftest import PEOPLE, screenshot, sign_in, signed_in_panel
+from tests.support.suite import PASSWORD, Suite, values
 
 pytestmark = pytest.mark.browser
 
@@ -107,10 +108,108 @@ async def test_persian_reads_right_to_left(page: Page, suite: Suite) -> None:
     assert await page.evaluate("document.dir") == "ltr"
 
 
-async def test_a_wrong_token_is_told_to_sign_in_again(page: Page) -> None:
+async def test_a_wrong_password_is_told_and_the_password_is_never_kept(
+        browser: Browser, suite: Suite) -> None:
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.goto(suite.url("registry") + "/")
+    await page.fill("#login-input", PEOPLE["anna"][0])
+    await page.fill("#password-input", "not her password")
+    await page.click("#sign-in-button")
+    await expect(page.locator("#error")).to_have_text("Wrong login or password.")
+    await expect(page.locator("#password-input")).to_have_value("")
+    await sign_in(page, PEOPLE["anna"][0])
+    stored = await page.evaluate("JSON.stringify(sessionStorage) + JSON.stringify(localStorage)")
+    assert PASSWORD not in stored and "token" in stored
+    await context.close()
+
+
+async def test_two_people_sign_in_as_themselves_and_their_work_is_theirs(
+        browser: Browser, suite: Suite) -> None:
+    anna = await signed_in_panel(browser, suite, "anna")
+    reza = await signed_in_panel(browser, suite, "reza")
+    await expect(anna.locator("#session-name")).to_have_text("Anna Petrova")
+    await expect(reza.locator("#session-name")).to_have_text("Reza Ahmadi")
+    await expect(reza.locator("#session-role")).to_have_attribute("data-role", "operator")
+    await screenshot(reza, "06-signed-in-as-a-person")
+
+    digits = new_digits()
+    await register_through_the_form(anna, digits, "Kira Orlova")
+    await look_up(reza, spoken(digits))
+    await expect(reza.locator("#card-name")).to_have_text("Kira Orlova")
+    await reza.select_option("#interaction-outcome", "info")
+    await reza.click("#interaction-submit")
+    await expect(reza.locator("#last-interactions li[data-interaction-id]")).to_have_count(1)
+
+    people = suite.people  # type: ignore[attr-defined]
+    async with suite.client("registry", role="admin") as admin:
+        card = (await admin.get(f"/api/callers/+7{digits}")).json()
+        history = (await admin.get(f"/api/customers/{card['customer_id']}/history")).json()
+    assert history["entries"][-1]["by"] == people["anna"]["operator_id"]
+    assert history["entries"][-1]["by_name"] == "Anna Petrova"
+    interactions = await suite.read(topics.INTERACTION_LOGGED, lambda records: any(
+        v["customer_id"] == card["customer_id"] for v in values(records)))
+    [logged] = [v for v in values(interactions) if v["customer_id"] == card["customer_id"]]
+    assert logged["operator_id"] == people["reza"]["operator_id"]
+    for page in (anna, reza):
+        await page.context.close()
+
+
+async def test_an_ended_session_asks_to_sign_in_again_and_keeps_the_card(page: Page) -> None:
+    digits = new_digits()
+    await register_through_the_form(page, digits, "Lev Sokolov")
+    # The session ends server-side (its token no longer verifies) while the card is open.
+    await page.evaluate("""() => {
+        const session = JSON.parse(sessionStorage.getItem("crm-session"));
+        session.token = session.token.slice(0, -4) + "AAAA";
+        sessionStorage.setItem("crm-session", JSON.stringify(session));
+    }""")
+    await page.fill("#purchase-amount", "10.00")
+    await page.click("#purchase-submit")
+    await expect(page.locator("#error")).to_contain_text("Your session has ended")
+    await expect(page.locator("#sign-in-form")).to_be_visible()
+    await expect(page.locator("#card-name")).to_have_text("Lev Sokolov")
+    await page.fill("#password-input", PASSWORD)  # the login is still filled in
+    await page.click("#sign-in-button")
+    await expect(page.locator("#session-status")).to_be_visible()
+    await expect(page.locator("#card-name")).to_have_text("Lev Sokolov")
+
+
+async def test_signing_out_forgets_the_session(page: Page) -> None:
     await page.click("#logout-button")
-    await page.fill("#token-input", "not-a-token")
-    await page.click("#token-save")
+    await expect(page.locator("#sign-in-form")).to_be_visible()
+    assert await page.evaluate("sessionStorage.getItem('crm-session')") is None
     await look_up(page, spoken(new_digits()))
-    await expect(page.locator("#error")).to_contain_text("not accepted")
-    await expect(page.locator("#token-form")).to_be_visible()
+    await expect(page.locator("#error")).to_have_text("Sign in first.")
+
+async def test_an_admin_creates_a_person_in_the_panel_who_signs_in_and_is_disabled(
+        browser: Browser, suite: Suite) -> None:
+    admin = await signed_in_panel(browser, suite, "olga")
+    await expect(admin.locator("#people-section")).to_be_visible()
+    login = f"kira{random.randrange(10**6):06d}"
+    await admin.click("#people-section summary")
+    await admin.fill("#person-name", "Kira Orlova")
+    await admin.fill("#person-login", login)
+    await admin.select_option("#person-role", "operator")
+    await admin.fill("#person-password", PASSWORD)
+    await admin.fill("#person-name-ru", "Кира Орлова")
+    await admin.click("#person-submit")
+    await expect(admin.locator("#message")).to_have_text("Account created.")
+    row = admin.locator("#people-list tr", has_text=login)
+    await expect(row).to_have_attribute("data-active", "true")
+    await screenshot(admin, "07-people-for-admins")
+
+    kira_context = await browser.new_context()
+    kira = await kira_context.new_page()
+    await kira.goto(suite.url("registry") + "/")
+    await sign_in(kira, login)
+    await expect(kira.locator("#session-name")).to_have_text("Kira Orlova")
+    await expect(kira.locator("#people-section")).to_be_hidden()  # not an admin
+
+    await row.locator("button[data-action=toggle]").click()
+    await expect(row).to_have_attribute("data-active", "false")
+    await look_up(kira, spoken(new_digits()))
+    await expect(kira.locator("#error")).to_contain_text("Your session has ended")
+    await expect(kira.locator("#sign-in-form")).to_be_visible()
+    await kira_context.close()
+    await admin.context.close()

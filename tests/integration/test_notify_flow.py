@@ -46,6 +46,15 @@ async def produce_registration(suite: Suite, customer_id: str, phone: str) -> No
     ), key=customer_id.encode())
 
 
+async def produce_operator(suite: Suite, operator_id: str, name: str,
+                           **display_names: str) -> None:
+    """A person of registry's directory, as crm.operator.updated.v1 announces them."""
+    await suite.produce(topics.OPERATOR_UPDATED, event(
+        operator_id=operator_id, display_name=name, display_names=display_names, active=True,
+        role="operator", session_version=0,
+    ), key=operator_id.encode())
+
+
 async def produce_purchase(suite: Suite, customer_id: str, employee_id: str) -> None:
     await suite.produce(topics.PURCHASE_RECORDED, event(
         purchase_id=f"p-{uuid.uuid4().hex[:10]}", customer_id=customer_id, amount="990.00",
@@ -82,6 +91,7 @@ async def test_a_purchase_is_surveyed_once_answered_and_stop_silences_the_rest(
         suite: Suite) -> None:
     customer_id, employee_id = f"c-{uuid.uuid4().hex[:12]}", f"e-{uuid.uuid4().hex[:6]}"
     phone = daytime_phone()
+    await produce_operator(suite, employee_id, "Ivan Petrov", ru="Иван")
     await produce_registration(suite, customer_id, phone)
     await produce_purchase(suite, customer_id, employee_id)
 
@@ -91,7 +101,7 @@ async def test_a_purchase_is_surveyed_once_answered_and_stop_silences_the_rest(
 
     [message] = await eventually(surveyed, timeout_s=30, what="the quality survey")
     assert message["to"] == phone
-    assert message["text"].startswith(f"Сотрудник {employee_id}")  # Russian, names the employee
+    assert message["text"].startswith("Сотрудник Иван:")  # Russian, names the employee
     assert "Olga" not in message["text"] and "Smirnova" not in message["text"]
     assert phone[1:] not in message["text"] and customer_id not in message["text"]
 
@@ -108,8 +118,8 @@ async def test_a_purchase_is_surveyed_once_answered_and_stop_silences_the_rest(
         5, employee_id, "отлично")
     async with suite.client("notify", role="analyst") as client:
         summary = (await client.get("/api/surveys/summary")).json()
-    assert {"employee_id": employee_id, "responses": 1, "average_rating": 5.0} in (
-        summary["employees"])
+    assert {"employee_id": employee_id, "display_name": "Ivan Petrov", "responses": 1,
+            "average_rating": 5.0} in summary["employees"]
     assert summary["response_rates"]["quality_survey"]["answered"] >= 1
 
     assert await reply(suite, phone, "СТОП") == "opted_out"

@@ -1,5 +1,5 @@
 """The suite harness, for tests (it lives in shared.runtime so benchmarks use it too)."""
 
-from shared.runtime.harness import ALL_SERVICES, TOKENS, Suite, eventually, values
+from shared.runtime.harness import ALL_SERVICES, PASSWORD, TOKENS, Suite, eventually, values
 
-__all__ = ["ALL_SERVICES", "TOKENS", "Suite", "eventually", "values"]
+__all__ = ["ALL_SERVICES", "PASSWORD", "TOKENS", "Suite", "eventually", "values"]

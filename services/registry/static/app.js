@@ -4,7 +4,8 @@
  * nothing loaded from outside the suite. Talks to the registry's own API (same origin).
  *
  * Element ids (each also a data-testid) that browser tests can rely on:
- *   #token-form #token-input #token-save #token-status #logout-button
+ *   #sign-in-form #login-input #password-input #sign-in-button
+ *   #session-status #session-name #session-role (data-role) #logout-button
  *   #lang-en #lang-ru #lang-fa          (FA sets <html dir="rtl" lang="fa">)
  *   #lookup-form #phone-input #lookup-button #clear-button
  *   #message (status, aria-live)  #error (alert: the API's detail in words)
@@ -21,17 +22,28 @@
  *     #interaction-questions #interaction-submit
  *   #purchase-form #purchase-amount #purchase-currency #purchase-method
  *     #purchase-discounted #purchase-submit
+ *   #people-section (admins only) #people-list (tr[data-operator-id][data-active],
+ *     button[data-action=toggle]) #person-form #person-name #person-login #person-role
+ *     #person-password #person-extension #person-name-ru #person-name-fa #person-submit
  *   #register-section #register-form #register-phone #register-name #register-email
  *     #register-country #register-person-type #register-category #register-source
  *     #register-referred-by #register-card-number #register-language #register-submit
  *
  * Keyboard: Enter in the phone box looks up; Esc anywhere clears and returns to it.
- * The token is kept in sessionStorage ("crm-token"), the language in localStorage.
+ * Signing in: login and password go to POST /api/sessions once; the password field is
+ * emptied at once and the password is never stored. The short-lived token, its expiry and
+ * who signed in are kept in sessionStorage ("crm-session", this tab only); the token is
+ * renewed (POST /api/sessions/renew) shortly before it expires while the operator is
+ * working, and when it has ended the sign-in form comes back with everything on the
+ * screen left as it was. The language is kept in localStorage.
  */
 "use strict";
 
 (function () {
-  const TOKEN_KEY = "crm-token";
+  const SESSION_KEY = "crm-session";
+  const RENEW_BEFORE_MS = 2 * 60 * 1000; // renew when less than this is left
+  const ACTIVE_WITHIN_MS = 15 * 60 * 1000; // ...and the operator did something lately
+  const RENEW_CHECK_MS = 30 * 1000;
   const LANG_KEY = "crm-lang";
   const POLL_INTERVAL_MS = 1000;
   const POLL_ATTEMPTS = 10;
@@ -63,12 +75,22 @@
     outcome: ["info", "purchase", "no_purchase", "trial", "complaint"],
     payment_method: ["card", "cash", "bank_transfer", "online"],
     language: ["", "en", "ru", "fa"],
+    role: ["operator", "analyst", "admin"],
   };
 
   const TEXT = {
     en: {
-      title: "Caller card", language: "Language", token: "Access token", sign_in: "Sign in",
-      signed_in: "Signed in", sign_out: "Sign out", phone_label: "Caller's phone number",
+      title: "Caller card", language: "Language", login: "Login", password: "Password",
+      sign_in: "Sign in", sign_out: "Sign out",
+      "role.operator": "operator", "role.analyst": "analyst", "role.admin": "admin",
+      wrong_login: "Wrong login or password.",
+      session_ended: "Your session has ended: sign in again. Nothing on the screen is lost.",
+      people: "People", display_name: "Name", role: "Role", extension: "Extension",
+      status: "Status", active: "active", disabled: "disabled", disable: "Disable",
+      enable: "Enable", new_person: "New person",
+      first_password: "Password (12 characters or more)", name_ru: "Name in Russian",
+      name_fa: "Name in Persian", create: "Create", person_created: "Account created.",
+      person_changed: "Saved.", phone_label: "Caller's phone number",
       look_up: "Look up", clear: "Clear", lookup_hint: "Enter looks up, Esc clears.",
       risk: "Risk", risk_pending: "Scoring…", payment_policy: "Payment policy",
       loyalty: "Loyalty and value", segment: "Type", points: "Points",
@@ -89,8 +111,7 @@
       no_interactions: "No interactions yet.", no_survey: "No answers yet.",
       lapsed: "Lapsed", score: "score", rating: "rating", questions_n: "questions",
       seconds: "s", discounted_short: "promotion",
-      need_token: "Paste your access token and sign in first.",
-      bad_token: "The access token was not accepted. Sign in again.",
+      need_token: "Sign in first.",
       forbidden: "Your role may not do this.",
       empty_phone: "Type a phone number first.",
       not_found: "Unknown number: register the caller.",
@@ -116,8 +137,17 @@
       "kind.thank_you": "Thank you", "kind.why_us_survey": "Why us",
     },
     ru: {
-      title: "Карточка звонящего", language: "Язык", token: "Токен доступа", sign_in: "Войти",
-      signed_in: "Вход выполнен", sign_out: "Выйти", phone_label: "Номер телефона звонящего",
+      title: "Карточка звонящего", language: "Язык", login: "Логин", password: "Пароль",
+      sign_in: "Войти", sign_out: "Выйти",
+      "role.operator": "оператор", "role.analyst": "аналитик", "role.admin": "администратор",
+      wrong_login: "Неверный логин или пароль.",
+      session_ended: "Сеанс завершён: войдите снова. Всё на экране сохранится.",
+      people: "Сотрудники", display_name: "Имя", role: "Роль", extension: "Добавочный",
+      status: "Статус", active: "активен", disabled: "отключён", disable: "Отключить",
+      enable: "Включить", new_person: "Новый сотрудник",
+      first_password: "Пароль (не короче 12 символов)", name_ru: "Имя по-русски",
+      name_fa: "Имя на персидском", create: "Создать", person_created: "Учётная запись создана.",
+      person_changed: "Сохранено.", phone_label: "Номер телефона звонящего",
       look_up: "Найти", clear: "Очистить", lookup_hint: "Enter — найти, Esc — очистить.",
       risk: "Риск", risk_pending: "Идёт оценка…", payment_policy: "Порядок оплаты",
       loyalty: "Лояльность и ценность", segment: "Тип", points: "Баллы",
@@ -138,8 +168,7 @@
       no_interactions: "Обращений пока нет.", no_survey: "Ответов пока нет.",
       lapsed: "Ушёл", score: "балл", rating: "оценка", questions_n: "вопросов",
       seconds: "с", discounted_short: "акция",
-      need_token: "Сначала вставьте токен доступа и войдите.",
-      bad_token: "Токен доступа не принят. Войдите снова.",
+      need_token: "Сначала войдите.",
       forbidden: "Вашей роли это действие недоступно.",
       empty_phone: "Сначала введите номер телефона.",
       not_found: "Номер не найден: зарегистрируйте клиента.",
@@ -166,8 +195,17 @@
       "kind.thank_you": "Благодарность", "kind.why_us_survey": "Почему мы",
     },
     fa: {
-      title: "کارت تماس‌گیرنده", language: "زبان", token: "توکن دسترسی", sign_in: "ورود",
-      signed_in: "وارد شده‌اید", sign_out: "خروج", phone_label: "شماره تلفن تماس‌گیرنده",
+      title: "کارت تماس‌گیرنده", language: "زبان", login: "نام کاربری", password: "گذرواژه",
+      sign_in: "ورود", sign_out: "خروج",
+      "role.operator": "اپراتور", "role.analyst": "تحلیلگر", "role.admin": "مدیر",
+      wrong_login: "نام کاربری یا گذرواژه نادرست است.",
+      session_ended: "نشست شما پایان یافت: دوباره وارد شوید. چیزی از صفحه از دست نمی‌رود.",
+      people: "کارکنان", display_name: "نام", role: "نقش", extension: "داخلی",
+      status: "وضعیت", active: "فعال", disabled: "غیرفعال", disable: "غیرفعال کردن",
+      enable: "فعال کردن", new_person: "کارمند جدید",
+      first_password: "گذرواژه (دست‌کم ۱۲ نویسه)", name_ru: "نام به روسی",
+      name_fa: "نام به فارسی", create: "ایجاد", person_created: "حساب ایجاد شد.",
+      person_changed: "ذخیره شد.", phone_label: "شماره تلفن تماس‌گیرنده",
       look_up: "جستجو", clear: "پاک کردن", lookup_hint: "Enter جستجو می‌کند، Esc پاک می‌کند.",
       risk: "ریسک", risk_pending: "در حال ارزیابی…", payment_policy: "شیوه پرداخت",
       loyalty: "وفاداری و ارزش", segment: "نوع", points: "امتیاز",
@@ -188,8 +226,7 @@
       no_interactions: "هنوز تماسی نیست.", no_survey: "هنوز پاسخی نیست.",
       lapsed: "از دست رفته", score: "امتیاز", rating: "نمره", questions_n: "پرسش",
       seconds: "ثانیه", discounted_short: "حراج",
-      need_token: "ابتدا توکن دسترسی را وارد کنید و وارد شوید.",
-      bad_token: "توکن دسترسی پذیرفته نشد. دوباره وارد شوید.",
+      need_token: "ابتدا وارد شوید.",
       forbidden: "نقش شما اجازه این کار را ندارد.",
       empty_phone: "ابتدا شماره تلفن را وارد کنید.",
       not_found: "شماره ناشناخته است: تماس‌گیرنده را ثبت کنید.",
@@ -224,6 +261,9 @@
     pollTimer: null,
     pollsLeft: 0,
     lookupSeq: 0,
+    lastActivity: Date.now(),
+    renewing: null,
+    people: null,
   };
 
   // ---- words -------------------------------------------------------------------------
@@ -283,6 +323,9 @@
     }
     if (state.card) {
       renderCard(state.card);
+    }
+    if (state.people) {
+      renderPeople();
     }
   }
 
@@ -364,11 +407,18 @@
   }
 
   async function api(method, path, body) {
-    const token = sessionStorage.getItem(TOKEN_KEY);
-    if (!token) {
+    const session = currentSession();
+    if (!session) {
       throw new ApiError(401, t("need_token"));
     }
-    const headers = { Authorization: `Bearer ${token}`, Accept: "application/json" };
+    return send(method, path, body, session.token);
+  }
+
+  async function send(method, path, body, token) {
+    const headers = { Accept: "application/json" };
+    if (token) {
+      headers.Authorization = `Bearer ${token}`;
+    }
     if (body !== undefined) {
       headers["Content-Type"] = "application/json";
     }
@@ -404,9 +454,11 @@
       return;
     }
     if (error.status === 401) {
-      showError(sessionStorage.getItem(TOKEN_KEY) ? t("bad_token") : t("need_token"));
-      showSignedIn(false);
-      $("token-input").focus();
+      // The session ended (expired, or the person was disabled): ask again, keep the screen.
+      const hadSession = Boolean(currentSession());
+      forgetSession();
+      showError(hadSession ? t("session_ended") : t("need_token"));
+      askToSignIn();
     } else if (error.status === 403) {
       showError(describeDetail(error.detail) || t("forbidden"));
     } else {
@@ -415,7 +467,7 @@
   }
 
   async function loadCategories() {
-    if (!sessionStorage.getItem(TOKEN_KEY)) {
+    if (!currentSession()) {
       return;
     }
     try {
@@ -778,31 +830,193 @@
 
   // ---- signing in ------------------------------------------------------------------------
 
-  function showSignedIn(signedIn) {
-    $("token-form").hidden = signedIn;
-    $("token-status").hidden = !signedIn;
+  function currentSession() {
+    try {
+      const session = JSON.parse(sessionStorage.getItem(SESSION_KEY) || "null");
+      if (session && session.token && Date.parse(session.expires_at) > Date.now()) {
+        return session;
+      }
+    } catch (error) {
+      // an unreadable entry is no session
+    }
+    return null;
   }
 
-  function signIn(event) {
+  function keepSession(session) {
+    // The token and who it is; never the password.
+    sessionStorage.setItem(SESSION_KEY, JSON.stringify({
+      token: session.token,
+      expires_at: session.expires_at,
+      operator: {
+        operator_id: session.operator.operator_id,
+        display_name: session.operator.display_name,
+        role: session.operator.role,
+      },
+    }));
+  }
+
+  function forgetSession() {
+    sessionStorage.removeItem(SESSION_KEY);
+    showSignedIn(null);
+  }
+
+  function showSignedIn(session) {
+    $("sign-in-form").hidden = Boolean(session);
+    $("session-status").hidden = !session;
+    $("session-name").textContent = session ? session.operator.display_name : "";
+    const role = session ? session.operator.role : "";
+    $("session-role").textContent = role ? t(`role.${role}`) : "";
+    $("session-role").dataset.role = role;
+    $("people-section").hidden = role !== "admin";
+    if (role === "admin") {
+      loadPeople();
+    }
+  }
+
+  // ---- people (admins) ---------------------------------------------------------------------
+
+  async function loadPeople() {
+    try {
+      const people = await api("GET", "/api/operators");
+      state.people = Array.isArray(people) ? people : [];
+      renderPeople();
+    } catch (error) {
+      reportFailure(error);
+    }
+  }
+
+  function renderPeople() {
+    const rows = (state.people || []).map((person) => {
+      const row = document.createElement("tr");
+      row.dataset.operatorId = person.operator_id;
+      row.dataset.active = String(person.active);
+      const cells = [person.display_name, person.login || "", t(`role.${person.role}`),
+        person.extension || "", t(person.active ? "active" : "disabled")];
+      for (const text of cells) {
+        const cell = document.createElement("td");
+        cell.textContent = text; // never innerHTML: names are typed by people
+        row.append(cell);
+      }
+      const toggle = document.createElement("button");
+      toggle.type = "button";
+      toggle.dataset.action = "toggle";
+      toggle.textContent = t(person.active ? "disable" : "enable");
+      toggle.addEventListener("click", () => setActive(person, !person.active));
+      const last = document.createElement("td");
+      last.append(toggle);
+      row.append(last);
+      return row;
+    });
+    $("people-list").tBodies[0].replaceChildren(...rows);
+  }
+
+  async function setActive(person, active) {
+    showError("");
+    try {
+      await api("PATCH", `/api/operators/${encodeURIComponent(person.operator_id)}`, { active });
+      showMessage(t("person_changed"));
+      await loadPeople();
+    } catch (error) {
+      reportFailure(error);
+    }
+  }
+
+  async function createPerson(event) {
     event.preventDefault();
-    const token = $("token-input").value.trim();
-    if (!token) {
-      $("token-input").focus();
+    showError("");
+    const names = {};
+    for (const lang of ["ru", "fa"]) {
+      const value = $(`person-name-${lang}`).value.trim();
+      if (value) {
+        names[lang] = value;
+      }
+    }
+    const body = {
+      display_name: $("person-name").value.trim(),
+      login: $("person-login").value.trim(),
+      role: $("person-role").value,
+      password: $("person-password").value,
+      display_names: names,
+    };
+    const extension = $("person-extension").value.trim();
+    if (extension) {
+      body.extension = extension;
+    }
+    $("person-password").value = "";
+    try {
+      await api("POST", "/api/operators", body);
+      $("person-form").reset();
+      fillOptions($("person-role"));
+      showMessage(t("person_created"));
+      await loadPeople();
+    } catch (error) {
+      reportFailure(error);
+    }
+  }
+
+  function askToSignIn() {
+    showSignedIn(null);
+    ($("login-input").value ? $("password-input") : $("login-input")).focus();
+  }
+
+  async function signIn(event) {
+    event.preventDefault();
+    const login = $("login-input").value.trim();
+    const password = $("password-input").value;
+    $("password-input").value = ""; // never kept, not even in the form
+    if (!login || !password) {
+      askToSignIn();
       return;
     }
-    sessionStorage.setItem(TOKEN_KEY, token);
-    $("token-input").value = "";
-    showSignedIn(true);
+    try {
+      const session = await send("POST", "/api/sessions", { login, password });
+      keepSession(session);
+    } catch (error) {
+      const wrong = error instanceof ApiError && error.status === 401;
+      showError(wrong ? t("wrong_login") : error.message);
+      $("password-input").focus();
+      return;
+    }
+    showSignedIn(currentSession());
     showError("");
-    loadCategories();
-    $("phone-input").focus();
+    await loadCategories();
+    if (state.card) {
+      lookUp(state.card.phone);
+    } else {
+      $("phone-input").focus();
+    }
   }
 
   function signOut() {
-    sessionStorage.removeItem(TOKEN_KEY);
+    forgetSession();
     clearAll();
-    showSignedIn(false);
-    $("token-input").focus();
+    $("login-input").value = "";
+    askToSignIn();
+  }
+
+  // Renew shortly before expiry while the operator is working; an idle panel is let expire.
+  async function renewIfDue() {
+    const session = currentSession();
+    if (!session || state.renewing) {
+      return;
+    }
+    const left = Date.parse(session.expires_at) - Date.now();
+    if (left > RENEW_BEFORE_MS || Date.now() - state.lastActivity > ACTIVE_WITHIN_MS) {
+      return;
+    }
+    state.renewing = send("POST", "/api/sessions/renew", undefined, session.token)
+      .then(keepSession)
+      .catch((error) => {
+        if (error instanceof ApiError && error.status === 401) {
+          forgetSession();
+          showError(t("session_ended"));
+          askToSignIn();
+        }
+      })
+      .finally(() => {
+        state.renewing = null;
+      });
+    await state.renewing;
   }
 
   // ---- start -------------------------------------------------------------------------------
@@ -812,7 +1026,14 @@
     document.querySelectorAll("[data-lang]").forEach((button) => {
       button.addEventListener("click", () => applyLanguage(button.dataset.lang));
     });
-    $("token-form").addEventListener("submit", signIn);
+    $("sign-in-form").addEventListener("submit", signIn);
+    $("person-form").addEventListener("submit", createPerson);
+    for (const kind of ["keydown", "pointerdown"]) {
+      document.addEventListener(kind, () => {
+        state.lastActivity = Date.now();
+      }, { capture: true, passive: true });
+    }
+    setInterval(renewIfDue, RENEW_CHECK_MS);
     $("logout-button").addEventListener("click", signOut);
     $("lookup-form").addEventListener("submit", (event) => {
       event.preventDefault();
@@ -831,9 +1052,14 @@
     });
 
     applyLanguage(localStorage.getItem(LANG_KEY) || "en");
-    showSignedIn(Boolean(sessionStorage.getItem(TOKEN_KEY)));
-    loadCategories();
-    $("phone-input").focus();
+    const session = currentSession();
+    showSignedIn(session);
+    if (session) {
+      loadCategories();
+      $("phone-input").focus();
+    } else {
+      askToSignIn();
+    }
   }
 
   if (document.readyState === "loading") {

@@ -21,7 +21,6 @@ from services.registry.repository import RegistryRepository
 from tests.unit.registry.conftest import OPERATOR, audit, registration
 
 
-
 async def test_registration_stores_the_phone_key_in_e164(repo: RegistryRepository) -> None:
     event = await handlers.register(repo, audit(repo), registration(), OPERATOR)
     assert event.phone == "+79001234567"
@@ -67,8 +66,8 @@ async def test_an_unknown_referrer_is_refused(repo: RegistryRepository) -> None:
 async def test_a_known_referrer_is_accepted(repo: RegistryRepository) -> None:
     referrer = await handlers.register(repo, audit(repo), registration(), OPERATOR)
     referred = await handlers.register(
-        repo, audit(repo), registration(phone="+79001234568", referred_by=referrer.customer_id), OPERATOR
-    )
+        repo, audit(repo), registration(phone="+79001234568", referred_by=referrer.customer_id),
+        OPERATOR)
     assert referred.referred_by == referrer.customer_id
 
 
@@ -86,7 +85,8 @@ async def test_registration_counts_the_customer_in_its_category(
     repo: RegistryRepository,
 ) -> None:
     await handlers.register(repo, audit(repo), registration(category="vip"), OPERATOR)
-    await handlers.register(repo, audit(repo), registration(phone="+79001234568", category="vip"), OPERATOR)
+    await handlers.register(repo, audit(repo), registration(phone="+79001234568", category="vip"),
+                            OPERATOR)
     assert await repo.category_usage_count("vip") == 2
     assert await repo.category_usage_count("ordinary") == 0
 
