@@ -16,6 +16,7 @@ from services.loyalty import handlers, jobs, queries
 from services.loyalty.domain import EarningRules, GroupBy, load_rules
 from services.loyalty.repository import LoyaltyRepository
 from services.loyalty.settings import LoyaltySettings
+from shared.audit import AuditTrail
 from shared.auth import Admin, Analyst, Reader
 from shared.contracts import (
     CustomerRegistered,
@@ -59,6 +60,7 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
     rules = effective_rules(settings)
     runtime = ServiceRuntime(settings)
     repo = LoyaltyRepository(runtime.db, rules.gold_percent, rules.silver_percent)
+    audit = AuditTrail(runtime.db)
 
     def now() -> datetime:
         return datetime.now(UTC)
@@ -133,9 +135,11 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
 
     @app.put("/api/loyalty/customers/{customer_id}/tier-floor", tags=["loyalty"])
     async def tier_floor(customer_id: str, body: TierFloor, principal: Admin) -> Any:
+        """Set (or clear, with null) the lowest tier of a customer; kept in their history."""
         at = now()
         async with runtime.command():
-            result = await handlers.set_tier_floor(repo, customer_id, body.tier, at)
+            result = await handlers.set_tier_floor(repo, audit, customer_id, body.tier,
+                                                   principal, at)
             if result is not None:
                 await runtime.publish(result[1])
         if result is None:
@@ -148,7 +152,25 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
         """Run a periodic job at once; ``now`` (ISO 8601) replays it at another moment."""
         at = now() if now_ is None else (
             now_.replace(tzinfo=UTC) if now_.tzinfo is None else now_.astimezone(UTC))
-        return await (run_tiers(at) if job == "tiers" else run_lapse(at))
+        result = await (run_tiers(at) if job == "tiers" else run_lapse(at))
+        async with runtime.command():
+            await audit.record("jobs", f"{job}_run", principal, now(),
+                               job=job, as_of=at, result={k: v for k, v in result.items()
+                                                          if k not in ("job", "now")})
+        return result
+
+    @app.get("/api/loyalty/customers/{customer_id}/history", tags=["loyalty"])
+    async def customer_history(customer_id: str, principal: Analyst,
+                               limit: Annotated[int, Query(ge=1, le=500)] = 100) -> Any:
+        """Who changed the customer's tier floor, and when (newest first)."""
+        return {"customer_id": customer_id,
+                "entries": await audit.entries(f"customer:{customer_id}", limit)}
+
+    @app.get("/api/loyalty/jobs/history", tags=["ops"])
+    async def jobs_history(principal: Admin,
+                           limit: Annotated[int, Query(ge=1, le=500)] = 100) -> Any:
+        """Who ran a job by hand, as of when, and what it did (newest first)."""
+        return {"entries": await audit.entries("jobs", limit)}
 
     @app.get("/api/analytics/profitability", tags=["analytics"])
     async def profitability(by: GroupBy, principal: Analyst) -> Any:

@@ -28,6 +28,8 @@ from services.loyalty.domain import (
 from services.loyalty.domain.refunds import RefundRefused, check_refund, refund_points
 from services.loyalty.domain.tiers import TierChange
 from services.loyalty.repository import LoyaltyRepository
+from shared.audit import AuditTrail
+from shared.auth import Principal
 from shared.contracts import (
     CustomerRegistered,
     CustomerSegmented,
@@ -116,16 +118,22 @@ async def on_purchase(
 
 
 async def set_tier_floor(
-    repo: LoyaltyRepository, customer_id: str, floor: Tier | None, now: datetime
+    repo: LoyaltyRepository, audit: AuditTrail, customer_id: str, floor: Tier | None,
+    by: Principal, now: datetime,
 ) -> tuple[Account, list[Event]] | None:
-    """An admin's manual tier floor, applied at once; None for an unknown customer."""
+    """An admin's manual tier floor, applied at once and kept in the customer's history;
+    None for an unknown customer."""
     account = await repo.account(customer_id)
     if account is None:
         return None
+    before = account.manual_tier_floor
     account = account.model_copy(update={"manual_tier_floor": floor})
     tiers = await repo.tiers()
     account, change = reassess_tier(account, tiers.thresholds, tiers.sorted_values, now)
     await repo.save(account)
+    if before != floor:
+        await audit.record(f"customer:{customer_id}", "tier_floor_set", by, now,
+                           [{"field": "tier_floor", "from": before, "to": floor}])
     return account, [] if change is None else [tier_changed(change)]
 
 

@@ -53,6 +53,7 @@ def _decimal(value: str | None) -> Decimal | None:
 
 class LoyaltyRepository:
     def __init__(self, db: Database, gold_percent: int = 20, silver_percent: int = 20) -> None:
+        self.db = db
         self.accounts = db.collection("accounts")
         self.cards = db.collection("cards")
         self.purchases = db.collection("purchases")

@@ -337,3 +337,30 @@ async def test_card_lookups_are_limited_per_person(suite: Suite) -> None:
     async with suite.client_with("registry", calm) as person:
         assert (await person.get("/api/callers/+79160000000")).status_code == 404
 
+
+
+async def test_tier_floors_and_job_runs_are_kept_with_who_made_them(suite: Suite) -> None:
+    login = unique("boss")
+    person = await suite.create_person(login, "Olga Boss", role="admin")
+    token = await suite.sign_in(login)
+    async with suite.client("registry") as registry:
+        created = await registry.post("/api/customers", json={
+            "full_name": "Timur Aliev", "phone": new_phone(), "country": "RU"})
+    customer_id = created.json()["customer_id"]
+    async with suite.client_with("loyalty", token) as olga:
+        async def floor_set() -> bool:
+            response = await olga.put(f"/api/loyalty/customers/{customer_id}/tier-floor",
+                                      json={"tier": "gold"})
+            return response.status_code == 200
+
+        await eventually(floor_set, what="loyalty's account of the new customer")
+        assert (await olga.post("/api/loyalty/jobs/lapse/run")).status_code == 200
+        history = (await olga.get(f"/api/loyalty/customers/{customer_id}/history")).json()
+        jobs = (await olga.get("/api/loyalty/jobs/history")).json()
+    [entry] = history["entries"]
+    assert (entry["action"], entry["by"], entry["by_name"]) == (
+        "tier_floor_set", person["operator_id"], "Olga Boss")
+    assert entry["changes"] == [{"field": "tier_floor", "from": None, "to": "gold"}]
+    latest = jobs["entries"][0]
+    assert (latest["action"], latest["by"]) == ("lapse_run", person["operator_id"])
+    assert "lapsed" in latest["result"]

@@ -8,6 +8,8 @@ import pytest
 
 from services.loyalty import handlers
 from services.loyalty.domain import EarningRules
+from shared.audit import AuditTrail
+from shared.auth import Principal, Role
 from shared.contracts import (
     CustomerUpdated,
     Event,
@@ -17,6 +19,8 @@ from shared.contracts import (
 )
 from shared.errors import Rejected
 from tests.unit.loyalty.wiring import NOW, bought, new_repo, registered
+
+ADMIN = Principal(Role.ADMIN, "op-olga", person=True, display_name="Olga Admin")
 
 
 async def test_a_purchase_adds_points_and_value_and_announces_loyalty_updated(
@@ -145,12 +149,25 @@ async def test_a_tier_floor_lifts_the_tier_at_once_and_clearing_it_drops_it(
     repo = new_repo()
     await handlers.on_purchase(repo, rules, bought("c-1", "100"), NOW)
 
-    lifted = await handlers.set_tier_floor(repo, "c-1", "gold", NOW)
+    lifted = await handlers.set_tier_floor(repo, AuditTrail(repo.db), "c-1", "gold", ADMIN, NOW)
     assert lifted is not None
     account, events = lifted
     assert account.tier == "gold"
     assert [(e.old_tier, e.new_tier) for e in events if isinstance(e, TierChanged)] == [
         ("standard", "gold")]
-    cleared = await handlers.set_tier_floor(repo, "c-1", None, NOW)
+    cleared = await handlers.set_tier_floor(repo, AuditTrail(repo.db), "c-1", None, ADMIN, NOW)
     assert cleared is not None and cleared[0].tier == "standard"
-    assert await handlers.set_tier_floor(repo, "nobody", "gold", NOW) is None
+    assert await handlers.set_tier_floor(
+        repo, AuditTrail(repo.db), "nobody", "gold", ADMIN, NOW) is None
+
+
+async def test_a_tier_floor_change_is_kept_with_who_made_it(rules: EarningRules) -> None:
+    repo = new_repo()
+    audit = AuditTrail(repo.db)
+    await handlers.on_purchase(repo, rules, bought("c-1", "100"), NOW)
+    await handlers.set_tier_floor(repo, audit, "c-1", "silver", ADMIN, NOW)
+    await handlers.set_tier_floor(repo, audit, "c-1", "silver", ADMIN, NOW)  # no change
+    [entry] = await audit.entries("customer:c-1")
+    assert (entry["action"], entry["by"], entry["by_name"]) == (
+        "tier_floor_set", "op-olga", "Olga Admin")
+    assert entry["changes"] == [{"field": "tier_floor", "from": None, "to": "silver"}]
