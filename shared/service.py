@@ -224,7 +224,8 @@ def serve(factory: Callable[[], FastAPI], settings: ServiceSettings) -> None:
     uvicorn.run(
         factory, factory=True, host=settings.http_host, port=settings.http_port,
         access_log=False, log_config=None, timeout_graceful_shutdown=20,
-        server_header=False,
+        server_header=False, proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 

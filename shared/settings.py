@@ -38,6 +38,10 @@ class ServiceSettings(BaseSettings):
     http_host: str = Field("127.0.0.1", validation_alias=_env("CRM_HTTP_HOST"))
     http_port: int = 8000
     log_level: str = Field("INFO", validation_alias=_env("CRM_LOG_LEVEL"))
+    # Proxies whose X-Forwarded-For names the client (per-address sign-in limits); "*" when
+    # only the ingress controller can reach the pods.
+    forwarded_allow_ips: str = Field("127.0.0.1",
+                                     validation_alias=_env("CRM_FORWARDED_ALLOW_IPS"))
 
     # Kafka
     kafka_bootstrap_servers: str = Field(
