@@ -340,6 +340,10 @@ class Demo:
         started = time.perf_counter()
         await self.hire_staff()
         await self.register_all()
+        if not self.customers:
+            print(f"every customer of seed {self.args.seed} is registered already (an earlier "
+                  "run): run again with another --seed to add more")
+            return
         if self.minimal_registry:
             print("registry takes only the brief registration fields: card numbers and sources "
                   "sent to loyalty as customer updates; referrals not recorded")
