@@ -47,6 +47,7 @@ class _Key:
     created_at: datetime
     private: Ed25519PrivateKey
     public_jwk: dict[str, Any]
+    verifier: jwt.PyJWK
 
 
 def _created_at(kid: str) -> datetime:
@@ -124,9 +125,9 @@ class SigningKeys:
             if not isinstance(private, Ed25519PrivateKey):
                 log.warning("skipping %s: not an Ed25519 key", path.name)
                 continue
-            public = json.loads(OKPAlgorithm.to_jwk(private.public_key()))
-            keys[path.stem] = _Key(path.stem, created, private, public | {
-                "kid": path.stem, "use": "sig", "alg": SIGNING_ALGORITHM})
+            public = json.loads(OKPAlgorithm.to_jwk(private.public_key())) | {
+                "kid": path.stem, "use": "sig", "alg": SIGNING_ALGORITHM}
+            keys[path.stem] = _Key(path.stem, created, private, public, jwt.PyJWK(public))
         self._keys = keys
         self._seen = seen
 
@@ -152,7 +153,7 @@ class SigningKeys:
         if kid not in self._keys:
             self.refresh()
         key = self._keys.get(kid or "")
-        return None if key is None else jwt.PyJWK(key.public_jwk)
+        return None if key is None else key.verifier
 
 
 class RemoteKeySet:

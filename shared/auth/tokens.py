@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -87,13 +89,33 @@ def role_from(value: Any) -> Role | None:
 
 
 class TokenVerifier:
-    """Verifies a JWT against the trusted issuers; see the module docstring."""
+    """Verifies a JWT against the trusted issuers; see the module docstring.
 
-    def __init__(self, issuers: Sequence[Issuer], leeway_s: int = 30) -> None:
+    A panel presents the same token with every request: a verified token is remembered
+    until it expires (up to ``remember`` of them), so its signature is checked once per
+    process (PyJWT's parsing alone costs ~0.4 ms a token here).
+    """
+
+    def __init__(self, issuers: Sequence[Issuer], leeway_s: int = 30,
+                 remember: int = 10_000) -> None:
         self.issuers = {issuer.name: issuer for issuer in issuers}
         self.leeway_s = leeway_s
+        self.remember = remember
+        self._remembered: OrderedDict[str, Verified] = OrderedDict()
 
     async def verify(self, token: str) -> Verified:
+        known = self._remembered.get(token)
+        if known is not None:
+            if time.time() <= known.claims["exp"] + self.leeway_s:
+                return known
+            del self._remembered[token]
+        verified = await self._verify(token)
+        self._remembered[token] = verified
+        if len(self._remembered) > self.remember:
+            self._remembered.popitem(last=False)
+        return verified
+
+    async def _verify(self, token: str) -> Verified:
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -244,3 +246,16 @@ def test_a_provider_subject_becomes_a_valid_operator_id() -> None:
     assert oidc_subject("00u1abcd") == "oidc:00u1abcd"
     odd = oidc_subject("CN=Reza Ahmadi/OU=Sales" * 4)
     assert odd.startswith("oidc:") and len(odd) <= 64 and " " not in odd
+
+
+async def test_a_remembered_token_is_still_refused_once_it_expires(keys: SigningKeys) -> None:
+    check = TokenVerifier([Issuer("crm-registry", "crm", keys, local=True)], leeway_s=0)
+    short = SessionIssuer(keys, "crm-registry", "crm", timedelta(seconds=2),
+                          timedelta(hours=1)).issue(
+        operator_id="op-1", role=Role.OPERATOR, display_name="A", session_version=0,
+        now=datetime.now(UTC))
+    first = await check.verify(short.token)
+    assert await check.verify(short.token) is first  # remembered, not parsed again
+    await asyncio.sleep(max(0.0, short.expires_at.timestamp() - time.time()) + 1.1)
+    with pytest.raises(InvalidToken, match="expired"):
+        await check.verify(short.token)
