@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.registry.domain.errors import UnknownCategory
+from services.registry.domain.patches import require_a_change
 from services.registry.domain.policy import stricter_policy
 from shared.contracts.types import Language, PaymentPolicy, Slug, Text
 
@@ -71,13 +72,7 @@ class CategoryPatch(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _something_changes(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            if not data:
-                raise ValueError("give at least one field to change")
-            nulls = sorted(name for name, value in data.items() if value is None)
-            if nulls:
-                raise ValueError(f"these fields cannot be null: {', '.join(nulls)}")
-        return data
+        return require_a_change(data)
 
     def apply_to(self, category: Category) -> Category:
         """The category with this patch applied."""

@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from services.registry.domain.patches import require_a_change
 from services.registry.domain.requests import PersonName
 from shared.contracts.types import Language, StaffRole
 
@@ -117,15 +118,8 @@ class OperatorPatch(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _something_changes(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            if not data:
-                raise ValueError("give at least one field to change")
-            cleared = sorted(name for name in ("display_name", "role", "active", "password",
-                                               "display_names", "languages")
-                             if name in data and data[name] is None)
-            if cleared:
-                raise ValueError(f"these fields cannot be cleared: {', '.join(cleared)}")
-        return data
+        return require_a_change(data, ("display_name", "role", "active", "password",
+                                       "display_names", "languages"))
 
     def changes(self) -> dict[str, Any]:
         """The fields sent, password left out (it is hashed, never stored as given)."""

@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from services.registry.domain.patches import require_a_change
 from services.registry.domain.phones import normalize_phone
 from shared.contracts.events import (
     CustomerRegistered,
@@ -136,17 +137,7 @@ class CustomerPatch(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _something_changes(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            if not data:
-                raise ValueError("give at least one field to change")
-            required = sorted(
-                name
-                for name in ("category", "person_type", "full_name")
-                if name in data and data[name] is None
-            )
-            if required:
-                raise ValueError(f"these fields cannot be cleared: {', '.join(required)}")
-        return data
+        return require_a_change(data, ("category", "person_type", "full_name"))
 
     def changes(self) -> dict[str, Any]:
         """The fields the operator sent, with their new values."""
