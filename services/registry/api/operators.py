@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Query
 
 from services.registry.domain.operators import NewOperator, OperatorPatch
 from services.registry.handlers import operators as directory
@@ -41,7 +41,7 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
 
     @app.get("/api/operators/me", tags=TAGS,
              summary="The signed-in person (or the machine client) as the directory knows them")
-    async def me(request: Request, principal: Reader) -> dict[str, Any]:
+    async def me(principal: Reader) -> dict[str, Any]:
         if not principal.person:
             return {"operator_id": None, "client": True, "role": principal.role.value,
                     "display_name": principal.actor_name}
