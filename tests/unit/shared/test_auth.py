@@ -121,7 +121,7 @@ def token(keys: SigningKeys, version: int = 0) -> str:
     return SessionIssuer(keys, "crm-registry", "crm", timedelta(minutes=15),
                          timedelta(hours=12)).issue(
         operator_id="op-1", role=Role.OPERATOR, display_name="Anna", session_version=version,
-        now=NOW).token
+        now=datetime.now(UTC)).token
 
 
 async def person(people: PeopleDirectory, active: bool = True, version: int = 0) -> None:

@@ -30,7 +30,6 @@ from shared.auth.tokens import (
     role_from,
 )
 
-NOW = datetime.now(UTC)
 IDP = "https://login.example.com/realms/callcenter"
 
 
@@ -50,9 +49,10 @@ def verifier(keys: Any, *more: Issuer) -> TokenVerifier:
     return TokenVerifier([Issuer("crm-registry", "crm", keys, local=True), *more])
 
 
-def session(keys: SigningKeys, now: datetime = NOW, **changes: Any) -> str:
+def session(keys: SigningKeys, now: datetime | None = None, **changes: Any) -> str:
     fields: dict[str, Any] = {"operator_id": "op-1", "role": Role.OPERATOR,
-                              "display_name": "Anna Petrova", "session_version": 3, "now": now}
+                              "display_name": "Anna Petrova", "session_version": 3,
+                              "now": now or datetime.now(UTC)}
     return issuer(keys).issue(**(fields | changes)).token
 
 
@@ -76,7 +76,7 @@ async def test_a_session_token_proves_the_person_their_role_and_session_version(
 
 async def test_an_expired_token_is_refused(keys: SigningKeys) -> None:
     with pytest.raises(InvalidToken, match="expired"):
-        await verifier(keys).verify(session(keys, now=NOW - timedelta(hours=1)))
+        await verifier(keys).verify(session(keys, now=datetime.now(UTC) - timedelta(hours=1)))
 
 
 async def test_a_tampered_token_is_refused(keys: SigningKeys) -> None:
@@ -107,7 +107,8 @@ async def test_an_hmac_token_keyed_with_the_public_key_is_refused(keys: SigningK
 async def test_a_token_for_another_audience_is_refused(keys: SigningKeys) -> None:
     other = SessionIssuer(keys, "crm-registry", "billing", timedelta(minutes=5),
                           timedelta(hours=1)).issue(
-        operator_id="op-1", role=Role.ADMIN, display_name="A", session_version=0, now=NOW)
+        operator_id="op-1", role=Role.ADMIN, display_name="A", session_version=0,
+        now=datetime.now(UTC))
     with pytest.raises(InvalidToken, match="audience"):
         await verifier(keys).verify(other.token)
 
@@ -158,13 +159,14 @@ def test_the_jwks_publishes_public_keys_only(keys: SigningKeys) -> None:
 
 def test_a_renewal_is_possible_until_the_longest_session_life(keys: SigningKeys) -> None:
     sessions = issuer(keys)
-    began = NOW - timedelta(hours=11, minutes=55)
+    now = datetime.now(UTC)
+    began = now - timedelta(hours=11, minutes=55)
     issued = sessions.issue(operator_id="op-1", role=Role.OPERATOR, display_name="A",
-                            session_version=0, now=NOW, auth_time=began)
+                            session_version=0, now=now, auth_time=began)
     assert issued.expires_at <= began + timedelta(hours=12)
     claims = jwt.decode(issued.token, options={"verify_signature": False})
-    assert sessions.renewable(claims, NOW) is not None
-    assert sessions.renewable(claims, NOW + timedelta(minutes=6)) is None
+    assert sessions.renewable(claims, now) is not None
+    assert sessions.renewable(claims, now + timedelta(minutes=6)) is None
 
 
 # A company identity provider --------------------------------------------------------------
@@ -185,8 +187,9 @@ class IdentityProvider:
         return httpx.MockTransport(answer)
 
     def token(self, **claims: Any) -> str:
+        now = datetime.now(UTC)
         base = {"iss": IDP, "aud": "crm", "sub": "f1d2-77", "name": "Reza Ahmadi",
-                "iat": int(NOW.timestamp()), "exp": int((NOW + timedelta(minutes=5)).timestamp()),
+                "iat": int(now.timestamp()), "exp": int((now + timedelta(minutes=5)).timestamp()),
                 "realm_access": {"roles": ["offline_access", "operator", "analyst"]}}
         return jwt.encode(base | claims, self.key, algorithm="RS256", headers={"kid": "idp-1"})
 
