@@ -16,6 +16,14 @@ DEV_SECRETS = frozenset({
 })
 
 
+#: The machine-client tokens: a service does not start without them.
+REQUIRED_SECRETS = ("CRM_OPERATOR_TOKEN", "CRM_ANALYST_TOKEN", "CRM_ADMIN_TOKEN")
+
+
+def _revealed(value: SecretStr | None) -> str:
+    return value.get_secret_value() if value is not None else ""
+
+
 def secret_problem(name: str, secret: str) -> str | None:
     """Why a secret may not be used outside the embedded mode, or None."""
     if secret in DEV_SECRETS:
@@ -127,14 +135,10 @@ class ServiceSettings(BaseSettings):
             "CRM_ADMIN_TOKEN": self.admin_token,
         }
 
-    def required_secrets(self) -> list[str]:
-        return ["CRM_OPERATOR_TOKEN", "CRM_ANALYST_TOKEN", "CRM_ADMIN_TOKEN"]
-
     def missing_secrets(self) -> list[str]:
         """Environment variables that must be set before the service may start."""
         values = self.secrets()
-        return [name for name in self.required_secrets()
-                if not values.get(name) or not values[name].get_secret_value()]  # type: ignore[union-attr]
+        return [name for name in REQUIRED_SECRETS if not _revealed(values.get(name))]
 
     @property
     def embedded(self) -> bool:
@@ -147,13 +151,9 @@ class ServiceSettings(BaseSettings):
         """Why the secrets may not be used outside the embedded mode (empty when they may)."""
         if self.embedded:
             return []
-        problems = []
-        for name, value in self.secrets().items():
-            secret = value.get_secret_value() if value is not None else ""
-            problem = secret_problem(name, secret) if secret else None
-            if problem:
-                problems.append(problem)
-        return problems
+        found = (secret_problem(name, _revealed(value))
+                 for name, value in self.secrets().items() if _revealed(value))
+        return [problem for problem in found if problem]
 
     def key_dir(self) -> Path:
         """Registry's signing keys (``crm keys`` manages them)."""

@@ -5,8 +5,8 @@ A token with two dots is a session JWT (``shared.auth.tokens``); anything else i
 in constant time, with the machine-client tokens ``CRM_OPERATOR_TOKEN``,
 ``CRM_ANALYST_TOKEN`` and ``CRM_ADMIN_TOKEN``. A person's token also has to agree with the
 people directory: a disabled person, or a token older than the person's last role or
-password change, is refused. Every refusal is the same 401 whichever rule failed, so a
-caller learns nothing about which logins exist.
+password change, is refused. Every refusal is a 401 whose message names the rule that
+failed (expired, signature, no longer valid), never anything about a login.
 """
 
 from __future__ import annotations
