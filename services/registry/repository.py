@@ -15,6 +15,15 @@ unique keys are documents keyed by ``_id`` so uniqueness holds without secondary
 - ``extensions``      _id: phone extension -> operator_id
 - ``login_attempts``  _id: login (case-folded): failed sign-ins in a row, for the throttle
 - ``history``         _id: subject, who changed what (see ``shared.audit``)
+- ``customer_search`` _id: customer_id, the keys a customer is found by (``domain.search``)
+- ``activity``        _id: ``purchase:<id>`` / ``interaction:<id>``, every one of them, for
+                      the card's full history (the card itself keeps the last five)
+- ``notes``           _id: note_id, operators' notes on a customer
+- ``calls``           _id: the PBX's call_id, a call while it rings, is talked and ends
+
+Secondary indexes (multikey ``customer_search.keys``; ``customer_id`` of ``activity`` and
+``notes``; ``calls.operator_id``) serve the few reads that are not by ``_id``. The
+stand-in has none and scans: fine for its size, and each read takes what it needs.
 
 Filters are always built here from typed values, never from request documents, so a
 ``$``-prefixed string is data, not an operator.
@@ -26,6 +35,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.registry.domain import Category
+from services.registry.domain.calls import Call
 from shared.database import Database, Document
 
 DEFAULTS_SEEDED = "default_categories_seeded"
@@ -49,6 +59,10 @@ class RegistryRepository:
         self.operator_logins = db.collection("operator_logins")
         self.extensions = db.collection("extensions")
         self.login_attempts = db.collection("login_attempts")
+        self.search = db.collection("customer_search")
+        self.activity = db.collection("activity")
+        self.notes = db.collection("notes")
+        self.calls = db.collection("calls")
 
     # customers ---------------------------------------------------------------------------
     async def customer(self, customer_id: str) -> Document | None:
@@ -163,9 +177,84 @@ class RegistryRepository:
     async def clear_login_attempts(self, login_key: str) -> None:
         await self.login_attempts.delete_one({"_id": str(login_key)})
 
+    # search ------------------------------------------------------------------------------
+    async def save_search_keys(self, customer_id: str, name: str, keys: list[str]) -> None:
+        await self.search.replace_one(
+            {"_id": customer_id}, {"_id": customer_id, "name": name, "keys": keys}, upsert=True)
+
+    async def search_candidates(self, keys: list[str], cap: int) -> list[Document]:
+        """Customers having any of ``keys`` (at most ``cap``): ``_id``, ``name``, ``keys``."""
+        return await self.search.find({"keys": {"$in": list(keys)}}).limit(cap).to_list()
+
+    async def customers_by_id(self, customer_ids: list[str]) -> dict[str, Document]:
+        found = {}
+        for customer_id in customer_ids:  # exact _id reads: O(1) each on both databases
+            document = await self.customer(customer_id)
+            if document is not None:
+                found[customer_id] = document
+        return found
+
+    # activity and notes -------------------------------------------------------------------
+    async def record_activity(self, key: str, customer_id: str, occurred_at: datetime,
+                              entry: Document) -> None:
+        """One purchase or interaction, once (a redelivery or a second path overwrites it)."""
+        await self.activity.replace_one(
+            {"_id": key},
+            {"_id": key, "customer_id": customer_id, "occurred_at": occurred_at, **entry},
+            upsert=True)
+
+    async def activity_of(self, customer_id: str, kind: str | None) -> list[Document]:
+        """A customer's purchases and interactions, newest first."""
+        filter: dict[str, Any] = {"customer_id": str(customer_id)}
+        if kind is not None:
+            filter["kind"] = kind
+        rows = await self.activity.find(filter).to_list()
+        rows.sort(key=lambda row: row["occurred_at"], reverse=True)
+        return rows
+
+    async def add_note(self, document: Document) -> None:
+        await self.notes.insert_one(document)
+
+    async def notes_of(self, customer_id: str) -> list[Document]:
+        rows = await self.notes.find({"customer_id": str(customer_id)}).to_list()
+        rows.sort(key=lambda row: row["at"], reverse=True)
+        return rows
+
+    # calls -------------------------------------------------------------------------------
+    async def call(self, call_id: str) -> Call | None:
+        row = await self.calls.find_one({"_id": str(call_id)})
+        return None if row is None else Call.from_document(row)
+
+    async def save_call(self, call: Call) -> None:
+        await self.calls.replace_one({"_id": call.call_id}, call.document(), upsert=True)
+
+    async def open_calls_of(self, operator_id: str, since: datetime) -> list[Call]:
+        rows = await self.calls.find({"operator_id": str(operator_id),
+                                      "state": {"$in": ["ringing", "answered"]}}).to_list()
+        calls = [Call.from_document(row) for row in rows]
+        return sorted((call for call in calls if call.opened_at >= since),
+                      key=lambda call: call.opened_at)
+
+    async def forget_calls_before(self, cutoff: datetime) -> int:
+        result = await self.calls.delete_many({"opened_at": {"$lt": cutoff}})
+        return int(result.deleted_count)
+
+    async def create_indexes(self) -> None:
+        await self.search.create_index("keys")
+        await self.activity.create_index("customer_id")
+        await self.notes.create_index("customer_id")
+        await self.calls.create_index("operator_id")
+        await self.calls.create_index("opened_at")
+
     # meta --------------------------------------------------------------------------------
     async def defaults_seeded(self) -> bool:
         return await self.meta.find_one({"_id": DEFAULTS_SEEDED}) is not None
+
+    async def fact(self, name: str) -> Document | None:
+        return await self.meta.find_one({"_id": name})
+
+    async def record_fact(self, name: str, value: Document) -> None:
+        await self.meta.replace_one({"_id": name}, {"_id": name, **value}, upsert=True)
 
     async def record_defaults_seeded(self, slugs: list[str]) -> None:
         await self.meta.insert_one(

@@ -69,6 +69,7 @@ class Call(BaseModel):
 
     call_id: str
     state: CallState
+    opened_at: datetime = Field(description="When registry first heard of it (its own clock)")
     phone: str | None = Field(description="E.164, or None when `from` is no phone number")
     extension: str | None = None
     operator_id: str | None = Field(default=None, description="Who the extension belonged to")
@@ -101,7 +102,7 @@ def advance(call: Call | None, event: CallEvent, phone: str | None, now: datetim
     """
     at = event.at or now
     if call is None:
-        call = Call(call_id=event.call_id, state=event.event, phone=phone,
+        call = Call(call_id=event.call_id, state=event.event, opened_at=now, phone=phone,
                     extension=event.extension)
     elif _rank(event.event) <= _rank(call.state):
         return None

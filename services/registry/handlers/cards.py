@@ -26,6 +26,7 @@ from services.registry.domain import (
 )
 from services.registry.handlers.customers import store_registration
 from services.registry.handlers.errors import NotFound, Unprocessable
+from services.registry.handlers.search import remember_activity
 from services.registry.repository import RegistryRepository
 from shared.contracts import (
     CustomerLapsed,
@@ -67,6 +68,7 @@ async def update_card(repo: RegistryRepository, update: CardUpdate[E], event: E)
     after = update(before, event)
     if before is None or after.get("revision") != before.get("revision"):
         await repo.save_card(after)
+    await remember_activity(repo, event)
     return []
 
 

@@ -27,6 +27,7 @@ from services.registry.handlers.errors import (
     UnknownCustomer,
     Unprocessable,
 )
+from services.registry.handlers.search import index_customer, remember_activity
 from services.registry.repository import RegistryRepository
 from shared.audit import AuditTrail, field_changes
 from shared.auth import Principal
@@ -69,6 +70,7 @@ async def store_registration(repo: RegistryRepository, event: CustomerRegistered
         await repo.claim_loyalty_card(event.card_number, event.customer_id)
     await repo.count_in_category(event.category, +1)
     await repo.save_card(card_from_registration(event, await repo.card(event.customer_id)))
+    await index_customer(repo, event.customer_id, event.full_name, event.email)
 
 
 async def register(
@@ -116,6 +118,9 @@ async def change_customer(
         await _move_loyalty_card(repo, customer_id, document.get("card_number"),
                                  changes["card_number"])
     await repo.update_customer(customer_id, changes)
+    if {"full_name", "email"} & changes.keys():
+        after = {**document, **changes}
+        await index_customer(repo, customer_id, after["full_name"], after.get("email"))
     event = CustomerUpdated(customer_id=customer_id, changed=sorted(changes),
                             changed_by=by.actor, **changes)
     await repo.save_card(apply_customer_updated(await repo.card(customer_id), event))
@@ -149,6 +154,7 @@ async def log_interaction(
     await _require_customer(repo, request.customer_id)
     event = request.to_event(new_id("i"), operator_id=by.operator_id)
     await repo.save_card(apply_interaction(await repo.card(event.customer_id), event))
+    await remember_activity(repo, event)
     return event
 
 
@@ -165,4 +171,5 @@ async def record_purchase(
         request = request.model_copy(update={"employee_id": by.operator_id})
     event = request.to_event(new_id("p"))
     await repo.save_card(apply_purchase(await repo.card(event.customer_id), event))
+    await remember_activity(repo, event)
     return event
