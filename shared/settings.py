@@ -13,6 +13,7 @@ MIN_SECRET_LENGTH = 32
 #: The development values of .env.example: refused outside the embedded mode.
 DEV_SECRETS = frozenset({
     "dev-operator-token", "dev-analyst-token", "dev-admin-token", "dev-password-change-me",
+    "dev-telephony-token",
 })
 
 

@@ -4,16 +4,21 @@ Kafka and HTTP. Nothing connects here; the runtime connects in the app's lifespa
 from __future__ import annotations
 
 import gc
+import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
 
 from services.registry import api, handlers
+from services.registry.handlers import search
 from services.registry.people import People
 from services.registry.repository import RegistryRepository
 from services.registry.settings import RegistrySettings
 from shared.contracts import CustomerRegistered
 from shared.service import ServiceRuntime, create_http_app
+
+log = logging.getLogger("crm.registry")
 
 
 def subscribe_card_updates(runtime: ServiceRuntime, repo: RegistryRepository) -> None:
@@ -38,6 +43,11 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         async with runtime.command():
             await handlers.seed_default_categories(repo)
         await people.prepare(settings, runtime, repo)
+        await repo.create_indexes()
+        async with runtime.command():
+            indexed = await search.index_all(repo)
+        if indexed:
+            log.info("search keys built for %d customers", indexed)
         # The stand-in has replayed every customer and card into this process: hundreds of
         # thousands of long-lived objects that each full garbage collection would walk
         # again. Freezing them out of the collector halved a look-up at 100,000 customers.
@@ -50,4 +60,11 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         on_start=prepare, session_keys=people.keys,
     )
     api.install(app, runtime, repo, settings, people)
+
+    async def forget_old_calls() -> None:
+        cutoff = datetime.now(UTC) - timedelta(hours=settings.call_retention_hours)
+        async with runtime.command():
+            await repo.forget_calls_before(cutoff)
+
+    runtime.every("forget-old-calls", 600, forget_old_calls)
     return app

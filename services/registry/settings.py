@@ -29,5 +29,19 @@ class RegistrySettings(ServiceSettings):
         None, validation_alias=_env("CRM_BOOTSTRAP_ADMIN_PASSWORD"),
         description="Creates the first admin of an empty operator directory.")
 
+    # Telephony
+    telephony_token: SecretStr | None = Field(
+        None, validation_alias=_env("CRM_TELEPHONY_TOKEN"),
+        description="The PBX's token for POST /api/telephony/events (unset: admins only).")
+    call_retention_hours: float = Field(
+        24, gt=0, le=24 * 31, validation_alias=_env("CRM_CALL_RETENTION_HOURS"),
+        description="How long a call's record (with the caller's number) is kept; the "
+                    "interaction it logged stays with the customer.")
+    ring_timeout_s: int = Field(
+        120, ge=10, le=3600, validation_alias=_env("CRM_RING_TIMEOUT_S"),
+        description="A call still ringing or talked this long after it began is shown again "
+                    "to a screen that connects (a reconnect, a new tab); older ones are not.")
+
     def secrets(self) -> dict[str, SecretStr | None]:
-        return super().secrets() | {"CRM_BOOTSTRAP_ADMIN_PASSWORD": self.bootstrap_admin_password}
+        return super().secrets() | {"CRM_BOOTSTRAP_ADMIN_PASSWORD": self.bootstrap_admin_password,
+                                    "CRM_TELEPHONY_TOKEN": self.telephony_token}

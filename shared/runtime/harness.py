@@ -4,6 +4,7 @@ services as processes, each with its own data directory."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import time
@@ -18,7 +19,8 @@ from shared.runtime.kafka import EmbeddedKafka, ensure_topics, free_port, free_p
 from shared.runtime.supervisor import ServiceProcess, Supervisor
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository
-TOKENS = {"operator": "test-operator", "analyst": "test-analyst", "admin": "test-admin"}
+TOKENS = {"operator": "test-operator", "analyst": "test-analyst", "admin": "test-admin",
+          "telephony": "test-telephony"}
 PASSWORD = "a long enough test password"  # noqa: S105 (of the people tests create)
 ALL_SERVICES = ("registry", "scoring", "loyalty", "notify")
 
@@ -49,7 +51,8 @@ class Suite:
             "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap, "KAFKA_IDEMPOTENT_PRODUCER": "false",
             "MONGODB_URL": "memory://", "CRM_DATA_DIR": str(self.workdir / "data"),
             "CRM_OPERATOR_TOKEN": TOKENS["operator"], "CRM_ANALYST_TOKEN": TOKENS["analyst"],
-            "CRM_ADMIN_TOKEN": TOKENS["admin"], "CRM_RETRY_BACKOFF_S": "0.05",
+            "CRM_ADMIN_TOKEN": TOKENS["admin"], "CRM_TELEPHONY_TOKEN": TOKENS["telephony"],
+            "CRM_RETRY_BACKOFF_S": "0.05",
         })
         env.update({f"CRM_{name.upper()}_PORT": str(port) for name, port in self.ports.items()})
         env.update(self.extra_env)
@@ -175,6 +178,84 @@ class Suite:
             return records
         finally:
             await consumer.stop()
+
+
+class EventStream:
+    """A reader of a Server-Sent Events stream (an operator's screen): ``async with``, then
+    ``next(kind)`` for the next event of that kind, or ``quiet(kind, s)`` to see none came."""
+
+    def __init__(self, base_url: str, path: str, token: str | None = None,
+                 params: dict[str, str] | None = None) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._client = httpx.AsyncClient(base_url=base_url, headers=headers,
+                                         timeout=httpx.Timeout(10, read=None))
+        self._path = path
+        self._params = params or {}
+        self.events: asyncio.Queue[tuple[str, Any, float]] = asyncio.Queue()
+        self.status: int | None = None
+        self.error: str | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._opened = asyncio.Event()
+
+    async def __aenter__(self) -> EventStream:
+        self._task = asyncio.create_task(self._read())
+        await asyncio.wait_for(self._opened.wait(), 10)
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        await self._client.aclose()
+
+    async def _read(self) -> None:
+        try:
+            async with self._client.stream("GET", self._path, params=self._params) as response:
+                self.status = response.status_code
+                if response.status_code != 200:
+                    self.error = (await response.aread()).decode()
+                    self._opened.set()
+                    return
+                self._opened.set()
+                kind, data = "message", []
+                async for line in response.aiter_lines():
+                    if line == "":
+                        if data:
+                            self.events.put_nowait((kind, json.loads("\n".join(data)),
+                                                    time.perf_counter()))
+                        kind, data = "message", []
+                    elif line.startswith("event:"):
+                        kind = line[6:].strip()
+                    elif line.startswith("data:"):
+                        data.append(line[5:].strip())
+        finally:
+            self._opened.set()
+            self.events.put_nowait(("closed", None, time.perf_counter()))
+
+    async def next(self, kind: str, timeout_s: float = 10) -> Any:
+        """The data of the next event of ``kind`` (others before it are skipped)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no {kind!r} event within {timeout_s} s")
+            try:
+                got, data, _ = await asyncio.wait_for(self.events.get(), left)
+            except TimeoutError:
+                raise AssertionError(f"no {kind!r} event within {timeout_s} s") from None
+            if got == kind:
+                return data
+            if got == "closed":
+                raise AssertionError(f"the stream closed before a {kind!r} event")
+
+    async def quiet(self, kind: str, seconds: float) -> bool:
+        """True when no event of ``kind`` arrives within ``seconds``."""
+        try:
+            await self.next(kind, seconds)
+        except AssertionError:
+            return True
+        return False
 
 
 def values(records: list[ConsumerRecord]) -> list[dict[str, Any]]:

@@ -1,5 +1,14 @@
 """The suite harness, for tests (it lives in shared.runtime so benchmarks use it too)."""
 
-from shared.runtime.harness import ALL_SERVICES, PASSWORD, TOKENS, Suite, eventually, values
+from shared.runtime.harness import (
+    ALL_SERVICES,
+    PASSWORD,
+    TOKENS,
+    EventStream,
+    Suite,
+    eventually,
+    values,
+)
 
-__all__ = ["ALL_SERVICES", "PASSWORD", "TOKENS", "Suite", "eventually", "values"]
+__all__ = ["ALL_SERVICES", "PASSWORD", "TOKENS", "EventStream", "Suite", "eventually",
+           "values"]

@@ -13,23 +13,27 @@ from services.registry.api import (
     operators,
     panel,
     sessions,
+    telephony,
 )
 from services.registry.people import People
 from services.registry.repository import RegistryRepository
+from services.registry.screens import Screens
 from services.registry.settings import RegistrySettings
 from shared.service import ServiceRuntime
 
 
 def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
-            settings: RegistrySettings, people: People) -> None:
+            settings: RegistrySettings, people: People) -> Screens:
     errors.install(app)
     # Routes go straight onto the app: shared.http names routes for the access log and the
     # metrics by walking app.router.routes, which FastAPI's lazily included routers hide.
     sessions.install(app, runtime, repo, people.passwords, people.keys, people.issuer,
                      people.throttle, settings.sign_ins_per_minute)
     operators.install(app, runtime, repo, people.audit, people.passwords)
-    customers.install(app, runtime, repo, people.audit)
+    customers.install(app, runtime, repo, people.audit, settings)
     callers.install(app, repo, settings)
     categories.install(app, runtime, repo)
     activity.install(app, runtime, repo)
+    screens = telephony.install(app, runtime, repo, settings)
     panel.install(app, settings)
+    return screens

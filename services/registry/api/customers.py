@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import math
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, Query
+from fastapi import FastAPI, HTTPException, Query
 
 from services.registry import handlers
 from services.registry.domain import CustomerPatch, RegistrationRequest
+from services.registry.domain.notes import NoteRequest
+from services.registry.handlers import notes, search
 from services.registry.repository import RegistryRepository
+from services.registry.settings import RegistrySettings
 from shared.audit import AuditTrail
-from shared.auth import Operator, Reader
+from shared.auth import Operator, RateLimiter, Reader
 from shared.service import ServiceRuntime
 
 CONFLICT: dict[int | str, dict[str, Any]] = {
@@ -22,8 +26,29 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 TAGS: list[str | Enum] = ["customers"]
 
 
+Offset = Annotated[int, Query(ge=0, le=100_000)]
+Limit = Annotated[int, Query(ge=1, le=100)]
+
+
 def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
-            audit: AuditTrail) -> None:
+            audit: AuditTrail, settings: RegistrySettings) -> None:
+    searches = RateLimiter(settings.card_lookups_per_minute)
+
+    @app.get("/api/customers", tags=TAGS,
+             responses={422: {"description": "An empty or too long query"},
+                        429: {"description": "Too many searches by this person"}},
+             summary="Find customers by part of a name (any script), email, phone, loyalty "
+                     "card number or customer id; paged")
+    async def find(q: Annotated[str, Query(max_length=200)], principal: Operator,
+                   offset: Offset = 0, limit: Limit = 20) -> dict[str, Any]:
+        allowed, wait_s = searches.allow(principal.actor)
+        if not allowed:
+            raise HTTPException(
+                429, f"too many searches (limit {settings.card_lookups_per_minute} per "
+                     "minute); try again shortly",
+                headers={"Retry-After": str(max(1, math.ceil(wait_s)))})
+        return await search.search(repo, q, settings.default_region, offset, limit)
+
     @app.post("/api/customers", tags=TAGS, status_code=201, responses=CONFLICT,
               summary="Register a new caller; publishes crm.customer.registered.v1")
     async def register(body: RegistrationRequest, principal: Operator) -> dict[str, Any]:
@@ -54,3 +79,24 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
         await handlers.customer(repo, customer_id)  # 404 for an unknown customer
         return {"customer_id": customer_id,
                 "entries": await audit.entries(f"customer:{customer_id}", limit)}
+
+    @app.get("/api/customers/{customer_id}/activity", tags=TAGS,
+             summary="Every purchase and interaction of a customer, newest first; paged")
+    async def activity(customer_id: str, principal: Operator,
+                       kind: Literal["purchase", "interaction"] | None = None,
+                       offset: Offset = 0, limit: Limit = 20) -> dict[str, Any]:
+        await handlers.customer(repo, customer_id)  # 404 for an unknown customer
+        return await search.activity(repo, customer_id, kind, offset, limit)
+
+    @app.post("/api/customers/{customer_id}/notes", tags=TAGS, status_code=201,
+              summary="Add a note on a customer for colleagues (the card shows the newest)")
+    async def add_note(customer_id: str, body: NoteRequest,
+                       principal: Operator) -> dict[str, Any]:
+        async with runtime.command():
+            return await notes.add_note(repo, customer_id, body, principal)
+
+    @app.get("/api/customers/{customer_id}/notes", tags=TAGS,
+             summary="A customer's notes, newest first; paged")
+    async def list_notes(customer_id: str, principal: Operator, offset: Offset = 0,
+                         limit: Limit = 20) -> dict[str, Any]:
+        return await notes.notes(repo, customer_id, offset, limit)

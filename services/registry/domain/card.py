@@ -101,6 +101,16 @@ class SurveyAnswer(BaseModel):
     occurred_at: str
 
 
+class NoteLine(BaseModel):
+    model_config = _READ
+
+    note_id: str
+    text: str
+    by: str
+    by_name: str
+    at: str
+
+
 class CallerCard(BaseModel):
     """``GET /api/callers/{phone}``: every card field of DESIGN, plus display helpers.
 
@@ -122,6 +132,7 @@ class CallerCard(BaseModel):
     last_purchases: list[PurchaseLine] = Field(default_factory=list)
     last_interactions: list[InteractionLine] = Field(default_factory=list)
     last_survey: SurveyAnswer | None = None
+    notes: list[NoteLine] = Field(default_factory=list, description="The newest notes")
 
     language: Language | None = None
     card_number: str | None = None
