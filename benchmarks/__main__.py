@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 
-ORDER = ["database", "auth", "registry", "scoring", "loyalty", "notify"]
+ORDER = ["database", "auth", "registry", "telephony", "scoring", "loyalty", "notify"]
 
 
 def main(argv: list[str]) -> int:

@@ -33,16 +33,30 @@ import httpx
 from benchmarks import settle_load_generator
 from services.registry import handlers
 from services.registry.domain import card_from_registration, new_id
+from services.registry.domain.search import search_keys
 from services.registry.handlers.customers import customer_document
+from services.registry.handlers.search import KEY_SCHEME
 from services.registry.repository import RegistryRepository
 from shared.contracts import CustomerRegistered
 from shared.database.memory import MemoryDatabase
 from shared.runtime.harness import TOKENS, Suite
 
 BATCH = 1000
+FIRST_NAMES = ("Anna", "Ivan", "Olga", "Reza", "Sara", "Мария", "Дмитрий", "Елена", "Сергей",
+               "Наталья", "محمد", "زهرا", "علی", "فاطمه", "John", "Laura")
+LAST_NAMES = ("Petrova", "Ivanov", "Smirnova", "Ahmadi", "Karimi", "Кузнецова", "Попов",
+              "Соколова", "Лебедев", "Морозова", "رضایی", "حسینی", "محمدی", "Miller", "Rossi",
+              "Novak", "Волков", "Orlova", "Тарасов", "Hosseini")
 CATEGORIES = ("ordinary", "ordinary", "ordinary", "vip", "problematic", "employee")
 STEP_RATES = (100, 200, 300, 400, 500, 750, 1000, 1500, 2000, 3000)
 P99_TARGET_MS = 10.0
+
+
+def customer_name(index: int) -> str:
+    """A name for the index-th customer: first and last names of the suite's three scripts."""
+    first = FIRST_NAMES[index % len(FIRST_NAMES)]
+    last = LAST_NAMES[(index // len(FIRST_NAMES)) % len(LAST_NAMES)]
+    return f"{first} {last}"
 
 
 def phone_digits(index: int) -> str:
@@ -63,8 +77,8 @@ async def load_customers(data_dir: Path, count: int) -> float:
     """Fill registry's data directory with ``count`` registrations; return the seconds spent.
 
     The documents are what the registration use case writes (``customer_document``, the
-    phone key, ``card_from_registration``, the category counters), inserted a thousand at a
-    time: the use case's one-by-one writes would take minutes for 100,000.
+    phone key, ``card_from_registration``, the search keys, the category counters),
+    inserted a thousand at a time: the use case's one-by-one writes would take minutes.
     """
     started = time.perf_counter()
     db = MemoryDatabase("crm_registry", data_dir, fsync=False)
@@ -73,10 +87,10 @@ async def load_customers(data_dir: Path, count: int) -> float:
     async with db.transaction():
         await handlers.seed_default_categories(repo)
     for first in range(0, count, BATCH):
-        customers, phones, cards = [], [], []
+        customers, phones, cards, keys = [], [], [], []
         for index in range(first, min(first + BATCH, count)):
             event = CustomerRegistered(
-                customer_id=new_id("c"), full_name=f"Customer {index}",
+                customer_id=new_id("c"), full_name=customer_name(index),
                 phone=f"+7{phone_digits(index)}", country="RU", person_type="individual",
                 category=CATEGORIES[index % len(CATEGORIES)], entered_by="operator",
                 operator_id="operator-bench",
@@ -84,14 +98,18 @@ async def load_customers(data_dir: Path, count: int) -> float:
             customers.append({"_id": event.customer_id, **customer_document(event)})
             phones.append({"_id": event.phone, "customer_id": event.customer_id})
             cards.append({"_id": event.customer_id, **card_from_registration(event)})
+            keys.append({"_id": event.customer_id, "name": event.full_name,
+                         "keys": search_keys(event.full_name, event.email)})
             usage[event.category] += 1
         async with db.transaction():
             await repo.customers.insert_many(customers)
             await repo.phones.insert_many(phones)
             await repo.cards.insert_many(cards)
+            await repo.search.insert_many(keys)
     async with db.transaction():
         for slug, customers_in in usage.items():
             await repo.count_in_category(slug, customers_in)
+        await repo.record_fact(KEY_SCHEME, {"customers": count})
     await db.durable()
     await db.close()
     return time.perf_counter() - started

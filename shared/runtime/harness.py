@@ -196,6 +196,7 @@ class EventStream:
         self.error: str | None = None
         self._task: asyncio.Task[None] | None = None
         self._opened = asyncio.Event()
+        self.last_arrival = 0.0  # perf_counter() when the event ``next`` returned was read
 
     async def __aenter__(self) -> EventStream:
         self._task = asyncio.create_task(self._read())
@@ -241,10 +242,11 @@ class EventStream:
             if left <= 0:
                 raise AssertionError(f"no {kind!r} event within {timeout_s} s")
             try:
-                got, data, _ = await asyncio.wait_for(self.events.get(), left)
+                got, data, arrived = await asyncio.wait_for(self.events.get(), left)
             except TimeoutError:
                 raise AssertionError(f"no {kind!r} event within {timeout_s} s") from None
             if got == kind:
+                self.last_arrival = arrived
                 return data
             if got == "closed":
                 raise AssertionError(f"the stream closed before a {kind!r} event")
