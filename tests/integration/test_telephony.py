@@ -178,7 +178,7 @@ async def test_a_screen_that_connects_while_the_phone_rings_gets_the_call(suite:
 
 async def test_call_events_refuse_what_is_wrong_and_never_pop_elsewhere(suite: Suite) -> None:
     extension = unique("5")
-    _, token = await person(suite, "Olga Nikitina", extension)
+    await person(suite, "Olga Nikitina", extension)  # her screen is not open
     _, bystander = await person(suite, "Petr Orlov", unique("6"))
     phone = new_phone()
     ring = {"call_id": unique("call-"), "event": "ringing", "from": phone, "extension": extension}

@@ -90,7 +90,7 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
                          403: {"description": "Neither the PBX's token nor an admin"}},
               summary="A call rings, is answered or ends; pops the card on the operator's "
                       "screen, and logs the call (crm.interaction.logged.v1) when it ends")
-    async def call_event(body: CallEvent, by: str = Depends(pbx)) -> dict[str, Any]:  # noqa: B008
+    async def call_event(body: CallEvent, by: str = Depends(pbx)) -> dict[str, Any]:
         started = time.perf_counter()
         if body.event == "ringing" and body.extension is None:
             raise HTTPException(422, "extension: a ringing call needs the extension it "
