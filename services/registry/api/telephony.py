@@ -51,8 +51,8 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
         "From a call event's arrival to its message queued on the operator's screens.",
         buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1), registry=registry)
     on_shutdown(screens.close_all)
-    telephony_token = (settings.telephony_token.get_secret_value().encode()
-                       if settings.telephony_token else None)
+    configured = settings.telephony_token.get_secret_value() if settings.telephony_token else ""
+    telephony_token = configured.encode() if configured else None
 
     async def pbx(request: Request) -> str:
         """The telephony token, or an admin (who may test the wiring by hand)."""
