@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from prometheus_client import Gauge
+from prometheus_client import CollectorRegistry, Gauge
 
 from shared.contracts.types import Language
 
@@ -41,6 +41,11 @@ class Screen:
 
 
 class Screens:
+    @classmethod
+    def counted_in(cls, registry: CollectorRegistry) -> Screens:
+        return cls(Gauge("crm_operator_screens", "Open operator streams (panel tabs).",
+                         registry=registry))
+
     def __init__(self, gauge: Gauge | None = None) -> None:
         self._by_operator: dict[str, set[Screen]] = {}
         self._gauge = gauge
@@ -75,6 +80,12 @@ class Screens:
             except asyncio.QueueFull:  # not reading: end it, the browser reconnects
                 self._end(screen)
         return reached
+
+    def end_person(self, operator_id: str) -> None:
+        """End the person's streams (their directory entry changed: a disable ends their
+        sessions; a new extension or name reaches the panel as it reconnects)."""
+        for screen in list(self._by_operator.get(operator_id, ())):
+            self._end(screen)
 
     def close_all(self) -> None:
         """End every stream (the service is stopping)."""

@@ -219,13 +219,13 @@ class EventStream:
                     self._opened.set()
                     return
                 self._opened.set()
-                kind, data = "message", []
+                kind, data = "message", list[str]()
                 async for line in response.aiter_lines():
                     if line == "":
                         if data:
                             self.events.put_nowait((kind, json.loads("\n".join(data)),
                                                     time.perf_counter()))
-                        kind, data = "message", []
+                        kind, data = "message", list[str]()
                     elif line.startswith("event:"):
                         kind = line[6:].strip()
                     elif line.startswith("data:"):

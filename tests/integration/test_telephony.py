@@ -295,3 +295,16 @@ async def test_notes_and_the_whole_history_of_a_customer(suite: Suite) -> None:
     assert [item["questions"] for item in history["items"] + older["items"]] == [
         6, 5, 4, 3, 2, 1, 0]
     assert too_long.status_code == 422 and nobody.status_code == 404
+
+
+async def test_disabling_a_person_ends_their_screens_at_once(suite: Suite) -> None:
+    operator_id, token = await person(suite, "Timur Galiev", unique("7"))
+    async with stream(suite, token) as screen:
+        await screen.next("ready")
+        async with suite.client("registry", role="admin") as admin:
+            disabled = await admin.patch(f"/api/operators/{operator_id}",
+                                         json={"active": False})
+        assert disabled.status_code == 200, disabled.text
+        await screen.next("closed")
+    async with stream(suite, token) as again:
+        assert again.status == 401

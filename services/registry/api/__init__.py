@@ -23,17 +23,17 @@ from shared.service import ServiceRuntime
 
 
 def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
-            settings: RegistrySettings, people: People) -> Screens:
+            settings: RegistrySettings, people: People) -> None:
     errors.install(app)
     # Routes go straight onto the app: shared.http names routes for the access log and the
     # metrics by walking app.router.routes, which FastAPI's lazily included routers hide.
     sessions.install(app, runtime, repo, people.passwords, people.keys, people.issuer,
                      people.throttle, settings.sign_ins_per_minute)
-    operators.install(app, runtime, repo, people.audit, people.passwords)
+    screens = Screens.counted_in(runtime.metrics.registry)
+    operators.install(app, runtime, repo, people.audit, people.passwords, screens)
     customers.install(app, runtime, repo, people.audit, settings)
     callers.install(app, repo, settings)
     categories.install(app, runtime, repo)
     activity.install(app, runtime, repo)
-    screens = telephony.install(app, runtime, repo, settings)
+    telephony.install(app, runtime, repo, settings, screens)
     panel.install(app, settings)
-    return screens

@@ -12,6 +12,7 @@ from services.registry.domain.operators import NewOperator, OperatorPatch
 from services.registry.handlers import operators as directory
 from services.registry.passwords import Passwords
 from services.registry.repository import RegistryRepository
+from services.registry.screens import Screens
 from shared.audit import AuditTrail
 from shared.auth import Admin, Reader
 from shared.service import ServiceRuntime
@@ -24,7 +25,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
-            audit: AuditTrail, passwords: Passwords) -> None:
+            audit: AuditTrail, passwords: Passwords, screens: Screens) -> None:
     @app.post("/api/operators", tags=TAGS, status_code=201, responses=RESPONSES,
               summary="Create a person who signs in; publishes crm.operator.updated.v1")
     async def create(body: NewOperator, principal: Admin) -> dict[str, Any]:
@@ -71,6 +72,8 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
             if event is not None:
                 await runtime.publish([event])
         runtime.people.forget(operator_id)
+        if event is not None:
+            screens.end_person(operator_id)
         return view
 
     @app.get("/api/operators/{operator_id}/history", tags=TAGS,

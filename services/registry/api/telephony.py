@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
-from prometheus_client import Gauge, Histogram
+from prometheus_client import Histogram
 from pydantic import BaseModel, ConfigDict
 
 from services.registry.domain import caller_card
@@ -42,10 +42,8 @@ class OutcomeRequest(BaseModel):
 
 
 def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
-            settings: RegistrySettings) -> Screens:
+            settings: RegistrySettings, screens: Screens) -> None:
     registry = runtime.metrics.registry
-    screens = Screens(Gauge("crm_operator_screens", "Open operator streams (panel tabs).",
-                            registry=registry))
     pop_seconds = Histogram(
         "crm_call_push_seconds",
         "From a call event's arrival to its message queued on the operator's screens.",
@@ -170,5 +168,3 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store",
                                           "X-Accel-Buffering": "no"})
-
-    return screens
