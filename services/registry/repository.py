@@ -235,6 +235,11 @@ class RegistryRepository:
         return sorted((call for call in calls if call.opened_at >= since),
                       key=lambda call: call.opened_at)
 
+    async def calls_wrapping_up(self, now: datetime) -> list[Call]:
+        """Ended calls whose after-call work has run out and are not logged yet."""
+        rows = await self.calls.find({"wrap_up_until": {"$lte": now}}).to_list()
+        return [Call.from_document(row) for row in rows]
+
     async def forget_calls_before(self, cutoff: datetime) -> int:
         result = await self.calls.delete_many({"opened_at": {"$lt": cutoff}})
         return int(result.deleted_count)
@@ -245,6 +250,7 @@ class RegistryRepository:
         await self.notes.create_index("customer_id")
         await self.calls.create_index("operator_id")
         await self.calls.create_index("opened_at")
+        await self.calls.create_index("wrap_up_until", sparse=True)
 
     # meta --------------------------------------------------------------------------------
     async def defaults_seeded(self) -> bool:

@@ -37,6 +37,10 @@ class RegistrySettings(ServiceSettings):
         24, gt=0, le=24 * 31, validation_alias=_env("CRM_CALL_RETENTION_HOURS"),
         description="How long a call's record (with the caller's number) is kept; the "
                     "interaction it logged stays with the customer.")
+    call_wrap_up_s: float = Field(
+        10, ge=0, le=600, validation_alias=_env("CRM_CALL_WRAP_UP_S"),
+        description="After-call work: how long after a hang-up the operator may give the "
+                    "call's outcome before it is logged as info (0: log at hang-up).")
     ring_timeout_s: int = Field(
         120, ge=10, le=3600, validation_alias=_env("CRM_RING_TIMEOUT_S"),
         description="A call still ringing or talked this long after it began is shown again "

@@ -22,7 +22,7 @@ STREAM = "/api/operators/me/stream"
 @pytest.fixture(scope="module")
 async def suite(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Suite]:
     running = Suite(tmp_path_factory.mktemp("telephony"), services=("registry",),
-                    env={"CRM_CARD_LOOKUPS_PER_MINUTE": "600"})
+                    env={"CRM_CARD_LOOKUPS_PER_MINUTE": "600", "CRM_CALL_WRAP_UP_S": "2"})
     await running.start()
     yield running
     await running.stop()
@@ -108,17 +108,27 @@ async def test_a_ring_pops_the_card_on_every_screen_of_that_operator_and_no_one_
         ended = await pbx(suite, {"call_id": call_id, "event": "ended", "from": phone,
                                   "duration_s": 95})
         assert ended.status_code == 202, ended.text
+        assert ended.json()["logged"] is False  # after-call work: Anna gives the outcome
         closing = await tab.next("call")
         assert closing["state"] == "ended" and closing["duration_s"] == 95
+        assert closing["wrap_up_until"] and not closing["logged"]
+        async with suite.client_with("registry", anna) as client:
+            chosen = await client.post(f"/api/telephony/calls/{call_id}/outcome",
+                                       json={"outcome": "complaint"})
+            again_chosen = await client.post(f"/api/telephony/calls/{call_id}/outcome",
+                                             json={"outcome": "purchase"})
+        assert chosen.status_code == 200 and chosen.json()["logged"] is True, chosen.text
+        assert again_chosen.status_code == 409  # logged once; a new interaction adds to it
+        assert (await tab.next("call"))["logged"] is True
         assert await other.quiet("call", 0.3)
 
-    interaction_id = ended.json()["interaction_id"]
+    interaction_id = chosen.json()["interaction_id"]
     logged = await suite.read(topics.INTERACTION_LOGGED, lambda records: any(
         v["interaction_id"] == interaction_id for v in values(records)))
     [event] = [v for v in values(logged) if v["interaction_id"] == interaction_id]
     assert event["customer_id"] == customer["customer_id"]
     assert (event["channel"], event["duration_s"], event["operator_id"]) == ("call", 95, anna_id)
-    assert event["outcome"] == "info"  # nobody chose one during the call
+    assert event["outcome"] == "complaint"
 
     # A repeated hang-up logs nothing more.
     repeat = await pbx(suite, {"call_id": call_id, "event": "ended", "from": phone,
@@ -126,6 +136,39 @@ async def test_a_ring_pops_the_card_on_every_screen_of_that_operator_and_no_one_
     assert repeat.json()["changed"] is False
     again_logged = await suite.read(topics.INTERACTION_LOGGED, lambda records: False, 1)
     assert sum(v.get("interaction_id") == interaction_id for v in values(again_logged)) == 1
+
+
+async def test_after_call_work_that_runs_out_logs_the_call_as_info_and_no_screen_means_at_once(
+        suite: Suite) -> None:
+    extension = unique("8")
+    operator_id, token = await person(suite, "Leila Nazari", extension)
+    customer = await register(suite, token, full_name="Roman Zuev", phone=new_phone())
+    watched, unwatched = unique("call-"), unique("call-")
+    async with stream(suite, token) as screen:
+        await screen.next("ready")
+        for kind in ("ringing", "answered", "ended"):
+            await pbx(suite, {"call_id": watched, "event": kind, "from": customer["phone"],
+                              "extension": extension})
+        ended = await screen.next("call")
+        while ended["state"] != "ended":
+            ended = await screen.next("call")
+        assert not ended["logged"]
+        timed_out = await screen.next("call", timeout_s=10)
+    assert timed_out["logged"] is True and timed_out["outcome"] == "info"
+
+    for kind in ("ringing", "answered"):
+        await pbx(suite, {"call_id": unwatched, "event": kind, "from": customer["phone"],
+                          "extension": extension})
+    at_once = await pbx(suite, {"call_id": unwatched, "event": "ended",
+                                "from": customer["phone"], "duration_s": 30})
+    assert at_once.json()["logged"] is True and at_once.json()["interaction_id"]
+
+    ids = {timed_out["interaction_id"], at_once.json()["interaction_id"]}
+    logged = await suite.read(topics.INTERACTION_LOGGED, lambda records: ids <= {
+        v["interaction_id"] for v in values(records)})
+    mine = [v for v in values(logged) if v["interaction_id"] in ids]
+    assert sorted(v["outcome"] for v in mine) == ["info", "info"]
+    assert {v["operator_id"] for v in mine} == {operator_id}
 
 
 async def test_an_unknown_number_pops_the_registration_and_the_call_is_logged_for_the_new_customer(

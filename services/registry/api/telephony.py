@@ -73,8 +73,10 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
         base = {"call_id": call.call_id, "state": call.state, "phone": call.phone,
                 "extension": call.extension, "customer_id": call.customer_id,
                 "duration_s": call.duration_s, "outcome": call.outcome,
-                "interaction_id": call.interaction_id}
-        event_id = f"{call.call_id}:{call.state}"
+                "interaction_id": call.interaction_id, "logged": call.logged,
+                "wrap_up_until": (call.wrap_up_until.isoformat()
+                                  if call.wrap_up_until else None)}
+        event_id = f"{call.call_id}:{call.state}{':logged' if call.logged else ''}"
 
         def render(language: Language) -> str:
             card = (caller_card(document, category, language).model_dump(mode="json")
@@ -94,28 +96,50 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
             raise HTTPException(422, "extension: a ringing call needs the extension it "
                                      "rings on")
         async with runtime.command():
-            update = await telephony.on_call_event(repo, body, settings.default_region,
-                                                   datetime.now(UTC))
+            update = await telephony.on_call_event(
+                repo, body, settings.default_region, datetime.now(UTC),
+                settings.call_wrap_up_s, lambda operator_id: screens.watching(operator_id) > 0)
             if update.events:
                 await runtime.publish(update.events)
         call = update.call
-        screens_reached = 0
+        screens_reached = await show(call)
         if call is not None and call.operator_id is not None:
-            screens_reached = screens.push(call.operator_id, await message(call))
             pop_seconds.observe(time.perf_counter() - started)
         return {"call_id": body.call_id, "state": call.state if call else None,
                 "changed": call is not None, "screens": screens_reached,
+                "logged": call.logged if call else None,
                 "interaction_id": call.interaction_id if call else None}
+
+    async def show(call: Call | None) -> int:
+        """Push the call to its operator's screens; how many were reached."""
+        if call is None or call.operator_id is None:
+            return 0
+        return screens.push(call.operator_id, await message(call))
+
+    async def finish_wrap_ups() -> None:
+        async with runtime.command():
+            updates = await telephony.finish_wrap_ups(repo, datetime.now(UTC))
+            await runtime.publish([event for update in updates for event in update.events])
+        for update in updates:
+            await show(update.call)
+
+    runtime.every("call-wrap-ups", 1.0, finish_wrap_ups)
 
     @app.post("/api/telephony/calls/{call_id}/outcome", tags=TAGS,
               responses={404: {"description": "No such call on your extension"},
                          409: {"description": "The call has ended and was logged"}},
-              summary="The outcome of a call still going on; logged with it when it ends")
+              summary="The outcome of the operator's call: kept while it goes on, and the "
+                      "call is logged at once during after-call work")
     async def call_outcome(call_id: str, body: OutcomeRequest,
                            principal: Operator) -> dict[str, Any]:
         async with runtime.command():
-            call = await telephony.set_outcome(repo, call_id, body.outcome, principal)
-        return {"call_id": call.call_id, "state": call.state, "outcome": call.outcome}
+            update = await telephony.set_outcome(repo, call_id, body.outcome, principal)
+            await runtime.publish(update.events)
+        call = update.call
+        assert call is not None
+        await show(call)
+        return {"call_id": call.call_id, "state": call.state, "outcome": call.outcome,
+                "logged": call.logged, "interaction_id": call.interaction_id}
 
     @app.get("/api/operators/me/stream", tags=TAGS,
              responses={200: {"content": {"text/event-stream": {}},

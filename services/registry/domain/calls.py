@@ -80,6 +80,10 @@ class Call(BaseModel):
     duration_s: int | None = None
     outcome: Outcome | None = None
     interaction_id: str | None = None
+    wrap_up_until: datetime | None = Field(
+        default=None, description="Ended, waiting for the operator's outcome until then")
+    logged: bool = Field(default=False, description="Its interaction has been published, "
+                                                    "or there was none to log")
 
     def document(self) -> dict[str, Any]:
         return {**self.model_dump(exclude={"call_id"}), "_id": self.call_id}

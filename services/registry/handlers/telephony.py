@@ -1,15 +1,24 @@
-"""Use cases of the telephone: a call event from the PBX, an operator's outcome for a call.
+"""Use cases of the telephone: a call event from the PBX, the operator's outcome for a call,
+and the end of after-call work.
 
-Each runs inside the caller's transaction. A call event records the call and, when it has
-ended after someone talked to a known customer, returns the interaction to publish; who to
-show it to is the extension's owner at the moment it rang, looked up in the directory.
+Each runs inside the caller's transaction and returns the events to publish. A call is
+logged once, as one ``crm.interaction.logged.v1`` with its outcome:
+
+- at hang-up, when the outcome is already known (chosen during the call) or nobody is
+  watching the extension's screen to give one;
+- otherwise after-call work begins: the operator's screen asks for the outcome, and the
+  call is logged when it is given (one keystroke) or when ``wrap_up_s`` have passed (as
+  ``info``). A caller registered during the call or the wrap-up is logged as that customer.
+
+Unanswered calls, and callers who are still unknown when the call is logged, log nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.registry.domain.calls import Call, CallEvent, advance, was_talked
 from services.registry.domain.errors import InvalidPhone
@@ -54,7 +63,10 @@ def interaction_id_of(call_id: str) -> str:
 
 
 async def on_call_event(repo: RegistryRepository, event: CallEvent, default_region: str,
-                        now: datetime) -> CallUpdate:
+                        now: datetime, wrap_up_s: float,
+                        watched: Callable[[str], bool]) -> CallUpdate:
+    """Record one step of a call. ``watched(operator_id)``: whether someone can give the
+    outcome after the hang-up (a screen is open); ``wrap_up_s`` how long they have."""
     before = await repo.call(event.call_id)
     phone, customer_id = (before.phone, before.customer_id) if before else (None, None)
     if before is None:
@@ -62,49 +74,70 @@ async def on_call_event(repo: RegistryRepository, event: CallEvent, default_regi
     call = advance(before, event, phone, now)
     if call is None:
         return CallUpdate(None, [])
-    changes: dict[str, object] = {}
     if call.operator_id is None and call.extension is not None:
-        changes["operator_id"] = await repo.extension_owner(call.extension)
-    if customer_id is None and call.phone is not None and call.state == "ended":
-        customer_id = await repo.customer_by_phone(call.phone)  # registered during the call
+        call = call.model_copy(update={"operator_id": await repo.extension_owner(call.extension)})
     if customer_id != call.customer_id:
-        changes["customer_id"] = customer_id
-    call = call.model_copy(update=changes)
+        call = call.model_copy(update={"customer_id": customer_id})
     events: list[Event] = []
-    if call.state == "ended" and was_talked(call) and call.customer_id is not None:
-        logged = _interaction(call)
-        events.append(logged)
-        call = call.model_copy(update={"interaction_id": logged.interaction_id,
-                                       "outcome": logged.outcome})
+    if call.state == "ended":
+        if not was_talked(call):
+            call = call.model_copy(update={"logged": True})
+        elif call.outcome is None and call.operator_id and watched(call.operator_id):
+            call = call.model_copy(update={"wrap_up_until": now + timedelta(seconds=wrap_up_s)})
+        else:
+            call, events = await _log(repo, call)
     await repo.save_call(call)
     return CallUpdate(call, events)
 
 
-def _interaction(call: Call) -> InteractionLogged:
-    assert call.customer_id is not None and call.ended_at is not None
-    return InteractionLogged(
+async def _log(repo: RegistryRepository, call: Call) -> tuple[Call, list[Event]]:
+    """The call's interaction (for a customer registered meanwhile too), once."""
+    customer_id = call.customer_id
+    if customer_id is None and call.phone is not None:
+        customer_id = await repo.customer_by_phone(call.phone)
+    done = call.model_copy(update={"customer_id": customer_id, "logged": True,
+                                   "wrap_up_until": None})
+    if customer_id is None:
+        return done, []
+    assert call.ended_at is not None
+    logged = InteractionLogged(
         event_id=Event.derived_id(call.call_id, "call-interaction"),
         occurred_at=call.ended_at,
         interaction_id=interaction_id_of(call.call_id),
-        customer_id=call.customer_id,
+        customer_id=customer_id,
         channel="call",
         duration_s=call.duration_s,
         outcome=call.outcome or DEFAULT_OUTCOME,
         operator_id=call.operator_id,
     )
+    return done.model_copy(update={"interaction_id": logged.interaction_id,
+                                   "outcome": logged.outcome}), [logged]
 
 
 async def set_outcome(repo: RegistryRepository, call_id: str, outcome: Outcome,
-                      by: Principal) -> Call:
-    """The operator's outcome for a call still going on (one keystroke on the panel); it is
-    logged with the call when it ends."""
+                      by: Principal) -> CallUpdate:
+    """The operator's outcome for their call: kept while it goes on, logged with it at
+    once during after-call work."""
     call = await repo.call(call_id)
     if call is None or call.operator_id is None or call.operator_id != by.operator_id:
         # Someone else's call is as unknown as a call that never rang.
         raise NotFound("no call with this id on your extension")
-    if call.state == "ended":
-        raise Conflict("the call has ended and was logged; log another interaction to add "
+    if call.logged:
+        raise Conflict("the call has been logged already; log another interaction to add "
                        "to it", interaction_id=call.interaction_id)
     call = call.model_copy(update={"outcome": outcome})
+    events: list[Event] = []
+    if call.state == "ended":
+        call, events = await _log(repo, call)
     await repo.save_call(call)
-    return call
+    return CallUpdate(call, events)
+
+
+async def finish_wrap_ups(repo: RegistryRepository, now: datetime) -> list[CallUpdate]:
+    """Log the calls whose after-call work has run out (as ``info``)."""
+    updates = []
+    for call in await repo.calls_wrapping_up(now):
+        done, events = await _log(repo, call)
+        await repo.save_call(done)
+        updates.append(CallUpdate(done, events))
+    return updates
