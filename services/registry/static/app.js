@@ -29,6 +29,9 @@
  *     #register-country #register-person-type #register-category #register-source
  *     #register-referred-by #register-card-number #register-language #register-submit
  *
+ * The phone line, search, notes, history and the referrer picker are desk.js's; it uses
+ * this file's requests, session, language and card through window.CrmPanel (panelApi).
+ *
  * Keyboard: Enter in the phone box looks up; Esc anywhere clears and returns to it.
  * Signing in: login and password go to POST /api/sessions once; the password field is
  * emptied at once and the password is never stored. The short-lived token, its expiry and
@@ -264,6 +267,7 @@
     lastActivity: Date.now(),
     renewing: null,
     people: null,
+    onDuty: () => false, // desk.js: is the phone line open?
   };
 
   // ---- words -------------------------------------------------------------------------
@@ -327,6 +331,7 @@
     if (state.people) {
       renderPeople();
     }
+    emit("language", state.lang);
   }
 
   function fillOptions(select) {
@@ -580,10 +585,12 @@
   // ---- the card ------------------------------------------------------------------------
 
   function showCard(card) {
+    const another = !state.card || state.card.customer_id !== card.customer_id;
     state.card = card;
     $("register-section").hidden = true;
     renderCard(card);
     $("card").hidden = false;
+    emit("card", card, another);
   }
 
   function listItems(list, items, emptyKey, build) {
@@ -721,6 +728,7 @@
     $("register-country").value = defaultSetting("crm-default-country", "RU");
     $("register-section").hidden = false;
     $("register-name").focus();
+    emit("registration", phone);
   }
 
   function optional(id) {
@@ -871,6 +879,7 @@
     if (role === "admin") {
       loadPeople();
     }
+    emit("session", session);
   }
 
   // ---- people (admins) ---------------------------------------------------------------------
@@ -1000,12 +1009,17 @@
     if (!session || state.renewing) {
       return;
     }
+    // Waiting for the phone to ring is working too: a panel whose line is open renews.
     const left = Date.parse(session.expires_at) - Date.now();
-    if (left > RENEW_BEFORE_MS || Date.now() - state.lastActivity > ACTIVE_WITHIN_MS) {
+    const idle = Date.now() - state.lastActivity > ACTIVE_WITHIN_MS && !state.onDuty();
+    if (left > RENEW_BEFORE_MS || idle) {
       return;
     }
     state.renewing = send("POST", "/api/sessions/renew", undefined, session.token)
-      .then(keepSession)
+      .then((renewed) => {
+        keepSession(renewed);
+        emit("session", currentSession());
+      })
       .catch((error) => {
         if (error instanceof ApiError && error.status === 401) {
           forgetSession();
@@ -1051,6 +1065,9 @@
       }
     });
 
+    if (window.CrmDesk) {
+      window.CrmDesk.start(panelApi());
+    }
     applyLanguage(localStorage.getItem(LANG_KEY) || "en");
     const session = currentSession();
     showSignedIn(session);
@@ -1060,6 +1077,32 @@
     } else {
       askToSignIn();
     }
+  }
+
+  // ---- what desk.js uses ------------------------------------------------------------------
+
+  const listeners = {};
+
+  function emit(name, ...args) {
+    for (const listener of listeners[name] || []) {
+      listener(...args);
+    }
+  }
+
+  function panelApi() {
+    return {
+      api, t, formatTime, reportFailure, showMessage, showError, showCard, showRegistration,
+      lookUp, refreshCard,
+      lang: () => state.lang,
+      session: currentSession,
+      card: () => state.card,
+      on: (name, listener) => {
+        (listeners[name] = listeners[name] || []).push(listener);
+      },
+      onDuty: (check) => {
+        state.onDuty = check;
+      },
+    };
   }
 
   if (document.readyState === "loading") {
