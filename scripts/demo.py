@@ -75,6 +75,7 @@ class Customer:
     card_number: str
     referred_by: str | None = None
     language: str = "en"
+    phone: str = ""
 
 
 def tokens() -> dict[str, str]:
@@ -205,7 +206,7 @@ class Demo:
         response.raise_for_status()
         customer = Customer(response.json()["customer_id"], body["country"], body["category"],
                             body["source"], body["person_type"], body["card_number"],
-                            body.get("referred_by"), body["language"])
+                            body.get("referred_by"), body["language"], body["phone"])
         if self.minimal_registry:
             self.updates.append(CustomerUpdated(
                 customer_id=customer.customer_id, card_number=customer.card_number,
@@ -353,7 +354,22 @@ class Demo:
         await self.interactions(min(5000, len(self.customers)))
         await self.wait_for_loyalty(purchases)
         await self.report()
+        self.show_the_phone_line()
         print(f"\ndemo finished in {time.perf_counter() - started:.0f}s")
+
+    def show_the_phone_line(self) -> None:
+        """How to see the card pop: a PBX's ring for Anna's extension, by hand."""
+        login, _, _, _, extension = STAFF[0]
+        caller = self.customers[0].phone
+        print(f"\nthe phone line: sign in to the panel as {login} and ring extension "
+              f"{extension} from a demo customer's number (the card pops before the answer):\n"
+              f"  curl -s -X POST {self.args.registry_url}/api/telephony/events "
+              "-H \"Authorization: Bearer $CRM_TELEPHONY_TOKEN\" "
+              "-H 'Content-Type: application/json' "
+              f"-d '{{\"call_id\": \"demo-1\", \"event\": \"ringing\", "
+              f"\"from\": \"{caller}\", \"extension\": \"{extension}\"}}'\n"
+              "  (then the same with \"answered\" and \"ended\"; CRM_TELEPHONY_TOKEN is "
+              "dev-telephony-token under make run)")
 
 
 def main() -> None:
