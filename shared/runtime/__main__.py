@@ -23,7 +23,8 @@ from shared.settings import ServiceSettings, secret_problem
 
 #: Secrets any service reads, checked before anything starts.
 SECRET_VARIABLES = ("CRM_OPERATOR_TOKEN", "CRM_ANALYST_TOKEN", "CRM_ADMIN_TOKEN",
-                    "CRM_BOOTSTRAP_ADMIN_PASSWORD", "CRM_SMS_INBOUND_TOKEN")
+                    "CRM_BOOTSTRAP_ADMIN_PASSWORD", "CRM_SMS_INBOUND_TOKEN",
+                    "CRM_TELEPHONY_TOKEN")
 
 SERVICES = {"registry": 8000, "scoring": 8001, "loyalty": 8002, "notify": 8003}
 ROOT = Path(__file__).resolve().parents[2]
@@ -161,6 +162,9 @@ def banner(ports: dict[str, int]) -> None:
         "  Client tokens:   CRM_OPERATOR_TOKEN "
         f"[{masked(os.environ.get('CRM_OPERATOR_TOKEN'))}], CRM_ANALYST_TOKEN, "
         "CRM_ADMIN_TOKEN: for scripts and other systems",
+        "  Telephony:       POST /api/telephony/events with CRM_TELEPHONY_TOKEN "
+        f"[{masked(os.environ.get('CRM_TELEPHONY_TOKEN'))}] pops the card on the screen "
+        "of the person whose extension rings",
         "  APIs:            " + ", ".join(f"{n} :{p}" for n, p in ports.items()),
         "  Health:          /health, /ready, /metrics on every service",
         f"  Kafka:           {os.environ['KAFKA_BOOTSTRAP_SERVERS']}",
