@@ -6,6 +6,7 @@
     crm lag
     crm keys list
     crm keys rotate
+    crm telephony asterisk --ari-url http://pbx:8088 --app crm
 
 A replay re-publishes each dead-lettered record's original bytes to its source topic. The
 event keeps its event_id, so consumers that already applied it skip it. Replay progress is
@@ -195,6 +196,14 @@ def keys(settings: ServiceSettings, action: str, keep_minutes: int) -> int:
     return 0
 
 
+def telephony(args: argparse.Namespace) -> int:
+    """Run a PBX bridge. Imported on use, so that shared imports no service when it loads;
+    it needs no Kafka or database settings (it often runs beside the PBX)."""
+    from services.registry.telephony import bridge
+
+    return bridge.main(args.ari_url, args.app, args.registry_url, args.extensions)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="crm", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -217,7 +226,22 @@ def main(argv: list[str] | None = None) -> int:
     key_commands.add_argument(
         "--keep-minutes", type=int, default=60,
         help="delete keys retired longer ago than this (more than CRM_SESSION_MINUTES)")
+    pbx = commands.add_parser(
+        "telephony", help="feed a PBX's calls to registry's call webhook").add_subparsers(
+        dest="pbx", required=True)
+    asterisk = pbx.add_parser(
+        "asterisk", help="from Asterisk's ARI events websocket; ARI user and password from "
+                         "CRM_ARI_USER and CRM_ARI_PASSWORD, the webhook's token from "
+                         "CRM_TELEPHONY_TOKEN")
+    asterisk.add_argument("--ari-url", required=True,
+                          help="Asterisk's HTTP server (http.conf), e.g. http://pbx:8088")
+    asterisk.add_argument("--app", required=True, help="the ARI application to connect as")
+    asterisk.add_argument("--registry-url", default="http://127.0.0.1:8000")
+    asterisk.add_argument("--extensions", metavar="REGEX",
+                          help="operators' extensions (default: 2 to 6 digits)")
     args = parser.parse_args(argv)
+    if args.command == "telephony":
+        return telephony(args)
     settings = ServiceSettings()
     if args.command == "lag":
         return asyncio.run(lag(settings))
