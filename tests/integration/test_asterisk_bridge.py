@@ -47,6 +47,7 @@ class Registry:
     url: str = ""
     refusals: list[int] = field(default_factory=list)
     attempts: int = 0
+    answering: asyncio.Event = field(default_factory=asyncio.Event)
     taken: list[dict[str, Any]] = field(default_factory=list)
     tokens: set[str] = field(default_factory=set)
 
@@ -73,10 +74,12 @@ def listening() -> socket.socket:
 @pytest.fixture
 async def registry() -> AsyncIterator[Registry]:
     state, app = Registry(), FastAPI()
+    state.answering.set()
 
     @app.post("/api/telephony/events")
     async def call_event(request: Request) -> Response:
         state.attempts += 1
+        await state.answering.wait()
         if state.refusals:
             return Response(status_code=state.refusals.pop(0))
         state.tokens.add(request.headers.get("authorization", ""))
@@ -170,6 +173,21 @@ async def test_the_bridge_reconnects_when_the_pbx_drops_it_and_the_call_goes_on(
     assert await taken(registry, 3) == ANSWERED_CALL_101
     assert bridge.connections == 2
     assert len(pbx.requests) == 2
+
+
+async def test_the_bridge_reads_on_while_registry_is_slow_to_answer(
+        pbx: Pbx, registry: Registry, bridge: AsteriskBridge) -> None:
+    # Asterisk drops a websocket it cannot write to for 100 ms: a slow registry must not
+    # stop the bridge from reading.
+    registry.answering.clear()
+    pbx.scripts.append([*recorded("answered_call_101"), *recorded("unanswered_call_102")])
+    await eventually(lambda: bridge.translator.channels_held == 2, timeout_s=5,
+                     interval_s=0.01, what="both calls read to their end")
+    assert (registry.attempts, registry.taken) == (1, [])
+    registry.answering.set()
+    assert [(s["call_id"], s["event"]) for s in await taken(registry, 5)] == [
+        ("1795850102.14", "ringing"), ("1795850102.14", "answered"),
+        ("1795850102.14", "ended"), ("1795850507.22", "ringing"), ("1795850507.22", "ended")]
 
 
 async def test_a_post_registry_refuses_for_a_moment_is_sent_again(

@@ -64,6 +64,7 @@ class BridgeConfig:
     retry_delay_s: float = 0.5
     reconnect_delay_s: float = 1.0
     max_reconnect_delay_s: float = 30.0
+    outbox_size: int = 10_000  # call events waiting for registry
 
 
 def events_url(ari_url: str, app: str) -> str:
@@ -77,35 +78,49 @@ def events_url(ari_url: str, app: str) -> str:
 
 class AsteriskBridge:
     """One ARI connection at a time, feeding one translator: the translator's memory of the
-    calls going on survives a reconnect."""
+    calls going on survives a reconnect.
+
+    Reading and posting are two tasks joined by a queue of call events: Asterisk gives up
+    on a websocket it cannot write to within ``websocket_write_timeout`` (100 ms by
+    default), so the socket is read at once even while a post waits on registry."""
 
     def __init__(self, config: BridgeConfig, translator: AriTranslator | None = None) -> None:
         self.config = config
         self.translator = translator or AriTranslator()
         self.url = events_url(config.ari_url, config.app)
         self.connections = self.forwarded = self.failed = 0
+        self._outbox: asyncio.Queue[CallEvent] = asyncio.Queue(config.outbox_size)
 
     async def run(self) -> None:
         """Until cancelled."""
         token = self.config.credentials.telephony_token.get_secret_value()
         async with httpx.AsyncClient(base_url=self.config.registry_url, timeout=5.0,
                                      headers={"Authorization": f"Bearer {token}"}) as http:
-            delay = self.config.reconnect_delay_s
-            while True:
-                before = self.connections
-                try:
-                    await self._listen(http)
-                    log.warning("ARI closed the events websocket")
-                except (OSError, TimeoutError, WebSocketException) as error:
-                    log.warning("ARI events websocket at %s: %s", self.url,
-                                str(error) or type(error).__name__)
-                if self.connections > before:
-                    delay = self.config.reconnect_delay_s
-                log.info("reconnecting to ARI in %.1f s", delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self.config.max_reconnect_delay_s)
+            poster = asyncio.create_task(self._post_all(http))
+            try:
+                await self._listen_forever()
+            finally:
+                poster.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await poster
 
-    async def _listen(self, http: httpx.AsyncClient) -> None:
+    async def _listen_forever(self) -> None:
+        delay = self.config.reconnect_delay_s
+        while True:
+            before = self.connections
+            try:
+                await self._listen()
+                log.warning("ARI closed the events websocket")
+            except (OSError, TimeoutError, WebSocketException) as error:
+                log.warning("ARI events websocket at %s: %s", self.url,
+                            str(error) or type(error).__name__)
+            if self.connections > before:
+                delay = self.config.reconnect_delay_s
+            log.info("reconnecting to ARI in %.1f s", delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.config.max_reconnect_delay_s)
+
+    async def _listen(self) -> None:
         credentials = self.config.credentials
         basic = base64.b64encode(f"{credentials.ari_user}:"
                                  f"{credentials.ari_password.get_secret_value()}".encode())
@@ -120,7 +135,21 @@ class AsteriskBridge:
                     continue
                 if isinstance(event, dict):
                     for call_event in self.translator.feed(event):
-                        await self.forward(http, call_event)
+                        self._queue(call_event)
+
+    def _queue(self, event: CallEvent) -> None:
+        try:
+            self._outbox.put_nowait(event)
+        except asyncio.QueueFull:  # registry has been away for long: keep the newest
+            dropped = self._outbox.get_nowait()
+            self._outbox.put_nowait(event)
+            self.failed += 1
+            log.error("call %s %s not forwarded: registry too far behind", dropped.call_id,
+                      dropped.event)
+
+    async def _post_all(self, http: httpx.AsyncClient) -> None:
+        while True:
+            await self.forward(http, await self._outbox.get())
 
     async def forward(self, http: httpx.AsyncClient, event: CallEvent) -> bool:
         """Post one call event; retried on a network error, a 5xx or a 429, not on a 4xx
