@@ -378,6 +378,13 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("POST", "/api/interactions", {"customer_id": "c-nobody", "outcome": "info"},
      {"operator", "admin"}),
     ("POST", "/api/purchases", {"customer_id": "c-nobody"}, {"operator", "admin"}),
+    ("GET", "/api/customers?q=anna", None, {"operator", "admin"}),
+    ("GET", "/api/customers/c-nobody/activity", None, {"operator", "admin"}),
+    ("GET", "/api/customers/c-nobody/notes", None, {"operator", "admin"}),
+    ("POST", "/api/customers/c-nobody/notes", {"text": "x"}, {"operator", "admin"}),
+    ("POST", "/api/telephony/events", {"call_id": "c1", "event": "ended", "from": "x"},
+     {"admin"}),
+    ("POST", "/api/telephony/calls/c1/outcome", {"outcome": "info"}, {"operator", "admin"}),
 ]
 
 
