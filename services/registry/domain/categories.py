@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from services.registry.domain.errors import UnknownCategory
 from services.registry.domain.patches import require_a_change
@@ -22,6 +24,26 @@ DiscountPercent = Annotated[
     Field(ge=0, le=100, max_digits=5, decimal_places=2, examples=["20"]),
 ]
 
+MAX_ADVICE = 300
+_MARKUP = re.compile(r"<\s*[/!?]?\s*[A-Za-z]")
+
+
+def _plain_line(value: str) -> str:
+    # Advice is one line on the card: no line breaks or other control characters, and no
+    # markup (the panel would show it literally, so it can only be a mistake or a probe).
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise ValueError("advice is one line of text: no line breaks or control characters")
+    if _MARKUP.search(value):
+        raise ValueError("advice is plain text: no markup such as <b>")
+    return value
+
+
+AdviceText = Annotated[
+    str,
+    AfterValidator(_plain_line),
+    Field(min_length=1, max_length=MAX_ADVICE, examples=["Offer the wholesale price list."]),
+]
+
 
 class CategoryTitles(BaseModel):
     """A category's title per panel language; Russian and Persian fall back to English."""
@@ -31,6 +53,20 @@ class CategoryTitles(BaseModel):
     en: Text
     ru: Text | None = None
     fa: Text | None = None
+
+    def in_language(self, language: Language) -> str:
+        return getattr(self, language) or self.en
+
+
+class CategoryAdvice(BaseModel):
+    """What an operator should do with a customer of this category, per panel language;
+    Russian and Persian fall back to English."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    en: AdviceText
+    ru: AdviceText | None = None
+    fa: AdviceText | None = None
 
     def in_language(self, language: Language) -> str:
         return getattr(self, language) or self.en
@@ -51,6 +87,11 @@ class Category(BaseModel):
     discount_percent: DiscountPercent = Field(
         default=Decimal(0), description="Special-price discount, e.g. for employees."
     )
+    advice: CategoryAdvice | None = Field(
+        default=None,
+        description="Advice shown to operators on the card; replaces the built-in advice of "
+        "a default category. Null: the built-in advice, if any.",
+    )
 
     def payment_policy(self, risk_policy: PaymentPolicy = "any") -> PaymentPolicy:
         """The payment policy once this category's own rule is added to the risk policy."""
@@ -68,17 +109,23 @@ class CategoryPatch(BaseModel):
     colour: Colour | None = None
     prepayment_required: bool | None = None
     discount_percent: DiscountPercent | None = None
+    advice: CategoryAdvice | None = Field(
+        default=None, description="Null goes back to the built-in advice, if any."
+    )
 
     @model_validator(mode="before")
     @classmethod
     def _something_changes(cls, data: Any) -> Any:
-        return require_a_change(data)
+        return require_a_change(data, _REQUIRED)
 
     def apply_to(self, category: Category) -> Category:
         """The category with this patch applied."""
         changes = self.model_dump(exclude_unset=True)
         return Category.model_validate({**category.model_dump(), **changes})
 
+
+# Every field of a patch but the advice must keep a value; advice may be cleared.
+_REQUIRED = tuple(name for name in CategoryPatch.model_fields if name != "advice")
 
 DEFAULT_CATEGORIES: tuple[Category, ...] = (
     Category(

@@ -94,3 +94,50 @@ def test_unknown_category_lists_the_valid_ones() -> None:
 
 def test_known_category_passes() -> None:
     require_category("vip", ["ordinary", "vip"])
+
+
+def test_a_category_has_no_advice_of_its_own_unless_given() -> None:
+    assert all(category.advice is None for category in DEFAULT_CATEGORIES)
+
+
+def test_a_category_takes_advice_per_language_falling_back_to_english() -> None:
+    category = Category.model_validate({"slug": "wholesale", "titles": {"en": "Wholesale"},
+                                        "advice": {"en": " Offer the price list. ",
+                                                   "fa": "فهرست قیمت را پیشنهاد دهید."}})
+    assert category.advice is not None
+    assert category.advice.in_language("en") == "Offer the price list."
+    assert category.advice.in_language("ru") == "Offer the price list."
+    assert category.advice.in_language("fa") == "فهرست قیمت را پیشنهاد دهید."
+
+
+@pytest.mark.parametrize("advice", [
+    {"ru": "Без английского"},
+    {"en": ""},
+    {"en": "x" * 301},
+    {"en": "Two\nlines"},
+    {"en": "Be <b>nice</b>"},
+    {"en": "<script>alert(1)</script>"},
+    {"en": "Fine", "de": "Gut"},
+])
+def test_advice_is_one_short_line_of_plain_text_with_english(advice: dict[str, str]) -> None:
+    with pytest.raises(ValidationError):
+        Category.model_validate({"slug": "x", "titles": {"en": "X"}, "advice": advice})
+
+
+def test_advice_may_compare_amounts() -> None:
+    category = Category.model_validate(
+        {"slug": "x", "titles": {"en": "X"}, "advice": {"en": "Orders < 1000 need no approval."}})
+    assert category.advice is not None
+
+
+def test_a_patch_gives_advice_and_clearing_it_goes_back_to_the_built_in_one() -> None:
+    advised = CategoryPatch.model_validate({"advice": {"en": "Call them by name."}}).apply_to(
+        DEFAULTS["vip"])
+    assert advised.advice is not None and advised.advice.en == "Call them by name."
+    cleared = CategoryPatch.model_validate({"advice": None}).apply_to(advised)
+    assert cleared.advice is None and cleared.titles == DEFAULTS["vip"].titles
+
+
+def test_a_patch_still_cannot_clear_a_required_field() -> None:
+    with pytest.raises(ValidationError, match="cannot be cleared: titles"):
+        CategoryPatch.model_validate({"titles": None})
