@@ -6,9 +6,11 @@ import re
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from services.registry.domain.advice import CATEGORY_ADVICE, SEGMENT_ADVICE
+from services.registry.domain.reasons import REASON_TEXT
 from shared.contracts import topics
 from tests.browser.conftest import PEOPLE, screenshot, sign_in, signed_in_panel
-from tests.support.suite import PASSWORD, Suite, values
+from tests.support.suite import PASSWORD, Suite, eventually, values
 
 pytestmark = pytest.mark.browser
 
@@ -106,6 +108,47 @@ async def test_persian_reads_right_to_left(page: Page, suite: Suite) -> None:
 
     await page.click("#lang-en")
     assert await page.evaluate("document.dir") == "ltr"
+
+
+async def test_the_persian_card_gives_its_reasons_and_advice_in_persian(
+        page: Page, suite: Suite) -> None:
+    await page.click("#lang-fa")
+    digits = new_digits()
+    await look_up(page, spoken(digits))
+    await page.fill("#register-name", "Ivan Ivanov")  # a placeholder name
+    await page.select_option("#register-person-type", "company")
+    await page.select_option("#register-category", "vip")
+    await page.click("#register-submit")
+    await expect(page.locator("#card")).to_be_visible()
+
+    reason = page.locator('#risk-reasons li[data-code="placeholder_name"]')
+    await expect(reason).to_have_text(REASON_TEXT["placeholder_name"]["fa"], timeout=15_000)
+    await expect(reason).to_have_attribute("title", re.compile(r"placeholder \(Ivan Ivanov\)"))
+    advice = page.locator("#card-advice")
+    await expect(advice.locator("li[data-advice=category]")).to_have_text(
+        CATEGORY_ADVICE["vip"]["fa"])
+
+    # A company's segment comes from scoring's behaviour types, an event after the score.
+    async with suite.client("registry", role="admin") as admin:
+        async def segmented() -> bool:
+            card = (await admin.get(f"/api/callers/+7{digits}")).json()
+            return card.get("segment") == "company"
+        await eventually(segmented, what="the company segment on the card")
+    await look_up(page, spoken(digits))
+    await expect(advice.locator("li[data-advice=segment]")).to_have_text(
+        SEGMENT_ADVICE["company"]["fa"])
+    # The stripe sits at the start of the line, which on a Persian page is the right.
+    stripe = await advice.evaluate(
+        "node => [getComputedStyle(node).borderRightWidth, getComputedStyle(node).borderLeftWidth]")
+    assert stripe == ["4px", "0px"]
+    await screenshot(page, "08-persian-reasons-and-advice")
+
+    await page.click("#lang-ru")
+    await expect(reason).to_have_text(REASON_TEXT["placeholder_name"]["ru"])
+    await expect(advice.locator("li[data-advice=category]")).to_have_text(
+        CATEGORY_ADVICE["vip"]["ru"])
+    await expect(advice.locator("li[data-advice=segment]")).to_have_text(
+        SEGMENT_ADVICE["company"]["ru"])
 
 
 async def test_a_wrong_password_is_told_and_the_password_is_never_kept(

@@ -12,7 +12,9 @@
  *   #card #card-name #card-phone #card-category (data-slug) #card-person-type
  *   #tier-badge (data-tier) #lapsed-badge (hidden unless lapsed)
  *   #risk-band (data-band: low|medium|high, empty until scored) #risk-score
- *   #risk-pending (shown while scoring has not answered) #risk-reasons (li[data-code])
+ *   #risk-pending (shown while scoring has not answered) #risk-reasons (li[data-code]: the
+ *     reason in the panel's language, scoring's English detail as its title)
+ *   #card-advice (li[data-advice=category|segment]; hidden when there is none)
  *   #payment-policy (data-policy) #card-segment #points-balance
  *   #value-month #value-year #value-lifetime
  *   #last-purchases (li[data-purchase-id]) #last-interactions (li[data-interaction-id])
@@ -72,6 +74,167 @@
   };
   /* policy-text:end */
 
+  // Must match services/registry/domain/reasons.py (a unit test compares them).
+  /* reason-text:begin */
+  const REASON_TEXT = {
+    "famous_name": {
+      "en": "The name is that of a famous person or character: check who is calling.",
+      "ru": "Имя совпадает с именем известного человека или персонажа: уточните, кто звонит.",
+      "fa": "نام با نام یک فرد یا شخصیت مشهور یکی است: بررسی کنید چه کسی تماس گرفته است."
+    },
+    "placeholder_name": {
+      "en": "The name is a placeholder, like John Doe: ask for the real name.",
+      "ru": "Вместо имени заглушка вроде «Иван Иванов»: спросите настоящее имя.",
+      "fa": "نام ثبت‌شده یک نام ساختگی و نمونه است: نام واقعی را بپرسید."
+    },
+    "keyboard_mash_name": {
+      "en": "The name looks like random typing: ask the caller to spell it.",
+      "ru": "Имя похоже на случайный набор букв: попросите продиктовать его по буквам.",
+      "fa": "نام شبیه حروف تصادفی صفحه‌کلید است: بخواهید آن را حرف به حرف بگوید."
+    },
+    "card_holder_mismatch": {
+      "en": "The card holder's name differs from the customer's name.",
+      "ru": "Имя владельца карты не совпадает с именем клиента.",
+      "fa": "نام دارنده کارت با نام مشتری یکی نیست."
+    },
+    "card_holder_partial_match": {
+      "en": "The card holder's name only partly matches the customer's name.",
+      "ru": "Имя владельца карты лишь отчасти совпадает с именем клиента.",
+      "fa": "نام دارنده کارت فقط تا حدی با نام مشتری یکی است."
+    },
+    "card_holder_match": {
+      "en": "The card holder's name matches the customer's name.",
+      "ru": "Имя владельца карты совпадает с именем клиента.",
+      "fa": "نام دارنده کارت با نام مشتری یکی است."
+    },
+    "ip_country_mismatch": {
+      "en": "Registered from an IP address in another country.",
+      "ru": "Регистрация с IP-адреса из другой страны.",
+      "fa": "ثبت‌نام از نشانی IP کشور دیگری انجام شده است."
+    },
+    "ip_country_match": {
+      "en": "The IP address is in the customer's country.",
+      "ru": "IP-адрес из страны клиента.",
+      "fa": "نشانی IP در کشور مشتری است."
+    },
+    "phone_country_mismatch": {
+      "en": "The phone number is from another country.",
+      "ru": "Номер телефона из другой страны.",
+      "fa": "شماره تلفن متعلق به کشور دیگری است."
+    },
+    "phone_invalid": {
+      "en": "The phone number is not a valid number.",
+      "ru": "Номер телефона недействителен.",
+      "fa": "شماره تلفن معتبر نیست."
+    },
+    "profile_minimal": {
+      "en": "Only the bare minimum was filled in.",
+      "ru": "Заполнен только необходимый минимум.",
+      "fa": "فقط حداقل اطلاعات لازم وارد شده است."
+    },
+    "profile_incomplete": {
+      "en": "The profile is incomplete.",
+      "ru": "Анкета заполнена не полностью.",
+      "fa": "مشخصات مشتری کامل نیست."
+    },
+    "disposable_email": {
+      "en": "The email address is a throw-away one.",
+      "ru": "Одноразовый адрес электронной почты.",
+      "fa": "نشانی ایمیل یک‌بارمصرف است."
+    },
+    "free_mail_company": {
+      "en": "A company registered with a free-mail address.",
+      "ru": "Компания указала адрес на бесплатной почте.",
+      "fa": "شرکت با یک ایمیل رایگان ثبت‌نام کرده است."
+    },
+    "company_verified": {
+      "en": "The company is recognised by its corporate email domain.",
+      "ru": "Компания подтверждена корпоративным почтовым доменом.",
+      "fa": "شرکت از روی دامنه ایمیل سازمانی‌اش شناسایی شده است."
+    },
+    "velocity_ip": {
+      "en": "Several registrations from the same IP address in a short time.",
+      "ru": "Несколько регистраций с одного IP-адреса за короткое время.",
+      "fa": "چند ثبت‌نام از یک نشانی IP در مدتی کوتاه."
+    },
+    "velocity_card_holder": {
+      "en": "Several recent registrations with the same card holder's name.",
+      "ru": "Несколько недавних регистраций с тем же именем владельца карты.",
+      "fa": "چند ثبت‌نام اخیر با همین نام دارنده کارت."
+    },
+    "velocity_email_domain": {
+      "en": "Several registrations with the same email domain in a short time.",
+      "ru": "Несколько регистраций с одним почтовым доменом за короткое время.",
+      "fa": "چند ثبت‌نام با یک دامنه ایمیل در مدتی کوتاه."
+    },
+    "operator_entered": {
+      "en": "Entered by an operator who spoke to the caller.",
+      "ru": "Данные внёс оператор, который говорил с клиентом.",
+      "fa": "اطلاعات را اپراتوری وارد کرده که با تماس‌گیرنده صحبت کرده است."
+    }
+  };
+  /* reason-text:end */
+
+  // Must match services/registry/domain/advice.py (a unit test compares them).
+  /* advice-text:begin */
+  const ADVICE_TEXT = {
+    "category": {
+      "ordinary": {
+        "en": "Usual terms: no special rules for this customer.",
+        "ru": "Обычные условия: особых правил для этого клиента нет.",
+        "fa": "شرایط معمول: قاعده ویژه‌ای برای این مشتری وجود ندارد."
+      },
+      "vip": {
+        "en": "VIP: extra courtesy and patience; never rush them, offer a call back rather than a long wait.",
+        "ru": "VIP-клиент: особая вежливость и терпение; не торопите, вместо долгого ожидания предложите перезвонить.",
+        "fa": "مشتری ویژه: با احترام و حوصلهٔ بیشتر رفتار کنید؛ عجله نکنید و به‌جای انتظار طولانی، تماس مجدد پیشنهاد دهید."
+      },
+      "problematic": {
+        "en": "Prepayment only: no order goes out before full payment; stay calm and polite.",
+        "ru": "Только предоплата: ничего не отправляйте до полной оплаты; сохраняйте спокойствие и вежливость.",
+        "fa": "فقط پیش‌پرداخت: پیش از دریافت کامل مبلغ هیچ سفارشی ارسال نشود؛ آرام و مؤدب بمانید."
+      },
+      "employee": {
+        "en": "Our own staff: special employee prices apply.",
+        "ru": "Наш сотрудник: действуют специальные цены для сотрудников.",
+        "fa": "همکار ما: قیمت‌های ویژهٔ کارکنان اعمال می‌شود."
+      }
+    },
+    "segment": {
+      "chatty": {
+        "en": "Likes to talk and recommends us: be warm, mention the referral reward, and gently steer back to the point.",
+        "ru": "Любит поговорить и советует нас знакомым: будьте приветливы, напомните о бонусе за рекомендацию и мягко возвращайте к делу.",
+        "fa": "اهل گفت‌وگوست و ما را به دیگران معرفی می‌کند: گرم برخورد کنید، پاداش معرفی را یادآوری کنید و به‌آرامی به موضوع اصلی برگردید."
+      },
+      "bargain_hunter": {
+        "en": "Bargain hunter: hold the price; offer a current promotion, not an extra discount.",
+        "ru": "Охотник за скидками: держите цену; предложите действующую акцию, а не дополнительную скидку.",
+        "fa": "شکارچی تخفیف: روی قیمت بمانید؛ به‌جای تخفیف اضافه، حراج جاری را پیشنهاد دهید."
+      },
+      "time_waster": {
+        "en": "Many long calls and no purchase yet: keep it short and propose a concrete next step.",
+        "ru": "Много долгих разговоров и ни одной покупки: говорите коротко и предложите конкретный следующий шаг.",
+        "fa": "تماس‌های طولانی زیاد و هنوز بدون خرید: کوتاه صحبت کنید و یک قدم بعدی مشخص پیشنهاد دهید."
+      },
+      "interested": {
+        "en": "Bought after a trial: suggest the next product or another trial.",
+        "ru": "Купил после пробного заказа: предложите следующий товар или новую пробу.",
+        "fa": "پس از سفارش آزمایشی خرید کرده است: محصول بعدی یا یک سفارش آزمایشی دیگر پیشنهاد دهید."
+      },
+      "company": {
+        "en": "A company: ask for the contact person and the details for the invoice.",
+        "ru": "Компания: уточните контактное лицо и реквизиты для счёта.",
+        "fa": "شرکت: نام فرد رابط و اطلاعات لازم برای صدور فاکتور را بپرسید."
+      },
+      "regular": {
+        "en": "Nothing unusual in how they buy: find out what they need and offer what fits.",
+        "ru": "Ничего необычного в покупках: выясните, что нужно, и предложите подходящее.",
+        "fa": "رفتار خرید عادی: نیاز مشتری را بپرسید و آنچه مناسب است پیشنهاد دهید."
+      }
+    }
+  };
+  /* advice-text:end */
+
   const OPTIONS = {
     person_type: ["individual", "company"],
     channel: ["call", "chat", "email", "sms"],
@@ -113,7 +276,7 @@
       register: "Register", none: "—", no_purchases: "No purchases yet.",
       no_interactions: "No interactions yet.", no_survey: "No answers yet.",
       lapsed: "Lapsed", score: "score", rating: "rating", questions_n: "questions",
-      seconds: "s", discounted_short: "promotion",
+      advice: "Advice", seconds: "s", discounted_short: "promotion",
       need_token: "Sign in first.",
       forbidden: "Your role may not do this.",
       empty_phone: "Type a phone number first.",
@@ -170,7 +333,7 @@
       register: "Зарегистрировать", none: "—", no_purchases: "Покупок пока нет.",
       no_interactions: "Обращений пока нет.", no_survey: "Ответов пока нет.",
       lapsed: "Ушёл", score: "балл", rating: "оценка", questions_n: "вопросов",
-      seconds: "с", discounted_short: "акция",
+      advice: "Совет", seconds: "с", discounted_short: "акция",
       need_token: "Сначала войдите.",
       forbidden: "Вашей роли это действие недоступно.",
       empty_phone: "Сначала введите номер телефона.",
@@ -228,7 +391,7 @@
       register: "ثبت‌نام", none: "—", no_purchases: "هنوز خریدی نیست.",
       no_interactions: "هنوز تماسی نیست.", no_survey: "هنوز پاسخی نیست.",
       lapsed: "از دست رفته", score: "امتیاز", rating: "نمره", questions_n: "پرسش",
-      seconds: "ثانیه", discounted_short: "حراج",
+      advice: "توصیه", seconds: "ثانیه", discounted_short: "حراج",
       need_token: "ابتدا وارد شوید.",
       forbidden: "نقش شما اجازه این کار را ندارد.",
       empty_phone: "ابتدا شماره تلفن را وارد کنید.",
@@ -280,6 +443,31 @@
   function policyText(policy) {
     const texts = POLICY_TEXT[policy];
     return texts ? texts[state.lang] || texts.en : policy;
+  }
+
+  // The texts of one key in the current language, English when missing; null for a key
+  // the table does not hold (own keys only: a slug may be "constructor").
+  function inLanguage(table, key) {
+    const texts = key && Object.hasOwn(table, key) ? table[key] : null;
+    return texts ? texts[state.lang] || texts.en || null : null;
+  }
+
+  // A reason code this panel does not know yet (a newer scoring rule) shows its detail.
+  function reasonText(reason) {
+    return inLanguage(REASON_TEXT, reason.code) || reason.detail || reason.code;
+  }
+
+  // The category's own advice (admins may give one) wins over the built-in one.
+  function categoryAdvice(slug) {
+    const category = categoryBySlug(slug);
+    if (category && category.advice) {
+      return category.advice[state.lang] || category.advice.en || "";
+    }
+    return inLanguage(ADVICE_TEXT.category, slug) || "";
+  }
+
+  function segmentAdvice(segment) {
+    return inLanguage(ADVICE_TEXT.segment, segment) || "";
   }
 
   function categoryBySlug(slug) {
@@ -630,6 +818,7 @@
     lapsed.textContent = t("lapsed");
 
     renderRisk(card);
+    renderAdvice(card);
 
     $("card-segment").textContent = card.segment ? t(`segment.${card.segment}`) : t("none");
     $("points-balance").textContent = loyalty.points_balance ?? t("none");
@@ -693,7 +882,8 @@
       for (const reason of risk.reasons || []) {
         const item = document.createElement("li");
         item.dataset.code = reason.code;
-        item.textContent = reason.detail || reason.code;
+        item.textContent = reasonText(reason);
+        item.title = reason.detail || ""; // the particulars, in scoring's English
         reasons.append(item);
       }
     } else {
@@ -705,6 +895,19 @@
     const policy = card.payment_policy || (risk ? risk.payment_policy : "any");
     $("payment-policy").textContent = policyText(policy);
     $("payment-policy").dataset.policy = policy;
+  }
+
+  function renderAdvice(card) {
+    const list = $("card-advice");
+    const items = [["category", categoryAdvice(card.category)],
+      ["segment", segmentAdvice(card.segment)]].filter(([, text]) => text);
+    list.replaceChildren(...items.map(([kind, text]) => {
+      const item = document.createElement("li");
+      item.dataset.advice = kind;
+      item.textContent = text; // never innerHTML: a category's advice is typed by admins
+      return item;
+    }));
+    list.hidden = !items.length;
   }
 
   // ---- registering -----------------------------------------------------------------------
