@@ -30,7 +30,7 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository) -> 
         return created
 
     @app.patch("/api/categories/{slug}", tags=TAGS,
-               summary="Change titles, colour or policy flags (not the slug)")
+               summary="Change titles, colour, policy flags or advice (not the slug)")
     async def change(slug: str, body: CategoryPatch, principal: Admin) -> dict[str, Any]:
         async with runtime.command():
             changed = await handlers.change_category(repo, slug, body)
