@@ -415,8 +415,9 @@
         panel.t(`payment_method.${entry.payment_method}`);
     } else {
       const duration = entry.duration_s ? ` · ${entry.duration_s} ${panel.t("seconds")}` : "";
+      const questions = entry.questions ? ` · ${entry.questions} ${panel.t("questions_n")}` : "";
       text = `${when} · ${panel.t(`channel.${entry.channel}`)} · ` +
-        `${panel.t(`outcome.${entry.outcome}`)}${duration}`;
+        `${panel.t(`outcome.${entry.outcome}`)}${duration}${questions}`;
     }
     return item(text, { "data-kind": entry.kind });
   }
