@@ -89,10 +89,11 @@ async def registry() -> AsyncIterator[Registry]:
     sock = listening()
     state.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False,
-                                           lifespan="off"))
+                                           lifespan="off", timeout_graceful_shutdown=2))
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     await eventually(lambda: server.started, timeout_s=5, interval_s=0.01, what="registry")
     yield state
+    state.answering.set()  # a test that failed while holding a post back must not hang here
     server.should_exit = True
     await serving
 
@@ -181,6 +182,8 @@ async def test_the_bridge_reads_on_while_registry_is_slow_to_answer(
     # stop the bridge from reading.
     registry.answering.clear()
     pbx.scripts.append([*recorded("answered_call_101"), *recorded("unanswered_call_102")])
+    await eventually(lambda: registry.attempts == 1, timeout_s=5, interval_s=0.01,
+                     what="the first post waiting")
     await eventually(lambda: bridge.translator.channels_held == 2, timeout_s=5,
                      interval_s=0.01, what="both calls read to their end")
     assert (registry.attempts, registry.taken) == (1, [])

@@ -5,9 +5,10 @@ channel on the PBX, not only those in a Stasis application, so a plain dial plan
 ``Dial()`` or ``Queue()`` works unchanged), turns the events into ``CallEvent``s with
 ``AriTranslator`` and posts each to ``POST /api/telephony/events`` with the telephony
 token, in the order they happened. A dropped websocket is reconnected with a backoff
-capped at ``max_reconnect_delay_s``; a post registry does not take is retried a few times,
-then logged and skipped (the next event of the call still goes: the webhook accepts a call
-that starts late). Logs name calls by id, event and extension, never by number.
+capped at ``max_reconnect_delay_s``; a post that meets a network error, a 5xx or a 429 is
+tried a few times, then logged and skipped (the next event of the call still goes: the
+webhook accepts a call that starts late). Logs name calls by id, event and extension,
+never by number.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import base64
 import contextlib
 import json
 import logging
+import os
 import re
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -45,7 +47,6 @@ class Credentials(BaseSettings):
     ari_user: str = Field("", validation_alias="CRM_ARI_USER")
     ari_password: SecretStr = Field(SecretStr(""), validation_alias="CRM_ARI_PASSWORD")
     telephony_token: SecretStr = Field(SecretStr(""), validation_alias="CRM_TELEPHONY_TOKEN")
-    log_level: str = Field("INFO", validation_alias="CRM_LOG_LEVEL")
 
     def missing(self) -> list[str]:
         values = {"CRM_ARI_USER": self.ari_user,
@@ -94,15 +95,11 @@ class AsteriskBridge:
     async def run(self) -> None:
         """Until cancelled."""
         token = self.config.credentials.telephony_token.get_secret_value()
-        async with httpx.AsyncClient(base_url=self.config.registry_url, timeout=5.0,
-                                     headers={"Authorization": f"Bearer {token}"}) as http:
-            poster = asyncio.create_task(self._post_all(http))
-            try:
-                await self._listen_forever()
-            finally:
-                poster.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await poster
+        http = httpx.AsyncClient(base_url=self.config.registry_url, timeout=5.0,
+                                 headers={"Authorization": f"Bearer {token}"})
+        async with http, asyncio.TaskGroup() as tasks:  # one failing stops both, loudly
+            tasks.create_task(self._post_all(http))
+            tasks.create_task(self._listen_forever())
 
     async def _listen_forever(self) -> None:
         delay = self.config.reconnect_delay_s
@@ -152,8 +149,8 @@ class AsteriskBridge:
             await self.forward(http, await self._outbox.get())
 
     async def forward(self, http: httpx.AsyncClient, event: CallEvent) -> bool:
-        """Post one call event; retried on a network error, a 5xx or a 429, not on a 4xx
-        (a wrong token or body does not get better by repeating it)."""
+        """Post one call event; tried again after a network error, a 5xx or a 429, not after
+        another 4xx (a wrong token or body does not get better by repeating it)."""
         body = event.model_dump(mode="json", by_alias=True, exclude_none=True)
         named = f"call {event.call_id} {event.event}" + (f" on {event.extension}"
                                                          if event.extension else "")
@@ -188,7 +185,7 @@ def main(ari_url: str, app: str, registry_url: str, extensions: str | None = Non
                                    OPERATOR_EXTENSIONS)
     except re.error as error:
         raise SystemExit(f"--extensions: {error}") from None
-    configure_logging(credentials.log_level)
+    configure_logging(os.environ.get("CRM_LOG_LEVEL", "INFO"))
     bridge = AsteriskBridge(BridgeConfig(ari_url, app, registry_url, credentials), translator)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it is meant to stop
         asyncio.run(bridge.run())
