@@ -111,7 +111,8 @@ def advance(call: Call | None, event: CallEvent, phone: str | None, now: datetim
     elif _rank(event.event) <= _rank(call.state):
         return None
     changes: dict[str, Any] = {"state": event.event}
-    if event.extension and call.extension is None:
+    if event.extension and (call.extension is None or event.event == "answered"):
+        # A call that rang several phones belongs to the one that answered it.
         changes["extension"] = event.extension
     if event.event == "ringing":
         changes["ringing_at"] = at

@@ -74,7 +74,8 @@ async def on_call_event(repo: RegistryRepository, event: CallEvent, default_regi
     call = advance(before, event, phone, now)
     if call is None:
         return CallUpdate(None, [])
-    if call.operator_id is None and call.extension is not None:
+    moved = before is not None and call.extension != before.extension
+    if call.extension is not None and (call.operator_id is None or moved):
         call = call.model_copy(update={"operator_id": await repo.extension_owner(call.extension)})
     if customer_id != call.customer_id:
         call = call.model_copy(update={"customer_id": customer_id})

@@ -174,7 +174,7 @@
     const previous = desk.call && desk.call.call_id === call.call_id ? desk.call : null;
     desk.call = call;
     renderCall();
-    if (call.state === "ringing" && !previous) {
+    if (call.state !== "ended" && !previous) { // answered: a ring group's other phone
       if (call.card) {
         panel.showCard(call.card);
       } else if (call.phone) {

@@ -53,3 +53,12 @@ def test_a_malformed_call_event_is_refused(fields: dict[str, object]) -> None:
     body = {"call_id": "c1", "event": "ringing", "from": "+79161234567", "extension": "101"}
     with pytest.raises(ValidationError):
         CallEvent.model_validate({**body, **fields})
+
+
+def test_a_call_that_rang_several_phones_belongs_to_the_extension_that_answered() -> None:
+    ringing = advance(None, event("ringing", extension="101"), None, T0)
+    assert ringing is not None
+    answered = advance(ringing, event("answered", extension="102"), None, T0)
+    assert answered is not None and answered.extension == "102"
+    ended = advance(answered, event("ended", extension="101"), None, T0)
+    assert ended is not None and ended.extension == "102"
