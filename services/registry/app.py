@@ -44,8 +44,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             await handlers.seed_default_categories(repo)
         await people.prepare(settings, runtime, repo)
         await repo.create_indexes()
-        async with runtime.command():
-            indexed = await search.index_all(repo)
+        indexed = await search.index_all(repo, runtime.command)
         if indexed:
             log.info("search keys built for %d customers", indexed)
         # The stand-in has replayed every customer and card into this process: hundreds of

@@ -20,9 +20,10 @@ unique keys are documents keyed by ``_id`` so uniqueness holds without secondary
                       the card's full history (the card itself keeps the last five)
 - ``notes``           _id: note_id, operators' notes on a customer
 - ``calls``           _id: the PBX's call_id, a call while it rings, is talked and ends
+- ``live_calls``      _id: call_id, the calls still going on (see ``save_call``)
 
 Secondary indexes (multikey ``customer_search.keys``; ``customer_id`` of ``activity`` and
-``notes``; ``calls.operator_id``) serve the few reads that are not by ``_id``. The
+``notes``; ``live_calls.operator_id``) serve the few reads that are not by ``_id``. The
 stand-in has none and scans: fine for its size, and each read takes what it needs.
 
 Filters are always built here from typed values, never from request documents, so a
@@ -63,6 +64,7 @@ class RegistryRepository:
         self.activity = db.collection("activity")
         self.notes = db.collection("notes")
         self.calls = db.collection("calls")
+        self.live_calls = db.collection("live_calls")
 
     # customers ---------------------------------------------------------------------------
     async def customer(self, customer_id: str) -> Document | None:
@@ -221,26 +223,41 @@ class RegistryRepository:
         return rows
 
     # calls -------------------------------------------------------------------------------
+    # ``live_calls`` mirrors the calls still going on (ringing, talked, in after-call work):
+    # a handful at any moment, so the reads on every stream connect and every second of the
+    # wrap-up job stay small whatever a day's calls add up to.
     async def call(self, call_id: str) -> Call | None:
         row = await self.calls.find_one({"_id": str(call_id)})
         return None if row is None else Call.from_document(row)
 
     async def save_call(self, call: Call) -> None:
         await self.calls.replace_one({"_id": call.call_id}, call.document(), upsert=True)
+        if call.logged or (call.state == "ended" and call.wrap_up_until is None):
+            await self.live_calls.delete_one({"_id": call.call_id})
+        else:
+            await self.live_calls.replace_one({"_id": call.call_id}, {
+                "_id": call.call_id, "operator_id": call.operator_id, "state": call.state,
+                "opened_at": call.opened_at, "wrap_up_until": call.wrap_up_until,
+            }, upsert=True)
+
+    async def _calls(self, rows: list[Document]) -> list[Call]:
+        found = [await self.call(row["_id"]) for row in rows]
+        return [call for call in found if call is not None]
 
     async def open_calls_of(self, operator_id: str, since: datetime) -> list[Call]:
-        rows = await self.calls.find({"operator_id": str(operator_id),
-                                      "state": {"$in": ["ringing", "answered"]}}).to_list()
-        calls = [Call.from_document(row) for row in rows]
-        return sorted((call for call in calls if call.opened_at >= since),
-                      key=lambda call: call.opened_at)
+        """The person's calls ringing or talked that began after ``since``, oldest first."""
+        rows = await self.live_calls.find({"operator_id": str(operator_id)}).to_list()
+        recent = [row for row in rows
+                  if row["state"] in ("ringing", "answered") and row["opened_at"] >= since]
+        return sorted(await self._calls(recent), key=lambda call: call.opened_at)
 
     async def calls_wrapping_up(self, now: datetime) -> list[Call]:
         """Ended calls whose after-call work has run out and are not logged yet."""
-        rows = await self.calls.find({"wrap_up_until": {"$lte": now}}).to_list()
-        return [Call.from_document(row) for row in rows]
+        rows = await self.live_calls.find({"wrap_up_until": {"$lte": now}}).to_list()
+        return await self._calls(rows)
 
     async def forget_calls_before(self, cutoff: datetime) -> int:
+        await self.live_calls.delete_many({"opened_at": {"$lt": cutoff}})
         result = await self.calls.delete_many({"opened_at": {"$lt": cutoff}})
         return int(result.deleted_count)
 
@@ -248,9 +265,8 @@ class RegistryRepository:
         await self.search.create_index("keys")
         await self.activity.create_index("customer_id")
         await self.notes.create_index("customer_id")
-        await self.calls.create_index("operator_id")
         await self.calls.create_index("opened_at")
-        await self.calls.create_index("wrap_up_until", sparse=True)
+        await self.live_calls.create_index("operator_id")
 
     # meta --------------------------------------------------------------------------------
     async def defaults_seeded(self) -> bool:

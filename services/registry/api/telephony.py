@@ -117,6 +117,8 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
         return screens.push(call.operator_id, await message(call))
 
     async def finish_wrap_ups() -> None:
+        if not await repo.calls_wrapping_up(datetime.now(UTC)):
+            return  # nearly always: no transaction for nothing, every second
         async with runtime.command():
             updates = await telephony.finish_wrap_ups(repo, datetime.now(UTC))
             await runtime.publish([event for update in updates for event in update.events])

@@ -9,6 +9,8 @@ existed, once per version of the key scheme.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,16 +39,33 @@ async def index_customer(repo: RegistryRepository, customer_id: str, full_name: 
     await repo.save_search_keys(customer_id, full_name, search_keys(full_name, email))
 
 
-async def index_all(repo: RegistryRepository) -> int:
-    """Keys for every customer, unless this key scheme has already been built."""
+async def index_all(repo: RegistryRepository,
+                    command: Callable[[], AbstractAsyncContextManager[None]],
+                    batch: int = 1000) -> int:
+    """Keys for every customer, unless this key scheme has already been built: a thousand
+    customers a transaction (one for all would outgrow a MongoDB transaction's limits).
+    Stopped half-way, it starts again at the next start; keys are replaced, not added."""
     if await repo.fact(KEY_SCHEME) is not None:
         return 0
     count = 0
+    pending: list[Document] = []
+
+    async def write() -> None:
+        async with command():
+            for document in pending:
+                await index_customer(repo, document["_id"], document.get("full_name", ""),
+                                     document.get("email"))
+
     async for document in repo.customers.find({}, {"full_name": 1, "email": 1}):
-        await index_customer(repo, document["_id"], document.get("full_name", ""),
-                             document.get("email"))
-        count += 1
-    await repo.record_fact(KEY_SCHEME, {"customers": count})
+        pending.append(document)
+        if len(pending) >= batch:
+            await write()
+            count += len(pending)
+            pending = []
+    await write()
+    count += len(pending)
+    async with command():
+        await repo.record_fact(KEY_SCHEME, {"customers": count})
     return count
 
 
