@@ -15,13 +15,10 @@ from playwright.async_api import Browser, Page, expect
 from services.registry.domain.reasons import reason_text
 from shared.contracts import topics
 from tests.browser.conftest import screenshot, sign_in
+from tests.support.data import new_phone
 from tests.support.suite import TOKENS, Suite, eventually, values
 
 pytestmark = pytest.mark.browser
-
-
-def new_phone() -> str:
-    return f"+7916{random.randrange(10**7):07d}"
 
 
 async def pbx(suite: Suite, call_id: str, event: str, phone: str, extension: str) -> None:

@@ -25,6 +25,7 @@ from jwt.algorithms import RSAAlgorithm
 from shared.contracts import topics
 from shared.runtime.harness import ROOT
 from shared.runtime.kafka import free_port
+from tests.support.data import new_phone, unique
 from tests.support.suite import PASSWORD, Suite, eventually, values
 
 pytestmark = pytest.mark.integration
@@ -85,14 +86,6 @@ async def suite(tmp_path_factory: pytest.TempPathFactory,
     await running.start()
     yield running
     await running.stop()
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}{uuid.uuid4().hex[:6]}"
-
-
-def new_phone() -> str:
-    return f"+7916{uuid.uuid4().int % 10**7:07d}"
 
 
 async def test_an_operator_signs_in_and_their_name_travels_with_their_work(
@@ -336,7 +329,6 @@ async def test_card_lookups_are_limited_per_person(suite: Suite) -> None:
     assert statuses[0] == 404 and statuses[-1] == 429
     async with suite.client_with("registry", calm) as person:
         assert (await person.get("/api/callers/+79160000000")).status_code == 404
-
 
 
 async def test_tier_floors_and_job_runs_are_kept_with_who_made_them(suite: Suite) -> None:

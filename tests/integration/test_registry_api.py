@@ -3,7 +3,6 @@ and what operators post reaching the caller card and Kafka."""
 
 import asyncio
 import json
-import random
 import uuid
 from typing import Any
 
@@ -11,16 +10,12 @@ import httpx
 import pytest
 
 from shared.contracts import topics
+from tests.support.data import new_phone
 from tests.support.suite import Suite, eventually, values
 
 pytestmark = pytest.mark.integration
 
 ROLES = (None, "operator", "analyst", "admin")
-
-
-def new_phone() -> str:
-    """A fresh valid Russian mobile number in E.164."""
-    return f"+7916{random.randrange(10**7):07d}"
 
 
 def spoken(e164: str) -> str:

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from shared.contracts import topics
+from tests.support.data import new_phone, unique
 from tests.support.suite import TOKENS, EventStream, Suite, values
 
 pytestmark = pytest.mark.integration
@@ -26,14 +27,6 @@ async def suite(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Suite
     await running.start()
     yield running
     await running.stop()
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}{uuid.uuid4().hex[:6]}"
-
-
-def new_phone() -> str:
-    return f"+7916{uuid.uuid4().int % 10**7:07d}"
 
 
 def russian_notation(e164: str) -> str:
