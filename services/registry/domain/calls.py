@@ -15,12 +15,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from services.registry.domain.operators import Extension
 from shared.contracts.types import Outcome
 
 CallState = Literal["ringing", "answered", "ended"]
 STATES: tuple[CallState, ...] = ("ringing", "answered", "ended")
 _CALL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$")
-_EXTENSION = re.compile(r"^[0-9A-Za-z*#+._-]{1,32}$")
 
 
 def _call_id(value: str) -> str:
@@ -30,14 +30,7 @@ def _call_id(value: str) -> str:
     return value
 
 
-def _extension(value: str) -> str:
-    if not _EXTENSION.match(value):
-        raise ValueError("extension: 1-32 digits, letters or * # + . _ -")
-    return value
-
-
 CallId = Annotated[str, AfterValidator(_call_id)]
-Extension = Annotated[str, AfterValidator(_extension)]
 
 
 class CallEvent(BaseModel):
