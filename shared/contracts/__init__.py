@@ -4,6 +4,7 @@ from shared.contracts import topics
 from shared.contracts.events import (
     ALL_EVENTS,
     EVENT_BY_TOPIC,
+    CustomerErased,
     CustomerLapsed,
     CustomerRegistered,
     CustomerScored,
@@ -24,6 +25,7 @@ from shared.contracts.events import (
 __all__ = [
     "ALL_EVENTS",
     "EVENT_BY_TOPIC",
+    "CustomerErased",
     "CustomerLapsed",
     "CustomerRegistered",
     "CustomerScored",

@@ -331,6 +331,25 @@ class OperatorUpdated(Event):
                     "tokens of an older version are refused.")
 
 
+class CustomerErased(Event):
+    """An admin erased a customer on their request (GDPR art. 17, 152-FZ art. 21).
+
+    Every service deletes or anonymises what it keeps about the customer, keeps anonymous
+    aggregates (revenue totals stay right), records a receipt of what it removed, and from
+    then on drops any event about this customer it receives. Carries no personal data.
+    """
+
+    topic: ClassVar[str] = topics.CUSTOMER_ERASED
+
+    customer_id: Identifier
+    requested_by: Identifier = Field(
+        description="operator_id of the admin who asked, or the machine client's name.",
+        examples=["op-5b0f3c2a9d8e4f61"])
+    reason: str | None = Field(
+        default=None, max_length=200, description="Why, for the record (no personal data).",
+        examples=["data subject's request of 2026-11-27"])
+
+
 ALL_EVENTS: tuple[type[Event], ...] = (
     CustomerRegistered,
     CustomerUpdated,
@@ -345,5 +364,6 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     NotificationSent,
     SurveyAnswered,
     OperatorUpdated,
+    CustomerErased,
 )
 EVENT_BY_TOPIC: dict[str, type[Event]] = {event.topic: event for event in ALL_EVENTS}

@@ -13,6 +13,7 @@ REFERRAL_CREDITED = "crm.referral.credited.v1"
 NOTIFICATION_SENT = "crm.notification.sent.v1"
 SURVEY_ANSWERED = "crm.survey.answered.v1"
 OPERATOR_UPDATED = "crm.operator.updated.v1"
+CUSTOMER_ERASED = "crm.customer.erased.v1"
 
 ALL = (
     CUSTOMER_REGISTERED,
@@ -28,6 +29,7 @@ ALL = (
     NOTIFICATION_SENT,
     SURVEY_ANSWERED,
     OPERATOR_UPDATED,
+    CUSTOMER_ERASED,
 )
 
 

@@ -13,7 +13,7 @@ PRODUCERS: dict[str, list[str]] = {
     topics.LOYALTY_UPDATED: ["loyalty"], topics.TIER_CHANGED: ["loyalty"],
     topics.CUSTOMER_LAPSED: ["loyalty"], topics.REFERRAL_CREDITED: ["loyalty"],
     topics.NOTIFICATION_SENT: ["notify"], topics.SURVEY_ANSWERED: ["notify"],
-    topics.OPERATOR_UPDATED: ["registry"],
+    topics.OPERATOR_UPDATED: ["registry"], topics.CUSTOMER_ERASED: ["registry"],
 }
 CONSUMERS: dict[str, list[str]] = {
     topics.CUSTOMER_REGISTERED: ["registry", "scoring", "loyalty", "notify"],
@@ -29,4 +29,5 @@ CONSUMERS: dict[str, list[str]] = {
     topics.NOTIFICATION_SENT: [],
     topics.SURVEY_ANSWERED: ["registry"],
     topics.OPERATOR_UPDATED: ["scoring", "loyalty", "notify"],
+    topics.CUSTOMER_ERASED: ["scoring", "loyalty", "notify"],
 }

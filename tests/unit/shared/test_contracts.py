@@ -53,6 +53,8 @@ EXAMPLES: dict[str, dict[str, object]] = {
     topics.OPERATOR_UPDATED: {"operator_id": "op-7", "display_name": "Anna Petrova",
                               "display_names": {"ru": "Анна Петрова", "fa": "آنا پتروا"},
                               "active": True, "role": "operator", "session_version": 2},
+    topics.CUSTOMER_ERASED: {"customer_id": "c-1", "requested_by": "op-1",
+                             "reason": "data subject's request"},
 }
 
 
