@@ -31,6 +31,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from shared import privacy_cli
 from shared.auth.keys import SigningKeys
 from shared.broker import kafka_client_options
 from shared.contracts import topics
@@ -239,9 +240,12 @@ def main(argv: list[str] | None = None) -> int:
     asterisk.add_argument("--registry-url", default="http://127.0.0.1:8000")
     asterisk.add_argument("--extensions", metavar="REGEX",
                           help="operators' extensions (default: 2 to 6 digits)")
+    privacy_cli.add_commands(commands)
     args = parser.parse_args(argv)
     if args.command == "telephony":
         return telephony(args)
+    if args.command == "privacy":
+        return privacy_cli.run(args)
     settings = ServiceSettings()
     if args.command == "lag":
         return asyncio.run(lag(settings))

@@ -1,8 +1,9 @@
 """The one consume path of every subscriber.
 
 For each batch: every record is validated, skipped if its ``event_id`` was processed
-before, and handled inside one transaction that also records the ``event_id`` and puts the
-derived events into the outbox. Then the database is made durable, the outbox is
+before or it is about a customer erased here (``shared.privacy``), and handled inside one
+transaction that also records the ``event_id`` and puts the derived events into the
+outbox. Then the database is made durable, the outbox is
 published, and only then are the offsets committed.
 
 - Invalid records (bad JSON, wrong shape, too large) go to ``<topic>.dlq`` at once.
@@ -28,11 +29,12 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from pydantic import ValidationError
 
-from shared.contracts import Event, topics
+from shared.contracts import CustomerErased, Event, topics
 from shared.database import Database
 from shared.errors import Rejected, is_transient
 from shared.metrics import ServiceMetrics
 from shared.outbox import Outbox
+from shared.privacy import Erasures, subject_of
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -84,6 +86,7 @@ class Subscription:
         self.broker = broker
         self.metrics = metrics
         self.processed = db.collection("processed_events")
+        self.erasures = Erasures(db)
         self.group_id = f"{settings.kafka_group_prefix}.{settings.service_name}"
 
     def register(self) -> None:
@@ -129,6 +132,9 @@ class Subscription:
         event = await self._parse(record, route)
         if event is None:
             return
+        if await self._about_erased(event):
+            self.metrics.events.labels(topic=record.topic, result="erased").inc()
+            return
         key = f"{record.topic}:{event.event_id}"
         if await self.processed.find_one({"_id": key}) is not None:
             self.metrics.events.labels(topic=record.topic, result="duplicate").inc()
@@ -136,6 +142,13 @@ class Subscription:
         await self._handle(record, route, event, key)
         self.metrics.handle_seconds.labels(topic=record.topic).observe(
             time.perf_counter() - started)
+
+    async def _about_erased(self, event: Event) -> bool:
+        """An event about a customer erased here is dropped: nothing about them comes back."""
+        if isinstance(event, CustomerErased):
+            return False
+        subject = subject_of(event)
+        return subject is not None and await self.erasures.is_erased(subject)
 
     async def _parse(self, record: ConsumerRecord, route: Route[Any]) -> Event | None:
         value = record.value

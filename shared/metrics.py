@@ -12,7 +12,8 @@ class ServiceMetrics:
         r = self.registry
         self.events = Counter(
             "crm_events_consumed_total",
-            "Events taken from a topic, by result (processed, duplicate, dead_lettered).",
+            "Events taken from a topic, by result (processed, duplicate, dead_lettered, "
+            "erased: about a customer erased here, dropped).",
             ["topic", "result"],
             registry=r,
         )

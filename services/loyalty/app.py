@@ -12,13 +12,14 @@ from typing import Annotated, Any, Literal
 from fastapi import FastAPI, HTTPException, Query
 from pydantic import BaseModel, ConfigDict
 
-from services.loyalty import handlers, jobs, queries
+from services.loyalty import handlers, jobs, privacy, queries
 from services.loyalty.domain import EarningRules, GroupBy, load_rules
 from services.loyalty.repository import LoyaltyRepository
 from services.loyalty.settings import LoyaltySettings
 from shared.audit import AuditTrail
 from shared.auth import Admin, Analyst, Reader
 from shared.contracts import (
+    CustomerErased,
     CustomerRegistered,
     CustomerSegmented,
     CustomerUpdated,
@@ -26,6 +27,7 @@ from shared.contracts import (
     PurchaseRecorded,
 )
 from shared.contracts.types import Tier
+from shared.privacy import Erasures, install_privacy
 from shared.service import ServiceRuntime, create_http_app
 
 log = logging.getLogger(__name__)
@@ -73,6 +75,8 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
                       lambda event: handlers.on_purchase(repo, rules, event, now()))
 
     runtime.subscribe(OperatorUpdated, runtime.people.mirror)  # names, disabled people
+    erasures = Erasures(runtime.db)
+    runtime.subscribe(CustomerErased, lambda event: privacy.on_erased(repo, erasures, event))
 
     async def run_tiers(at: datetime) -> dict[str, Any]:
         started = time.perf_counter()
@@ -112,6 +116,7 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
         In the background: at 100,000 accounts the stand-in's scan takes tens of seconds,
         and the service is useful meanwhile with the thresholds it stored last.
         """
+        await repo.create_indexes()
         state = await repo.tiers()
         if state.computed_at and now() - state.computed_at < timedelta(
                 seconds=settings.tier_interval_s):
@@ -124,6 +129,11 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
     runtime.every("lapse-check", settings.lapse_interval_s, lapse_now)
     app = create_http_app(runtime, "crm loyalty", "Points, value, tiers, referrals, lapse.",
                           on_start=tiers_on_start)
+
+    async def holdings(customer_id: str) -> Any:
+        return await privacy.holdings(repo, audit, customer_id)
+
+    install_privacy(app, "loyalty", erasures, holdings)
 
     @app.get("/api/loyalty/cards/{card_number}", tags=["loyalty"])
     async def card(card_number: str, principal: Reader) -> Any:

@@ -54,7 +54,8 @@ def card_view(account: Account, now: datetime) -> dict[str, Any]:
 async def profitability_report(repo: LoyaltyRepository, by: GroupBy) -> dict[str, Any]:
     """Lifetime revenue per group; every account loyalty knows counts as a customer."""
     rows = [(getattr(a, by), a.value_lifetime)
-            async for a in repo.all_accounts(fields=(by, "value_lifetime"))]
+            async for a in repo.all_accounts(fields=(by, "value_lifetime"),
+                                                include_erased=True)]
     return profitability(rows, by).model_dump(mode="json")
 
 
@@ -104,7 +105,8 @@ async def lapsed_report(
 
 async def referrals_report(repo: LoyaltyRepository, limit: int) -> dict[str, Any]:
     """Referrers by the lifetime value of the customers they brought."""
-    referred = repo.all_accounts({"referred_by": {"$ne": None}}, REFERRAL_FIELDS)
+    referred = repo.all_accounts({"referred_by": {"$ne": None}}, REFERRAL_FIELDS,
+                                include_erased=True)
     report = referral_report([a async for a in referred])
     return {
         "referrers": len(report),

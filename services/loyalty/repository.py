@@ -4,6 +4,9 @@
 - ``cards``: loyalty card number -> customer id.
 - ``purchases``: the ledger of applied purchases (``_id`` = purchase id), written in the
   same transaction as the account, so a purchase id is applied once whatever its event id.
+- ``erased_accounts``: accounts of erased customers, anonymised (``_id`` a random
+  ``erased-…`` id; no card, no link to the customer): the revenue reports keep counting
+  them, nothing else reads them.
 - ``meta``: the ``tiers`` document: thresholds and the ranked values of the last recompute.
 """
 
@@ -58,6 +61,7 @@ class LoyaltyRepository:
         self.cards = db.collection("cards")
         self.purchases = db.collection("purchases")
         self.meta = db.collection("meta")
+        self.erased_accounts = db.collection("erased_accounts")
         self._empty = TierState(
             Thresholds(gold_min=None, silver_min=None, population=0,
                        gold_percent=gold_percent, silver_percent=silver_percent), [])
@@ -85,16 +89,28 @@ class LoyaltyRepository:
         await self.accounts.update_one({"_id": customer_id}, {"$set": {"tier": tier}})
 
     async def all_accounts(
-        self, filter: dict[str, Any] | None = None, fields: Iterable[str] | None = None
+        self, filter: dict[str, Any] | None = None, fields: Iterable[str] | None = None,
+        include_erased: bool = False,
     ) -> AsyncIterator[Account]:
         """Every account (or those matching ``filter``): a scan, for jobs and analytics.
 
         ``fields`` limits what is read (the rest keeps the Account defaults): the stand-in
         copies every field it returns, so a report reads only what it needs.
+        ``include_erased`` adds the anonymised accounts of erased customers, for revenue
+        totals; jobs and reports about people leave it off.
         """
         projection = None if fields is None else dict.fromkeys(("customer_id", *fields), 1)
-        for document in await self.accounts.find(filter or {}, projection).to_list():
-            yield account_from(document)
+        sources = [self.accounts, *([self.erased_accounts] if include_erased else [])]
+        for collection in sources:
+            for document in await collection.find(filter or {}, projection).to_list():
+                yield account_from(document)
+
+    async def delete_account(self, customer_id: str) -> int:
+        return int((await self.accounts.delete_one({"_id": customer_id})).deleted_count)
+
+    async def keep_anonymised(self, account: Account) -> None:
+        document = account_document(account)
+        await self.erased_accounts.insert_one(document)
 
     # cards -------------------------------------------------------------------------------
     async def card_owner(self, card_number: str) -> str | None:
@@ -115,6 +131,17 @@ class LoyaltyRepository:
 
     async def record_purchase(self, document: Document) -> None:
         await self.purchases.insert_one(document)
+
+    async def purchases_of(self, customer_id: str) -> list[Document]:
+        return await self.purchases.find({"customer_id": str(customer_id)}).to_list()
+
+    async def delete_purchases_of(self, customer_id: str) -> int:
+        result = await self.purchases.delete_many({"customer_id": str(customer_id)})
+        return int(result.deleted_count)
+
+    async def create_indexes(self) -> None:
+        # Erasure finds a customer's ledger rows (the stand-in scans; erasures are rare).
+        await self.purchases.create_index("customer_id")
 
     async def record_refund(self, purchase_id: str, refunded: str) -> None:
         await self.purchases.update_one({"_id": purchase_id}, {"$set": {"refunded": refunded}})

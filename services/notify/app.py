@@ -1,6 +1,6 @@
 """Notify: SMS surveys and thank-yous with consent, quiet hours and throttling.
 
-Wiring only: six subscriptions, the sender and pending-expiry jobs, three endpoints.
+Wiring only: eight subscriptions, the sender and pending-expiry jobs, four endpoints.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ import phonenumbers
 from fastapi import FastAPI, HTTPException, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.notify import handlers, replies
+from services.notify import handlers, privacy, replies
 from services.notify.gateway import HttpSmsGateway, OutboundSms, OutboxGateway, SmsGateway
 from services.notify.repository import NotifyRepository
 from services.notify.sender import Sender
 from services.notify.settings import NotifySettings
 from shared.auth import Principal, Role, authenticate, bearer_token, require
 from shared.contracts import (
+    CustomerErased,
     CustomerLapsed,
     CustomerRegistered,
     Event,
@@ -30,6 +31,7 @@ from shared.contracts import (
     ReferralCredited,
     TierChanged,
 )
+from shared.privacy import Erasures, install_privacy
 from shared.service import ServiceRuntime, create_http_app
 
 E = TypeVar("E", bound=Event)
@@ -119,6 +121,8 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     on(TierChanged, handlers.on_tier_changed)
 
     runtime.subscribe(OperatorUpdated, runtime.people.mirror)  # names, disabled people
+    erasures = Erasures(runtime.db)
+    runtime.subscribe(CustomerErased, lambda event: privacy.on_erased(repo, erasures, event))
     # The job returns after a wake-up or sender.interval_s; the tiny period only restarts it.
     runtime.every("sms-sender", 0.001, sender.tick)
 
@@ -128,7 +132,13 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
 
     runtime.every("pending-expiry", 60, expire_pending)
 
-    app = create_http_app(runtime, "crm notify", "SMS surveys, thank-yous and answers.")
+    app = create_http_app(runtime, "crm notify", "SMS surveys, thank-yous and answers.",
+                          on_start=repo.create_indexes)
+
+    async def holdings(customer_id: str) -> Any:
+        return await privacy.holdings(repo, customer_id)
+
+    install_privacy(app, "notify", erasures, holdings)
     check_inbound = inbound_caller(settings)
 
     @app.post("/api/sms/inbound", tags=["sms"])

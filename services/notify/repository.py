@@ -230,5 +230,48 @@ class NotifyRepository:
              "stored_at": at},
         )
 
+    # erasure ----------------------------------------------------------------------------
+    async def erase_customer(self, customer_id: str) -> dict[str, int]:
+        """Remove every message, answer and number of the customer; the running aggregates
+        (``summary``) stay. Documents removed, per collection."""
+        removed: dict[str, int] = {}
+
+        async def count(collection: str, result: Any) -> None:
+            if result.deleted_count:
+                removed[collection] = removed.get(collection, 0) + int(result.deleted_count)
+
+        recipient = await self.recipients.find_one({"_id": customer_id})
+        phone = recipient.get("phone") if recipient else None
+        if phone:
+            await count("phones", await self.phones.delete_one(
+                {"_id": phone, "customer_id": customer_id}))
+            await count("sms_outbox", await self.sms_outbox.delete_many({"to": phone}))
+        ids = [row["_id"] for row in
+               await self.notifications.find({"customer_id": customer_id}, {"_id": 1}).to_list()]
+        if ids:
+            await self.due.delete_many({"_id": {"$in": ids}})  # the sender drops the rest
+            await count("notifications", await self.notifications.delete_many(
+                {"_id": {"$in": ids}}))
+        for name in ("recipients", "consent", "pending", "open_surveys"):
+            await count(name, await getattr(self, name).delete_one({"_id": customer_id}))
+        await count("answers", await self.answers.delete_many({"customer_id": customer_id}))
+        await count("sms_outbox", await self.sms_outbox.delete_many({"customer_id": customer_id}))
+        return removed
+
+    async def held_about(self, customer_id: str) -> dict[str, list[Document]]:
+        """Everything kept about one customer (subject access)."""
+        held: dict[str, list[Document]] = {}
+        for name in ("recipients", "consent", "pending", "open_surveys"):
+            row = await getattr(self, name).find_one({"_id": customer_id})
+            held[name] = [row] if row else []
+        for name in ("notifications", "answers", "sms_outbox"):
+            held[name] = await getattr(self, name).find({"customer_id": customer_id}).to_list()
+        return held
+
+    async def create_indexes(self) -> None:
+        # Erasure and subject access find a customer's messages (the stand-in scans).
+        for name in ("notifications", "answers", "sms_outbox"):
+            await getattr(self, name).create_index("customer_id")
+
     async def recent_outbound(self, limit: int) -> list[Document]:
         return await self.sms_outbox.find({}).sort("stored_at", -1).limit(limit).to_list()

@@ -261,11 +261,51 @@ class RegistryRepository:
         result = await self.calls.delete_many({"opened_at": {"$lt": cutoff}})
         return int(result.deleted_count)
 
+    # erasure ----------------------------------------------------------------------------
+    # Each returns how many documents it removed, for the erasure receipt.
+    async def delete_customer(self, customer_id: str) -> int:
+        return int((await self.customers.delete_one({"_id": str(customer_id)})).deleted_count)
+
+    async def release_phone(self, phone: str, customer_id: str) -> int:
+        result = await self.phones.delete_one({"_id": str(phone), "customer_id": customer_id})
+        return int(result.deleted_count)
+
+    async def release_card_of(self, card_number: str, customer_id: str) -> int:
+        result = await self.loyalty_cards.delete_one(
+            {"_id": str(card_number), "customer_id": customer_id})
+        return int(result.deleted_count)
+
+    async def delete_card(self, customer_id: str) -> int:
+        return int((await self.cards.delete_one({"_id": str(customer_id)})).deleted_count)
+
+    async def forget_search_keys(self, customer_id: str) -> int:
+        return int((await self.search.delete_one({"_id": str(customer_id)})).deleted_count)
+
+    async def delete_activity_of(self, customer_id: str) -> int:
+        result = await self.activity.delete_many({"customer_id": str(customer_id)})
+        return int(result.deleted_count)
+
+    async def delete_notes_of(self, customer_id: str) -> int:
+        return int((await self.notes.delete_many({"customer_id": str(customer_id)})).deleted_count)
+
+    async def delete_calls_of(self, customer_id: str, phone: str | None) -> int:
+        """The customer's calls, and any other call from their number (kept 24 h)."""
+        who: list[dict[str, Any]] = [{"customer_id": str(customer_id)}]
+        if phone:
+            who.append({"phone": str(phone)})
+        ids = [row["_id"] for row in await self.calls.find({"$or": who}, {"_id": 1}).to_list()]
+        if not ids:
+            return 0
+        await self.live_calls.delete_many({"_id": {"$in": ids}})
+        return int((await self.calls.delete_many({"_id": {"$in": ids}})).deleted_count)
+
     async def create_indexes(self) -> None:
         await self.search.create_index("keys")
         await self.activity.create_index("customer_id")
         await self.notes.create_index("customer_id")
         await self.calls.create_index("opened_at")
+        await self.calls.create_index("customer_id")  # erasure
+        await self.calls.create_index("phone")
         await self.live_calls.create_index("operator_id")
 
     # meta --------------------------------------------------------------------------------

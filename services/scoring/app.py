@@ -6,17 +6,19 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException
 
-from services.scoring import handlers
+from services.scoring import handlers, privacy
 from services.scoring.repository import ScoringRepository
 from services.scoring.rules import LiveRules
 from services.scoring.settings import ScoringSettings
 from shared.auth import Reader
 from shared.contracts import (
+    CustomerErased,
     CustomerRegistered,
     InteractionLogged,
     OperatorUpdated,
     PurchaseRecorded,
 )
+from shared.privacy import Erasures, install_privacy
 from shared.service import ServiceRuntime, create_http_app
 
 
@@ -35,8 +37,15 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
         PurchaseRecorded, lambda event: handlers.on_purchase(repo, rules.current, event)
     )
     runtime.subscribe(OperatorUpdated, runtime.people.mirror)  # names, disabled people
+    erasures = Erasures(runtime.db)
+    runtime.subscribe(CustomerErased, lambda event: privacy.on_erased(repo, erasures, event))
     runtime.every("scoring-rules-reload", settings.rules_check_interval_s, rules.refresh_job)
     app = create_http_app(runtime, "crm scoring", "Fraud score and behavioural types.")
+
+    async def holdings(customer_id: str) -> Any:
+        return await privacy.holdings(repo, customer_id)
+
+    install_privacy(app, "scoring", erasures, holdings)
 
     async def stored_score(customer_id: str) -> dict[str, Any]:
         stored = await repo.score(customer_id)

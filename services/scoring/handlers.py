@@ -25,7 +25,7 @@ from services.scoring.domain import (
     velocity_keys,
     with_person_type,
 )
-from services.scoring.repository import ScoringRepository
+from services.scoring.repository import ScoringRepository, velocity_id
 from shared.contracts import (
     CustomerRegistered,
     CustomerSegmented,
@@ -49,7 +49,8 @@ async def on_registered(
     config = rules()
     counts = await count_velocity(repo, event, config)
     decision = score_registration(event, counts, config)
-    await repo.save_score(score_document(event, decision))
+    await repo.save_score({**score_document(event, decision),
+                           "velocity_ids": velocity_ids(event, config)})
     scored = decision.to_event(event.customer_id, Event.derived_id(event.event_id, "scored"))
     typed = await update_behaviour(
         repo, config, event.customer_id, event.event_id,
@@ -90,6 +91,12 @@ async def count_velocity(
         counts[kind], kept = count_and_record(entries, event.customer_id, at, rule.window_seconds)
         await repo.save_velocity_entries(kind, value, kept)
     return VelocityCounts(**counts)
+
+
+def velocity_ids(event: CustomerRegistered, config: ScoringConfig) -> list[str]:
+    """The velocity lists this registration is in (digests), so an erasure can find them."""
+    return [velocity_id(kind, value) for kind, value in velocity_keys(event).items()
+            if config.velocity.get(kind) is not None]  # type: ignore[call-overload]
 
 
 async def update_behaviour(
@@ -133,7 +140,7 @@ def decision_fields(decision: ScoreDecision) -> dict[str, Any]:
 
 def score_view(stored: dict[str, Any]) -> dict[str, Any]:
     """The stored score as the API shows it (signals hold no raw IP, email or phone)."""
-    return {key: value for key, value in stored.items() if key != "_id"}
+    return {key: value for key, value in stored.items() if key not in ("_id", "velocity_ids")}
 
 
 def explain(stored: dict[str, Any], config: ScoringConfig) -> dict[str, Any]:

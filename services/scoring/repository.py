@@ -56,6 +56,27 @@ class ScoringRepository:
         document = {"_id": _id, "kind": kind, "entries": encode_entries(entries)}
         await self.velocity.replace_one({"_id": _id}, document, upsert=True)
 
+    async def forget_in_velocity(self, customer_id: str, ids: list[str]) -> int:
+        """Take the customer out of the velocity lists ``ids``; how many lists changed."""
+        changed = 0
+        for _id in ids:
+            document = await self.velocity.find_one({"_id": str(_id)})
+            if document is None:
+                continue
+            entries = decode_entries(document["entries"])
+            kept = [entry for entry in entries if entry[0] != customer_id]
+            if len(kept) != len(entries):
+                await self.velocity.update_one(
+                    {"_id": _id}, {"$set": {"entries": encode_entries(kept)}})
+                changed += 1
+        return changed
+
+    async def delete_score(self, customer_id: str) -> int:
+        return int((await self.scores.delete_one({"_id": customer_id})).deleted_count)
+
+    async def delete_behaviour(self, customer_id: str) -> int:
+        return int((await self.behaviour.delete_one({"_id": customer_id})).deleted_count)
+
     async def behaviour_profile(self, customer_id: str) -> Document | None:
         return await self.behaviour.find_one({"_id": customer_id})
 

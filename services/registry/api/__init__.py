@@ -12,6 +12,7 @@ from services.registry.api import (
     errors,
     operators,
     panel,
+    privacy,
     sessions,
     telephony,
 )
@@ -32,6 +33,7 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
     screens = Screens.counted_in(runtime.metrics.registry)
     operators.install(app, runtime, repo, people.audit, people.passwords, screens)
     customers.install(app, runtime, repo, people.audit, settings)
+    privacy.install(app, runtime, repo, people.audit)
     callers.install(app, repo, settings)
     categories.install(app, runtime, repo)
     activity.install(app, runtime, repo)

@@ -1,0 +1,129 @@
+"""Erasure and subject access: what a service keeps about a customer, and its removal.
+
+An admin asks registry to erase a customer (``POST /api/customers/{id}/erasure``). Registry
+removes its own copy in the same transaction and publishes ``crm.customer.erased.v1``; each
+other service removes or anonymises its copy when it consumes that event. Every service
+then keeps one **receipt** in ``erasures`` (``_id`` = customer id): when, at whose
+request, and how many documents it removed or anonymised in which collection. The
+receipt names no one but the id, and is also the tombstone the consume path checks
+(``Subscription``): an event about an erased customer that arrives later (in flight, a
+replay, a redelivery) is dropped, so nothing is created again.
+
+``GET /api/privacy/{customer_id}`` (admin) on every service answers with the receipt and
+everything the service still keeps about the customer (subject access, GDPR art. 15);
+``crm privacy export|report`` collects the four answers.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.encoders import jsonable_encoder
+
+from shared.auth import Admin
+from shared.database import Database, Document
+
+log = logging.getLogger(__name__)
+
+COLLECTION = "erasures"
+#: Fields of an event naming the customer it is about (a referral: the one thanked).
+SUBJECT_FIELDS = ("customer_id", "referrer_id")
+
+Holdings = Callable[[str], Awaitable[Mapping[str, list[Document]]]]
+
+
+@dataclass
+class Erased:
+    """What one service did to one customer's data: documents per collection."""
+
+    removed: dict[str, int] = field(default_factory=dict)
+    anonymised: dict[str, int] = field(default_factory=dict)
+
+    def remove(self, collection: str, count: int) -> None:
+        if count:
+            self.removed[collection] = self.removed.get(collection, 0) + count
+
+    def anonymise(self, collection: str, count: int) -> None:
+        if count:
+            self.anonymised[collection] = self.anonymised.get(collection, 0) + count
+
+
+def subject_of(event: Any) -> str | None:
+    """The customer an event is about, if any (operator updates are about nobody)."""
+    for name in SUBJECT_FIELDS:
+        value = getattr(event, name, None)
+        if value:
+            return str(value)
+    return None
+
+
+class Erasures:
+    """The receipts of erasures done by this service; each is also a tombstone."""
+
+    def __init__(self, db: Database) -> None:
+        self.collection = db.collection(COLLECTION)
+
+    async def is_erased(self, customer_id: str) -> bool:
+        return await self.collection.find_one({"_id": str(customer_id)}) is not None
+
+    async def receipt(self, customer_id: str) -> Document | None:
+        return await self.collection.find_one({"_id": str(customer_id)})
+
+    async def record(self, customer_id: str, requested_by: str, result: Erased,
+                     at: datetime | None = None) -> None:
+        """Keep the receipt (inside the erasing transaction). A second request for the same
+        customer adds its counts and keeps the first request's time and requester."""
+        counts = {f"removed.{name}": n for name, n in result.removed.items()}
+        counts |= {f"anonymised.{name}": n for name, n in result.anonymised.items()}
+        update: dict[str, Any] = {"$setOnInsert": {
+            "erased_at": at or datetime.now(UTC), "requested_by": requested_by}}
+        if counts:
+            update["$inc"] = counts
+        await self.collection.update_one({"_id": str(customer_id)}, update, upsert=True)
+        log.info("customer %s erased: removed %s, anonymised %s", customer_id,
+                 result.removed or "nothing", result.anonymised or "nothing")
+
+
+def _plain(value: Any) -> Any:
+    """A stored document as JSON would show it (dates as ISO text, money as text)."""
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    if isinstance(value, Decimal | Enum):
+        return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return jsonable_encoder(value)
+
+
+def install_privacy(app: FastAPI, service: str, erasures: Erasures,
+                    holdings: Holdings) -> None:
+    """``GET /api/privacy/{customer_id}``: the receipt and what is still kept (admins)."""
+
+    @app.get("/api/privacy/{customer_id}", tags=["privacy"],
+             summary="Everything this service keeps about a customer (subject access), and "
+                     "its erasure receipt if the customer was erased")
+    async def subject_access(customer_id: str, principal: Admin) -> dict[str, Any]:
+        # Who read whose data is itself kept in the log: ids only.
+        log.info("subject access: %s read what %s keeps about %s", principal.actor, service,
+                 customer_id)
+        receipt = await erasures.receipt(customer_id)
+        data = {name: docs for name, docs in (await holdings(customer_id)).items() if docs}
+        return {
+            "service": service,
+            "customer_id": customer_id,
+            "erasure": None if receipt is None else _plain(
+                {key: value for key, value in receipt.items() if key != "_id"}),
+            "data": _plain(data),
+        }
