@@ -66,6 +66,10 @@ class FaultyDatabase:
         self._clock.check()
         await self._inner.durable()
 
+    async def scrub(self) -> None:
+        self._clock.check()
+        await self._inner.scrub()
+
     async def ping(self) -> None:
         self._clock.check()
         await self._inner.ping()

@@ -29,6 +29,7 @@ from shared.http import install_common
 from shared.logs import configure_logging
 from shared.metrics import ServiceMetrics
 from shared.outbox import Outbox
+from shared.privacy import scrub_after_erasures
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ class ServiceRuntime:
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
         self._joining: asyncio.Task[None] | None = None
+        self.every("erasure-scrub", settings.erasure_scrub_s, self._scrub)
         self.started = False
         self.consuming = False  # the consumer group has assigned this process its partitions
 
@@ -147,6 +149,9 @@ class ServiceRuntime:
         except Exception as error:
             checks["broker"] = f"unavailable: {type(error).__name__}"
         return checks
+
+    async def _scrub(self) -> None:
+        await scrub_after_erasures(self.db)
 
     async def _periodic(self, name: str, interval: float, job: Job) -> None:
         while not self._stop.is_set():

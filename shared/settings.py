@@ -124,6 +124,9 @@ class ServiceSettings(BaseSettings):
         30, ge=1, validation_alias=_env("CRM_PROCESSED_RETENTION_DAYS")
     )
     faults_enabled: bool = Field(False, validation_alias=_env("CRM_FAULTS_ENABLED"))
+    # How soon an erased customer's removed documents leave the stand-in's files (its
+    # journal keeps after-images until it is compacted); MongoDB needs nothing.
+    erasure_scrub_s: float = Field(60, gt=0, validation_alias=_env("CRM_ERASURE_SCRUB_S"))
     card_lookups_per_minute: int = Field(
         600, validation_alias=_env("CRM_CARD_LOOKUPS_PER_MINUTE")
     )

@@ -366,6 +366,13 @@ class MemoryDatabase:
         if self._journal is not None:
             self._journal.sync()
 
+    async def scrub(self) -> None:
+        # The journal still holds the after-images of removed documents: a snapshot of the
+        # live documents replaces both files (seconds at a few hundred thousand documents).
+        if self._journal is not None:
+            async with self._lock:
+                self._journal.compact(self._entries())
+
     async def ping(self) -> None:
         return None
 

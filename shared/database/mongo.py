@@ -106,6 +106,11 @@ class MongoDatabase:
         # A committed transaction with the default majority write concern is durable.
         return None
 
+    async def scrub(self) -> None:
+        # MongoDB frees a removed document's space itself; its oplog keeps the change for
+        # the oplog window (hours to days, set by the cluster's operators).
+        return None
+
     async def ping(self) -> None:
         await self._client.admin.command("ping")
 

@@ -26,7 +26,7 @@ SERVICES = ("registry", "scoring", "loyalty", "notify")
 
 @pytest.fixture(scope="module")
 async def suite(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Suite]:
-    running = Suite(tmp_path_factory.mktemp("privacy"))
+    running = Suite(tmp_path_factory.mktemp("privacy"), env={"CRM_ERASURE_SCRUB_S": "1"})
     await running.start()
     yield running
     await running.stop()
@@ -155,6 +155,12 @@ async def test_an_erased_customer_is_gone_everywhere_and_revenue_stays(suite: Su
     for service in SERVICES:
         answer = json.dumps(await held(suite, service, customer_id))
         assert phone not in answer and customer["card"] not in answer, service
+
+    async def files_rewritten() -> bool:
+        answers = [await held(suite, service, customer_id) for service in SERVICES]
+        return all(a["erasure"].get("scrubbed_at") for a in answers)
+
+    await eventually(files_rewritten, what="every service's storage rewritten")
 
 
 async def test_events_about_an_erased_customer_bring_nothing_back(suite: Suite) -> None:
