@@ -29,6 +29,7 @@ from shared.http import install_common
 from shared.logs import configure_logging
 from shared.metrics import ServiceMetrics
 from shared.outbox import Outbox
+from shared.privacy import COLLECTION as PRIVACY_COLLECTION
 from shared.privacy import scrub_after_erasures
 from shared.settings import ServiceSettings
 
@@ -93,6 +94,7 @@ class ServiceRuntime:
         # A TTL index ages out processed event ids (the stand-in records it, MongoDB enforces).
         await self.db.collection("processed_events").create_index(
             "at", expireAfterSeconds=self.settings.processed_retention_days * 86_400)
+        await self.db.collection(PRIVACY_COLLECTION).create_index("scrubbed_at")
         self.register_consumers()
         # The producer first: commands and the outbox can publish from here on.
         await self.broker.connect()
