@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -28,6 +29,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from pydantic import ValidationError
+from pymongo.errors import BulkWriteError, PyMongoError
 
 from shared.contracts import CustomerErased, Event, topics
 from shared.database import Database
@@ -44,13 +46,71 @@ Handler = Callable[[E], Awaitable[Sequence[Event]]]
 MAX_OUTAGE_BACKOFF_S = 5.0
 
 
+#: A location part or key pattern shaped like a field name; anything else may be input.
+_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}(\.[A-Za-z_][A-Za-z0-9_]{0,63})*$")
+#: A run of digits with the separators people write phone and card numbers with.
+_DIGIT_RUN = re.compile(r"\+?\d[\d\s().-]*\d")
+_EMAIL = re.compile(r"[^\s'\"<>(),;]+@[^\s'\"<>(),;]+")
+
+
 def describe(error: ValidationError) -> str:
-    """A validation error without the offending values (they may be personal data)."""
+    """A validation error as locations and error types: never pydantic's message or
+    context, which can echo the input (a custom validator's text, a union's tag), and a
+    location part not shaped like a field name (a dict's key is input) shows as ``*``."""
     parts = []
-    for item in error.errors(include_input=False, include_url=False):
-        location = ".".join(str(part) for part in item["loc"]) or "message"
-        parts.append(f"{location}: {item['msg']}")
+    for item in error.errors(include_input=False, include_url=False, include_context=False):
+        location = ".".join(
+            str(part) if isinstance(part, int) or _FIELD_NAME.match(part) or part == "[key]"
+            else "*" for part in item["loc"]) or "message"
+        parts.append(f"{location}: {item['type']}")
     return "; ".join(parts)[:1000]
+
+
+def reason_for(error: BaseException) -> str:
+    """What a dead letter says about an error: its type and, where it has them, error codes
+    and field names. Never an exception's text: pydantic's and E11000's quote values."""
+    if isinstance(error, Rejected):  # our own words, which name fields and rules
+        return without_values(str(error))[:300]
+    name = type(error).__name__
+    if isinstance(error, ValidationError):
+        return f"{name}: {describe(error)}"
+    if isinstance(error, PyMongoError):
+        codes = _mongo_codes(error)
+        return f"{name}: {codes}" if codes else name
+    return name
+
+
+def _mongo_codes(error: PyMongoError) -> str:
+    """A MongoDB error's numeric codes, code names and the key pattern's field names
+    (``keyValue`` and ``errmsg`` hold the values and are left out)."""
+    details = getattr(error, "details", None)
+    entries: list[Any] = [details] if isinstance(details, Mapping) else []
+    if isinstance(error, BulkWriteError) and isinstance(details, Mapping):
+        entries = list(details.get("writeErrors") or [])[:5]
+    said = []
+    for entry in entries or [{}]:
+        code = entry.get("code", getattr(error, "code", None))
+        words = [f"code {code}"] if isinstance(code, int) else []
+        code_name = entry.get("codeName")
+        if isinstance(code_name, str) and _FIELD_NAME.match(code_name):
+            words.append(code_name)
+        pattern = entry.get("keyPattern")
+        fields = [str(key) for key in pattern if _FIELD_NAME.match(str(key))] if isinstance(
+            pattern, Mapping) else []
+        if fields:
+            words.append("on " + ", ".join(fields))
+        if words:
+            said.append(" ".join(words))
+    return "; ".join(said)
+
+
+def without_values(text: str) -> str:
+    """``text`` with e-mail addresses and phone- or card-like digit runs (seven digits or
+    more) masked: a safety net for free text such as a ``Rejected`` message or a reason
+    written before reasons named fields only."""
+    masked = _EMAIL.sub("<email>", text)
+    return _DIGIT_RUN.sub(
+        lambda run: "<number>" if sum(ch.isdigit() for ch in run[0]) >= 7 else run[0], masked)
 
 
 @dataclass(frozen=True)
@@ -183,7 +243,7 @@ class Subscription:
                 self.metrics.events.labels(topic=record.topic, result="processed").inc()
                 return
             except Rejected as error:
-                await self.dead_letter(record, str(error), "rejected")
+                await self.dead_letter(record, reason_for(error), "rejected")
                 return
             except Exception as error:
                 if is_transient(error):  # the dependency's fault, not the event's: wait
@@ -205,12 +265,14 @@ class Subscription:
         log.error("%s p%d@%d: handler failed %d times (%s), dead-lettering", record.topic,
                   record.partition, record.offset, attempts, type(error).__name__)
         await self.dead_letter(
-            record, f"handler failed {attempts} times: {type(error).__name__}: "
-            f"{str(error)[:300]}", "handler_error",
-        )
+            record, f"handler failed {attempts} times: {reason_for(error)}", "handler_error")
 
     async def dead_letter(self, record: ConsumerRecord, reason: str, kind: str) -> None:
-        """Publish the original bytes to ``<topic>.dlq`` with the reason and source offset."""
+        """Publish the original bytes to ``<topic>.dlq`` with the reason and source offset.
+
+        ``reason`` names fields, rules and error codes, never values (``describe``,
+        ``reason_for``): the header outlives the record's topic and is shown by ``crm dlq``.
+        """
         headers = {
             "crm-dlq-reason": reason,
             "crm-dlq-kind": kind,
@@ -225,7 +287,8 @@ class Subscription:
         )
         self.metrics.events.labels(topic=record.topic, result="dead_lettered").inc()
         self.metrics.dead_letters.labels(topic=record.topic, reason=kind).inc()
-        # Validation reasons carry field names and rules, never values; others may.
-        shown = reason[:300] if kind in ("invalid", "too_large") else kind
+        # Reasons are built from field names and codes, except a Rejected message: that is
+        # free text, masked but not proven clean, so the log names its kind only.
+        shown = kind if kind == "rejected" else reason[:300]
         log.warning("%s p%d@%d dead-lettered (%s): %s", record.topic, record.partition,
                     record.offset, kind, shown)

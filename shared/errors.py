@@ -6,7 +6,11 @@ from pymongo import errors as mongo_errors
 
 
 class Rejected(Exception):
-    """The event is valid JSON of the right shape but cannot be applied; dead-letter it."""
+    """The event is valid JSON of the right shape but cannot be applied; dead-letter it.
+
+    The message becomes the dead letter's reason: name the field and the rule, or a code,
+    never a value from the event (a phone, a name, another customer's id).
+    """
 
 
 class Unavailable(Exception):

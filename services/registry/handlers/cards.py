@@ -81,7 +81,7 @@ async def on_registered(repo: RegistryRepository, event: CustomerRegistered) -> 
         return []
     owner = await repo.customer_by_phone(event.phone)
     if owner is not None:
-        raise Rejected(f"phone already registered to customer {owner}")
+        raise Rejected("phone already registered to another customer")
     if event.card_number and await repo.loyalty_card_owner(event.card_number):
         raise Rejected("loyalty card number already belongs to another customer")
     await store_registration(repo, event)
