@@ -380,6 +380,8 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("POST", "/api/telephony/events", {"call_id": "c1", "event": "ended", "from": "x"},
      {"admin"}),
     ("POST", "/api/telephony/calls/c1/outcome", {"outcome": "info"}, {"operator", "admin"}),
+    ("POST", "/api/customers/c-nobody/erasure", None, {"admin"}),
+    ("GET", "/api/privacy/c-nobody", None, {"admin"}),
 ]
 
 

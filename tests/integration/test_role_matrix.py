@@ -21,6 +21,9 @@ MATRIX = [  # service, method, path, roles allowed
     ("notify", "GET", "/api/outbox", {"operator", "analyst", "admin"}),
     ("notify", "GET", "/api/surveys/summary", {"analyst", "admin"}),
     ("notify", "POST", "/api/sms/inbound", {"admin"}),
+    ("scoring", "GET", "/api/privacy/c-unknown", {"admin"}),
+    ("loyalty", "GET", "/api/privacy/c-unknown", {"admin"}),
+    ("notify", "GET", "/api/privacy/c-unknown", {"admin"}),
 ]
 BODIES = {"PUT": {"tier": "gold"}, "POST": {"from": "+79001234567", "text": "5"}}
 
