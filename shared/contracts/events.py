@@ -21,6 +21,7 @@ from shared.contracts.types import (
     Identifier,
     Language,
     LongText,
+    LoyaltyCardNumber,
     Money,
     MoneyTotal,
     NotificationKind,
@@ -144,7 +145,8 @@ class CustomerRegistered(Event):
     category: Slug
     source: Text | None = Field(default=None, description="How they found us.", examples=["friend"])
     referred_by: Identifier | None = Field(default=None, description="customer_id of the referrer")
-    card_number: Identifier | None = Field(default=None, description="Loyalty card number")
+    card_number: LoyaltyCardNumber | None = Field(
+        default=None, description="Loyalty card number (never a payment card number)")
     language: Language | None = None
     entered_by: EnteredBy
     operator_id: Identifier | None = None
@@ -161,7 +163,7 @@ class CustomerUpdated(Event):
     full_name: Text | None = None
     email: str | None = Field(default=None, max_length=254)
     source: Text | None = None
-    card_number: Identifier | None = None
+    card_number: LoyaltyCardNumber | None = None
     language: Language | None = None
     changed: list[str] = Field(default_factory=list, description="Names of the changed fields.")
     changed_by: Identifier | None = Field(
@@ -240,7 +242,7 @@ class LoyaltyUpdated(Event):
     topic: ClassVar[str] = topics.LOYALTY_UPDATED
 
     customer_id: Identifier
-    card_number: Identifier | None = None
+    card_number: LoyaltyCardNumber | None = None
     points_delta: int
     points_balance: int
     value_month: MoneyTotal = Field(description="Value this calendar month (UTC).")

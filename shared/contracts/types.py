@@ -47,6 +47,38 @@ def _slug(value: str) -> str:
     return value
 
 
+# Spaces and dashes (any Unicode dash) are how a payment card number is printed and typed.
+_CARD_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]")
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn check of a string of decimal digits (the check digit last)."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        digit = int(char)
+        if position % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+def looks_like_payment_card(value: str) -> bool:
+    """13 to 19 digits (spaces and dashes aside) that pass the Luhn check: the shape of a
+    payment card number (PAN), which the suite must never take in or keep."""
+    digits = _CARD_SEPARATORS.sub("", value)
+    return 13 <= len(digits) <= 19 and digits.isdecimal() and luhn_valid(digits)
+
+
+def _not_a_payment_card(value: Any) -> Any:
+    # Before the identifier pattern, so "4111 1111 1111 1111" hears why, not "pattern".
+    # The message never repeats the value: it may reach logs and dead letters.
+    if isinstance(value, str) and looks_like_payment_card(value):
+        raise ValueError("this looks like a payment card number (13-19 digits passing the "
+                         "Luhn check); card_number takes a loyalty card number, never a bank "
+                         "card's")
+    return value
+
+
 def _money_in(value: Any) -> Any:
     # Money travels as a decimal string; a float would already have lost cents.
     if isinstance(value, float | bool):
@@ -95,6 +127,12 @@ Identifier = Annotated[
     Field(
         min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$", examples=["c-1f3a"]
     ),
+]
+LoyaltyCardNumber = Annotated[
+    Identifier,
+    BeforeValidator(_not_a_payment_card),
+    Field(description="A loyalty card number; a payment card number (13-19 digits passing "
+                      "the Luhn check) is refused", examples=["L-100234"]),
 ]
 Money = Annotated[
     Decimal,

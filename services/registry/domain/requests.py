@@ -36,6 +36,7 @@ from shared.contracts.types import (
     CurrencyCode,
     Identifier,
     Language,
+    LoyaltyCardNumber,
     Money,
     Outcome,
     PersonType,
@@ -95,7 +96,8 @@ class RegistrationRequest(BaseModel):
     category: Slug = "ordinary"
     source: Text | None = Field(default=None, description="How they found us.")
     referred_by: Identifier | None = Field(default=None, description="customer_id of the referrer")
-    card_number: Identifier | None = Field(default=None, description="Loyalty card number")
+    card_number: LoyaltyCardNumber | None = Field(
+        default=None, description="Loyalty card number; a payment card number is refused")
     language: Language | None = None
     ip: IpAddress | None = None
     card_holder_name: PersonName | None = None
@@ -131,7 +133,7 @@ class CustomerPatch(BaseModel):
     full_name: PersonName | None = None
     email: Email | None = None
     source: Text | None = None
-    card_number: Identifier | None = None
+    card_number: LoyaltyCardNumber | None = None
     language: Language | None = None
 
     @model_validator(mode="before")
