@@ -30,7 +30,7 @@ from services.registry.handlers.errors import (
 from services.registry.handlers.search import index_customer, remember_activity
 from services.registry.repository import RegistryRepository
 from shared.audit import AuditTrail, field_changes
-from shared.auth import Principal
+from shared.auth import Principal, Role
 from shared.contracts import (
     CustomerRegistered,
     CustomerUpdated,
@@ -39,6 +39,16 @@ from shared.contracts import (
 )
 from shared.database import Document
 
+#: Roles that see a customer's personal data (and may look a number's owner up anyway).
+SEES_PERSONAL_DATA = frozenset({Role.OPERATOR, Role.ADMIN})
+#: Published for scoring (does the card holder match the name?) and never kept here: a
+#: document written before this rule may still hold it, so reads leave it out too.
+NOT_KEPT = frozenset({"card_holder_name"})
+#: What an analyst sees of a customer: how they came and how they are classified, by id
+#: only; never who they are or how to reach them (name, phone, email, IP, card numbers).
+ANALYST_FIELDS = ("customer_id", "category", "person_type", "source", "country", "language",
+                  "registered_at", "entered_by", "operator_id", "referred_by")
+
 
 async def check_category(repo: RegistryRepository, slug: str) -> None:
     """Raise ``UnknownCategory`` listing the valid slugs unless ``slug`` exists."""
@@ -46,19 +56,24 @@ async def check_category(repo: RegistryRepository, slug: str) -> None:
         require_category(slug, await repo.all_categories())
 
 
-def customer_view(document: Document) -> dict[str, Any]:
-    """A stored customer as the API shows it."""
-    view = {key: value for key, value in document.items() if key != "_id"}
+def customer_view(document: Document, by: Principal) -> dict[str, Any]:
+    """A stored customer as ``by`` may see it: the whole record to operators and admins,
+    the analysts' projection (``ANALYST_FIELDS``) to anyone else."""
+    view = {key: value for key, value in document.items()
+            if key != "_id" and key not in NOT_KEPT}
     view["customer_id"] = document["_id"]
     registered = view.get("registered_at")
     if isinstance(registered, datetime):
         view["registered_at"] = registered.isoformat()
+    if by.role not in SEES_PERSONAL_DATA:
+        return {key: view.get(key) for key in ANALYST_FIELDS}
     return view
 
 
 def customer_document(event: CustomerRegistered) -> Document:
     """The stored customer of a registration (keyed by customer_id when written)."""
-    document = event.model_dump(mode="json", exclude={"event_id", "occurred_at", "customer_id"})
+    document = event.model_dump(mode="json",
+                                exclude={"event_id", "occurred_at", "customer_id", *NOT_KEPT})
     return {**document, "registered_at": event.occurred_at}
 
 
@@ -76,13 +91,17 @@ async def store_registration(repo: RegistryRepository, event: CustomerRegistered
 async def register(
     repo: RegistryRepository, audit: AuditTrail, request: RegistrationRequest, by: Principal
 ) -> CustomerRegistered:
-    """Register a new caller typed in by an operator (or sent by a machine client)."""
+    """Register a new caller typed in by an operator (or sent by a machine client).
+
+    The whole registration is checked before any uniqueness: a 409 that could answer an
+    otherwise invalid body would tell anyone with a list of numbers whose they are.
+    """
     await check_category(repo, request.category)
-    owner = await repo.customer_by_phone(request.phone)
-    if owner is not None:
-        raise PhoneTaken(owner)
     if request.referred_by and await repo.customer(request.referred_by) is None:
         raise UnknownCustomer("referred_by")
+    owner = await repo.customer_by_phone(request.phone)
+    if owner is not None:
+        raise PhoneTaken(owner if by.role in SEES_PERSONAL_DATA else None)
     if request.card_number and await repo.loyalty_card_owner(request.card_number):
         raise CardNumberTaken()
     event = request.to_event(new_id("c"), entered_by="operator", operator_id=by.operator_id)
@@ -91,11 +110,12 @@ async def register(
     return event
 
 
-async def customer(repo: RegistryRepository, customer_id: str) -> dict[str, Any]:
+async def customer(repo: RegistryRepository, customer_id: str, by: Principal) -> dict[str, Any]:
+    """The customer as ``by`` may see them (see ``customer_view``); 404 when unknown."""
     document = await repo.customer(customer_id)
     if document is None:
         raise CustomerNotFound()
-    return customer_view(document)
+    return customer_view(document, by)
 
 
 async def change_customer(
@@ -109,7 +129,7 @@ async def change_customer(
         raise CustomerNotFound()
     changes = {k: v for k, v in patch.changes().items() if document.get(k) != v}
     if not changes:
-        return customer_view(document), None
+        return customer_view(document, by), None
     if "category" in changes:
         await check_category(repo, changes["category"])
         await repo.count_in_category(document["category"], -1)
@@ -126,7 +146,7 @@ async def change_customer(
     await repo.save_card(apply_customer_updated(await repo.card(customer_id), event))
     await audit.record(f"customer:{customer_id}", "changed", by, event.occurred_at,
                        field_changes(document, changes, changes))
-    return customer_view({**document, **changes}), event
+    return customer_view({**document, **changes}, by), event
 
 
 async def _move_loyalty_card(

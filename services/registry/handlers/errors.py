@@ -34,8 +34,11 @@ class Unprocessable(Refused):
 
 
 class PhoneTaken(Conflict):
-    def __init__(self, customer_id: str) -> None:
-        super().__init__("this phone number is already registered", customer_id=customer_id)
+    """``customer_id`` names the owner only for those who may look the number up anyway."""
+
+    def __init__(self, customer_id: str | None) -> None:
+        facts = {"customer_id": customer_id} if customer_id else {}
+        super().__init__("this phone number is already registered", **facts)
         self.customer_id = customer_id
 
 

@@ -31,7 +31,7 @@ async def test_registration_takes_entered_by_and_operator_id_from_the_caller(
     repo: RegistryRepository,
 ) -> None:
     event = await handlers.register(repo, audit(repo), registration(), OPERATOR)
-    stored = await handlers.customer(repo, event.customer_id)
+    stored = await handlers.customer(repo, event.customer_id, OPERATOR)
     assert (event.entered_by, event.operator_id) == ("operator", OPERATOR.operator_id)
     assert stored["operator_id"] == OPERATOR.operator_id
     assert stored["customer_id"] == event.customer_id
