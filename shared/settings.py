@@ -130,6 +130,11 @@ class ServiceSettings(BaseSettings):
     card_lookups_per_minute: int = Field(
         600, validation_alias=_env("CRM_CARD_LOOKUPS_PER_MINUTE")
     )
+    # Reads that return a customer's personal data (the customer, its history, activity and
+    # notes, a loyalty card), per person or client and service; bursts of a sixth.
+    personal_reads_per_minute: int = Field(
+        120, ge=1, validation_alias=_env("CRM_PERSONAL_READS_PER_MINUTE")
+    )
 
     def secrets(self) -> dict[str, SecretStr | None]:
         """The secrets this service reads, by environment variable (subclasses add theirs)."""

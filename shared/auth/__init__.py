@@ -12,7 +12,7 @@ from shared.auth.access import (
     bearer_token,
     require,
 )
-from shared.auth.limits import RateLimiter
+from shared.auth.limits import PersonalReads, RateLimiter
 from shared.auth.people import PeopleDirectory, Person
 from shared.auth.principal import Principal, Role
 
@@ -23,6 +23,7 @@ __all__ = [
     "Operator",
     "PeopleDirectory",
     "Person",
+    "PersonalReads",
     "Principal",
     "RateLimiter",
     "Reader",

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
+
+from fastapi import HTTPException, status
+
+from shared.auth.principal import Principal
 
 
 class RateLimiter:
@@ -28,3 +33,27 @@ class RateLimiter:
             return True, 0.0
         self._buckets[key] = (tokens, now)
         return False, (1 - tokens) / self.rate if self.rate else 60.0
+
+
+class PersonalReads:
+    """The limit on reads that return customers' personal data (``CRM_PERSONAL_READS_PER_MINUTE``).
+
+    One bucket per person or machine client (``Principal.actor``), shared by every such
+    endpoint of a service: spreading a scrape over the customer, its history and its
+    loyalty card gains nothing, and one operator cannot use up a colleague's reads.
+    """
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_minute = per_minute
+        self.limiter = RateLimiter(per_minute, clock=clock)
+
+    def check(self, principal: Principal) -> None:
+        """Raise 429 with ``Retry-After`` once ``principal`` has used up its reads."""
+        allowed, wait_s = self.limiter.allow(principal.actor)
+        if not allowed:
+            raise HTTPException(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                f"too many reads of customers' personal data (limit {self.per_minute} per "
+                "minute); try again shortly",
+                headers={"Retry-After": str(max(1, math.ceil(wait_s)))},
+            )

@@ -15,12 +15,18 @@ from services.registry.handlers import notes, search
 from services.registry.repository import RegistryRepository
 from services.registry.settings import RegistrySettings
 from shared.audit import AuditTrail
-from shared.auth import Operator, RateLimiter, Reader
+from shared.auth import Operator, PersonalReads, RateLimiter, Reader
 from shared.service import ServiceRuntime
 
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"description": "The phone (detail.customer_id names its owner) or the loyalty "
-                         "card number is already registered"},
+                         "card number is already registered; checked only once the rest "
+                         "of the body is valid"},
+}
+PERSONAL: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No customer with this id"},
+    429: {"description": "Too many reads of personal data by this person "
+                         "(CRM_PERSONAL_READS_PER_MINUTE)"},
 }
 
 TAGS: list[str | Enum] = ["customers"]
@@ -33,6 +39,7 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
             audit: AuditTrail, settings: RegistrySettings) -> None:
     searches = RateLimiter(settings.card_lookups_per_minute)
+    reads = PersonalReads(settings.personal_reads_per_minute)
 
     @app.get("/api/customers", tags=TAGS,
              responses={422: {"description": "An empty or too long query"},
@@ -55,11 +62,14 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
         async with runtime.command():
             event = await handlers.register(repo, audit, body, principal)
             await runtime.publish([event])
-        return await handlers.customer(repo, event.customer_id)
+        return await handlers.customer(repo, event.customer_id, principal)
 
-    @app.get("/api/customers/{customer_id}", tags=TAGS, summary="A customer as registered")
+    @app.get("/api/customers/{customer_id}", tags=TAGS, responses=PERSONAL,
+             summary="A customer as registered: the whole record to operators and admins, "
+                     "without personal fields to analysts")
     async def read(customer_id: str, principal: Reader) -> dict[str, Any]:
-        return await handlers.customer(repo, customer_id)
+        reads.check(principal)
+        return await handlers.customer(repo, customer_id, principal)
 
     @app.patch("/api/customers/{customer_id}", tags=TAGS, responses=CONFLICT,
                summary="Change a customer; publishes crm.customer.updated.v1 if anything changed")
@@ -72,20 +82,22 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
         return view
 
 
-    @app.get("/api/customers/{customer_id}/history", tags=TAGS,
+    @app.get("/api/customers/{customer_id}/history", tags=TAGS, responses=PERSONAL,
              summary="Who registered and changed this customer, and when (newest first)")
     async def history(customer_id: str, principal: Reader,
                       limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
-        await handlers.customer(repo, customer_id)  # 404 for an unknown customer
+        reads.check(principal)
+        await handlers.customer(repo, customer_id, principal)  # 404 for an unknown customer
         return {"customer_id": customer_id,
                 "entries": await audit.entries(f"customer:{customer_id}", limit)}
 
-    @app.get("/api/customers/{customer_id}/activity", tags=TAGS,
+    @app.get("/api/customers/{customer_id}/activity", tags=TAGS, responses=PERSONAL,
              summary="Every purchase and interaction of a customer, newest first; paged")
     async def activity(customer_id: str, principal: Operator,
                        kind: Literal["purchase", "interaction"] | None = None,
                        offset: Offset = 0, limit: Limit = 20) -> dict[str, Any]:
-        await handlers.customer(repo, customer_id)  # 404 for an unknown customer
+        reads.check(principal)
+        await handlers.customer(repo, customer_id, principal)  # 404 for an unknown customer
         return await search.activity(repo, customer_id, kind, offset, limit)
 
     @app.post("/api/customers/{customer_id}/notes", tags=TAGS, status_code=201,
@@ -95,8 +107,9 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
         async with runtime.command():
             return await notes.add_note(repo, customer_id, body, principal)
 
-    @app.get("/api/customers/{customer_id}/notes", tags=TAGS,
+    @app.get("/api/customers/{customer_id}/notes", tags=TAGS, responses=PERSONAL,
              summary="A customer's notes, newest first; paged")
     async def list_notes(customer_id: str, principal: Operator, offset: Offset = 0,
                          limit: Limit = 20) -> dict[str, Any]:
+        reads.check(principal)
         return await notes.notes(repo, customer_id, offset, limit)
