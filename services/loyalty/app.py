@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import FastAPI, HTTPException, Path, Query
 from pydantic import BaseModel, ConfigDict
 
 from services.loyalty import handlers, jobs, privacy, queries
@@ -17,7 +17,7 @@ from services.loyalty.domain import EarningRules, GroupBy, load_rules
 from services.loyalty.repository import LoyaltyRepository
 from services.loyalty.settings import LoyaltySettings
 from shared.audit import AuditTrail
-from shared.auth import Admin, Analyst, Reader
+from shared.auth import Admin, Analyst, PersonalReads, Principal, Reader
 from shared.contracts import (
     CustomerErased,
     CustomerRegistered,
@@ -26,7 +26,7 @@ from shared.contracts import (
     OperatorUpdated,
     PurchaseRecorded,
 )
-from shared.contracts.types import Tier
+from shared.contracts.types import LoyaltyCardNumber, Tier
 from shared.privacy import Erasures, install_privacy
 from shared.service import ServiceRuntime, create_http_app
 
@@ -41,6 +41,22 @@ class TierFloor(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     tier: Tier | None
+
+
+class CardLookup(BaseModel):
+    """``POST /api/loyalty/cards/lookup``: a loyalty card number, kept out of the URL."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    card_number: LoyaltyCardNumber
+
+
+CARD_ANSWERS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No loyalty account with this card number"},
+    422: {"description": "Not a loyalty card number (a payment card number is refused)"},
+    429: {"description": "Too many reads of personal data by this person "
+                         "(CRM_PERSONAL_READS_PER_MINUTE)"},
+}
 
 
 def effective_rules(settings: LoyaltySettings) -> EarningRules:
@@ -135,13 +151,27 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
 
     install_privacy(app, "loyalty", erasures, holdings)
 
-    @app.get("/api/loyalty/cards/{card_number}", tags=["loyalty"])
-    async def card(card_number: str, principal: Reader) -> Any:
+    reads = PersonalReads(settings.personal_reads_per_minute)
+
+    async def card_answer(card_number: str, principal: Principal) -> Any:
+        reads.check(principal)
         customer_id = await repo.card_owner(card_number)
         account = await repo.account(customer_id) if customer_id else None
         if account is None:
             raise HTTPException(404, "no loyalty account with this card number")
-        return queries.card_view(account, now())
+        return queries.card_view(account, now(), personal=principal.sees_personal_data)
+
+    @app.get("/api/loyalty/cards/{card_number}", tags=["loyalty"], responses=CARD_ANSWERS)
+    async def card(card_number: Annotated[LoyaltyCardNumber, Path()], principal: Reader) -> Any:
+        """Balance, tier and value by card number (``POST /api/loyalty/cards/lookup`` keeps
+        the number out of the URL); analysts get it without the card number."""
+        return await card_answer(card_number, principal)
+
+    @app.post("/api/loyalty/cards/lookup", tags=["loyalty"], responses=CARD_ANSWERS)
+    async def card_lookup(body: CardLookup, principal: Reader) -> Any:
+        """The same answer as ``GET /api/loyalty/cards/{card_number}``, with the number in
+        the body, where proxies and browser histories do not keep it."""
+        return await card_answer(body.card_number, principal)
 
     @app.put("/api/loyalty/customers/{customer_id}/tier-floor", tags=["loyalty"])
     async def tier_floor(customer_id: str, body: TierFloor, principal: Admin) -> Any:
@@ -154,7 +184,7 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
                 await runtime.publish(result[1])
         if result is None:
             raise HTTPException(404, "no loyalty account for this customer")
-        return queries.card_view(result[0], at)
+        return queries.card_view(result[0], at, personal=True)
 
     @app.post("/api/loyalty/jobs/{job}/run", tags=["ops"])
     async def run_job(job: Literal["tiers", "lapse"], principal: Admin,
@@ -173,6 +203,7 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
     async def customer_history(customer_id: str, principal: Analyst,
                                limit: Annotated[int, Query(ge=1, le=500)] = 100) -> Any:
         """Who changed the customer's tier floor, and when (newest first)."""
+        reads.check(principal)
         return {"customer_id": customer_id,
                 "entries": await audit.entries(f"customer:{customer_id}", limit)}
 

@@ -1,6 +1,8 @@
 """What loyalty answers over HTTP: the card by number and the analytics reports.
 
-Reports scan the accounts (analytics, not the hot path); money is a decimal string.
+Reports scan the accounts (analytics, not the hot path); money is a decimal string. They
+name customers by ``customer_id`` only: a card number identifies a person as well as a
+phone does, and analysts (who read the reports) see no personal data.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from services.loyalty.domain import (
 from services.loyalty.domain.rules import EarningRules
 from services.loyalty.repository import LoyaltyRepository
 
-GOLD_FIELDS = ("card_number", "value_by_month", "manual_tier_floor", "tier")
+GOLD_FIELDS = ("value_by_month", "manual_tier_floor", "tier")
 REFERRAL_FIELDS = ("referred_by", "purchase_count", "referral_credited", "value_lifetime")
 
 
@@ -31,11 +33,12 @@ def money(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-def card_view(account: Account, now: datetime) -> dict[str, Any]:
-    """Balance, tier and value of one loyalty account."""
+def card_view(account: Account, now: datetime, *, personal: bool) -> dict[str, Any]:
+    """Balance, tier and value of one loyalty account; without ``personal`` (an analyst's
+    answer) the card number is left out and the customer named by id only."""
     return {
         "customer_id": account.customer_id,
-        "card_number": account.card_number,
+        **({"card_number": account.card_number} if personal else {}),
         "points_balance": account.points_balance,
         "tier": account.tier,
         "manual_tier_floor": account.manual_tier_floor,
@@ -75,8 +78,8 @@ async def gold_report(repo: LoyaltyRepository, now: datetime, limit: int) -> dic
         "computed_at": state.computed_at,
         "count": len(gold),
         "customers": [
-            {"customer_id": a.customer_id, "card_number": a.card_number,
-             "value_12m": str(value), "manual_tier_floor": a.manual_tier_floor,
+            {"customer_id": a.customer_id, "value_12m": str(value),
+             "manual_tier_floor": a.manual_tier_floor,
              "value_percentile": value_percentile(value, state.sorted_values)}
             for value, a in gold[:limit]
         ],
@@ -92,8 +95,8 @@ async def lapsed_report(
     return {
         "count": len(lapsed),
         "customers": [
-            {"customer_id": a.customer_id, "card_number": a.card_number,
-             "last_purchase_at": a.last_purchase_at, "lapsed_since": a.lapsed_since,
+            {"customer_id": a.customer_id, "last_purchase_at": a.last_purchase_at,
+             "lapsed_since": a.lapsed_since,
              "expected_interval_days": round(expected_interval_days(a, rules), 2),
              "days_since": round((now - a.last_purchase_at).total_seconds() / 86_400, 2)
              if a.last_purchase_at else None,

@@ -32,6 +32,12 @@ class Principal:
         return self.subject if self.person else None
 
     @property
+    def sees_personal_data(self) -> bool:
+        """Operators and admins see customers' names, phones, emails and card numbers;
+        analysts get projections that name customers by ``customer_id`` only."""
+        return self.role in (Role.OPERATOR, Role.ADMIN)
+
+    @property
     def actor(self) -> str:
         """Who did it, for ``changed_by`` and the history: the person or the client."""
         return self.subject

@@ -30,7 +30,7 @@ from services.registry.handlers.errors import (
 from services.registry.handlers.search import index_customer, remember_activity
 from services.registry.repository import RegistryRepository
 from shared.audit import AuditTrail, field_changes
-from shared.auth import Principal, Role
+from shared.auth import Principal
 from shared.contracts import (
     CustomerRegistered,
     CustomerUpdated,
@@ -39,8 +39,6 @@ from shared.contracts import (
 )
 from shared.database import Document
 
-#: Roles that see a customer's personal data (and may look a number's owner up anyway).
-SEES_PERSONAL_DATA = frozenset({Role.OPERATOR, Role.ADMIN})
 #: Published for scoring (does the card holder match the name?) and never kept here: a
 #: document written before this rule may still hold it, so reads leave it out too.
 NOT_KEPT = frozenset({"card_holder_name"})
@@ -65,7 +63,7 @@ def customer_view(document: Document, by: Principal) -> dict[str, Any]:
     registered = view.get("registered_at")
     if isinstance(registered, datetime):
         view["registered_at"] = registered.isoformat()
-    if by.role not in SEES_PERSONAL_DATA:
+    if not by.sees_personal_data:
         return {key: view.get(key) for key in ANALYST_FIELDS}
     return view
 
@@ -101,7 +99,8 @@ async def register(
         raise UnknownCustomer("referred_by")
     owner = await repo.customer_by_phone(request.phone)
     if owner is not None:
-        raise PhoneTaken(owner if by.role in SEES_PERSONAL_DATA else None)
+        # Operators and admins may look the owner up anyway (rate-limited); nobody else.
+        raise PhoneTaken(owner if by.sees_personal_data else None)
     if request.card_number and await repo.loyalty_card_owner(request.card_number):
         raise CardNumberTaken()
     event = request.to_event(new_id("c"), entered_by="operator", operator_id=by.operator_id)
