@@ -37,7 +37,8 @@ from shared.service import ServiceRuntime, create_http_app
 E = TypeVar("E", bound=Event)
 UseCase = Callable[[NotifyRepository, handlers.Rules, E, datetime], Awaitable[Sequence[Event]]]
 
-OUTBOX_READERS = require(Role.OPERATOR, Role.ANALYST, Role.ADMIN)
+# Recipients' numbers and the texts sent to them: admins only.
+OUTBOX_READERS = require(Role.ADMIN)
 SUMMARY_READERS = require(Role.ANALYST, Role.ADMIN)
 
 
@@ -160,7 +161,8 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     @app.get("/api/outbox", tags=["sms"])
     async def outbox(principal: Principal = OUTBOX_READERS,
                      limit: int = Query(50, ge=1, le=500)) -> dict[str, Any]:
-        """Messages handed to the outbox gateway, newest first."""
+        """Messages handed to the outbox gateway, newest first (admins only: they show
+        recipients' numbers and texts)."""
         rows = await repo.recent_outbound(limit)
         messages = [
             {"notification_id": row["_id"], "customer_id": row.get("customer_id"),

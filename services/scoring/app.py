@@ -58,16 +58,19 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
         """The latest score with its reasons, payment policy, model version and signals.
 
         With ``explain=true``: the recorded decision beside a replay of its stored signals
-        under the rules in force now (see ``/explain``).
+        under the rules in force now (see ``/explain``). Analysts get it without the famous
+        name a registration matched (see ``handlers.without_names``).
         """
         stored = await stored_score(customer_id)
-        if explain:
-            return handlers.explain(stored, rules.current())
-        return handlers.score_view(stored)
+        answer = handlers.explain(stored, rules.current()) if explain else \
+            handlers.score_view(stored)
+        return answer if principal.sees_personal_data else handlers.without_names(answer)
 
     @app.get("/api/scores/{customer_id}/explain", tags=["scores"])
     async def explain_score(customer_id: str, principal: Reader) -> Any:
-        """The recorded decision and the same signals decided again with the current rules."""
-        return handlers.explain(await stored_score(customer_id), rules.current())
+        """The recorded decision and the same signals decided again with the current rules;
+        analysts get them without the famous name a registration matched."""
+        answer = handlers.explain(await stored_score(customer_id), rules.current())
+        return answer if principal.sees_personal_data else handlers.without_names(answer)
 
     return app

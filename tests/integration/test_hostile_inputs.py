@@ -74,6 +74,10 @@ HTTP_BATTERY: dict[str, list[tuple[str, object]]] = {
                   "referred_by": {"$gt": ""}})],
     "oversized": [("raw", b'{"full_name": "' + b"x" * 200_000 + b'"}')],
     "huge numbers": [("json", {"full_name": "Ann", "phone": "9" * 400, "country": "RU"})],
+    "payment card numbers": [("json", {"full_name": "Ann", "phone": "+79001112233",
+                                       "country": "RU", "card_number": number})
+                             for number in ("4111111111111111", "4111 1111 1111 1111",
+                                            "5500-0000-0000-0004")],
 }
 
 

@@ -63,7 +63,7 @@ async def produce_purchase(suite: Suite, customer_id: str, employee_id: str) -> 
 
 
 async def outbox_for(suite: Suite, customer_id: str) -> list[dict[str, Any]]:
-    async with suite.client("notify", role="operator") as client:
+    async with suite.client("notify", role="admin") as client:
         response = await client.get("/api/outbox", params={"limit": 500})
     assert response.status_code == 200, response.text
     return [m for m in response.json()["messages"] if m["customer_id"] == customer_id]
@@ -141,7 +141,7 @@ async def test_only_the_webhook_token_or_an_admin_may_post_replies(suite: Suite)
         assert response.status_code == expected, (role, response.text)
 
 
-async def test_operators_see_the_outbox_but_not_the_survey_summary(suite: Suite) -> None:
+async def test_operators_see_neither_the_outbox_nor_the_survey_summary(suite: Suite) -> None:
     async with suite.client("notify", role="operator") as client:
-        assert (await client.get("/api/outbox")).status_code == 200
+        assert (await client.get("/api/outbox")).status_code == 403
         assert (await client.get("/api/surveys/summary")).status_code == 403

@@ -212,7 +212,7 @@ async def test_a_disabled_person_is_refused_at_once_everywhere(suite: Suite) -> 
     for service in ("registry", "scoring", "loyalty", "notify"):
         async with suite.client_with(service, token) as leaver:
             assert (await leaver.get("/api/operators/me" if service == "registry" else
-                                     "/api/outbox" if service == "notify" else
+                                     "/api/surveys/summary" if service == "notify" else
                                      "/api/scores/c-none" if service == "scoring" else
                                      "/api/analytics/referrals")).status_code in (200, 404)
     async with suite.client("registry", role="admin") as admin:

@@ -374,6 +374,7 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
      {"operator", "admin"}),
     ("POST", "/api/purchases", {"customer_id": "c-nobody"}, {"operator", "admin"}),
     ("GET", "/api/customers?q=anna", None, {"operator", "admin"}),
+    ("GET", "/api/customers/c-nobody/history", None, {"operator", "analyst", "admin"}),
     ("GET", "/api/customers/c-nobody/activity", None, {"operator", "admin"}),
     ("GET", "/api/customers/c-nobody/notes", None, {"operator", "admin"}),
     ("POST", "/api/customers/c-nobody/notes", {"text": "x"}, {"operator", "admin"}),
