@@ -7,9 +7,11 @@ import math
 from enum import Enum
 
 from fastapi import FastAPI, HTTPException, Response
+from fastapi.responses import JSONResponse
 
 from services.registry import handlers
 from services.registry.domain import CallerCard
+from services.registry.domain.card import analyst_card
 from services.registry.repository import RegistryRepository
 from services.registry.settings import RegistrySettings
 from shared.auth import RateLimiter, Reader
@@ -35,6 +37,8 @@ def install(app: FastAPI, repo: RegistryRepository, settings: RegistrySettings) 
                 headers={"Retry-After": str(max(1, math.ceil(wait_s)))},
             )
         card = await handlers.look_up_caller(repo, phone, settings.default_region, lang)
+        if not principal.sees_personal_data:  # an analyst: the card without who it is
+            return JSONResponse(analyst_card(card))
         # Serialised here: the card is already a validated CallerCard, and FastAPI would
         # validate it once more through response_model (which stays for the docs).
         return Response(card.model_dump_json(), media_type="application/json")

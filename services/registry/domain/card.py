@@ -6,6 +6,7 @@ through ``caller_card``, which joins it with the customer's category.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -165,3 +166,26 @@ def caller_card(
         extras["category_colour"] = category.colour
         extras["discount_percent"] = str(category.discount_percent)
     return card.model_copy(update=extras)
+
+
+#: Who the caller is and what colleagues wrote about them: not on an analyst's card.
+NOT_FOR_ANALYSTS = frozenset({"full_name", "phone", "card_number", "notes"})
+#: Reasons whose detail ends with the famous or placeholder name matched, "(…)": that name
+#: is, near enough, the caller's own.
+_NAMED_REASONS = frozenset({"famous_name", "placeholder_name"})
+_TRAILING_NAME = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def analyst_card(card: CallerCard) -> dict[str, Any]:
+    """The card for someone who sees no personal data (an analyst): the customer by id
+    with their classification, risk, loyalty and activity, but no name, phone, card
+    number, notes, survey comment or matched famous name."""
+    view = card.model_dump(mode="json", exclude=set(NOT_FOR_ANALYSTS))
+    if view.get("last_survey"):
+        view["last_survey"] = {k: v for k, v in view["last_survey"].items() if k != "comment"}
+    if view.get("risk"):
+        view["risk"]["reasons"] = [
+            {**reason, "detail": _TRAILING_NAME.sub("", reason["detail"])}
+            if reason["code"] in _NAMED_REASONS else reason
+            for reason in view["risk"]["reasons"]]
+    return view

@@ -1,13 +1,23 @@
 """Registry keeps and shows no more personal data than each role needs, and a registration
 answers a 409 only once the rest of it is valid (no oracle for whose number it is)."""
 
+import json
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from services.registry import handlers
-from services.registry.domain import CustomerPatch, UnknownCategory
+from services.registry.domain import (
+    CallerCard,
+    CustomerPatch,
+    UnknownCategory,
+    apply_scored,
+    apply_survey_answered,
+    caller_card,
+    card_from_registration,
+)
+from services.registry.domain.card import analyst_card
 from services.registry.handlers.customers import customer_view
 from services.registry.handlers.errors import (
     CardNumberTaken,
@@ -16,6 +26,7 @@ from services.registry.handlers.errors import (
 )
 from services.registry.repository import RegistryRepository
 from shared.auth import Principal, Role
+from shared.contracts import CustomerRegistered, CustomerScored, SurveyAnswered
 from tests.unit.registry.conftest import OPERATOR, audit, registration
 
 ANALYST = Principal(Role.ANALYST, "op-analyst1", person=True, display_name="Ali Analyst")
@@ -151,3 +162,44 @@ async def test_the_409_names_no_owner_to_other_roles(repo: RegistryRepository) -
     with pytest.raises(PhoneTaken) as taken:
         await handlers.register(repo, audit(repo), registration(), ANALYST)
     assert taken.value.detail == {"message": "this phone number is already registered"}
+
+
+# the caller card, as an analyst reads it ----------------------------------------------------
+
+def full_card() -> CallerCard:
+    registered = CustomerRegistered(
+        customer_id="c-1", full_name="Dmitry Medvedev", phone="+79001234567", country="RU",
+        person_type="individual", category="vip", entered_by="operator", card_number="L-77")
+    card = card_from_registration(registered)
+    card = apply_scored(card, CustomerScored(
+        customer_id="c-1", score=80, band="high", payment_policy="prepaid_only",
+        model_version="rules-1", reasons=[
+            {"code": "famous_name",
+             "detail": "registered name matches a famous politician (Dmitry Medvedev)"},
+            {"code": "ip_country_mismatch", "detail": "IP address is in US, registration "
+                                                      "country RU"}]))
+    card = apply_survey_answered(card, SurveyAnswered(
+        survey_id="s-1", customer_id="c-1", kind="quality_survey", rating=2,
+        comment="call me on +79001234567, Dima"))
+    card["notes"] = [{"note_id": "n-1", "text": "his wife Anna calls for him", "by": "op-1",
+                      "by_name": "Anna Operator", "at": "2026-11-28T10:00:00+00:00"}]
+    return caller_card(card, None)
+
+
+def test_an_analysts_caller_card_names_nobody() -> None:
+    card = full_card()
+    assert "Medvedev" in card.model_dump_json() and "Anna" in card.model_dump_json()
+
+    shown = analyst_card(card)
+
+    flat = json.dumps(shown, ensure_ascii=False)
+    for value in ("Medvedev", "Dmitry", "Dima", "9001234567", "L-77", "Anna"):
+        assert value not in flat, value
+    assert not {"full_name", "phone", "card_number", "notes"} & set(shown)
+    assert (shown["customer_id"], shown["category"], shown["payment_policy"]) == (
+        "c-1", "vip", "prepaid_only")
+    assert [r["code"] for r in shown["risk"]["reasons"]] == ["famous_name",
+                                                             "ip_country_mismatch"]
+    assert shown["risk"]["reasons"][0]["detail"] == "registered name matches a famous politician"
+    assert shown["risk"]["reasons"][1]["detail"].endswith("registration country RU")
+    assert shown["last_survey"]["rating"] == 2 and "comment" not in shown["last_survey"]
