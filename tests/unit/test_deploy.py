@@ -19,7 +19,8 @@ from services.loyalty.settings import LoyaltySettings
 from services.notify.settings import NotifySettings
 from services.registry.settings import RegistrySettings
 from services.scoring.settings import ScoringSettings
-from shared.contracts import topics
+from shared.contracts import acls, topics
+from shared.contracts.topology import CONSUMERS, PRODUCERS
 from shared.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -153,6 +154,110 @@ def test_kafka_is_kraft_with_three_replicated_nodes() -> None:
     assert sum(pool["spec"]["replicas"] for pool in pools if "broker" in pool["spec"]["roles"]) == 3
     (mongo,) = [doc for doc in docs if doc["kind"] == "MongoDBCommunity"]
     assert mongo["spec"]["members"] == 3
+
+
+# --- Kafka users and ACLs ---------------------------------------------------------------
+
+
+def _strimzi_acls() -> dict[str, list[dict[str, Any]]]:
+    users = [doc for doc in _k8s_docs() if doc["kind"] == "KafkaUser"]
+    return {user["metadata"]["name"]: user["spec"]["authorization"]["acls"] for user in users}
+
+
+def _topics_allowed(acl_list: list[dict[str, Any]], operation: str) -> set[str]:
+    return {acl["resource"]["name"] for acl in acl_list
+            if acl["resource"]["type"] == "topic" and operation in acl["operations"]}
+
+
+def _compose_grants() -> dict[str, dict[str, set[str]]]:
+    """Per principal and operation, the topics kafka-acls.sh grants (literal names)."""
+    script = (DEPLOY / "compose" / "kafka-acls.sh").read_text(encoding="utf-8")
+    granted: dict[str, dict[str, set[str]]] = {}
+    for call in script.replace("\\\n", " ").splitlines():
+        if not call.startswith("acl "):
+            continue
+        who = re.search(r"--allow-principal User:(\S+)", call)
+        assert who is not None, call
+        if "prefixed" in call:
+            continue
+        for operation in re.findall(r"--operation (\w+)", call):
+            granted.setdefault(who.group(1), {}).setdefault(operation, set()).update(
+                re.findall(r"--topic (\S+)", call))
+    return granted
+
+
+def test_the_generated_acls_are_those_of_the_topology() -> None:
+    # A topology change without `python -m shared.contracts.acls` fails here.
+    for path, text in acls.rendered().items():
+        assert path.read_text(encoding="utf-8") == text, f"{path}: regenerate it"
+    resources = yaml.safe_load((K8S / "data" / "kustomization.yaml").read_text())["resources"]
+    assert "kafka-users.yaml" in resources
+
+
+@pytest.mark.parametrize("name", sorted(SERVICE_SETTINGS))
+def test_a_service_may_write_exactly_what_it_publishes_and_its_dead_letters(name: str) -> None:
+    produced = {topic for topic, services in PRODUCERS.items() if name in services}
+    consumed = {topic for topic, services in CONSUMERS.items() if name in services}
+    dead_letters = {topics.dlq(topic) for topic in consumed}
+    for granted in (_topics_allowed(_strimzi_acls()[f"crm-{name}"], "Write"),
+                    _compose_grants()[f"crm-{name}"]["Write"]):
+        assert granted == produced | dead_letters
+    assert _topics_allowed(_strimzi_acls()[f"crm-{name}"], "Read") == consumed
+    assert _compose_grants()[f"crm-{name}"]["Read"] == consumed
+
+
+def test_notify_cannot_forge_scores_and_loyalty_cannot_forge_registrations() -> None:
+    strimzi, compose = _strimzi_acls(), _compose_grants()
+    assert topics.CUSTOMER_SCORED not in _topics_allowed(strimzi["crm-notify"], "Write")
+    assert topics.CUSTOMER_SCORED not in compose["crm-notify"]["Write"]
+    assert topics.CUSTOMER_REGISTERED not in _topics_allowed(strimzi["crm-loyalty"], "Write")
+    assert topics.CUSTOMER_REGISTERED not in compose["crm-loyalty"]["Write"]
+    assert topics.LOYALTY_UPDATED not in _topics_allowed(strimzi["crm-notify"], "Write")
+
+
+def test_no_service_user_has_a_wildcard_or_another_services_group() -> None:
+    for name in SERVICE_SETTINGS:
+        for acl in _strimzi_acls()[f"crm-{name}"]:
+            assert acl["resource"]["patternType"] == "literal", acl
+            assert acl["resource"]["type"] in ("topic", "group"), acl
+            if acl["resource"]["type"] == "group":
+                assert acl["resource"]["name"] == f"crm.{name}"
+
+
+def test_the_ops_user_reads_dead_letters_but_no_live_topic() -> None:
+    ops = _strimzi_acls()["crm"]
+    assert _topics_allowed(ops, "Read") == {topics.dlq(topic) for topic in topics.ALL}
+    assert _topics_allowed(ops, "Delete") == {topics.dlq(topic) for topic in topics.ALL}
+    groups = {acl["resource"]["name"]: acl for acl in ops if acl["resource"]["type"] == "group"}
+    from shared.deadletters import PURGE_GROUP, REPLAY_GROUP
+    assert groups[acls.OPS_GROUPS]["resource"]["patternType"] == "prefix"
+    assert REPLAY_GROUP.startswith(acls.OPS_GROUPS) and PURGE_GROUP.startswith(acls.OPS_GROUPS)
+    assert all(groups[f"crm.{name}"]["operations"] == ["Describe"] for name in SERVICE_SETTINGS)
+
+
+@pytest.mark.parametrize("name", sorted(SERVICE_SETTINGS))
+def test_each_service_signs_in_to_kafka_as_itself(name: str) -> None:
+    (deployment,) = [d for d in _k8s_docs()
+                     if d["kind"] == "Deployment" and d["metadata"]["name"] == name]
+    env = {item["name"]: item for item in
+           deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["KAFKA_SASL_USERNAME"]["value"] == f"crm-{name}"
+    assert env["KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == f"crm-{name}"
+    compose = _compose()["services"][name]["environment"]
+    assert compose["KAFKA_SASL_USERNAME"] == f"crm-{name}"
+    assert f"CRM_KAFKA_{name.upper()}_PASSWORD" in compose["KAFKA_SASL_PASSWORD"]
+    assert compose["KAFKA_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT"
+    assert "kafka-acls" in _compose()["services"][name]["depends_on"]
+
+
+def test_compose_brokers_authorize_every_request() -> None:
+    env = _compose()["services"]["kafka-1"]["environment"]
+    assert env["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
+    assert "StandardAuthorizer" in env["KAFKA_AUTHORIZER_CLASS_NAME"]
+    assert "PLAINTEXT:PLAINTEXT" not in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"]
+    users = re.findall(r"user_([\w-]+)=", env["KAFKA_LISTENER_NAME_CLIENT_PLAIN_SASL_JAAS_CONFIG"])
+    assert set(users) == {"admin", acls.OPS, acls.EXPORTER,
+                          *(acls.principal(name) for name in SERVICE_SETTINGS)}
 
 
 # --- services: probes, ports, replicas --------------------------------------------------
