@@ -289,8 +289,10 @@ class RegistryRepository:
         return int((await self.notes.delete_many({"customer_id": str(customer_id)})).deleted_count)
 
     async def delete_calls_of(self, customer_id: str, phone: str | None) -> int:
-        """The customer's calls, and any other call from their number (kept 24 h)."""
-        who: list[dict[str, Any]] = [{"customer_id": str(customer_id)}]
+        """The customer's calls, any other call from their number (kept 24 h), and calls
+        whose number might have been theirs (``choices``)."""
+        who: list[dict[str, Any]] = [{"customer_id": str(customer_id)},
+                                     {"choices": str(customer_id)}]
         if phone:
             who.append({"phone": str(phone)})
         ids = [row["_id"] for row in await self.calls.find({"$or": who}, {"_id": 1}).to_list()]
@@ -306,6 +308,7 @@ class RegistryRepository:
         await self.calls.create_index("opened_at")
         await self.calls.create_index("customer_id")  # erasure
         await self.calls.create_index("phone")
+        await self.calls.create_index("choices")  # erasure: an $or uses an index per clause
         await self.live_calls.create_index("operator_id")
 
     # meta --------------------------------------------------------------------------------

@@ -1,5 +1,11 @@
-from pydantic import Field, SecretStr
+from __future__ import annotations
 
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import NoDecode
+
+from services.registry.domain.phones import phone_regions
 from shared.settings import ServiceSettings, _env
 
 
@@ -49,3 +55,22 @@ class RegistrySettings(ServiceSettings):
     def secrets(self) -> dict[str, SecretStr | None]:
         return super().secrets() | {"CRM_BOOTSTRAP_ADMIN_PASSWORD": self.bootstrap_admin_password,
                                     "CRM_TELEPHONY_TOKEN": self.telephony_token}
+
+    # Phones
+    phone_regions: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), validation_alias=_env("CRM_PHONE_REGIONS"),
+        description="Regions a looked-up number without a country code is read in, "
+                    "comma-separated ISO codes (e.g. RU,IR); unset: CRM_DEFAULT_REGION only. "
+                    "Readings that are different customers' numbers are the operator's choice.")
+
+    @field_validator("phone_regions", mode="before")
+    @classmethod
+    def _listed_regions(cls, value: object) -> object:
+        return phone_regions(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _own_region_at_least(self) -> RegistrySettings:
+        """Unset, the call center reads numbers in its default region only."""
+        if not self.phone_regions:
+            self.phone_regions = phone_regions(self.default_region)
+        return self

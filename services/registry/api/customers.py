@@ -7,6 +7,7 @@ from enum import Enum
 from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, HTTPException, Query
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.registry import handlers
 from services.registry.domain import CustomerPatch, RegistrationRequest
@@ -15,7 +16,7 @@ from services.registry.handlers import notes, search
 from services.registry.repository import RegistryRepository
 from services.registry.settings import RegistrySettings
 from shared.audit import AuditTrail
-from shared.auth import Operator, PersonalReads, RateLimiter, Reader
+from shared.auth import Operator, PersonalReads, Principal, RateLimiter, Reader
 from shared.service import ServiceRuntime
 
 CONFLICT: dict[int | str, dict[str, Any]] = {
@@ -34,6 +35,21 @@ TAGS: list[str | Enum] = ["customers"]
 
 Offset = Annotated[int, Query(ge=0, le=100_000)]
 Limit = Annotated[int, Query(ge=1, le=100)]
+SEARCH: dict[int | str, dict[str, Any]] = {
+    422: {"description": "An empty or too long query"},
+    429: {"description": "Too many searches by this person"},
+}
+
+
+class SearchRequest(BaseModel):
+    """``POST /api/customers/search``: the query in the body, out of every URL."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: str = Field(max_length=200, description="Part of a name (any script), an email, a "
+                   "phone or loyalty card number, or a customer id.", examples=["petrova"])
+    offset: int = Field(0, ge=0, le=100_000)
+    limit: int = Field(20, ge=1, le=100)
 
 
 def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
@@ -41,20 +57,28 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
     searches = RateLimiter(settings.card_lookups_per_minute)
     reads = PersonalReads(settings.personal_reads_per_minute)
 
-    @app.get("/api/customers", tags=TAGS,
-             responses={422: {"description": "An empty or too long query"},
-                        429: {"description": "Too many searches by this person"}},
-             summary="Find customers by part of a name (any script), email, phone, loyalty "
-                     "card number or customer id; paged")
-    async def find(q: Annotated[str, Query(max_length=200)], principal: Operator,
-                   offset: Offset = 0, limit: Limit = 20) -> dict[str, Any]:
+    async def searched(q: str, principal: Principal, offset: int, limit: int
+                       ) -> dict[str, Any]:
         allowed, wait_s = searches.allow(principal.actor)
         if not allowed:
             raise HTTPException(
                 429, f"too many searches (limit {settings.card_lookups_per_minute} per "
                      "minute); try again shortly",
                 headers={"Retry-After": str(max(1, math.ceil(wait_s)))})
-        return await search.search(repo, q, settings.default_region, offset, limit)
+        return await search.search(repo, q, settings.phone_regions, offset, limit)
+
+    @app.post("/api/customers/search", tags=TAGS, responses=SEARCH,
+              summary="Find customers by part of a name (any script), email, phone, loyalty "
+                      "card number or customer id, the query in the body; paged")
+    async def find_in_body(body: SearchRequest, principal: Operator) -> dict[str, Any]:
+        return await searched(body.q, principal, body.offset, body.limit)
+
+    @app.get("/api/customers", tags=TAGS, responses=SEARCH,
+             summary="Find customers as POST /api/customers/search does (prefer that: a "
+                     "query in a URL is kept in access logs and browser history)")
+    async def find(q: Annotated[str, Query(max_length=200)], principal: Operator,
+                   offset: Offset = 0, limit: Limit = 20) -> dict[str, Any]:
+        return await searched(q, principal, offset, limit)
 
     @app.post("/api/customers", tags=TAGS, status_code=201, responses=CONFLICT,
               summary="Register a new caller; publishes crm.customer.registered.v1")

@@ -18,11 +18,12 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 from prometheus_client import Histogram
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.registry.domain import caller_card
 from services.registry.domain.calls import Call, CallEvent
 from services.registry.handlers import telephony
+from services.registry.handlers.cards import caller_choices
 from services.registry.repository import RegistryRepository
 from services.registry.screens import CLOSE, Screens, sse
 from services.registry.settings import RegistrySettings
@@ -39,6 +40,13 @@ class OutcomeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     outcome: Outcome
+
+
+class CallerChoice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: str = Field(min_length=1, max_length=64,
+                             description="One of the call event's `choices`.")
 
 
 def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
@@ -70,7 +78,12 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
         if document is not None and "full_name" not in document:
             document = None  # a card with events but no registration yet
         category = await repo.category(document["category"]) if document else None
+        # `from` read as several customers' numbers: the operator picks (fresh each time,
+        # so a customer erased meanwhile is no longer offered).
+        choices = (await caller_choices(repo, call.choices)
+                   if call.choices and call.customer_id is None else [])
         base = {"call_id": call.call_id, "state": call.state, "phone": call.phone,
+                "choices": choices,
                 "extension": call.extension, "customer_id": call.customer_id,
                 "duration_s": call.duration_s, "outcome": call.outcome,
                 "interaction_id": call.interaction_id, "logged": call.logged,
@@ -97,7 +110,7 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
                                      "rings on")
         async with runtime.command():
             update = await telephony.on_call_event(
-                repo, body, settings.default_region, datetime.now(UTC),
+                repo, body, settings.phone_regions, datetime.now(UTC),
                 settings.call_wrap_up_s, lambda operator_id: screens.watching(operator_id) > 0)
             if update.events:
                 await runtime.publish(update.events)
@@ -142,6 +155,23 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
         await show(call)
         return {"call_id": call.call_id, "state": call.state, "outcome": call.outcome,
                 "logged": call.logged, "interaction_id": call.interaction_id}
+
+    @app.post("/api/telephony/calls/{call_id}/caller", tags=TAGS,
+              responses={404: {"description": "No such call on your extension"},
+                         409: {"description": "The call has ended and was logged"},
+                         422: {"description": "Not one of the customers the call may be "
+                                              "from"}},
+              summary="Who a call is from, when its number reads as several customers' "
+                      "(the call event's `choices`): the operator's pick")
+    async def call_caller(call_id: str, body: CallerChoice,
+                          principal: Operator) -> dict[str, Any]:
+        async with runtime.command():
+            update = await telephony.choose_caller(repo, call_id, body.customer_id, principal)
+        call = update.call
+        assert call is not None
+        await show(call)
+        return {"call_id": call.call_id, "state": call.state,
+                "customer_id": call.customer_id, "logged": call.logged}
 
     @app.get("/api/operators/me/stream", tags=TAGS,
              responses={200: {"content": {"text/event-stream": {}},

@@ -67,6 +67,10 @@ class Call(BaseModel):
     extension: str | None = None
     operator_id: str | None = Field(default=None, description="Who the extension belonged to")
     customer_id: str | None = None
+    choices: tuple[str, ...] = Field(
+        default=(), description="The customers `from` may be (customer ids, two or more) "
+                                "when it reads as several customers' numbers: the operator "
+                                "chooses; then `phone` is None")
     ringing_at: datetime | None = None
     answered_at: datetime | None = None
     ended_at: datetime | None = None

@@ -5,20 +5,26 @@ prefix), ``+7 (900) 123 45 67``, ``0098 912 345 6789``, ``(212) 555-0123`` or in
 digits. phonenumbers does the real work; this module adds the ``00`` international prefix
 (phonenumbers only honours the region's own exit code, and Russia's is ``810``) and the
 look-up rules for a caller whose country is not known.
+
+A number typed without a country code is read only in the call center's own regions
+(``CRM_PHONE_REGIONS``): read in every country of the world, ``2125550123`` is a New York
+number and a Tehran one, and a look-up that picked one of them could show the operator
+another person's card. Readings that belong to different customers are the operator's
+choice, not ours.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 
 import phonenumbers
 
 from services.registry.domain.errors import InvalidPhone
 
 MAX_RAW_LENGTH = 40
-# Tried, after the call center's own region, when a caller's number has no country code.
-FALLBACK_REGIONS: tuple[str, ...] = ("RU", "IR", "US", "GB", "DE")
+#: Regions a call center may read national numbers in (ISO 3166-1 alpha-2, upper case).
+KNOWN_REGIONS: frozenset[str] = frozenset(phonenumbers.SUPPORTED_REGIONS)
 
 
 def _ascii_digits(raw: str) -> str:
@@ -69,22 +75,42 @@ def normalize_phone(raw: str, default_region: str | None) -> str:
     return e164
 
 
-def phone_lookup_readings(
-    raw: str,
-    default_region: str = "RU",
-    fallback_regions: Iterable[str] = FALLBACK_REGIONS,
-) -> Iterator[str]:
+def phone_regions(text: str) -> tuple[str, ...]:
+    """``"ru, US"`` as ``("RU", "US")``: a comma-separated list of regions, in order.
+
+    Raises ``ValueError`` naming the first entry that is no region phonenumbers knows.
+    """
+    regions: list[str] = []
+    for entry in text.split(","):
+        region = entry.strip().upper()
+        if not region:
+            continue
+        if region not in KNOWN_REGIONS:
+            raise ValueError(f"{region!r} is not an ISO 3166-1 alpha-2 region with a "
+                             "numbering plan")
+        if region not in regions:
+            regions.append(region)
+    return tuple(regions)
+
+
+def _regions(regions: Sequence[str] | str) -> tuple[str, ...]:
+    # A lone region is a region, not a sequence of letters.
+    return (regions,) if isinstance(regions, str) else tuple(regions)
+
+
+def phone_lookup_readings(raw: str, regions: Sequence[str] | str = ("RU",)) -> Iterator[str]:
     """The readings of ``phone_lookup_candidates``, lazily and in the same order.
 
     Parsing is the expensive part of a look-up (each reading is a full phonenumbers parse);
     a caller found by the first reading need not pay for the others.
     """
     text = _prepare(raw)
+    national: list[tuple[str, str | None]] = [(text, region) for region in _regions(regions)]
+    attempts: list[tuple[str, str | None]]
     if text.startswith("+"):
-        attempts: Iterable[tuple[str, str | None]] = [(text, None)]
+        attempts = [(text, None)]
     else:
-        attempts = [(text, default_region), ("+" + text, None),
-                    *((text, region) for region in fallback_regions)]
+        attempts = [*national[:1], ("+" + text, None), *national[1:]]
     seen: set[str] = set()
     for candidate, region in attempts:
         reading = _parse(candidate, region)
@@ -93,25 +119,21 @@ def phone_lookup_readings(
             yield reading
 
 
-def phone_lookup_candidates(
-    raw: str,
-    default_region: str = "RU",
-    fallback_regions: Iterable[str] = FALLBACK_REGIONS,
-) -> list[str]:
+def phone_lookup_candidates(raw: str, regions: Sequence[str] | str = ("RU",)) -> list[str]:
     """E.164 readings of a number typed in any common notation, most likely first.
 
     Used to find a caller whose country is unknown: the number as given (``+...`` or
-    ``00...``), then with the call center's ``default_region``, then as digits that already
-    carry a country code but lack the ``+``, then with ``fallback_regions``. The
-    repository looks all of them up and takes the first that is registered.
-    Raises ``InvalidPhone`` when no reading is a valid number.
+    ``00...``); else the national number in the call center's first region, the digits as
+    already carrying a country code without the ``+``, then the national number in each
+    further region. No other country is tried. Raises ``InvalidPhone`` when no reading is a
+    valid number.
     """
-    candidates = list(phone_lookup_readings(raw, default_region, fallback_regions))
+    candidates = list(phone_lookup_readings(raw, regions))
     if not candidates:
         raise InvalidPhone("not a valid phone number in any common notation")
     return candidates
 
 
-def normalize_lookup_phone(raw: str, default_region: str = "RU") -> str:
+def normalize_lookup_phone(raw: str, regions: Sequence[str] | str = ("RU",)) -> str:
     """The most likely E.164 reading of a number typed without a known country."""
-    return phone_lookup_candidates(raw, default_region)[0]
+    return phone_lookup_candidates(raw, regions)[0]

@@ -7,7 +7,7 @@ functions ignore older and repeated events, so a redelivery writes nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from services.registry.domain import (
@@ -28,6 +28,7 @@ from services.registry.handlers.customers import store_registration
 from services.registry.handlers.errors import NotFound, Unprocessable
 from services.registry.handlers.search import remember_activity
 from services.registry.repository import RegistryRepository
+from shared.auth import Principal
 from shared.contracts import (
     CustomerLapsed,
     CustomerRegistered,
@@ -88,37 +89,75 @@ async def on_registered(repo: RegistryRepository, event: CustomerRegistered) -> 
     return []
 
 
+class SeveralCallers(Exception):
+    """A number typed without a country code reads as the numbers of several customers.
+
+    Not a refusal: the operator chooses (``caller_choices``), then looks the chosen number
+    up in full. ``customer_ids`` come most likely reading first.
+    """
+
+    def __init__(self, customer_ids: Sequence[str]) -> None:
+        super().__init__("this number may be any of several customers'; choose one")
+        self.message = str(self)
+        self.customer_ids = list(customer_ids)
+
+
 async def look_up_caller(
-    repo: RegistryRepository, phone: str, default_region: str, language: Language = "en"
+    repo: RegistryRepository, phone: str, regions: Sequence[str] | str,
+    language: Language = "en",
 ) -> CallerCard:
     """The card of the caller with this number, typed in any common notation.
 
-    Readings are tried most likely first, each by exact key. A number written in full
-    international form (what telephony passes on) is tried as typed before any parsing:
-    a registered key is a valid E.164 number, so the parse would only confirm it.
+    A number written in full international form (what telephony passes on) is tried as
+    typed before any parsing: a registered key is a valid E.164 number, so the parse would
+    only confirm it. Otherwise every reading in the call center's ``regions`` is looked up,
+    and ``SeveralCallers`` is raised when they belong to different customers.
     """
     compact = _E164_NOISE.sub("", phone)
     customer_id = await repo.customer_by_phone(compact) if _E164.match(compact) else None
     if customer_id is None:
-        customer_id = await _first_registered(repo, phone, default_region)
+        owners = await registered_readings(repo, _readings(phone, regions))
+        if len(owners) > 1:
+            raise SeveralCallers(list(owners))
+        customer_id = next(iter(owners), None)
     document = await repo.card(customer_id) if customer_id else None
     if document is None or "full_name" not in document:
         raise NotFound("no customer with this phone number")
     return caller_card(document, await repo.category(document["category"]), language)
 
 
-async def _first_registered(
-    repo: RegistryRepository, phone: str, default_region: str
-) -> str | None:
-    readable = False
+def _readings(phone: str, regions: Sequence[str] | str) -> list[str]:
+    """Every reading of a typed number, or 422 when it is no phone number at all."""
     try:
-        for e164 in phone_lookup_readings(phone, default_region):
-            readable = True
-            customer_id = await repo.customer_by_phone(e164)
-            if customer_id is not None:
-                return customer_id
+        readings = list(phone_lookup_readings(phone, regions))
     except InvalidPhone as error:
         raise Unprocessable(str(error), field="phone") from None
-    if not readable:
+    if not readings:
         raise Unprocessable("not a valid phone number in any common notation", field="phone")
-    return None
+    return readings
+
+
+async def registered_readings(repo: RegistryRepository, readings: Iterable[str]
+                              ) -> dict[str, str]:
+    """The customers registered with any of these E.164 readings: customer_id -> its
+    number, most likely reading first. All are looked up (a reading or two per configured
+    region): stopping at the first would pick for the operator."""
+    owners: dict[str, str] = {}
+    for e164 in readings:
+        customer_id = await repo.customer_by_phone(e164)
+        if customer_id is not None:
+            owners.setdefault(customer_id, e164)
+    return owners
+
+
+async def caller_choices(repo: RegistryRepository, customer_ids: Sequence[str],
+                         by: Principal | None = None) -> list[dict[str, Any]]:
+    """What an operator chooses between: each customer's id, number (E.164), name and
+    country. ``by`` an analyst: by id and country only, as every analyst read (``None``:
+    the operator whose phone rings)."""
+    documents = await repo.customers_by_id(list(customer_ids))
+    personal = by is None or by.sees_personal_data
+    return [{"customer_id": customer_id, "country": document.get("country"),
+             **({"phone": document.get("phone"), "full_name": document.get("full_name")}
+                if personal else {})}
+            for customer_id, document in documents.items()]

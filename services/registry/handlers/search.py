@@ -9,7 +9,7 @@ existed, once per version of the key scheme.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -76,9 +76,11 @@ class Found:
     rank: tuple[int, ...]
 
 
-async def search(repo: RegistryRepository, query: str, default_region: str, offset: int,
-                 limit: int) -> dict[str, Any]:
-    """``GET /api/customers?q=``: exact keys first (id, phone, card, email), then names."""
+async def search(repo: RegistryRepository, query: str, regions: Sequence[str] | str,
+                 offset: int, limit: int) -> dict[str, Any]:
+    """``POST /api/customers/search`` (and ``GET /api/customers?q=``): exact keys first
+    (id, phone, card, email), then names. A number without a country code is read in the
+    call center's ``regions`` only; each registered reading is a result of its own."""
     text = query.strip()
     if not text:
         raise Unprocessable("q: type part of a name, an email, a phone or card number, or "
@@ -95,7 +97,7 @@ async def search(repo: RegistryRepository, query: str, default_region: str, offs
         add(text, "id", (0,))
     narrowed = False
     if looks_like_number(text):
-        for customer_id in await _by_number(repo, text, default_region):
+        for customer_id in await _by_number(repo, text, regions):
             add(customer_id[0], customer_id[1], (1,))
     else:
         key = email_key(text)
@@ -123,7 +125,7 @@ async def search(repo: RegistryRepository, query: str, default_region: str, offs
             "items": items}
 
 
-async def _by_number(repo: RegistryRepository, text: str, default_region: str
+async def _by_number(repo: RegistryRepository, text: str, regions: Sequence[str] | str
                      ) -> list[tuple[str, str]]:
     hits: list[tuple[str, str]] = []
     compact = re.sub(r"[\s().\-]", "", text)
@@ -131,7 +133,7 @@ async def _by_number(repo: RegistryRepository, text: str, default_region: str
     if owner is not None:
         hits.append((owner, "card_number"))
     try:
-        for e164 in phone_lookup_readings(text, default_region):
+        for e164 in phone_lookup_readings(text, regions):
             customer_id = await repo.customer_by_phone(e164)
             if customer_id is not None:
                 hits.append((customer_id, "phone"))

@@ -11,19 +11,23 @@ logged once, as one ``crm.interaction.logged.v1`` with its outcome:
   ``info``). A caller registered during the call or the wrap-up is logged as that customer.
 
 Unanswered calls, and callers who are still unknown when the call is logged, log nothing.
+A ``from`` that reads as several customers' numbers (``CRM_PHONE_REGIONS``) is nobody's
+until the operator picks one (``choose_caller``): a guess would log the call, and show the
+card, of another person.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.registry.domain.calls import Call, CallEvent, advance, was_talked
 from services.registry.domain.errors import InvalidPhone
 from services.registry.domain.phones import phone_lookup_readings
-from services.registry.handlers.errors import Conflict, NotFound
+from services.registry.handlers.cards import registered_readings
+from services.registry.handlers.errors import Conflict, NotFound, Unprocessable
 from services.registry.repository import RegistryRepository
 from shared.auth import Principal
 from shared.contracts import Event, InteractionLogged
@@ -40,21 +44,33 @@ class CallUpdate:
     events: list[Event]
 
 
-async def caller(repo: RegistryRepository, raw: str, default_region: str
-                 ) -> tuple[str | None, str | None]:
-    """The caller's number as E.164 (None when it is no phone number: withheld, a SIP
-    name) and the customer registered with it, if any. The first registered reading wins,
-    as in a look-up; an unknown number keeps its most likely reading."""
-    first: str | None = None
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling, as far as ``from`` tells.
+
+    ``phone``: E.164; the most likely reading for an unknown number; None when ``from`` is
+    no phone number (withheld, a SIP name) or reads as several customers' numbers, whose
+    ids are then the ``choices`` (the operator picks; the call is never logged against a
+    guess).
+    """
+
+    phone: str | None
+    customer_id: str | None = None
+    choices: tuple[str, ...] = ()
+
+
+async def caller(repo: RegistryRepository, raw: str, regions: Sequence[str] | str) -> Caller:
+    """Read ``from`` in the call center's ``regions``, as a look-up does."""
     try:
-        for e164 in phone_lookup_readings(raw, default_region):
-            first = first or e164
-            customer_id = await repo.customer_by_phone(e164)
-            if customer_id is not None:
-                return e164, customer_id
+        readings = list(phone_lookup_readings(raw, regions))
     except InvalidPhone:
-        return None, None
-    return first, None
+        return Caller(None)
+    owners = await registered_readings(repo, readings)
+    if len(owners) > 1:
+        return Caller(None, choices=tuple(owners))
+    for customer_id, e164 in owners.items():
+        return Caller(e164, customer_id)
+    return Caller(readings[0] if readings else None)
 
 
 def interaction_id_of(call_id: str) -> str:
@@ -62,23 +78,25 @@ def interaction_id_of(call_id: str) -> str:
     return "i-call-" + hashlib.sha256(call_id.encode()).hexdigest()[:32]
 
 
-async def on_call_event(repo: RegistryRepository, event: CallEvent, default_region: str,
-                        now: datetime, wrap_up_s: float,
+async def on_call_event(repo: RegistryRepository, event: CallEvent,
+                        regions: Sequence[str] | str, now: datetime, wrap_up_s: float,
                         watched: Callable[[str], bool]) -> CallUpdate:
-    """Record one step of a call. ``watched(operator_id)``: whether someone can give the
-    outcome after the hang-up (a screen is open); ``wrap_up_s`` how long they have."""
+    """Record one step of a call. ``regions``: where a national ``from`` is read;
+    ``watched(operator_id)``: whether someone can give the outcome after the hang-up (a
+    screen is open); ``wrap_up_s`` how long they have."""
     before = await repo.call(event.call_id)
-    phone, customer_id = (before.phone, before.customer_id) if before else (None, None)
     if before is None:
-        phone, customer_id = await caller(repo, event.from_, default_region)
-    call = advance(before, event, phone, now)
+        who = await caller(repo, event.from_, regions)
+    else:
+        who = Caller(before.phone, before.customer_id, before.choices)
+    call = advance(before, event, who.phone, now)
     if call is None:
         return CallUpdate(None, [])
     moved = before is not None and call.extension != before.extension
     if call.extension is not None and (call.operator_id is None or moved):
         call = call.model_copy(update={"operator_id": await repo.extension_owner(call.extension)})
-    if customer_id != call.customer_id:
-        call = call.model_copy(update={"customer_id": customer_id})
+    if (who.customer_id, who.choices) != (call.customer_id, call.choices):
+        call = call.model_copy(update={"customer_id": who.customer_id, "choices": who.choices})
     events: list[Event] = []
     if call.state == "ended":
         if not was_talked(call):
@@ -132,6 +150,28 @@ async def set_outcome(repo: RegistryRepository, call_id: str, outcome: Outcome,
         call, events = await _log(repo, call)
     await repo.save_call(call)
     return CallUpdate(call, events)
+
+
+async def choose_caller(repo: RegistryRepository, call_id: str, customer_id: str,
+                        by: Principal) -> CallUpdate:
+    """The operator's pick among the customers a call's number may be: the call is then
+    theirs (its card, and its interaction when it is logged). Only one of the call's
+    ``choices``; a wrong pick may be corrected until the call is logged."""
+    call = await repo.call(call_id)
+    if call is None or call.operator_id is None or call.operator_id != by.operator_id:
+        raise NotFound("no call with this id on your extension")
+    if customer_id not in call.choices:
+        raise Unprocessable("customer_id: not one of the customers this call may be from",
+                            field="customer_id")
+    if call.logged:
+        raise Conflict("the call has been logged already; log another interaction to add "
+                       "to it", interaction_id=call.interaction_id)
+    chosen = await repo.customer(customer_id)
+    if chosen is None:
+        raise Unprocessable("customer_id: no customer with this id", field="customer_id")
+    call = call.model_copy(update={"customer_id": customer_id, "phone": chosen.get("phone")})
+    await repo.save_call(call)
+    return CallUpdate(call, [])
 
 
 async def finish_wrap_ups(repo: RegistryRepository, now: datetime) -> list[CallUpdate]:

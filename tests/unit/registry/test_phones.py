@@ -5,7 +5,9 @@ from services.registry.domain import (
     normalize_lookup_phone,
     normalize_phone,
     phone_lookup_candidates,
+    phone_lookup_readings,
 )
+from services.registry.domain.phones import phone_regions
 
 
 @pytest.mark.parametrize(
@@ -59,39 +61,77 @@ def test_absurdly_long_input_is_refused_before_parsing() -> None:
 
 
 def test_lookup_reads_a_russian_trunk_number_with_the_call_centers_region() -> None:
-    assert normalize_lookup_phone("89001234567", default_region="RU") == "+79001234567"
+    assert normalize_lookup_phone("89001234567", ("RU",)) == "+79001234567"
 
 
 def test_lookup_reads_digits_that_already_carry_a_country_code() -> None:
-    assert "+989123456789" in phone_lookup_candidates("989123456789", default_region="RU")
+    assert "+989123456789" in phone_lookup_candidates("989123456789", ("RU",))
 
 
 def test_lookup_prefers_the_number_as_given_when_it_has_a_plus() -> None:
-    assert phone_lookup_candidates("+98 912 345 6789", default_region="RU") == ["+989123456789"]
+    assert phone_lookup_candidates("+98 912 345 6789", ("RU",)) == ["+989123456789"]
 
 
-def test_lookup_tries_the_default_region_first() -> None:
-    candidates = phone_lookup_candidates("09123456789", default_region="IR")
+def test_lookup_tries_the_first_region_first() -> None:
+    candidates = phone_lookup_candidates("09123456789", ("IR", "RU"))
     assert candidates[0] == "+989123456789"
 
 
-def test_lookup_finds_a_us_number_through_the_fallback_regions() -> None:
-    assert "+12125550123" in phone_lookup_candidates("(212) 555-0123", default_region="RU")
+def test_a_new_york_number_is_read_in_the_regions_that_include_the_us() -> None:
+    assert phone_lookup_candidates("2125550123", ("RU", "US")) == ["+12125550123"]
+
+
+def test_the_same_digits_are_a_tehran_number_where_only_iran_is_configured() -> None:
+    assert phone_lookup_candidates("2125550123", ("IR",)) == ["+982125550123"]
+
+
+def test_digits_valid_in_two_configured_regions_have_both_readings_in_region_order() -> None:
+    assert phone_lookup_candidates("(212) 555-0123", ("US", "IR")) == [
+        "+12125550123", "+982125550123"]
+
+
+def test_countries_outside_the_configured_regions_are_never_tried() -> None:
+    # Read in Russia only, these digits are nobody's number: not Tehran's, not New York's.
+    with pytest.raises(InvalidPhone):
+        phone_lookup_candidates("(212) 555-0123", ("RU",))
+
+
+@pytest.mark.parametrize("regions", [(), ("RU",), ("IR",), ("US", "IR", "DE")])
+def test_a_number_with_a_plus_reads_the_same_whatever_the_regions(
+        regions: tuple[str, ...]) -> None:
+    assert phone_lookup_candidates("+1 (212) 555-0123", regions) == ["+12125550123"]
+    assert phone_lookup_candidates("0098 21 2555 0123", regions) == ["+982125550123"]
+
+
+def test_a_lone_region_is_one_region_not_its_letters() -> None:
+    assert phone_lookup_candidates("2125550123", "US") == ["+12125550123"]
+
+
+def test_without_regions_only_the_digits_as_an_international_number_are_read() -> None:
+    assert phone_lookup_candidates("79001234567", ()) == ["+79001234567"]
 
 
 def test_lookup_candidates_have_no_duplicates() -> None:
-    candidates = phone_lookup_candidates("8 900 123-45-67", default_region="RU")
+    candidates = phone_lookup_candidates("8 900 123-45-67", ("RU", "IR", "US"))
     assert len(candidates) == len(set(candidates))
 
 
 def test_lookup_of_garbage_raises_invalid_phone() -> None:
     with pytest.raises(InvalidPhone):
-        phone_lookup_candidates("123", default_region="RU")
+        phone_lookup_candidates("123", ("RU", "US"))
 
 
 @pytest.mark.parametrize("typed", ["8 900 123-45-67", "+7 (900) 123 45 67", "0098 912 345 6789",
                                    "79001234567", "(212) 555-0123", "۰۹۱۲۳۴۵۶۷۸۹"])
 def test_lazy_readings_come_in_the_order_of_the_candidates(typed: str) -> None:
-    from services.registry.domain import phone_lookup_candidates, phone_lookup_readings
+    regions = ("RU", "US", "IR")
+    assert list(phone_lookup_readings(typed, regions)) == phone_lookup_candidates(typed, regions)
 
-    assert list(phone_lookup_readings(typed, "RU")) == phone_lookup_candidates(typed, "RU")
+
+def test_configured_regions_are_read_from_a_comma_separated_list() -> None:
+    assert phone_regions(" ru, US,,ru ") == ("RU", "US")
+
+
+def test_an_unknown_region_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="'XX'"):
+        phone_regions("RU,XX")
