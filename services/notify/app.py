@@ -19,7 +19,7 @@ from services.notify.gateway import HttpSmsGateway, OutboundSms, OutboxGateway, 
 from services.notify.repository import NotifyRepository
 from services.notify.sender import Sender
 from services.notify.settings import NotifySettings
-from shared.auth import Principal, Role, authenticate, bearer_token, require
+from shared.auth import PersonalReads, Principal, Role, authenticate, bearer_token, require
 from shared.contracts import (
     CustomerErased,
     CustomerLapsed,
@@ -141,6 +141,7 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
 
     install_privacy(app, "notify", erasures, holdings)
     check_inbound = inbound_caller(settings)
+    reads = PersonalReads(settings.personal_reads_per_minute)
 
     @app.post("/api/sms/inbound", tags=["sms"])
     async def inbound(body: InboundSms, request: Request) -> dict[str, str]:
@@ -162,7 +163,8 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     async def outbox(principal: Principal = OUTBOX_READERS,
                      limit: int = Query(50, ge=1, le=500)) -> dict[str, Any]:
         """Messages handed to the outbox gateway, newest first (admins only: they show
-        recipients' numbers and texts)."""
+        recipients' numbers and texts), limited like every read of personal data."""
+        reads.check(principal)
         rows = await repo.recent_outbound(limit)
         messages = [
             {"notification_id": row["_id"], "customer_id": row.get("customer_id"),

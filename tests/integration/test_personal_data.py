@@ -282,6 +282,9 @@ async def test_reads_of_personal_data_are_limited_per_person_across_endpoints(
         await eventually(in_loyalty, interval_s=1, what="the card in loyalty")
         cards = await asyncio.gather(*(loyalty.get(f"/api/loyalty/cards/{card}")
                                        for _ in range(2 * LIMIT // 6)))
+    async with suite.client("notify", role="admin") as notify:
+        outboxes = await asyncio.gather(*(notify.get("/api/outbox")
+                                          for _ in range(2 * LIMIT // 6)))
 
     statuses = [answer.status_code for answer in answers]
     assert statuses.count(200) >= LIMIT // 6 - 1 and 429 in statuses, statuses
@@ -293,3 +296,4 @@ async def test_reads_of_personal_data_are_limited_per_person_across_endpoints(
             if answer.status_code == 429} == set(paths)
     assert unaffected.status_code == 200
     assert 429 in [answer.status_code for answer in cards]
+    assert {answer.status_code for answer in outboxes} == {200, 429}
