@@ -3,6 +3,7 @@
     crm dlq inspect crm.purchase.recorded.v1.dlq
     crm dlq replay crm.purchase.recorded.v1.dlq --dry-run
     crm dlq replay crm.purchase.recorded.v1.dlq --kind handler_error
+    crm dlq purge --customer c-1f3a --dry-run
     crm lag
     crm keys list
     crm keys rotate
@@ -10,7 +11,13 @@
 
 A replay re-publishes each dead-lettered record's original bytes to its source topic. The
 event keeps its event_id, so consumers that already applied it skip it. Replay progress is
-a consumer group per DLQ topic: running the same replay twice sends nothing new.
+a consumer group per DLQ topic: running the same replay twice sends nothing new. A
+filtered replay (--kind, --consumer) leaves that position at the first record it skipped,
+so a later replay still finds it; the records it did send after that one are sent again
+then, and consumers skip them by event_id.
+
+`crm dlq purge --customer ID` takes an erased customer's records out of the dead-letter
+topics (shared.deadletters explains how, and what the embedded broker cannot do).
 
 Registry signs people's session tokens with the newest key in CRM_AUTH_KEY_DIR (default
 <CRM_DATA_DIR>/keys). `crm keys rotate` adds a new key there: registry signs with it within
@@ -30,27 +37,31 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.structs import OffsetAndMetadata
 
-from shared import privacy_cli
+from shared import deadletters, privacy_cli
 from shared.auth.keys import SigningKeys
 from shared.broker import kafka_client_options
+from shared.consumer import without_values
 from shared.contracts import topics
 from shared.contracts.topology import CONSUMERS
+from shared.deadletters import REPLAY_GROUP, headers_of
 from shared.settings import ServiceSettings
 
-REPLAY_GROUP = "crm.cli.dlq-replay"
 
-
-def _headers(record: ConsumerRecord) -> dict[str, str]:
-    return {key: value.decode(errors="replace") for key, value in (record.headers or ())}
+def _reason(headers: dict[str, str], show_values: bool) -> str:
+    """The reason as written, or masked: records dead-lettered before reasons named fields
+    only may still quote values."""
+    reason = headers.get("crm-dlq-reason", "")
+    return reason if show_values else without_values(reason)
 
 
 def _summary(record: ConsumerRecord, show_values: bool) -> dict[str, Any]:
-    headers = _headers(record)
+    headers = headers_of(record)
     entry: dict[str, Any] = {
         "partition": record.partition, "offset": record.offset,
         "kind": headers.get("crm-dlq-kind"), "consumer": headers.get("crm-dlq-consumer"),
-        "reason": headers.get("crm-dlq-reason"),
+        "reason": _reason(headers, show_values),
         "source": f"{headers.get('crm-dlq-source-topic')}"
                   f"[{headers.get('crm-dlq-source-partition')}]"
                   f"@{headers.get('crm-dlq-source-offset')}",
@@ -65,80 +76,109 @@ def _summary(record: ConsumerRecord, show_values: bool) -> dict[str, Any]:
     return entry
 
 
-async def _read_all(consumer: AIOKafkaConsumer, topic: str, from_committed: bool) -> list[Any]:
-    partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic)
-                                                           or ())]
-    if not partitions:
-        raise SystemExit(f"no such topic: {topic}")
-    consumer.assign(partitions)
-    ends = await consumer.end_offsets(partitions)
-    for partition in partitions:
-        committed = await consumer.committed(partition) if from_committed else None
-        if committed is None:
-            await consumer.seek_to_beginning(partition)
-        else:
-            consumer.seek(partition, committed)
-    records: list[ConsumerRecord] = []
-    while [p for p in partitions if await consumer.position(p) < ends[p]]:
-        batch = await consumer.getmany(timeout_ms=500)
-        for chunk in batch.values():
-            records.extend(r for r in chunk if r.offset < ends[TopicPartition(r.topic,
-                                                                             r.partition)])
-    return records
+async def _dead_letters(settings: ServiceSettings, consumer: AIOKafkaConsumer, topic: str,
+                        from_committed: bool) -> tuple[deadletters.Spans, list[ConsumerRecord]]:
+    """What a dead-letter topic holds after its purge marks (and, for a replay, after the
+    consumer's committed position), per partition, and the records themselves."""
+    try:
+        partitions = deadletters.partitions_of(consumer, topic)
+    except LookupError as error:
+        raise SystemExit(str(error)) from None
+    floors = await deadletters.purge_marks(settings, topic, partitions)
+    if from_committed:
+        for partition in partitions:
+            floors[partition] = max(floors[partition], await consumer.committed(partition) or 0)
+    wanted = await deadletters.spans(consumer, partitions, floors)
+    return wanted, [record async for record in deadletters.records(consumer, wanted)]
 
 
 async def inspect(settings: ServiceSettings, topic: str, limit: int, show: bool) -> int:
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
-                                enable_auto_commit=False, **kafka_client_options(settings))
-    await consumer.start()
-    try:
-        records = await _read_all(consumer, topic, from_committed=False)
-    finally:
-        await consumer.stop()
-    for record in records[-limit:]:
+    async with deadletters.running(settings) as consumer:
+        _, found = await _dead_letters(settings, consumer, topic, from_committed=False)
+    for record in found[-limit:]:
         print(json.dumps(_summary(record, show), ensure_ascii=False))
-    print(f"{len(records)} dead-lettered record(s) in {topic}", file=sys.stderr)
+    print(f"{len(found)} dead-lettered record(s) in {topic}", file=sys.stderr)
     return 0
+
+
+def _wanted(headers: dict[str, str], kind: str | None, consumer_name: str | None) -> bool:
+    return (kind is None or headers.get("crm-dlq-kind") == kind) and (
+        consumer_name is None or headers.get("crm-dlq-consumer") == consumer_name)
 
 
 async def replay(settings: ServiceSettings, topic: str, dry_run: bool, kind: str | None,
                  consumer_name: str | None) -> int:
     if not topic.endswith(".dlq"):
         raise SystemExit("replay reads a dead-letter topic (a name ending in .dlq)")
-    options = kafka_client_options(settings)
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
-                                group_id=f"{REPLAY_GROUP}.{topic}", enable_auto_commit=False,
-                                **options)
     producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all",
-                                **options)
-    await consumer.start()
-    await producer.start()
-    sent = skipped = 0
-    try:
-        records = await _read_all(consumer, topic, from_committed=True)
-        for record in records:
-            headers = _headers(record)
-            wanted = (kind is None or headers.get("crm-dlq-kind") == kind) and (
-                consumer_name is None or headers.get("crm-dlq-consumer") == consumer_name)
-            if not wanted:
-                skipped += 1
-                continue
-            source = headers.get("crm-dlq-source-topic") or topic.removesuffix(".dlq")
-            origin = f"{topic}[{record.partition}]@{record.offset}"
-            print(("would replay " if dry_run else "replaying ") + f"{origin} -> {source} "
-                  f"({headers.get('crm-dlq-kind')}: {headers.get('crm-dlq-reason', '')[:80]})")
-            if not dry_run:
-                await producer.send_and_wait(
-                    source, record.value, key=record.key,
-                    headers=[("crm-replayed-from", origin.encode())])
-            sent += 1
-        if not dry_run and records:
-            await consumer.commit()
-    finally:
-        await producer.stop()
-        await consumer.stop()
+                                **kafka_client_options(settings))
+    sent = skipped = again = 0
+    async with deadletters.running(settings, f"{REPLAY_GROUP}.{topic}") as consumer:
+        await producer.start()
+        try:
+            wanted, found = await _dead_letters(settings, consumer, topic, from_committed=True)
+            # Per partition, the replay moves to the end it read, or no further than the
+            # first record it skipped: a later replay must still find that one.
+            positions = {partition: span.stop for partition, span in wanted.items()}
+            for record in found:
+                partition = TopicPartition(record.topic, record.partition)
+                headers = headers_of(record)
+                if not _wanted(headers, kind, consumer_name):
+                    skipped += 1
+                    positions[partition] = min(positions[partition], record.offset)
+                    continue
+                if positions[partition] < record.offset:  # behind a skipped one
+                    again += 1
+                await _replay_one(producer, topic, record, headers, dry_run)
+                sent += 1
+            moved = {partition: OffsetAndMetadata(position, "")
+                     for partition, position in positions.items()
+                     if position > wanted[partition].start}
+            if not dry_run and moved:
+                await consumer.commit(moved)
+        finally:
+            await producer.stop()
     verb = "would replay" if dry_run else "replayed"
     print(f"{verb} {sent} record(s), skipped {skipped} by filter", file=sys.stderr)
+    if skipped:
+        print("the replay position stays at the first skipped record of each partition, so a "
+              "later replay finds the skipped ones" + (
+                  f"; it sends the {again} record(s) replayed after them again, and consumers "
+                  "skip those by event_id" if again else ""), file=sys.stderr)
+    return 0
+
+
+async def _replay_one(producer: AIOKafkaProducer, topic: str, record: ConsumerRecord,
+                      headers: dict[str, str], dry_run: bool) -> None:
+    source = headers.get("crm-dlq-source-topic") or topic.removesuffix(".dlq")
+    origin = f"{topic}[{record.partition}]@{record.offset}"
+    print(("would replay " if dry_run else "replaying ") + f"{origin} -> {source} "
+          f"({headers.get('crm-dlq-kind')}: {_reason(headers, False)[:80]})")
+    if not dry_run:
+        await producer.send_and_wait(source, record.value, key=record.key,
+                                     headers=[("crm-replayed-from", origin.encode())])
+
+
+async def purge(settings: ServiceSettings, customer_id: str, topic_names: list[str] | None,
+                dry_run: bool) -> int:
+    """Print what was (or would be) removed per topic: counts only, never a record."""
+    def progress(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    try:
+        results = await deadletters.purge_customer(settings, customer_id, dry_run, topic_names,
+                                                   progress)
+    except LookupError as error:
+        raise SystemExit(str(error)) from None
+    for result in results:
+        print(result.describe(dry_run))
+    removed = sum(result.removed for result in results)
+    print(f"{'would remove' if dry_run else 'removed'} {removed} record(s) of the customer "
+          f"from {len(results)} dead-letter topic(s)", file=sys.stderr)
+    if any(result.removed and not result.deleted for result in results) and not dry_run:
+        print("the broker kept the old records' bytes: the embedded broker (Tansu) does not "
+              "implement DeleteRecords; Apache Kafka does, given the Delete operation on the "
+              "dead-letter topics", file=sys.stderr)
     return 0
 
 
@@ -221,6 +261,13 @@ def main(argv: list[str] | None = None) -> int:
     again.add_argument("--dry-run", action="store_true", help="show what would be replayed")
     again.add_argument("--kind", choices=["invalid", "too_large", "rejected", "handler_error"])
     again.add_argument("--consumer", help="only records a given service dead-lettered")
+    purging = dlq.add_parser("purge", help="take an erased customer's records out of the "
+                                         "dead-letter topics (prints counts, never records)")
+    purging.add_argument("--customer", required=True, metavar="CUSTOMER_ID")
+    purging.add_argument("--topic", action="append", dest="topics", metavar="TOPIC",
+                       choices=deadletters.dead_letter_topics(),
+                       help="a dead-letter topic; repeat for several (default: all of them)")
+    purging.add_argument("--dry-run", action="store_true", help="count, change nothing")
     commands.add_parser("lag", help="consumer lag per group and topic")
     key_commands = commands.add_parser("keys", help="the keys that sign session tokens")
     key_commands.add_argument("action", choices=["list", "rotate"])
@@ -253,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
         return keys(settings, args.action, args.keep_minutes)
     if args.action == "inspect":
         return asyncio.run(inspect(settings, args.topic, args.limit, args.show_values))
+    if args.action == "purge":
+        return asyncio.run(purge(settings, args.customer, args.topics, args.dry_run))
     return asyncio.run(replay(settings, args.topic, args.dry_run, args.kind, args.consumer))
 
 
