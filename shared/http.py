@@ -1,4 +1,5 @@
-"""The HTTP side every service shares: ops endpoints, limits, errors, access log, metrics."""
+"""The HTTP side every service shares: ops endpoints, limits, errors, access log, metrics,
+security headers and the API docs."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ import os
 import time
 import traceback
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from shared.auth.access import authenticate, bearer_token
 from shared.errors import TRANSIENT
 from shared.metrics import ServiceMetrics
 
@@ -112,6 +116,50 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
+#: On every answer: no MIME sniffing, no framing (clickjacking), no URL in a Referer (a
+#: path or ?access_token= must not reach another site).
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+)
+#: On /api/ answers, which carry personal data: no copy in a browser or proxy cache, and
+#: JSON that a browser opened by mistake may run nothing.
+API_HEADERS = (
+    (b"cache-control", b"no-store"),
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+)
+
+
+class SecurityHeaders:
+    """Adds ``SECURITY_HEADERS`` to every response and ``API_HEADERS`` to those under /api/
+    (an /api/ route's own Cache-Control gives way; other headers a route set are kept)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        api = scope.get("path", "").startswith("/api/")
+
+        async def with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message = dict(message, headers=self._headers(message.get("headers", ()), api))
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+    @staticmethod
+    def _headers(headers: Any, api: bool) -> list[tuple[bytes, bytes]]:
+        added = SECURITY_HEADERS + (API_HEADERS if api else ())
+        forced = {name for name, _ in SECURITY_HEADERS} | ({b"cache-control"} if api else set())
+        kept = [(name, value) for name, value in headers if name.lower() not in forced]
+        present = {name.lower() for name, _ in kept}
+        return kept + [(name, value) for name, value in added if name not in present]
+
+
 # Reported by /ready without gating it: while the consumer group is being joined (seconds
 # at start, up to a session timeout after a crash) the HTTP API serves from the database,
 # and events wait in Kafka.
@@ -125,8 +173,10 @@ def install_common(app: FastAPI, metrics: ServiceMetrics, max_body_bytes: int,
     /health and /ready name the service and its pid, so a supervisor (or an engineer with
     curl) can tell that the process answering on a port is the one it started.
     """
-    # The last added runs outermost: accounting sees every answer, 413s included.
+    # The last added runs outermost: accounting sees every answer, 413s included, and
+    # those carry the security headers too.
     app.add_middleware(BodyLimit, limit=max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(Accounting, metrics=metrics)
 
     @app.exception_handler(RequestValidationError)
@@ -170,3 +220,62 @@ def install_common(app: FastAPI, metrics: ServiceMetrics, max_body_bytes: int,
     async def prometheus() -> Response:
         return PlainTextResponse(generate_latest(metrics.registry),
                                  media_type=CONTENT_TYPE_LATEST)
+
+
+ApiDocs = Literal["public", "token", "off"]
+AccessToken = Annotated[str | None, Query(description="A token, for a browser (no header)")]
+
+
+def install_api_docs(app: FastAPI, mode: ApiDocs) -> None:
+    """``/openapi.json``, ``/docs`` and ``/redoc`` as ``CRM_API_DOCS`` allows.
+
+    ``token``: any valid token, in the Authorization header or as ``?access_token=``, since
+    a browser opening /docs sends no header; the page then loads the schema with the same
+    token (the Referrer-Policy keeps it from the CDN the page loads its script from).
+    ``off``: the routes do not exist (404). The schema is built from the app object either
+    way, so ``make docs`` does not depend on the setting. Create the app with
+    ``docs_url=None, redoc_url=None, openapi_url=None`` so that these are the only routes.
+    """
+    if mode == "off":
+        return
+    no_store = {"Cache-Control": "no-store"}
+
+    async def admitted(request: Request, access_token: str | None) -> str:
+        """The query string that lets the docs page load the schema ("" when public)."""
+        if mode == "public":
+            return ""
+        token = access_token
+        if token is None:
+            try:
+                token = bearer_token(request)
+            except HTTPException as missing:
+                raise HTTPException(
+                    missing.status_code, "the API docs need a token: send it as a bearer "
+                    "token, or open /docs?access_token=<token> in a browser",
+                    headers=missing.headers) from None
+        await authenticate(request, token)
+        return "?access_token=" + quote(token, safe="")
+
+    def schema_url(request: Request, query: str) -> str:
+        return f"{request.scope.get('root_path', '')}/openapi.json{query}"
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi(request: Request, access_token: AccessToken = None) -> JSONResponse:
+        await admitted(request, access_token)
+        return JSONResponse(app.openapi(), headers=no_store)
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger(request: Request, access_token: AccessToken = None) -> HTMLResponse:
+        query = await admitted(request, access_token)
+        page = get_swagger_ui_html(openapi_url=schema_url(request, query),
+                                   title=f"{app.title} - API")
+        page.headers.update(no_store)
+        return page
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc(request: Request, access_token: AccessToken = None) -> HTMLResponse:
+        query = await admitted(request, access_token)
+        page = get_redoc_html(openapi_url=schema_url(request, query),
+                              title=f"{app.title} - API", with_google_fonts=False)
+        page.headers.update(no_store)
+        return page

@@ -25,7 +25,7 @@ from shared.consumer import Handler, Route, Subscription
 from shared.contracts import Event
 from shared.database import Database, open_database
 from shared.faults import FaultClock, FaultyDatabase, fault_routes
-from shared.http import install_common
+from shared.http import install_api_docs, install_common
 from shared.logs import configure_logging
 from shared.metrics import ServiceMetrics
 from shared.outbox import Outbox
@@ -215,11 +215,14 @@ def create_http_app(runtime: ServiceRuntime, title: str, description: str,
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    # The docs routes are install_api_docs's, so that CRM_API_DOCS decides who reads them.
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None, openapi_url=None)
     app.state.runtime = runtime
     app.state.auth = authenticator(runtime.settings, runtime.people, session_keys)
     install_common(app, runtime.metrics, runtime.settings.max_body_bytes, runtime.readiness,
                    service=runtime.settings.service_name)
+    install_api_docs(app, runtime.settings.api_docs)
     if runtime.faults is not None:
         app.include_router(fault_routes(runtime.faults))
     return app

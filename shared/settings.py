@@ -130,6 +130,12 @@ class ServiceSettings(BaseSettings):
     card_lookups_per_minute: int = Field(
         600, validation_alias=_env("CRM_CARD_LOOKUPS_PER_MINUTE")
     )
+    # /docs, /redoc and /openapi.json: the API's whole surface is a map for an attacker, so
+    # by default only someone holding a valid token (any role) may read it.
+    api_docs: Literal["public", "token", "off"] = Field(
+        "token", validation_alias=_env("CRM_API_DOCS"),
+        description="public: anyone; token: a valid token of any role, in the header or as "
+                    "?access_token= (how a browser opens /docs); off: not served (404).")
     # Reads that return a customer's personal data (the customer, its history, activity and
     # notes, a loyalty card), per person or client and service; bursts of a sixth.
     personal_reads_per_minute: int = Field(
