@@ -189,9 +189,13 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
     @app.post("/api/loyalty/jobs/{job}/run", tags=["ops"])
     async def run_job(job: Literal["tiers", "lapse"], principal: Admin,
                       now_: Annotated[datetime | None, Query(alias="now")] = None) -> Any:
-        """Run a periodic job at once; ``now`` (ISO 8601) replays it at another moment."""
-        at = now() if now_ is None else (
-            now_.replace(tzinfo=UTC) if now_.tzinfo is None else now_.astimezone(UTC))
+        """Run a periodic job at once; ``now`` (ISO 8601) replays the run the schedule was
+        about to make: not in the future, at most one job interval back (else 422)."""
+        interval = settings.tier_interval_s if job == "tiers" else settings.lapse_interval_s
+        try:
+            at = jobs.as_of(now_, now(), timedelta(seconds=interval))
+        except jobs.OutsideWindow as refused:
+            raise HTTPException(422, str(refused)) from None
         result = await (run_tiers(at) if job == "tiers" else run_lapse(at))
         async with runtime.command():
             await audit.record("jobs", f"{job}_run", principal, now(),

@@ -8,7 +8,7 @@ so a purchase applied in between is never overwritten with a stale copy.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from services.loyalty.domain import (
     EarningRules,
@@ -23,6 +23,39 @@ from services.loyalty.repository import LoyaltyRepository, TierState
 from shared.contracts import CustomerLapsed, Event
 
 LAPSE_FIELDS = ("purchase_count", "first_purchase_at", "last_purchase_at", "lapsed")
+#: How far a job's ``now`` may differ from this server's clock beyond its window: the
+#: clocks of the admin's machine and the server's.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+class OutsideWindow(ValueError):
+    """A job was asked to run as of a moment it may not (422); the message says why."""
+
+
+def as_of(requested: datetime | None, now: datetime, interval: timedelta) -> datetime:
+    """The moment a job run by hand runs as of: ``requested`` (UTC when naive), or now.
+
+    Never ahead of the clock: a future moment would lapse every customer at once (and each
+    gets a win-back SMS) or drop this month's value from the tiers. Never further back than
+    one scheduled interval: the job runs on schedule at the real time, so an older moment
+    only publishes tier moves that the next run takes back; within the interval it replays
+    the run the schedule was about to make.
+    """
+    if requested is None:
+        return now
+    at = requested.replace(tzinfo=UTC) if requested.tzinfo is None else requested.astimezone(UTC)
+    if at > now + CLOCK_SKEW:
+        raise OutsideWindow(f"now may not be in the future (more than {_minutes(CLOCK_SKEW)} "
+                            "ahead of the server's clock)")
+    earliest = now - interval - CLOCK_SKEW
+    if at < earliest:
+        raise OutsideWindow(f"now may go back at most one run of the job "
+                            f"({_minutes(interval + CLOCK_SKEW)}), to {earliest.isoformat()}")
+    return at
+
+
+def _minutes(span: timedelta) -> str:
+    return f"{span.total_seconds() / 60:g} minutes"
 
 
 @dataclass(frozen=True)
