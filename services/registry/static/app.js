@@ -8,6 +8,8 @@
  *   #session-status #session-name #session-role (data-role) #logout-button
  *   #lang-en #lang-ru #lang-fa          (FA sets <html dir="rtl" lang="fa">)
  *   #lookup-form #phone-input #lookup-button #clear-button
+ *   #choices-section #choices-heading #choices-list (li[data-customer-id] > button): a
+ *     number typed without a country code that is several customers' numbers; one opens
  *   #message (status, aria-live)  #error (alert: the API's detail in words)
  *   #card #card-name #card-phone #card-category (data-slug) #card-person-type
  *   #tier-badge (data-tier) #lapsed-badge (hidden unless lapsed)
@@ -33,6 +35,10 @@
  *
  * The phone line, search, notes, history and the referrer picker are desk.js's; it uses
  * this file's requests, session, language and card through window.CrmPanel (panelApi).
+ *
+ * No phone number or search text goes into a URL: look-ups are POST /api/callers/lookup
+ * and searches POST /api/customers/search (proxies' access logs and the browser's history
+ * keep URLs).
  *
  * Keyboard: Enter in the phone box looks up; Esc anywhere clears and returns to it.
  * Signing in: login and password go to POST /api/sessions once; the password field is
@@ -281,6 +287,8 @@
       forbidden: "Your role may not do this.",
       empty_phone: "Type a phone number first.",
       not_found: "Unknown number: register the caller.",
+      choose_heading: "Which customer is calling?",
+      choose_caller: "This number may be any of these customers': choose the caller.",
       registered: "Registered.", already_registered: "This number is already registered.",
       category_saved: "Category saved.", interaction_logged: "Interaction logged.",
       purchase_recorded: "Purchase recorded.", network: "The server cannot be reached.",
@@ -338,6 +346,8 @@
       forbidden: "Вашей роли это действие недоступно.",
       empty_phone: "Сначала введите номер телефона.",
       not_found: "Номер не найден: зарегистрируйте клиента.",
+      choose_heading: "Кто из клиентов звонит?",
+      choose_caller: "Этот номер может быть номером любого из этих клиентов: выберите звонящего.",
       registered: "Клиент зарегистрирован.",
       already_registered: "Этот номер уже зарегистрирован.",
       category_saved: "Категория сохранена.", interaction_logged: "Обращение записано.",
@@ -396,6 +406,8 @@
       forbidden: "نقش شما اجازه این کار را ندارد.",
       empty_phone: "ابتدا شماره تلفن را وارد کنید.",
       not_found: "شماره ناشناخته است: تماس‌گیرنده را ثبت کنید.",
+      choose_heading: "کدام مشتری تماس می‌گیرد؟",
+      choose_caller: "این شماره ممکن است شماره هر یک از این مشتریان باشد: تماس‌گیرنده را انتخاب کنید.",
       registered: "ثبت شد.", already_registered: "این شماره قبلاً ثبت شده است.",
       category_saved: "دسته ذخیره شد.", interaction_logged: "تماس ثبت شد.",
       purchase_recorded: "خرید ثبت شد.", network: "دسترسی به سرور ممکن نیست.",
@@ -592,10 +604,11 @@
   // ---- the API -----------------------------------------------------------------------
 
   class ApiError extends Error {
-    constructor(status, detail) {
+    constructor(status, detail, payload = null) {
       super(describeDetail(detail) || `${t("server_error")} ${status}`);
       this.status = status;
       this.detail = detail;
+      this.payload = payload; // the whole answer: a 300 carries the choices beside detail
     }
   }
 
@@ -636,7 +649,7 @@
     }
     if (!response.ok) {
       const detail = payload && payload.detail !== undefined ? payload.detail : null;
-      throw new ApiError(response.status, detail);
+      throw new ApiError(response.status, detail, payload);
     }
     return payload;
   }
@@ -696,7 +709,7 @@
       return null;
     }
     try {
-      const card = await api("GET", `/api/callers/${encodeURIComponent(phone.trim())}`);
+      const card = await cardOf(phone.trim());
       if (seq !== state.lookupSeq) {
         return null;
       }
@@ -712,12 +725,20 @@
       if (error instanceof ApiError && error.status === 404) {
         showRegistration(phone.trim());
         showMessage(t("not_found"));
+      } else if (error instanceof ApiError && error.status === 300 && error.payload &&
+                 Array.isArray(error.payload.choices)) {
+        showChoices(error.payload.choices);
       } else {
         hideAll();
         reportFailure(error);
       }
       return null;
     }
+  }
+
+  // The number goes in the body: a URL with it would stay in logs and the history.
+  function cardOf(phone) {
+    return api("POST", "/api/callers/lookup", { phone });
   }
 
   // Scoring answers within a second or two of a registration; refresh until it has.
@@ -729,7 +750,7 @@
       }
       state.pollsLeft -= 1;
       try {
-        const card = await api("GET", `/api/callers/${encodeURIComponent(phone)}`);
+        const card = await cardOf(phone);
         if (seq !== state.lookupSeq) {
           return;
         }
@@ -758,6 +779,57 @@
     state.card = null;
     $("card").hidden = true;
     $("register-section").hidden = true;
+    hideChoices();
+  }
+
+  // ---- choosing the caller -------------------------------------------------------------
+
+  // A number typed without a country code that reads as several customers' numbers (the
+  // call center's regions): the operator says which caller it is, never the panel. `choose`
+  // opens the chosen one; desk.js also tells the call who it is from.
+  function showChoices(choices, choose = (choice) => lookUp(choice.phone)) {
+    stopPolling();
+    hideAll();
+    const list = $("choices-list");
+    list.replaceChildren(...choices.map((choice) => choiceItem(choice, choose)));
+    $("choices-section").hidden = false;
+    showMessage(t("choose_caller"));
+    const first = list.querySelector("button");
+    if (first) {
+      first.focus();
+    }
+  }
+
+  function choiceItem(choice, choose) {
+    const node = document.createElement("li");
+    node.dataset.customerId = choice.customer_id;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "result";
+    const name = document.createElement("span");
+    name.className = "result-name";
+    name.textContent = choice.full_name || choice.customer_id;
+    const phone = document.createElement("span");
+    phone.className = "phone";
+    phone.dir = "ltr";
+    phone.textContent = choice.phone || "";
+    const country = document.createElement("span");
+    country.className = "muted";
+    country.textContent = choice.country || "";
+    button.append(name, " ", phone, " ", country);
+    button.disabled = !choice.phone; // an analyst's choices name no number to open
+    button.addEventListener("click", () => {
+      hideChoices();
+      showMessage("");
+      choose(choice);
+    });
+    node.append(button);
+    return node;
+  }
+
+  function hideChoices() {
+    $("choices-section").hidden = true;
+    $("choices-list").replaceChildren();
   }
 
   function clearAll() {
@@ -776,6 +848,7 @@
     const another = !state.card || state.card.customer_id !== card.customer_id;
     state.card = card;
     $("register-section").hidden = true;
+    hideChoices();
     renderCard(card);
     $("card").hidden = false;
     emit("card", card, another);
@@ -920,6 +993,7 @@
   function showRegistration(phone) {
     state.card = null;
     $("card").hidden = true;
+    hideChoices();
     const form = $("register-form");
     form.reset();
     document.querySelectorAll("#register-form select[data-options]").forEach(fillOptions);
@@ -1295,7 +1369,7 @@
   function panelApi() {
     return {
       api, t, formatTime, reportFailure, showMessage, showError, showCard, showRegistration,
-      lookUp, refreshCard,
+      showChoices, lookUp, refreshCard,
       lang: () => state.lang,
       session: currentSession,
       card: () => state.card,

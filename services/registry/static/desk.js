@@ -6,9 +6,11 @@
  * The line: while a person is signed in, an EventSource on /api/operators/me/stream (the
  * token as access_token: EventSource sends no headers). A `call` event shows the call bar
  * and, while it rings, the caller's card (or the registration form with the number filled
- * in) without a look-up. During the call and in after-call work, keys 1-5 give the outcome
+ * in) without a look-up; when the number is several customers' numbers, the choices (the
+ * pick is the call's caller too). During the call and in after-call work, keys 1-5 give the outcome
  * (when the cursor is not in a text field; the bar's buttons take the focus at hang-up).
  * The line reconnects on its own, with a renewed token and in the panel's language.
+ * Searches go in a POST body (POST /api/customers/search), never in a URL.
  *
  * Element ids (each also a data-testid):
  *   #line-status (data-state: on|off|none)
@@ -36,6 +38,7 @@
       ringing: "Incoming call", answered: "On the call", ended: "Call ended",
       logged: "Call logged", unknown_caller: "Unknown number: register the caller",
       withheld: "Withheld number", outcome_prompt: "Outcome (keys 1–5):",
+      several_callers: "Several customers have this number",
       logged_as: "Logged as", find: "Find a customer", search: "Find",
       find_hint: "Part of a name in any script, an email, a phone or card number, an id. Press / to search.",
       no_results: "Nobody found.", more: "More", narrow: "Many match: type more of the name.",
@@ -52,6 +55,7 @@
       ringing: "Входящий звонок", answered: "Идёт разговор", ended: "Звонок завершён",
       logged: "Звонок записан", unknown_caller: "Неизвестный номер: зарегистрируйте клиента",
       withheld: "Номер скрыт", outcome_prompt: "Итог (клавиши 1–5):",
+      several_callers: "Этот номер есть у нескольких клиентов",
       logged_as: "Записан как", find: "Найти клиента", search: "Найти",
       find_hint: "Часть имени на любом языке, email, телефон, номер карты или id. / — поиск.",
       no_results: "Никого не нашлось.", more: "Ещё",
@@ -70,6 +74,7 @@
       ringing: "تماس ورودی", answered: "در حال مکالمه", ended: "تماس پایان یافت",
       logged: "تماس ثبت شد", unknown_caller: "شماره ناشناس: تماس‌گیرنده را ثبت کنید",
       withheld: "شماره پنهان", outcome_prompt: "نتیجه (کلیدهای ۱ تا ۵):",
+      several_callers: "این شماره متعلق به چند مشتری است",
       logged_as: "ثبت شد به‌عنوان", find: "جستجوی مشتری", search: "جستجو",
       find_hint: "بخشی از نام به هر خطی، ایمیل، تلفن، شماره کارت یا شناسه. / برای جستجو.",
       no_results: "کسی پیدا نشد.", more: "بیشتر",
@@ -177,6 +182,8 @@
     if (call.state !== "ended" && !previous) { // answered: a ring group's other phone
       if (call.card) {
         panel.showCard(call.card);
+      } else if (call.choices && call.choices.length) {
+        panel.showChoices(call.choices, (choice) => chooseCaller(call.call_id, choice));
       } else if (call.phone) {
         panel.showRegistration(call.phone);
         panel.showMessage(say("unknown_caller"));
@@ -201,7 +208,8 @@
     banner.hidden = false;
     banner.dataset.state = stateName;
     $("call-state").textContent = say(stateName);
-    $("call-phone").textContent = call.phone || say("withheld");
+    const several = !call.card && call.choices && call.choices.length;
+    $("call-phone").textContent = call.phone || say(several ? "several_callers" : "withheld");
     $("call-name").textContent = call.card ? call.card.full_name : "";
     const choosing = !call.logged && (call.state === "answered" || call.state === "ended" ||
       call.state === "ringing");
@@ -215,6 +223,18 @@
     logged.hidden = !call.logged || !call.interaction_id;
     logged.textContent = call.outcome
       ? `${say("logged_as")}: ${panel.t(`outcome.${call.outcome}`)}` : "";
+  }
+
+  // The operator's pick among the customers the ringing number may be: the card opens, and
+  // the call (and the interaction it logs) is that customer's.
+  async function chooseCaller(callId, choice) {
+    await panel.lookUp(choice.phone);
+    try {
+      await panel.api("POST", `/api/telephony/calls/${encodeURIComponent(callId)}/caller`,
+        { customer_id: choice.customer_id });
+    } catch (error) {
+      panel.reportFailure(error);
+    }
   }
 
   async function chooseOutcome(outcome) {
@@ -254,9 +274,8 @@
 
   async function find(q, offset) {
     const seq = ++desk.searchSeq;
-    const query = new URLSearchParams({ q, offset: String(offset), limit: String(PAGE) });
     try {
-      const page = await panel.api("GET", `/api/customers?${query}`);
+      const page = await panel.api("POST", "/api/customers/search", { q, offset, limit: PAGE });
       if (seq !== desk.searchSeq) {
         return;
       }
@@ -461,8 +480,7 @@
       return;
     }
     try {
-      const page = await panel.api("GET",
-        `/api/customers?${new URLSearchParams({ q, limit: "8" })}`);
+      const page = await panel.api("POST", "/api/customers/search", { q, limit: 8 });
       if (seq !== desk.referrerSeq) {
         return;
       }
