@@ -102,15 +102,21 @@ async def test_company_with_a_corporate_email_is_recognised_and_prepays(suite: S
 async def test_the_scores_api_shows_the_decision_and_replays_it(suite: Suite) -> None:
     event = registration(full_name="Дмитрий Медведев", ip="8.8.8.8")
     scored = (await register(suite, event))[event["customer_id"]]
-    async with suite.client("scoring", role="analyst") as client:
+    async with suite.client("scoring", role="operator") as client:
         shown = await eventually(
             lambda: _get_json(client, f"/api/scores/{event['customer_id']}"),
             what="the stored score")
         explained = await _get_json(client, f"/api/scores/{event['customer_id']}/explain")
         inline = await _get_json(client, f"/api/scores/{event['customer_id']}?explain=true")
         unknown = await client.get("/api/scores/nobody-like-this")
+    async with suite.client("scoring", role="analyst") as client:
+        for_analyst = await _get_json(client, f"/api/scores/{event['customer_id']}")
     assert shown["score"] == scored["score"] and shown["band"] == "high"
     assert shown["reasons"] == scored["reasons"]
+    assert [r["code"] for r in for_analyst["reasons"]] == [r["code"] for r in scored["reasons"]]
+    famous = shown["signals"]["famous_name"]  # what operators see; analysts do not
+    assert famous and famous not in json.dumps(for_analyst, ensure_ascii=False)
+    assert for_analyst["score"] == scored["score"]
     assert shown["model_version"] == scored["model_version"]
     assert shown["signals"]["ip_country"] == "US"
     assert event["phone"] not in json.dumps(shown) and "8.8.8.8" not in json.dumps(shown)
