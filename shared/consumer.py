@@ -16,6 +16,7 @@ published, and only then are the offsets committed.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import time
@@ -32,6 +33,7 @@ from pydantic import ValidationError
 from pymongo.errors import BulkWriteError, PyMongoError
 
 from shared.contracts import CustomerErased, Event, topics
+from shared.contracts.types import looks_like_payment_card
 from shared.database import Database
 from shared.errors import Rejected, is_transient
 from shared.metrics import ServiceMetrics
@@ -111,6 +113,28 @@ def without_values(text: str) -> str:
     masked = _EMAIL.sub("<email>", text)
     return _DIGIT_RUN.sub(
         lambda run: "<number>" if sum(ch.isdigit() for ch in run[0]) >= 7 else run[0], masked)
+
+
+def without_payment_cards(value: bytes, error: ValidationError) -> bytes | None:
+    """The message with payment card numbers taken out, when a card number field was refused
+    as one (a PAN is kept nowhere, dead letters included); ``None`` when nothing was."""
+    fields = {str(item["loc"][-1]) for item in error.errors(include_input=False)
+              if item["loc"] and str(item["loc"][-1]) == "card_number"}
+    if not fields:
+        return None
+    try:
+        document = json.loads(value)
+    except ValueError:
+        return None
+    if not isinstance(document, dict):
+        return None
+    redacted = False
+    for name in fields:
+        raw = document.get(name)
+        if isinstance(raw, str) and looks_like_payment_card(raw):
+            document[name] = "[payment card number removed]"
+            redacted = True
+    return json.dumps(document, ensure_ascii=False).encode() if redacted else None
 
 
 @dataclass(frozen=True)
@@ -224,7 +248,8 @@ class Subscription:
         try:
             return route.event_type.from_wire(value)
         except ValidationError as error:
-            await self.dead_letter(record, describe(error), "invalid")
+            await self.dead_letter(record, describe(error), "invalid",
+                                   value=without_payment_cards(value, error))
             return None
 
     async def _handle(self, record: ConsumerRecord, route: Route[Any], event: Event,
@@ -267,8 +292,10 @@ class Subscription:
         await self.dead_letter(
             record, f"handler failed {attempts} times: {reason_for(error)}", "handler_error")
 
-    async def dead_letter(self, record: ConsumerRecord, reason: str, kind: str) -> None:
-        """Publish the original bytes to ``<topic>.dlq`` with the reason and source offset.
+    async def dead_letter(self, record: ConsumerRecord, reason: str, kind: str,
+                          value: bytes | None = None) -> None:
+        """Publish the original bytes (or ``value``, a redacted copy) to ``<topic>.dlq`` with
+        the reason and source offset.
 
         ``reason`` names fields, rules and error codes, never values (``describe``,
         ``reason_for``): the header outlives the record's topic and is shown by ``crm dlq``.
@@ -282,8 +309,11 @@ class Subscription:
             "crm-dlq-consumer": self.settings.service_name,
             "crm-dlq-failed-at": datetime.now(UTC).isoformat(),
         }
+        if value is not None:
+            headers["crm-dlq-redacted"] = "payment card number"
         await self.broker.publish(
-            record.value or b"", topics.dlq(record.topic), key=record.key, headers=headers
+            (record.value or b"") if value is None else value, topics.dlq(record.topic),
+            key=record.key, headers=headers,
         )
         self.metrics.events.labels(topic=record.topic, result="dead_lettered").inc()
         self.metrics.dead_letters.labels(topic=record.topic, reason=kind).inc()

@@ -126,15 +126,20 @@ async def test_events_carrying_a_payment_card_number_are_dead_lettered_naming_th
                             (topics.CUSTOMER_REGISTERED, "loyalty"),
                             (topics.CUSTOMER_UPDATED, "loyalty"),
                             (topics.LOYALTY_UPDATED, "registry")):
-        def ours(records: list[Any], consumer: str = consumer) -> list[dict[str, str]]:
-            return [headers for headers in ({k: v.decode() for k, v in r.headers}
-                                            for r in records if r.key == customer_id.encode())
-                    if headers["crm-dlq-consumer"] == consumer]
+        def ours(records: list[Any], consumer: str = consumer) -> list[Any]:
+            return [r for r in records if r.key == customer_id.encode()
+                    and dict(r.headers)["crm-dlq-consumer"].decode() == consumer]
 
         dead = ours(await suite.read(topics.dlq(topic), until=lambda rs: bool(ours(rs))))
         assert dead, (topic, consumer)
-        assert (dead[0]["crm-dlq-kind"], dead[0]["crm-dlq-reason"]) == (
+        headers = {k: v.decode() for k, v in dead[0].headers}
+        assert (headers["crm-dlq-kind"], headers["crm-dlq-reason"]) == (
             "invalid", "card_number: value_error"), (topic, consumer)
+        # The dead letter keeps the event, not the payment card number (kept nowhere).
+        kept = json.loads(dead[0].value)
+        assert kept["card_number"] == "[payment card number removed]", (topic, consumer)
+        assert kept["customer_id"] == customer_id
+        assert headers["crm-dlq-redacted"] == "payment card number"
 
 
 # least exposure -----------------------------------------------------------------------------
