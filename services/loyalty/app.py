@@ -133,6 +133,11 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
         and the service is useful meanwhile with the thresholds it stored last.
         """
         await repo.create_indexes()
+        async with runtime.command():
+            forgotten = await privacy.forget_payment_card_numbers(repo)
+        if forgotten:
+            log.warning("removed %d stored card numbers shaped like payment card numbers",
+                        forgotten)
         state = await repo.tiers()
         if state.computed_at and now() - state.computed_at < timedelta(
                 seconds=settings.tier_interval_s):
