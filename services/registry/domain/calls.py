@@ -10,10 +10,10 @@ none of that may show a card on the wrong screen or log a call twice.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from services.registry.domain.operators import Extension
 from shared.contracts.types import Outcome
@@ -32,6 +32,10 @@ def _call_id(value: str) -> str:
 
 CallId = Annotated[str, AfterValidator(_call_id)]
 
+
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+MAX_EVENT_AGE = timedelta(hours=24)
+MAX_TALK_S = 86_400  # the contract's bound on an interaction's duration_s
 
 class CallEvent(BaseModel):
     """``POST /api/telephony/events``: one step of a call, as any PBX can send it."""
@@ -52,7 +56,22 @@ class CallEvent(BaseModel):
                                    description="Talk time, on ended (else measured here).")
     at: datetime | None = Field(default=None,
                                 description="When it happened by the PBX's clock "
-                                            "(default: when it arrives).")
+                                            "(default: when it arrives; also when it is "
+                                            "more than 5 minutes ahead of registry's clock "
+                                            "or 24 hours behind it). Without an offset: UTC.")
+
+    @field_validator("at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def believed(at: datetime | None, now: datetime) -> datetime:
+    """The PBX's moment when its clock is plausibly right, else registry's own: a clock far
+    off must not make a talk time of days or a call that ends before it rang."""
+    if at is None or at > now + MAX_CLOCK_SKEW or at < now - MAX_EVENT_AGE:
+        return now
+    return at
 
 
 class Call(BaseModel):
@@ -101,7 +120,7 @@ def advance(call: Call | None, event: CallEvent, phone: str | None, now: datetim
     A first event of any kind opens the call (a PBX that reports only ``ended`` still gets
     the call logged); a later event moves it forward and never back.
     """
-    at = event.at or now
+    at = believed(event.at, now)
     if call is None:
         call = Call(call_id=event.call_id, state=event.event, opened_at=now, phone=phone,
                     extension=event.extension)
@@ -127,7 +146,7 @@ def talk_time(call: Call, event: CallEvent, ended_at: datetime) -> int:
         return event.duration_s
     if call.answered_at is None:
         return 0
-    return max(0, round((ended_at - call.answered_at).total_seconds()))
+    return min(MAX_TALK_S, max(0, round((ended_at - call.answered_at).total_seconds())))
 
 
 def was_talked(call: Call) -> bool:

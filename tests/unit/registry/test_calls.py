@@ -34,6 +34,18 @@ def test_the_pbx_duration_wins_and_its_clock_is_used_when_given() -> None:
     assert was_talked(ended)
 
 
+def test_a_pbx_clock_far_off_is_not_believed_and_a_talk_time_stays_in_the_contract() -> None:
+    for wrong in (T0 + timedelta(minutes=10), T0 - timedelta(hours=25)):
+        ended = advance(None, event("ended", at=wrong.isoformat()), None, T0)
+        assert ended is not None and ended.ended_at == T0  # registry's clock instead
+    naive = event("answered", at=T0.replace(tzinfo=None).isoformat())
+    assert naive.at == T0  # read as UTC
+    answered = advance(None, event("answered", extension="101"), None, T0)
+    assert answered is not None
+    ended = advance(answered, event("ended"), None, T0 + timedelta(days=3))
+    assert ended is not None and ended.duration_s == 86_400
+
+
 def test_repeats_and_steps_back_change_nothing() -> None:
     ringing = advance(None, event("ringing", extension="101"), None, T0)
     assert ringing is not None
