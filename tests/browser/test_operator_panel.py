@@ -256,3 +256,26 @@ async def test_an_admin_creates_a_person_in_the_panel_who_signs_in_and_is_disabl
     await expect(kira.locator("#sign-in-form")).to_be_visible()
     await kira_context.close()
     await admin.context.close()
+
+
+async def test_an_admin_erases_the_customer_on_the_card_and_the_number_is_unknown_again(
+        browser: Browser, suite: Suite, page: Page) -> None:
+    digits = new_digits()
+    await register_through_the_form(page, digits, "Erik Stiratelev")
+    await expect(page.locator("#erase-form")).to_be_hidden()  # operators may not erase
+
+    admin = await signed_in_panel(browser, suite, "olga")
+    await look_up(admin, spoken(digits))
+    await expect(admin.locator("#card-name")).to_have_text("Erik Stiratelev")
+    await expect(admin.locator("#erase-form")).to_be_visible()
+    await admin.fill("#erase-reason", "the customer's request")
+    await admin.click("#erase-submit")  # not without the confirmation
+    await expect(admin.locator("#card")).to_be_visible()
+    await admin.check("#erase-confirm")
+    await admin.click("#erase-submit")
+    await expect(admin.locator("#message")).to_have_text("The customer is erased.")
+    await expect(admin.locator("#card")).to_be_hidden()
+
+    await look_up(page, spoken(digits))  # the operator's next look-up: nobody by that number
+    await expect(page.locator("#register-section")).to_be_visible()
+    await admin.context.close()

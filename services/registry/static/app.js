@@ -26,6 +26,7 @@
  *     #interaction-questions #interaction-submit
  *   #purchase-form #purchase-amount #purchase-currency #purchase-method
  *     #purchase-discounted #purchase-submit
+ *   #erase-form (admins only) #erase-reason #erase-confirm #erase-submit
  *   #people-section (admins only) #people-list (tr[data-operator-id][data-active],
  *     button[data-action=toggle]) #person-form #person-name #person-login #person-role
  *     #person-password #person-extension #person-name-ru #person-name-fa #person-submit
@@ -290,6 +291,10 @@
       choose_heading: "Which customer is calling?",
       choose_caller: "This number may be any of these customers': choose the caller.",
       registered: "Registered.", already_registered: "This number is already registered.",
+      erase_customer: "Erase this customer", erase: "Erase", erased: "The customer is erased.",
+      erase_explained: "On the customer's request: every service removes what it keeps about "
+        + "them. This cannot be undone.",
+      erase_reason: "Reason (no personal data)", erase_confirm: "I have checked who is asking",
       category_saved: "Category saved.", interaction_logged: "Interaction logged.",
       purchase_recorded: "Purchase recorded.", network: "The server cannot be reached.",
       server_error: "Server error",
@@ -349,6 +354,11 @@
       choose_heading: "Кто из клиентов звонит?",
       choose_caller: "Этот номер может быть номером любого из этих клиентов: выберите звонящего.",
       registered: "Клиент зарегистрирован.",
+      erase_customer: "Удалить данные клиента", erase: "Удалить", erased: "Данные клиента удалены.",
+      erase_explained: "По просьбе клиента: каждый сервис удаляет то, что хранит о нём. "
+        + "Отменить нельзя.",
+      erase_reason: "Основание (без персональных данных)",
+      erase_confirm: "Я проверил(а), кто обращается",
       already_registered: "Этот номер уже зарегистрирован.",
       category_saved: "Категория сохранена.", interaction_logged: "Обращение записано.",
       purchase_recorded: "Покупка записана.", network: "Сервер недоступен.",
@@ -409,6 +419,10 @@
       choose_heading: "کدام مشتری تماس می‌گیرد؟",
       choose_caller: "این شماره ممکن است شماره هر یک از این مشتریان باشد: تماس‌گیرنده را انتخاب کنید.",
       registered: "ثبت شد.", already_registered: "این شماره قبلاً ثبت شده است.",
+      erase_customer: "حذف اطلاعات این مشتری", erase: "حذف", erased: "اطلاعات مشتری حذف شد.",
+      erase_explained: "به درخواست مشتری: هر سرویس آنچه از او نگه می‌دارد حذف می‌کند. "
+        + "این کار برگشت‌پذیر نیست.",
+      erase_reason: "دلیل (بدون اطلاعات شخصی)", erase_confirm: "هویت درخواست‌کننده را بررسی کردم",
       category_saved: "دسته ذخیره شد.", interaction_logged: "تماس ثبت شد.",
       purchase_recorded: "خرید ثبت شد.", network: "دسترسی به سرور ممکن نیست.",
       server_error: "خطای سرور",
@@ -769,6 +783,19 @@
     state.pollTimer = setTimeout(tick, POLL_INTERVAL_MS);
   }
 
+  // An admin erases the customer on the card (their request): registry forgets them before
+  // it answers, so the card is closed; the other services follow within seconds.
+  async function eraseCustomer(event) {
+    const erased = await act(event, (id) => api(
+      "POST", `/api/customers/${encodeURIComponent(id)}/erasure`,
+      { reason: optional("erase-reason") }), "erased", { refresh: false });
+    if (erased) {
+      $("erase-form").reset();
+      $("phone-input").value = "";
+      hideAll();
+    }
+  }
+
   async function refreshCard() {
     if (state.card) {
       await lookUp(state.card.phone || $("phone-input").value, { keepMessages: true });
@@ -1050,7 +1077,7 @@
 
   // ---- actions on a card ---------------------------------------------------------------
 
-  async function act(event, request, doneKey) {
+  async function act(event, request, doneKey, { refresh = true } = {}) {
     event.preventDefault();
     if (!state.card) {
       return;
@@ -1061,6 +1088,9 @@
     try {
       await request(state.card.customer_id);
       showMessage(t(doneKey));
+      if (!refresh) {
+        return true;
+      }
       await refreshCard();
       // Interactions and purchases reach the card through events; look once more shortly.
       setTimeout(() => { if (state.card) { refreshCard(); } }, POLL_INTERVAL_MS);
@@ -1153,6 +1183,7 @@
     $("session-role").textContent = role ? t(`role.${role}`) : "";
     $("session-role").dataset.role = role;
     $("people-section").hidden = role !== "admin";
+    $("erase-form").hidden = role !== "admin";
     if (role === "admin") {
       loadPeople();
     }
@@ -1335,6 +1366,7 @@
     $("category-form").addEventListener("submit", saveCategory);
     $("interaction-form").addEventListener("submit", logInteraction);
     $("purchase-form").addEventListener("submit", recordPurchase);
+    $("erase-form").addEventListener("submit", eraseCustomer);
     document.addEventListener("keydown", (event) => {
       if (event.key === "Escape") {
         event.preventDefault();
