@@ -120,7 +120,8 @@ async def search(repo: RegistryRepository, query: str, regions: Sequence[str] | 
     documents = await repo.customers_by_id([item.customer_id for item in page])
     items = [_item(documents[item.customer_id], item.matched)
              for item in page if item.customer_id in documents]
-    return {"query": text, "total": len(ordered), "offset": offset, "limit": limit,
+    # The query is not echoed: it is often a phone number or an e-mail, and the asker has it.
+    return {"total": len(ordered), "offset": offset, "limit": limit,
             "more": offset + limit < len(ordered), "narrow_it_down": narrowed,
             "items": items}
 
