@@ -47,10 +47,10 @@ async def on_registered(
 ) -> Sequence[Event]:
     """Score a new registration, keep the decision with its signals, publish the score."""
     config = rules()
-    counts = await count_velocity(repo, event, config)
+    counts, lists = await count_velocity(repo, event, config)
     decision = score_registration(event, counts, config)
-    await repo.save_score({**score_document(event, decision),
-                           "velocity_ids": velocity_ids(event, config)})
+    # The velocity lists it entered (digests), so that an erasure finds them without a scan.
+    await repo.save_score({**score_document(event, decision), "velocity_ids": lists})
     scored = decision.to_event(event.customer_id, Event.derived_id(event.event_id, "scored"))
     typed = await update_behaviour(
         repo, config, event.customer_id, event.event_id,
@@ -79,10 +79,12 @@ async def on_purchase(
 
 async def count_velocity(
     repo: ScoringRepository, event: CustomerRegistered, config: ScoringConfig
-) -> VelocityCounts:
-    """Count earlier registrations per key and record this one (idempotent by customer)."""
+) -> tuple[VelocityCounts, list[str]]:
+    """Count earlier registrations per key and record this one (idempotent by customer);
+    also the ids of the velocity lists it was recorded in."""
     at = event.occurred_at.timestamp()
     counts: dict[str, int] = {}
+    lists: list[str] = []
     for kind, value in velocity_keys(event).items():
         rule = config.velocity.get(kind)  # type: ignore[call-overload]
         if rule is None:
@@ -90,13 +92,8 @@ async def count_velocity(
         entries = await repo.velocity_entries(kind, value)
         counts[kind], kept = count_and_record(entries, event.customer_id, at, rule.window_seconds)
         await repo.save_velocity_entries(kind, value, kept)
-    return VelocityCounts(**counts)
-
-
-def velocity_ids(event: CustomerRegistered, config: ScoringConfig) -> list[str]:
-    """The velocity lists this registration is in (digests), so an erasure can find them."""
-    return [velocity_id(kind, value) for kind, value in velocity_keys(event).items()
-            if config.velocity.get(kind) is not None]  # type: ignore[call-overload]
+        lists.append(velocity_id(kind, value))
+    return VelocityCounts(**counts), lists
 
 
 async def update_behaviour(
