@@ -12,7 +12,7 @@ from shared.auth.access import (
     bearer_token,
     require,
 )
-from shared.auth.limits import PersonalReads, RateLimiter
+from shared.auth.limits import PerPersonLimit, PersonalReads, RateLimiter, too_many
 from shared.auth.people import PeopleDirectory, Person
 from shared.auth.principal import Principal, Role
 
@@ -22,6 +22,7 @@ __all__ = [
     "Authenticator",
     "Operator",
     "PeopleDirectory",
+    "PerPersonLimit",
     "Person",
     "PersonalReads",
     "Principal",
@@ -33,4 +34,5 @@ __all__ = [
     "authenticate",
     "bearer_token",
     "require",
+    "too_many",
 ]

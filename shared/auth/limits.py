@@ -35,7 +35,31 @@ class RateLimiter:
         return False, (1 - tokens) / self.rate if self.rate else 60.0
 
 
-class PersonalReads:
+def too_many(message: str, wait_s: float) -> HTTPException:
+    """429 with the whole seconds to wait in ``Retry-After``."""
+    return HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, message,
+                         headers={"Retry-After": str(max(1, math.ceil(wait_s)))})
+
+
+class PerPersonLimit:
+    """A limit per person or machine client (``Principal.actor``) on one kind of request,
+    ``what`` in the 429's message ("too many <what> (limit N per minute)")."""
+
+    def __init__(self, per_minute: int, what: str,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_minute = per_minute
+        self.what = what
+        self.limiter = RateLimiter(per_minute, clock=clock)
+
+    def check(self, principal: Principal) -> None:
+        """Raise 429 with ``Retry-After`` once ``principal`` has used up its requests."""
+        allowed, wait_s = self.limiter.allow(principal.actor)
+        if not allowed:
+            raise too_many(f"too many {self.what} (limit {self.per_minute} per minute); "
+                           "try again shortly", wait_s)
+
+
+class PersonalReads(PerPersonLimit):
     """The limit on reads that return customers' personal data (``CRM_PERSONAL_READS_PER_MINUTE``).
 
     One bucket per person or machine client (``Principal.actor``), shared by every such
@@ -44,16 +68,4 @@ class PersonalReads:
     """
 
     def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.per_minute = per_minute
-        self.limiter = RateLimiter(per_minute, clock=clock)
-
-    def check(self, principal: Principal) -> None:
-        """Raise 429 with ``Retry-After`` once ``principal`` has used up its reads."""
-        allowed, wait_s = self.limiter.allow(principal.actor)
-        if not allowed:
-            raise HTTPException(
-                status.HTTP_429_TOO_MANY_REQUESTS,
-                f"too many reads of customers' personal data (limit {self.per_minute} per "
-                "minute); try again shortly",
-                headers={"Retry-After": str(max(1, math.ceil(wait_s)))},
-            )
+        super().__init__(per_minute, "reads of customers' personal data", clock)

@@ -8,11 +8,10 @@ answer is 300 with the choices, and the operator looks the chosen number up.
 
 from __future__ import annotations
 
-import math
 from enum import Enum
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Response
+from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,7 +21,7 @@ from services.registry.domain.card import analyst_card
 from services.registry.handlers.cards import SeveralCallers, caller_choices
 from services.registry.repository import RegistryRepository
 from services.registry.settings import RegistrySettings
-from shared.auth import Principal, RateLimiter, Reader
+from shared.auth import PerPersonLimit, Principal, Reader
 from shared.contracts.types import Language
 
 TAGS: list[str | Enum] = ["callers"]
@@ -48,17 +47,10 @@ class CallerLookup(BaseModel):
 
 
 def install(app: FastAPI, repo: RegistryRepository, settings: RegistrySettings) -> None:
-    limiter = RateLimiter(settings.card_lookups_per_minute)
+    limiter = PerPersonLimit(settings.card_lookups_per_minute, "caller-card look-ups")
 
     async def look_up(phone: str, principal: Principal, lang: Language) -> Response:
-        allowed, wait_s = limiter.allow(principal.actor)
-        if not allowed:
-            raise HTTPException(
-                429,
-                f"too many caller-card look-ups (limit "
-                f"{settings.card_lookups_per_minute} per minute); try again shortly",
-                headers={"Retry-After": str(max(1, math.ceil(wait_s)))},
-            )
+        limiter.check(principal)
         try:
             card = await handlers.look_up_caller(repo, phone, settings.phone_regions, lang)
         except SeveralCallers as several:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import FastAPI, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.registry import handlers
@@ -16,7 +15,7 @@ from services.registry.handlers import notes, search
 from services.registry.repository import RegistryRepository
 from services.registry.settings import RegistrySettings
 from shared.audit import AuditTrail
-from shared.auth import Operator, PersonalReads, Principal, RateLimiter, Reader
+from shared.auth import Operator, PerPersonLimit, PersonalReads, Principal, Reader
 from shared.service import ServiceRuntime
 
 CONFLICT: dict[int | str, dict[str, Any]] = {
@@ -54,17 +53,12 @@ class SearchRequest(BaseModel):
 
 def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
             audit: AuditTrail, settings: RegistrySettings) -> None:
-    searches = RateLimiter(settings.card_lookups_per_minute)
+    searches = PerPersonLimit(settings.card_lookups_per_minute, "searches")
     reads = PersonalReads(settings.personal_reads_per_minute)
 
     async def searched(q: str, principal: Principal, offset: int, limit: int
                        ) -> dict[str, Any]:
-        allowed, wait_s = searches.allow(principal.actor)
-        if not allowed:
-            raise HTTPException(
-                429, f"too many searches (limit {settings.card_lookups_per_minute} per "
-                     "minute); try again shortly",
-                headers={"Retry-After": str(max(1, math.ceil(wait_s)))})
+        searches.check(principal)
         return await search.search(repo, q, settings.phone_regions, offset, limit)
 
     @app.post("/api/customers/search", tags=TAGS, responses=SEARCH,

@@ -22,7 +22,7 @@ from services.registry.domain.operators import LoginThrottle, login_key
 from services.registry.handlers import operators as directory
 from services.registry.passwords import Passwords
 from services.registry.repository import RegistryRepository
-from shared.auth import Principal, RateLimiter, Role, authenticate
+from shared.auth import Principal, RateLimiter, Role, authenticate, too_many
 from shared.auth.keys import SigningKeys
 from shared.auth.tokens import IssuedSession, SessionIssuer
 from shared.service import ServiceRuntime
@@ -42,10 +42,6 @@ class SignIn(BaseModel):
 
 def _unauthorized(message: str = WRONG) -> HTTPException:
     return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
-
-
-def _too_many(message: str, wait_s: float) -> HTTPException:
-    return HTTPException(429, message, headers={"Retry-After": str(max(1, math.ceil(wait_s)))})
 
 
 def session_view(issued: IssuedSession, document: dict[str, Any]) -> dict[str, Any]:
@@ -75,14 +71,14 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
         address = request.client.host if request.client else "unknown"
         allowed, wait_s = per_address.allow(address)
         if not allowed:
-            raise _too_many("too many sign-in attempts from this address; try again shortly",
+            raise too_many("too many sign-in attempts from this address; try again shortly",
                             wait_s)
         key = login_key(body.login)
         now = datetime.now(UTC)
         locked_until = await directory.sign_in_lock(repo, throttle, key, now)
         if locked_until is not None:
             minutes = math.ceil((locked_until - now).total_seconds() / 60)
-            raise _too_many(f"too many failed sign-ins for this login; try again in "
+            raise too_many(f"too many failed sign-ins for this login; try again in "
                             f"{minutes} minute(s) or ask an admin",
                             (locked_until - now).total_seconds())
         document = await repo.operator_by_login(key)
