@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -29,6 +29,7 @@ from fastapi import FastAPI
 from fastapi.encoders import jsonable_encoder
 
 from shared.auth import Admin
+from shared.contracts.types import looks_like_payment_card
 from shared.database import Database, Document
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,26 @@ async def scrub_after_erasures(db: Database) -> int:
     await db.durable()
     log.info("storage rewritten after %d erasure(s)", len(waiting))
     return len(waiting)
+
+
+async def forget_payment_card_numbers(db: Database, cards: str, holders: Sequence[str]) -> int:
+    """Card numbers stored before payment card numbers were refused, and shaped like one,
+    go: from the ``cards`` index (``_id`` number -> ``customer_id``), and as ``card_number``
+    from the owner's document in each of ``holders``. A PAN is kept nowhere. How many."""
+    index = db.collection(cards)
+    rows = await index.find({}, {"_id": 1, "customer_id": 1}).to_list()
+    found = [row for row in rows if looks_like_payment_card(str(row["_id"]))]
+    if not found:
+        return 0
+    async with db.transaction():
+        for row in found:
+            await index.delete_one({"_id": row["_id"]})
+            for name in holders:
+                await db.collection(name).update_one({"_id": row["customer_id"]},
+                                                     {"$set": {"card_number": None}})
+    await db.durable()
+    log.warning("removed %d stored card numbers shaped like payment card numbers", len(found))
+    return len(found)
 
 
 def _plain(value: Any) -> Any:

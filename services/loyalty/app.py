@@ -27,7 +27,7 @@ from shared.contracts import (
     PurchaseRecorded,
 )
 from shared.contracts.types import LoyaltyCardNumber, Tier
-from shared.privacy import Erasures, install_privacy
+from shared.privacy import Erasures, forget_payment_card_numbers, install_privacy
 from shared.service import ServiceRuntime, create_http_app
 
 log = logging.getLogger(__name__)
@@ -133,11 +133,7 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
         and the service is useful meanwhile with the thresholds it stored last.
         """
         await repo.create_indexes()
-        async with runtime.command():
-            forgotten = await privacy.forget_payment_card_numbers(repo)
-        if forgotten:
-            log.warning("removed %d stored card numbers shaped like payment card numbers",
-                        forgotten)
+        await forget_payment_card_numbers(runtime.db, "cards", ["accounts"])
         state = await repo.tiers()
         if state.computed_at and now() - state.computed_at < timedelta(
                 seconds=settings.tier_interval_s):

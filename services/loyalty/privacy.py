@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from services.loyalty.repository import LoyaltyRepository, account_document
 from shared.audit import AuditTrail
 from shared.contracts import CustomerErased, Event
-from shared.contracts.types import looks_like_payment_card
 from shared.database import Document
 from shared.privacy import Erased, Erasures
 
@@ -49,15 +48,3 @@ async def holdings(repo: LoyaltyRepository, audit: AuditTrail,
         "history": await audit.entries(f"customer:{customer_id}", limit=500),
     }
 
-
-async def forget_payment_card_numbers(repo: LoyaltyRepository) -> int:
-    """Card numbers stored before payment card numbers were refused, and shaped like one,
-    are removed from the card index and the account: a PAN is kept nowhere (and an account
-    holding one could not publish crm.loyalty.updated.v1). How many."""
-    rows = await repo.cards.find({}, {"_id": 1, "customer_id": 1}).to_list()
-    found = [row for row in rows if looks_like_payment_card(str(row["_id"]))]
-    for row in found:
-        await repo.cards.delete_one({"_id": row["_id"]})
-        await repo.accounts.update_one({"_id": row["customer_id"]},
-                                       {"$set": {"card_number": None}})
-    return len(found)

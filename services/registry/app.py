@@ -11,11 +11,12 @@ from typing import Any
 from fastapi import FastAPI
 
 from services.registry import api, handlers
-from services.registry.handlers import privacy, search
+from services.registry.handlers import search
 from services.registry.people import People
 from services.registry.repository import RegistryRepository
 from services.registry.settings import RegistrySettings
 from shared.contracts import CustomerRegistered
+from shared.privacy import forget_payment_card_numbers
 from shared.service import ServiceRuntime, create_http_app
 
 log = logging.getLogger("crm.registry")
@@ -44,11 +45,8 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             await handlers.seed_default_categories(repo)
         await people.prepare(settings, runtime, repo)
         await repo.create_indexes()
-        async with runtime.command():
-            forgotten = await privacy.forget_payment_card_numbers(repo)
-        if forgotten:
-            log.warning("removed %d stored card numbers shaped like payment card numbers",
-                        forgotten)
+        await forget_payment_card_numbers(runtime.db, "loyalty_cards",
+                                          ["customers", "caller_cards"])
         indexed = await search.index_all(repo, runtime.command)
         if indexed:
             log.info("search keys built for %d customers", indexed)

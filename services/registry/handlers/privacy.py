@@ -17,7 +17,6 @@ from services.registry.repository import RegistryRepository
 from shared.audit import AuditTrail
 from shared.auth import Principal
 from shared.contracts import CustomerErased
-from shared.contracts.types import looks_like_payment_card
 from shared.database import Document
 from shared.privacy import Erased, Erasures
 
@@ -71,16 +70,3 @@ async def holdings(repo: RegistryRepository, audit: AuditTrail,
     found["customer_search"] = [search] if search else []
     return found
 
-
-async def forget_payment_card_numbers(repo: RegistryRepository) -> int:
-    """Card numbers stored before payment card numbers were refused, and shaped like one,
-    are removed (claim, customer, caller card): a PAN is kept nowhere. How many."""
-    rows = await repo.loyalty_cards.find({}, {"_id": 1, "customer_id": 1}).to_list()
-    found = [row for row in rows if looks_like_payment_card(str(row["_id"]))]
-    for row in found:
-        await repo.loyalty_cards.delete_one({"_id": row["_id"]})
-        await repo.customers.update_one({"_id": row["customer_id"]},
-                                        {"$set": {"card_number": None}})
-        await repo.cards.update_one({"_id": row["customer_id"]},
-                                    {"$set": {"card_number": None}})
-    return len(found)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from services.loyalty import privacy as loyalty_privacy
 from services.loyalty.repository import LoyaltyRepository
-from services.registry.handlers import privacy as registry_privacy
 from services.registry.repository import RegistryRepository
 from shared.database.memory import MemoryDatabase
+from shared.privacy import forget_payment_card_numbers
 
 PAN = "4111111111111111"
 
@@ -17,13 +16,15 @@ async def test_registry_forgets_stored_payment_card_numbers_and_keeps_loyalty_on
         await repo.claim_loyalty_card(number, customer_id)
         await repo.add_customer(customer_id, {"card_number": number, "category": "ordinary"})
         await repo.save_card({"customer_id": customer_id, "card_number": number})
-    assert await registry_privacy.forget_payment_card_numbers(repo) == 1
+    assert await forget_payment_card_numbers(repo.db, "loyalty_cards",
+                                             ["customers", "caller_cards"]) == 1
     assert await repo.loyalty_card_owner(PAN) is None
     assert (await repo.customer("c-1") or {})["card_number"] is None
     assert (await repo.card("c-1") or {})["card_number"] is None
     assert await repo.loyalty_card_owner("LC-000123") == "c-2"
     assert (await repo.customer("c-2") or {})["card_number"] == "LC-000123"
-    assert await registry_privacy.forget_payment_card_numbers(repo) == 0
+    assert await forget_payment_card_numbers(repo.db, "loyalty_cards",
+                                             ["customers", "caller_cards"]) == 0
 
 
 async def test_loyalty_forgets_stored_payment_card_numbers_and_keeps_loyalty_ones() -> None:
@@ -32,7 +33,7 @@ async def test_loyalty_forgets_stored_payment_card_numbers_and_keeps_loyalty_one
         await repo.assign_card(number, customer_id)
         await repo.accounts.insert_one({"_id": customer_id, "customer_id": customer_id,
                                         "card_number": number})
-    assert await loyalty_privacy.forget_payment_card_numbers(repo) == 1
+    assert await forget_payment_card_numbers(repo.db, "cards", ["accounts"]) == 1
     assert await repo.card_owner(PAN) is None
     assert (await repo.account("c-1")).card_number is None  # type: ignore[union-attr]
     assert await repo.card_owner("LC-000123") == "c-2"
