@@ -827,23 +827,30 @@
     }
   }
 
-  function choiceItem(choice, choose) {
-    const node = document.createElement("li");
-    node.dataset.customerId = choice.customer_id;
+  // A customer found or offered, as one button: the name, the number, and a muted note (why
+  // the search matched, the country of a choice). desk.js builds its results with it too.
+  function resultButton(person, note) {
     const button = document.createElement("button");
     button.type = "button";
     button.className = "result";
     const name = document.createElement("span");
     name.className = "result-name";
-    name.textContent = choice.full_name || choice.customer_id;
+    name.textContent = person.full_name || person.customer_id;
     const phone = document.createElement("span");
     phone.className = "phone";
     phone.dir = "ltr";
-    phone.textContent = choice.phone || "";
-    const country = document.createElement("span");
-    country.className = "muted";
-    country.textContent = choice.country || "";
-    button.append(name, " ", phone, " ", country);
+    phone.textContent = person.phone || "";
+    const muted = document.createElement("span");
+    muted.className = "muted";
+    muted.textContent = note;
+    button.append(name, " ", phone, " ", muted);
+    return button;
+  }
+
+  function choiceItem(choice, choose) {
+    const node = document.createElement("li");
+    node.dataset.customerId = choice.customer_id;
+    const button = resultButton(choice, choice.country || "");
     button.disabled = !choice.phone; // an analyst's choices name no number to open
     button.addEventListener("click", () => {
       hideChoices();
@@ -1401,7 +1408,7 @@
   function panelApi() {
     return {
       api, t, formatTime, reportFailure, showMessage, showError, showCard, showRegistration,
-      showChoices, lookUp, refreshCard,
+      showChoices, lookUp, refreshCard, resultButton,
       lang: () => state.lang,
       session: currentSession,
       card: () => state.card,

@@ -307,20 +307,7 @@
 
   function resultItem(found, choose) {
     const node = item("", { "data-customer-id": found.customer_id });
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "result";
-    const name = document.createElement("span");
-    name.className = "result-name";
-    name.textContent = found.full_name || found.customer_id;
-    const phone = document.createElement("span");
-    phone.className = "phone";
-    phone.dir = "ltr";
-    phone.textContent = found.phone || "";
-    const matched = document.createElement("span");
-    matched.className = "muted";
-    matched.textContent = say(`matched.${found.matched}`);
-    button.append(name, " ", phone, " ", matched);
+    const button = panel.resultButton(found, say(`matched.${found.matched}`));
     button.addEventListener("click", choose);
     node.append(button);
     return node;
