@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 COLLECTION = "erasures"
 #: Fields of an event naming the customer it is about (a referral: the one thanked).
 SUBJECT_FIELDS = ("customer_id", "referrer_id")
+PAYMENT_CARDS_FORGOTTEN = "payment_card_numbers_forgotten"  # a fact in the ``meta`` collection
 
 Holdings = Callable[[str], Awaitable[Mapping[str, list[Document]]]]
 
@@ -117,20 +118,29 @@ async def scrub_after_erasures(db: Database) -> int:
 async def forget_payment_card_numbers(db: Database, cards: str, holders: Sequence[str]) -> int:
     """Card numbers stored before payment card numbers were refused, and shaped like one,
     go: from the ``cards`` index (``_id`` number -> ``customer_id``), and as ``card_number``
-    from the owner's document in each of ``holders``. A PAN is kept nowhere. How many."""
+    from the owner's document in each of ``holders``. A PAN is kept nowhere. How many.
+
+    Once per database (a ``meta`` fact): no card number taken in since can be one, so
+    later starts do not scan the card index again.
+    """
+    meta = db.collection("meta")
+    if await meta.find_one({"_id": PAYMENT_CARDS_FORGOTTEN}) is not None:
+        return 0
     index = db.collection(cards)
     rows = await index.find({}, {"_id": 1, "customer_id": 1}).to_list()
     found = [row for row in rows if looks_like_payment_card(str(row["_id"]))]
-    if not found:
-        return 0
     async with db.transaction():
+        await meta.insert_one({"_id": PAYMENT_CARDS_FORGOTTEN, "at": datetime.now(UTC),
+                               "removed": len(found)})
         for row in found:
             await index.delete_one({"_id": row["_id"]})
             for name in holders:
                 await db.collection(name).update_one({"_id": row["customer_id"]},
                                                      {"$set": {"card_number": None}})
     await db.durable()
-    log.warning("removed %d stored card numbers shaped like payment card numbers", len(found))
+    if found:
+        log.warning("removed %d stored card numbers shaped like payment card numbers",
+                    len(found))
     return len(found)
 
 

@@ -23,8 +23,11 @@ async def test_registry_forgets_stored_payment_card_numbers_and_keeps_loyalty_on
     assert (await repo.card("c-1") or {})["card_number"] is None
     assert await repo.loyalty_card_owner("LC-000123") == "c-2"
     assert (await repo.customer("c-2") or {})["card_number"] == "LC-000123"
+    # Once per database: a later start does not scan again (nothing new can be a PAN).
+    await repo.claim_loyalty_card("5500000000000004", "c-3")
     assert await forget_payment_card_numbers(repo.db, "loyalty_cards",
                                              ["customers", "caller_cards"]) == 0
+    assert await repo.fact("payment_card_numbers_forgotten") is not None
 
 
 async def test_loyalty_forgets_stored_payment_card_numbers_and_keeps_loyalty_ones() -> None:
