@@ -1,15 +1,18 @@
 """The one consume path of every subscriber.
 
-For each batch: every record is validated, skipped if its ``event_id`` was processed
-before or it is about a customer erased here (``shared.privacy``), and handled inside one
-transaction that also records the ``event_id`` and puts the derived events into the
-outbox. Then the database is made durable, the outbox is
-published, and only then are the offsets committed.
+For each fetched batch: every record is validated; the repeats (an ``event_id`` processed
+before) and the events about customers erased here (``shared.privacy``) are found with one
+query each and dropped; the rest are applied in order, in units of work of up to
+``CRM_CONSUMER_UNIT_EVENTS`` events: one transaction runs every event's handler and records
+the processed event ids and the derived events (the outbox) with bulk writes. Then the
+database is made durable, the outbox is published, and only then are the offsets committed.
 
 - Invalid records (bad JSON, wrong shape, too large) go to ``<topic>.dlq`` at once.
-- A handler that keeps failing on one event is retried a bounded number of times with
-  backoff, then that event is dead-lettered: a poison message never blocks its partition.
-- A dependency outage (``TRANSIENT`` errors) is not the event's fault: the consumer retries
+- When one event of a unit fails, the unit is rolled back and its events are applied one by
+  one, each in its own transaction, exactly as a unit of one is: a handler that keeps
+  failing on one event is retried a bounded number of times with backoff, then that event is
+  dead-lettered, and a poison message never blocks its partition.
+- A dependency outage (``TRANSIENT`` errors) is not the events' fault: the consumer retries
   with capped backoff until the dependency is back, dead-lettering nothing.
 """
 
@@ -146,6 +149,33 @@ class Route(Generic[E]):
     handler: Handler[E]
 
 
+def processed_record(record: ConsumerRecord, key: str) -> dict[str, Any]:
+    """What marks an event as applied (its ``_id``), with where it came from."""
+    return {"_id": key, "topic": record.topic, "partition": record.partition,
+            "offset": record.offset, "at": datetime.now(UTC)}
+
+
+@dataclass
+class Pending:
+    """A consumed record that parsed, on its way to its handler."""
+
+    record: ConsumerRecord
+    route: Route[Any]
+    event: Event
+
+    @property
+    def key(self) -> str:
+        return f"{self.record.topic}:{self.event.event_id}"
+
+    @property
+    def subject(self) -> str | None:
+        """The customer it is about; an erasure itself is never dropped as one."""
+        return None if isinstance(self.event, CustomerErased) else subject_of(self.event)
+
+    def processed_record(self) -> dict[str, Any]:
+        return processed_record(self.record, self.key)
+
+
 class Subscription:
     """All topics one service consumes, in one consumer group, through the consume path.
 
@@ -194,8 +224,7 @@ class Subscription:
     async def on_batch(self, message: KafkaMessage) -> None:
         records: tuple[ConsumerRecord, ...] = message.raw_message  # type: ignore[assignment]
         try:
-            for record in records:
-                await self.consume(record)
+            await self.consume(records)
             await self.db.durable()
         except BaseException:
             await asyncio.sleep(self.settings.retry_backoff_s)
@@ -210,29 +239,110 @@ class Subscription:
                         type(error).__name__)
         await message.ack()
 
-    async def consume(self, record: ConsumerRecord) -> None:
-        started = time.perf_counter()
-        route = self.routes[record.topic]
-        event = await self._parse(record, route)
-        if event is None:
+    async def consume(self, records: Sequence[ConsumerRecord]) -> None:
+        """Apply a fetched batch: invalid records dead-lettered, repeats and events about
+        erased customers dropped (each found with one query for the whole batch), the rest
+        applied in order in units of work of up to ``consumer_unit_events`` events."""
+        pending: list[Pending] = []
+        for record in records:
+            route = self.routes[record.topic]
+            event = await self._parse(record, route)
+            if event is not None:
+                pending.append(Pending(record, route, event))
+        if not pending:
             return
-        if await self._about_erased(event):
-            self.metrics.events.labels(topic=record.topic, result="erased").inc()
-            return
-        key = f"{record.topic}:{event.event_id}"
-        if await self.processed.find_one({"_id": key}) is not None:
-            self.metrics.events.labels(topic=record.topic, result="duplicate").inc()
-            return
-        await self._handle(record, route, event, key)
-        self.metrics.handle_seconds.labels(topic=record.topic).observe(
-            time.perf_counter() - started)
+        done = await self._processed_among([item.key for item in pending])
+        erased = await self.erasures.erased_among(
+            subject for item in pending if (subject := item.subject) is not None)
+        fresh: list[Pending] = []
+        for item in pending:
+            if item.key in done:
+                self.metrics.events.labels(topic=item.record.topic, result="duplicate").inc()
+                continue
+            done.add(item.key)  # the same event twice in one batch counts once
+            fresh.append(item)
+        size = max(1, self.settings.consumer_unit_events)
+        for start in range(0, len(fresh), size):
+            if start:
+                await asyncio.sleep(0)  # requests waiting for the loop go between units
+            await self._apply(fresh[start:start + size], erased)
 
-    async def _about_erased(self, event: Event) -> bool:
+    async def _processed_among(self, keys: list[str]) -> set[str]:
+        rows = await self.processed.find({"_id": {"$in": keys}}, {"_id": 1}).to_list()
+        return {str(row["_id"]) for row in rows}
+
+    def _drop_if_erased(self, item: Pending, erased: set[str]) -> bool:
         """An event about a customer erased here is dropped: nothing about them comes back."""
-        if isinstance(event, CustomerErased):
+        if item.subject is None or item.subject not in erased:
             return False
-        subject = subject_of(event)
-        return subject is not None and await self.erasures.is_erased(subject)
+        self.metrics.events.labels(topic=item.record.topic, result="erased").inc()
+        return True
+
+    async def _apply(self, unit: Sequence[Pending], erased: set[str]) -> None:
+        """One unit of work: every event's handler, the processed ids and the outbox in one
+        transaction. When an event fails inside it, the unit is rolled back and its events
+        go one by one through ``_handle`` (retries, dead letters), as a single event does.
+        A dependency outage retries the whole unit until the dependency is back."""
+        if len(unit) == 1:
+            await self._apply_one(unit[0], erased)
+            return
+        outage_backoff = self.settings.retry_backoff_s
+        while True:
+            started = time.perf_counter()
+            applied: list[Pending] = []
+            dropped: list[Pending] = []
+            now_erased = set(erased)
+            try:
+                async with self.db.transaction():
+                    derived: list[Event] = []
+                    for item in unit:
+                        if item.subject is not None and item.subject in now_erased:
+                            dropped.append(item)
+                            continue
+                        derived.extend(await item.route.handler(item.event))
+                        applied.append(item)
+                        if isinstance(item.event, CustomerErased):
+                            now_erased.add(str(item.event.customer_id))
+                    if applied:
+                        await self.processed.insert_many(
+                            [item.processed_record() for item in applied])
+                    await self.outbox.add(derived)
+            except Exception as error:
+                if is_transient(error):  # the dependency's fault, not the events': wait
+                    self.metrics.retries.labels(topic=unit[0].record.topic, kind="outage").inc()
+                    log.warning("%s: dependency unavailable (%s), retrying %d events in %.1fs",
+                                self.group_id, type(error).__name__, len(unit), outage_backoff)
+                    await asyncio.sleep(outage_backoff)
+                    outage_backoff = min(outage_backoff * 2, MAX_OUTAGE_BACKOFF_S)
+                    continue
+                log.info("%s: a unit of %d events failed (%s); applying them one by one",
+                         self.group_id, len(unit), type(error).__name__)
+                for item in unit:
+                    await self._apply_one(item, erased)
+                return
+            erased.update(now_erased)
+            share = (time.perf_counter() - started) / max(1, len(applied))
+            for item in dropped:
+                self.metrics.events.labels(topic=item.record.topic, result="erased").inc()
+            for item in applied:
+                self.metrics.events.labels(topic=item.record.topic, result="processed").inc()
+                self.metrics.handle_seconds.labels(topic=item.record.topic).observe(share)
+            return
+
+    async def _apply_one(self, item: Pending, erased: set[str]) -> None:
+        """One event in its own transaction (a unit of one, or after its unit failed)."""
+        if self._drop_if_erased(item, erased):
+            return
+        if await self.processed.find_one({"_id": item.key}) is not None:
+            # e.g. applied by another consumer of the group since the batch was read
+            self.metrics.events.labels(topic=item.record.topic, result="duplicate").inc()
+            return
+        started = time.perf_counter()
+        if await self._handle(item.record, item.route, item.event, item.key):
+            if isinstance(item.event, CustomerErased):
+                erased.add(str(item.event.customer_id))
+            self.metrics.handle_seconds.labels(topic=item.record.topic).observe(
+                time.perf_counter() - started)
 
     async def _parse(self, record: ConsumerRecord, route: Route[Any]) -> Event | None:
         value = record.value
@@ -253,23 +363,22 @@ class Subscription:
             return None
 
     async def _handle(self, record: ConsumerRecord, route: Route[Any], event: Event,
-                      key: str) -> None:
+                      key: str) -> bool:
+        """Apply one event in its own transaction, with retries; whether it was applied
+        (``False``: dead-lettered)."""
         attempt = 0
         outage_backoff = self.settings.retry_backoff_s
         while True:
             try:
                 async with self.db.transaction():
                     derived = await route.handler(event)
-                    await self.processed.insert_one({
-                        "_id": key, "topic": record.topic, "partition": record.partition,
-                        "offset": record.offset, "at": datetime.now(UTC),
-                    })
+                    await self.processed.insert_one(processed_record(record, key))
                     await self.outbox.add(derived)
                 self.metrics.events.labels(topic=record.topic, result="processed").inc()
-                return
+                return True
             except Rejected as error:
                 await self.dead_letter(record, reason_for(error), "rejected")
-                return
+                return False
             except Exception as error:
                 if is_transient(error):  # the dependency's fault, not the event's: wait
                     self.metrics.retries.labels(topic=record.topic, kind="outage").inc()
@@ -281,7 +390,7 @@ class Subscription:
                 attempt += 1
                 if attempt >= self.settings.retry_attempts:
                     await self._give_up(record, error, attempt)
-                    return
+                    return False
                 self.metrics.retries.labels(topic=record.topic, kind="error").inc()
                 await asyncio.sleep(self.settings.retry_backoff_s * 2 ** (attempt - 1))
 

@@ -38,15 +38,14 @@ class Outbox:
 
     async def add(self, events: Sequence[Event]) -> None:
         """Record events to publish; call inside the transaction that changes the state."""
-        for event in events:
-            # Sortable ids keep the publish order equal to the commit order.
-            _id = f"{time.time_ns():020d}-{next(self._sequence) % 1_000_000:06d}"
-            await self._collection.insert_one(
-                {"_id": _id, "topic": event.topic, "key": event.key().decode(),
-                 "value": event.model_dump_json()}
-            )
-        if events:
-            self._wakeup.set()
+        if not events:
+            return
+        # Sortable ids keep the publish order equal to the commit order.
+        await self._collection.insert_many([
+            {"_id": f"{time.time_ns():020d}-{next(self._sequence) % 1_000_000:06d}",
+             "topic": event.topic, "key": event.key().decode(), "value": event.model_dump_json()}
+            for event in events])
+        self._wakeup.set()
 
     async def flush(self) -> int:
         """Publish everything pending, oldest first; return how many were confirmed."""
@@ -66,8 +65,8 @@ class Outbox:
                 ]
                 await asyncio.gather(*(item for item in sent if inspect.isawaitable(item)))
                 async with self._db.transaction():
-                    for row in pending:
-                        await self._collection.delete_one({"_id": row["_id"]})
+                    await self._collection.delete_many(
+                        {"_id": {"$in": [row["_id"] for row in pending]}})
                 for row in pending:
                     self._metrics.published.labels(topic=row["topic"]).inc()
                 total += len(pending)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -75,6 +75,14 @@ class Erasures:
 
     async def is_erased(self, customer_id: str) -> bool:
         return await self.collection.find_one({"_id": str(customer_id)}) is not None
+
+    async def erased_among(self, customer_ids: Iterable[str]) -> set[str]:
+        """Which of ``customer_ids`` were erased here (one query for a consumed batch)."""
+        wanted = sorted({str(customer_id) for customer_id in customer_ids})
+        if not wanted:
+            return set()
+        rows = await self.collection.find({"_id": {"$in": wanted}}, {"_id": 1}).to_list()
+        return {str(row["_id"]) for row in rows}
 
     async def receipt(self, customer_id: str) -> Document | None:
         return await self.collection.find_one({"_id": str(customer_id)})

@@ -108,6 +108,10 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = Field(64 * 1024, validation_alias=_env("CRM_MAX_BODY_BYTES"))
     max_event_bytes: int = Field(64 * 1024, validation_alias=_env("CRM_MAX_EVENT_BYTES"))
     consumer_max_records: int = Field(500, validation_alias=_env("CRM_CONSUMER_MAX_RECORDS"))
+    # Events applied in one transaction (a unit of work). The stand-in serialises writers,
+    # so a unit also bounds how long an HTTP command can wait behind the consumer.
+    consumer_unit_events: int = Field(
+        100, ge=1, validation_alias=_env("CRM_CONSUMER_UNIT_EVENTS"))
     consumer_batch_timeout_ms: int = Field(
         20, validation_alias=_env("CRM_CONSUMER_BATCH_TIMEOUT_MS")
     )

@@ -28,7 +28,7 @@ import bson
 import mongomock
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
-from pymongo.results import DeleteResult, InsertOneResult, UpdateResult
+from pymongo.results import DeleteResult, InsertManyResult, InsertOneResult, UpdateResult
 
 from shared.database import fastpath
 from shared.database.journal import CODEC, Journal
@@ -80,6 +80,9 @@ class MemoryCursor:
     def _rows(self) -> Iterator[Document]:
         if (fastpath.enabled() and self._sort is None and not self._skip and not self._options
                 and fastpath.simple_projection(self._projection)):
+            ids = fastpath.exact_ids(self._filter)
+            if ids is not None:
+                return fastpath.by_ids(self._collection, ids, self._projection, self._limit)
             return fastpath.scan(self._collection, self._filter, self._projection, self._limit)
         cursor = self._collection.find(self._filter, self._projection, **self._options)
         if self._sort is not None:
@@ -183,8 +186,25 @@ class MemoryCollection:
     async def insert_many(self, documents: Sequence[Document]) -> Any:
         for document in documents:
             _check_bson(document)
+            if "_id" not in document:
+                document["_id"] = ObjectId()  # as PyMongo does, on the caller's documents
         docs = list(documents)
-        return await self._db._write(self, lambda: self._mock.insert_many(docs), [], _ids_of)
+        keys = [document["_id"] for document in docs]
+        store = self._mock._store._documents
+        if (not fastpath.enabled() or any(fastpath.exact_id({"_id": key}) is None for key in keys)
+                or len(set(keys)) != len(keys) or any(key in store for key in keys)):
+            # Duplicates and unusual ids: mongomock's own insert, with its ordered
+            # BulkWriteError (what a server answers too).
+            return await self._db._write(self, lambda: self._mock.insert_many(docs), [],
+                                         _ids_of)
+        stored = [_stored_form(document) for document in docs]
+
+        def insert() -> InsertManyResult:
+            for key, document in zip(keys, stored, strict=True):
+                store[key] = document
+            return InsertManyResult(keys, acknowledged=True)
+
+        return await self._db._write(self, insert, [], _ids_of)
 
     async def update_one(self, filter: Filter, update: Any, upsert: bool = False) -> Any:
         _check_bson({"u": update})
@@ -253,6 +273,10 @@ class MemoryCollection:
         key = fastpath.exact_id(filter)
         if key is not None:
             return [key] if key in self._mock._store._documents else []
+        keys = fastpath.exact_ids(filter) if fastpath.enabled() else None
+        if keys is not None:
+            found = [key for key in keys if key in self._mock._store._documents]
+            return found[:1] if one else found
         cursor = self._mock.find(dict(filter), {"_id": 1})
         if one:
             cursor = cursor.limit(1)

@@ -7,7 +7,7 @@ import bson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.database import fastpath
 from shared.database.memory import MemoryDatabase
@@ -20,7 +20,8 @@ updates = st.sampled_from([
 ])
 operations = st.lists(
     st.tuples(st.sampled_from(["insert", "insert_again", "update", "upsert", "replace",
-                               "replace_upsert", "delete", "find"]),
+                               "replace_upsert", "delete", "find", "insert_many", "find_in",
+                               "delete_in"]),
               ids, updates),
     max_size=30,
 )
@@ -52,6 +53,20 @@ async def apply(db: MemoryDatabase, ops: list) -> list:
             trace.append((result.matched_count, result.modified_count, result.upserted_id))
         elif op == "delete":
             trace.append((await collection.delete_one({"_id": key})).deleted_count)
+        elif op == "insert_many":  # a batch's bulk insert; a duplicate fails it as a server does
+            try:
+                result = await collection.insert_many([{"_id": key, "m": 1}, {"_id": "new"}])
+                trace.append(result.inserted_ids)
+            except BulkWriteError as error:
+                trace.append(("bulk", error.details["nInserted"]))
+        elif op == "find_in":  # no order is promised for $in: compared sorted
+            rows = await collection.find({"_id": {"$in": [key, "zz", 3, key]}}).to_list()
+            trace.append(sorted(rows, key=lambda row: str(row["_id"])))
+            rows = await collection.find({"_id": {"$in": [key]}}, {"_id": 1}).to_list()
+            trace.append(rows)
+        elif op == "delete_in":
+            result = await collection.delete_many({"_id": {"$in": [key, "new"]}})
+            trace.append(result.deleted_count)
         trace.append(await collection.find_one({"_id": key}))
         trace.append(await collection.find_one({"_id": key}, {"n": 1, "_id": 0}))
     trace.append(await collection.find({}).sort("_id", 1).to_list())
@@ -83,6 +98,10 @@ def test_only_exact_scalar_id_filters_take_the_fast_path() -> None:
     assert fastpath.exact_id({"_id": True}) is None
     assert fastpath.exact_id({"_id": {"$in": ["a"]}}) is None
     assert fastpath.exact_id({"_id": "a", "x": 1}) is None
+    assert fastpath.exact_ids({"_id": {"$in": ["a", 7, "a"]}}) == ["a", 7]
+    assert fastpath.exact_ids({"_id": {"$in": ["a", True]}}) is None
+    assert fastpath.exact_ids({"_id": {"$nin": ["a"]}}) is None
+    assert fastpath.exact_ids({"_id": {"$in": ["a"]}, "x": 1}) is None
 
 
 async def test_a_failed_transaction_leaves_no_trace() -> None:
