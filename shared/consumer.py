@@ -23,7 +23,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -140,13 +140,20 @@ def without_payment_cards(value: bytes, error: ValidationError) -> bytes | None:
     return json.dumps(document, ensure_ascii=False).encode() if redacted else None
 
 
+#: The documents a handler will read for these events, by collection (``_id``s).
+Reads = Callable[[Sequence[E]], Mapping[str, Iterable[Any]]]
+
+
 @dataclass(frozen=True)
 class Route(Generic[E]):
-    """One topic a service consumes: its event model and its handler."""
+    """One topic a service consumes: its event model, its handler, and optionally the
+    documents its handler reads (read at once for a whole unit of work: see ``Database.
+    preload``; a declaration is a hint, a document not named is read when asked for)."""
 
     topic: str
     event_type: type[E]
     handler: Handler[E]
+    reads: Reads[E] | None = None
 
 
 def processed_record(record: ConsumerRecord, key: str) -> dict[str, Any]:
@@ -293,7 +300,8 @@ class Subscription:
             dropped: list[Pending] = []
             now_erased = set(erased)
             try:
-                async with self.db.transaction():
+                async with self.db.unit_of_work():
+                    await self._preload(unit)
                     derived: list[Event] = []
                     for item in unit:
                         if item.subject is not None and item.subject in now_erased:
@@ -328,6 +336,21 @@ class Subscription:
                 self.metrics.events.labels(topic=item.record.topic, result="processed").inc()
                 self.metrics.handle_seconds.labels(topic=item.record.topic).observe(share)
             return
+
+    async def _preload(self, unit: Sequence[Pending]) -> None:
+        """Read what the unit's handlers declared they read, one query per collection."""
+        by_route: dict[str, list[Event]] = {}
+        for item in unit:
+            if item.route.reads is not None:
+                by_route.setdefault(item.route.topic, []).append(item.event)
+        wanted: dict[str, list[Any]] = {}
+        for topic, events in by_route.items():
+            reads = self.routes[topic].reads
+            assert reads is not None
+            for collection, ids in reads(events).items():
+                wanted.setdefault(collection, []).extend(ids)
+        for collection, ids in wanted.items():
+            await self.db.preload(collection, ids)
 
     async def _apply_one(self, item: Pending, erased: set[str]) -> None:
         """One event in its own transaction (a unit of one, or after its unit failed)."""

@@ -7,7 +7,7 @@ Enabled only with ``CRM_FAULTS_ENABLED=true`` (never in production); then an adm
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -61,6 +61,16 @@ class FaultyDatabase:
         self._clock.check()
         async with self._inner.transaction():
             yield
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[None]:
+        self._clock.check()
+        async with self._inner.unit_of_work():
+            yield
+
+    async def preload(self, collection: str, ids: Iterable[Any]) -> None:
+        self._clock.check()
+        await self._inner.preload(collection, ids)
 
     async def durable(self) -> None:
         self._clock.check()

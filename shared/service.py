@@ -21,7 +21,7 @@ from shared.auth import Authenticator, PeopleDirectory, TokenRegistry
 from shared.auth.keys import KeySource, RemoteKeySet
 from shared.auth.tokens import Issuer, TokenVerifier
 from shared.broker import make_broker
-from shared.consumer import Handler, Route, Subscription
+from shared.consumer import Handler, Reads, Route, Subscription
 from shared.contracts import Event
 from shared.database import Database, open_database
 from shared.faults import FaultClock, FaultyDatabase, fault_routes
@@ -61,11 +61,15 @@ class ServiceRuntime:
         self.started = False
         self.consuming = False  # the consumer group has assigned this process its partitions
 
-    def subscribe(self, event_type: type[E], handler: Handler[E]) -> None:
-        """Consume ``event_type``'s topic with ``handler`` (in the service's one group)."""
+    def subscribe(self, event_type: type[E], handler: Handler[E],
+                  reads: Reads[E] | None = None) -> None:
+        """Consume ``event_type``'s topic with ``handler`` (in the service's one group).
+
+        ``reads``, given a unit's events, names the documents the handler reads by ``_id``
+        (by collection), so that a database over the network reads them in one query."""
         if any(route.topic == event_type.topic for route in self._routes):
             raise ValueError(f"{event_type.topic} already has a handler")
-        self._routes.append(Route(event_type.topic, event_type, handler))
+        self._routes.append(Route(event_type.topic, event_type, handler, reads))
 
     def every(self, name: str, interval_s: float, job: Job) -> None:
         """Run ``job`` periodically while the service runs (failures are logged, not fatal)."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -345,6 +345,14 @@ class MemoryDatabase:
             finally:
                 _current.reset(token)
             self._commit(tx)
+
+    def unit_of_work(self) -> Any:
+        # Writes here are dictionary updates already: a unit is one transaction, one
+        # journal line, with nothing to keep back or read ahead.
+        return self.transaction()
+
+    async def preload(self, collection: str, ids: Iterable[Any]) -> None:
+        return None
 
     async def _write(
         self, collection: MemoryCollection, apply: Any, ids: list[Any], new_ids: Any

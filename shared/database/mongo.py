@@ -3,23 +3,140 @@
 Transactions need a replica set (the production shape in ``deploy/``). Writes inside
 ``transaction()`` join the session held in a context variable, so repositories need not
 pass sessions around.
+
+``unit_of_work()`` is a transaction for many events at once (the consume path's units):
+documents named in advance (``preload``) are read with one query per collection, and writes
+are kept and sent as one ordered ``bulk_write`` per collection, when a read needs them or
+at the end. The handlers' code is the same as in a plain transaction; what differs:
+- a write's result is known only when it is sent: reading one (``matched_count``...) raises
+  ``DeferredResult``, as does a write error surfacing at the end, and the consume path then
+  applies the unit's events again one by one in plain transactions;
+- deletes are sent at once (their counts are used), after the writes kept before them.
 """
 
 from __future__ import annotations
 
 import contextvars
-from collections.abc import AsyncIterator, Mapping, Sequence
+import copy
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
-from pymongo import AsyncMongoClient
+from bson import ObjectId
+from pymongo import AsyncMongoClient, InsertOne, ReplaceOne, UpdateMany, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.results import InsertManyResult, InsertOneResult
 
+from shared.database import fastpath
 from shared.database.port import Document, Filter
 
 _session: contextvars.ContextVar[AsyncClientSession | None] = contextvars.ContextVar(
     "mongo_session", default=None
 )
+
+
+class DeferredResult(RuntimeError):
+    """A kept write's result was read before the unit of work sent it."""
+
+
+class _Deferred:
+    """The result of a kept write: known only once sent (see the module docstring)."""
+
+    acknowledged = True
+
+    def __getattr__(self, name: str) -> Any:
+        raise DeferredResult(f"{name} of a write kept for the unit's bulk write")
+
+
+@dataclass
+class _Unit:
+    """A unit of work's kept writes and preloaded documents, per collection."""
+
+    session: AsyncClientSession
+    collections: dict[str, Any] = field(default_factory=dict)  # name -> PyMongo collection
+    kept: dict[str, list[Any]] = field(default_factory=dict)  # name -> bulk ops, in order
+    written: dict[str, set[Any]] = field(default_factory=dict)  # exact _ids kept, per name
+    opaque: set[str] = field(default_factory=set)  # a kept write by another filter
+    loaded: dict[str, dict[Any, Document | None]] = field(default_factory=dict)
+
+    def keep(self, collection: Any, operation: Any, key: Any | None) -> None:
+        name = collection.name
+        self.collections[name] = collection
+        self.kept.setdefault(name, []).append(operation)
+        if key is None:
+            self.opaque.add(name)
+            self.loaded.pop(name, None)
+        else:
+            self.written.setdefault(name, set()).add(key)
+            self.loaded.get(name, {}).pop(key, None)
+
+    def cached(self, name: str, key: Any) -> tuple[bool, Document | None]:
+        documents = self.loaded.get(name)
+        if documents is None or key not in documents:
+            return False, None
+        document = documents[key]
+        return True, None if document is None else copy.deepcopy(document)
+
+    async def before_read(self, name: str, key: Any | None = None) -> None:
+        """Send what a read of ``name`` (of one ``_id``, or any) could otherwise miss."""
+        if name not in self.kept:
+            return
+        if key is None or name in self.opaque or key in self.written.get(name, ()):
+            await self.send(name)
+
+    async def send(self, name: str) -> None:
+        operations = self.kept.pop(name, None)
+        self.written.pop(name, None)
+        self.opaque.discard(name)
+        if operations:
+            await self.collections[name].bulk_write(operations, ordered=True,
+                                                    session=self.session)
+
+    async def send_all(self) -> None:
+        for name in list(self.kept):
+            await self.send(name)
+
+
+_unit: contextvars.ContextVar[_Unit | None] = contextvars.ContextVar("mongo_unit", default=None)
+
+
+def _projected(document: Document, projection: Any) -> Document:
+    if projection is None:
+        return document
+    keep = {name for name, value in projection.items() if name != "_id"}
+    projected = {name: document[name] for name in keep if name in document}
+    if projection.get("_id", 1) and "_id" in document:
+        projected = {"_id": document["_id"], **projected}
+    return projected
+
+
+class _UnitCursor:
+    """A find inside a unit of work: the kept writes to its collection are sent first."""
+
+    def __init__(self, cursor: Any, unit: _Unit, name: str) -> None:
+        self._cursor, self._unit, self._name = cursor, unit, name
+
+    def sort(self, key: Any, direction: int | None = None) -> _UnitCursor:
+        self._cursor = self._cursor.sort(key, direction) if direction else self._cursor.sort(key)
+        return self
+
+    def limit(self, count: int) -> _UnitCursor:
+        self._cursor = self._cursor.limit(count)
+        return self
+
+    def skip(self, count: int) -> _UnitCursor:
+        self._cursor = self._cursor.skip(count)
+        return self
+
+    async def to_list(self, length: int | None = None) -> list[Document]:
+        await self._unit.before_read(self._name)
+        return list(await self._cursor.to_list(length))
+
+    async def __aiter__(self) -> AsyncIterator[Document]:
+        await self._unit.before_read(self._name)
+        async for row in self._cursor:
+            yield row
 
 
 class MongoCollection:
@@ -28,12 +145,24 @@ class MongoCollection:
         self.name: str = collection.name
 
     async def find_one(self, filter: Filter, projection: Any = None) -> Document | None:
+        unit = _unit.get()
+        if unit is not None:
+            key = fastpath.exact_id(filter)
+            if key is not None and fastpath.simple_projection(projection):
+                found, document = unit.cached(self.name, key)
+                if found:
+                    return None if document is None else _projected(document, projection)
+            await unit.before_read(self.name, key)
         return await self._c.find_one(filter, projection, session=_session.get())
 
     def find(self, filter: Filter | None = None, projection: Any = None, **kwargs: Any) -> Any:
-        return self._c.find(filter or {}, projection, session=_session.get(), **kwargs)
+        cursor = self._c.find(filter or {}, projection, session=_session.get(), **kwargs)
+        unit = _unit.get()
+        return cursor if unit is None else _UnitCursor(cursor, unit, self.name)
 
     async def count_documents(self, filter: Filter) -> int:
+        if (unit := _unit.get()) is not None:
+            await unit.before_read(self.name)
         if not filter:
             return int(await self._c.estimated_document_count())
         return int(await self._c.count_documents(filter, session=_session.get()))
@@ -41,26 +170,75 @@ class MongoCollection:
     def aggregate(self, pipeline: Sequence[Mapping[str, Any]]) -> Any:
         return _AggregateCursor(self._c, list(pipeline))
 
+    async def preload(self, ids: Iterable[Any]) -> None:
+        """Inside a unit of work: read these documents with one query, so that the
+        handlers' ``find_one`` by ``_id`` are answered without a round trip each."""
+        unit = _unit.get()
+        if unit is None:
+            return
+        known = unit.loaded.setdefault(self.name, {})
+        wanted = [key for key in dict.fromkeys(ids)
+                  if key not in known and key not in unit.written.get(self.name, ())]
+        if not wanted:
+            return
+        await unit.before_read(self.name)
+        rows = await self._c.find({"_id": {"$in": wanted}}, session=_session.get()).to_list()
+        known.update(dict.fromkeys(wanted))
+        known.update((row["_id"], row) for row in rows)
+
     async def insert_one(self, document: Document) -> Any:
+        if (unit := _unit.get()) is not None:
+            document.setdefault("_id", ObjectId())  # as PyMongo does, on the caller's document
+            unit.keep(self._c, InsertOne(document), document["_id"])
+            return InsertOneResult(document["_id"], acknowledged=True)
         return await self._c.insert_one(document, session=_session.get())
 
     async def insert_many(self, documents: Sequence[Document]) -> Any:
+        if (unit := _unit.get()) is not None:
+            for document in documents:
+                document.setdefault("_id", ObjectId())
+                unit.keep(self._c, InsertOne(document), document["_id"])
+            return InsertManyResult([document["_id"] for document in documents],
+                                    acknowledged=True)
         return await self._c.insert_many(list(documents), session=_session.get())
 
     async def update_one(self, filter: Filter, update: Any, upsert: bool = False) -> Any:
+        if (unit := _unit.get()) is not None:
+            unit.keep(self._c, UpdateOne(dict(filter), update, upsert=upsert),
+                      fastpath.exact_id(filter))
+            return _Deferred()
         return await self._c.update_one(filter, update, upsert=upsert, session=_session.get())
 
     async def update_many(self, filter: Filter, update: Any) -> Any:
+        if (unit := _unit.get()) is not None:
+            unit.keep(self._c, UpdateMany(dict(filter), update), None)
+            return _Deferred()
         return await self._c.update_many(filter, update, session=_session.get())
 
     async def replace_one(self, filter: Filter, document: Document, upsert: bool = False) -> Any:
+        if (unit := _unit.get()) is not None:
+            unit.keep(self._c, ReplaceOne(dict(filter), document, upsert=upsert),
+                      fastpath.exact_id(filter))
+            return _Deferred()
         return await self._c.replace_one(filter, document, upsert=upsert, session=_session.get())
 
     async def delete_one(self, filter: Filter) -> Any:
+        await self._before_delete(filter)
         return await self._c.delete_one(filter, session=_session.get())
 
     async def delete_many(self, filter: Filter) -> Any:
+        await self._before_delete(filter)
         return await self._c.delete_many(filter, session=_session.get())
+
+    async def _before_delete(self, filter: Filter) -> None:
+        unit = _unit.get()
+        if unit is not None:
+            await unit.send(self.name)  # in order after the writes kept before it
+            key = fastpath.exact_id(filter)
+            if key is None:
+                unit.loaded.pop(self.name, None)
+            else:
+                unit.loaded.get(self.name, {}).pop(key, None)
 
     async def create_index(self, keys: Any, **kwargs: Any) -> str:
         return str(await self._c.create_index(keys, **kwargs))
@@ -74,6 +252,8 @@ class _AggregateCursor:
         self._pipeline = pipeline
 
     async def to_list(self, length: int | None = None) -> list[Document]:
+        if (unit := _unit.get()) is not None:
+            await unit.send_all()  # a pipeline may read other collections ($lookup)
         cursor = await self._c.aggregate(self._pipeline, session=_session.get())
         return list(await cursor.to_list(length))
 
@@ -101,6 +281,25 @@ class MongoDatabase:
                 yield
             finally:
                 _session.reset(token)
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[None]:
+        if _session.get() is not None:  # inside a transaction already: plain writes
+            yield
+            return
+        async with self.transaction():
+            session = _session.get()
+            assert session is not None
+            unit = _Unit(session)
+            token = _unit.set(unit)
+            try:
+                yield
+                await unit.send_all()
+            finally:
+                _unit.reset(token)
+
+    async def preload(self, collection: str, ids: Iterable[Any]) -> None:
+        await self.collection(collection).preload(ids)
 
     async def durable(self) -> None:
         # A committed transaction with the default majority write concern is durable.

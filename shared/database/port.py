@@ -6,7 +6,7 @@ Two adapters implement it: ``MongoDatabase`` over ``pymongo.AsyncMongoClient`` a
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
@@ -56,6 +56,16 @@ class Database(Protocol):
 
     def transaction(self) -> AbstractAsyncContextManager[None]:
         """All writes inside commit together or not at all."""
+        ...
+
+    def unit_of_work(self) -> AbstractAsyncContextManager[None]:
+        """A transaction for many events at once: like ``transaction()``, except that an
+        adapter may keep writes and send them in bulk at its end (a kept write's result is
+        then not readable), and answer ``find_one`` by ``_id`` from ``preload``."""
+        ...
+
+    async def preload(self, collection: str, ids: Iterable[Any]) -> None:
+        """Inside ``unit_of_work()``: read these documents of ``collection`` at once."""
         ...
 
     async def durable(self) -> None:
