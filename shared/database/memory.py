@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import heapq
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -84,6 +85,14 @@ class MemoryCursor:
             if ids is not None:
                 return fastpath.by_ids(self._collection, ids, self._projection, self._limit)
             return fastpath.scan(self._collection, self._filter, self._projection, self._limit)
+        if (fastpath.enabled() and not self._filter and not self._skip and not self._options
+                and self._sort in (("_id", 1), ("_id", None)) and self._limit
+                and fastpath.simple_projection(self._projection)):
+            # The outbox's relay: the oldest pending events (string ids sort as BSON does).
+            store = self._collection._store._documents
+            if all(type(key) is str for key in store):
+                oldest = heapq.nsmallest(self._limit, store)
+                return fastpath.by_ids(self._collection, oldest, self._projection)
         cursor = self._collection.find(self._filter, self._projection, **self._options)
         if self._sort is not None:
             key, direction = self._sort
@@ -262,6 +271,14 @@ class MemoryCollection:
 
     async def delete_many(self, filter: Filter) -> Any:
         ids = self._matching(filter, one=False)
+        if fastpath.enabled() and fastpath.exact_ids(filter) is not None:
+            store = self._mock._store._documents
+
+            def delete() -> DeleteResult:  # the outbox's relay: pop the published ids
+                removed = sum(store.pop(key, None) is not None for key in ids)
+                return DeleteResult({"n": removed, "ok": 1.0}, acknowledged=True)
+
+            return await self._db._write(self, delete, ids, None)
         return await self._db._write(self, lambda: self._mock.delete_many(dict(filter)), ids, None)
 
     async def create_index(self, keys: Any, **kwargs: Any) -> str:

@@ -70,6 +70,8 @@ async def apply(db: MemoryDatabase, ops: list) -> list:
         trace.append(await collection.find_one({"_id": key}))
         trace.append(await collection.find_one({"_id": key}, {"n": 1, "_id": 0}))
     trace.append(await collection.find({}).sort("_id", 1).to_list())
+    trace.append(await collection.find({}).sort("_id", 1).limit(2).to_list())
+    trace.append(await collection.find({}, {"n": 1}).sort("_id", 1).limit(9).to_list())
     trace.append(await collection.find({}).to_list())
     trace.append(await collection.find({"n": {"$gte": 1}}, {"n": 1}).to_list())
     trace.append(await collection.find({"at": {"$lt": WHEN + dt.timedelta(days=1)}},
