@@ -19,8 +19,9 @@ from shared.runtime.kafka import EmbeddedKafka, ensure_topics, free_port, free_p
 from shared.runtime.supervisor import ServiceProcess, Supervisor
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository
-TOKENS = {"operator": "test-operator", "analyst": "test-analyst", "admin": "test-admin",
-          "telephony": "test-telephony"}
+# Long enough for any shape, a MongoDB server's included (not the embedded mode there).
+TOKENS = {role: f"test-{role}-token-for-the-suite-on-loopback"
+          for role in ("operator", "analyst", "admin", "telephony")}
 PASSWORD = "a long enough test password"  # noqa: S105 (of the people tests create)
 ALL_SERVICES = ("registry", "scoring", "loyalty", "notify")
 

@@ -17,7 +17,7 @@ import pytest
 
 from shared.contracts import topics
 from tests.support.data import new_phone, unique
-from tests.support.suite import Suite, eventually, values
+from tests.support.suite import TOKENS, Suite, eventually, values
 
 pytestmark = pytest.mark.integration
 
@@ -196,7 +196,7 @@ async def test_events_about_an_erased_customer_bring_nothing_back(suite: Suite) 
 
 async def test_the_crm_tool_erases_and_reports_per_service(suite: Suite) -> None:
     customer = await customer_with_history(suite)
-    env = dict(os.environ, CRM_ADMIN_TOKEN="test-admin",
+    env = dict(os.environ, CRM_ADMIN_TOKEN=TOKENS["admin"],
                **{f"CRM_{s.upper()}_URL": suite.url(s) for s in SERVICES})
 
     async def crm(*args: str) -> tuple[int, str, str]:
