@@ -38,6 +38,7 @@ from pymongo.errors import BulkWriteError, PyMongoError
 from shared.contracts import CustomerErased, Event, topics
 from shared.contracts.types import looks_like_payment_card
 from shared.database import Database
+from shared.database.port import DeferredResult
 from shared.errors import Rejected, is_transient
 from shared.metrics import ServiceMetrics
 from shared.outbox import Outbox
@@ -323,8 +324,11 @@ class Subscription:
                     await asyncio.sleep(outage_backoff)
                     outage_backoff = min(outage_backoff * 2, MAX_OUTAGE_BACKOFF_S)
                     continue
-                log.info("%s: a unit of %d events failed (%s); applying them one by one",
-                         self.group_id, len(unit), type(error).__name__)
+                # DeferredResult is the code's fault (a handler reads a kept write's result):
+                # correct one by one, but every unit pays twice, so ops should hear of it.
+                log.log(logging.WARNING if isinstance(error, DeferredResult) else logging.INFO,
+                        "%s: a unit of %d events failed (%s); applying them one by one",
+                        self.group_id, len(unit), type(error).__name__)
                 for item in unit:
                     await self._apply_one(item, erased)
                 return

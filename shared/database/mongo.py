@@ -9,8 +9,9 @@ documents named in advance (``preload``) are read with one query per collection,
 are kept and sent as one ordered ``bulk_write`` per collection, when a read needs them or
 at the end. The handlers' code is the same as in a plain transaction; what differs:
 - a write's result is known only when it is sent: reading one (``matched_count``...) raises
-  ``DeferredResult``, as does a write error surfacing at the end, and the consume path then
-  applies the unit's events again one by one in plain transactions;
+  ``DeferredResult``, and a write error (a duplicate key) surfaces when the writes are sent;
+  either way the consume path applies the unit's events again one by one, in plain
+  transactions, where results and errors come at once;
 - deletes are sent at once (their counts are used), after the writes kept before them.
 """
 
@@ -29,15 +30,11 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.results import InsertManyResult, InsertOneResult
 
 from shared.database import fastpath
-from shared.database.port import Document, Filter
+from shared.database.port import DeferredResult, Document, Filter
 
 _session: contextvars.ContextVar[AsyncClientSession | None] = contextvars.ContextVar(
     "mongo_session", default=None
 )
-
-
-class DeferredResult(RuntimeError):
-    """A kept write's result was read before the unit of work sent it."""
 
 
 class _Deferred:

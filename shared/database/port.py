@@ -11,6 +11,12 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 Document = dict[str, Any]
+
+
+class DeferredResult(RuntimeError):
+    """A write kept for a unit of work's bulk write had its result read before it was sent
+    (see ``Database.unit_of_work``): a handler to fix, or to run outside units."""
+
 Filter = Mapping[str, Any]
 
 

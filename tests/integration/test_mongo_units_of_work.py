@@ -12,7 +12,8 @@ from pymongo import monitoring
 
 from shared.consumer import Route, Subscription
 from shared.contracts import CustomerRegistered, CustomerScored, Event, topics
-from shared.database.mongo import DeferredResult, MongoDatabase
+from shared.database.mongo import MongoDatabase
+from shared.database.port import DeferredResult
 from shared.errors import Rejected
 from shared.runtime.mongo_server import MongoServer
 from shared.service import ServiceRuntime
