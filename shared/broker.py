@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ssl
 
+from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
@@ -58,6 +59,21 @@ def make_broker(settings: ServiceSettings, registry: CollectorRegistry) -> Kafka
         graceful_timeout=15.0,
         description=f"crm {settings.service_name} service",
     )
+
+
+def raw_producer(broker: object) -> AIOKafkaProducer | None:
+    """The aiokafka producer under a connected FastStream broker, or None (not connected, or
+    FastStream's test broker). The outbox relay sends through it: FastStream's ``publish``
+    costs about 70 µs a message on this machine (a command object, middlewares, a codec),
+    aiokafka's ``send`` a fraction of that. FastStream 0.7 keeps it at
+    ``broker._producer._producer.producer``; a later FastStream without it gets None, and
+    the relay publishes through FastStream as before."""
+    state = getattr(getattr(broker, "_producer", None), "_producer", None)
+    try:
+        producer = getattr(state, "producer", None)
+    except Exception:  # FastStream's state before connecting raises its own error
+        return None
+    return producer if isinstance(producer, AIOKafkaProducer) else None
 
 
 def kafka_client_options(settings: ServiceSettings) -> dict[str, object]:

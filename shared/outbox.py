@@ -16,6 +16,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from shared.broker import raw_producer
 from shared.contracts import Event
 from shared.database import Database
 from shared.metrics import ServiceMetrics
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 500
 JSON_HEADERS = {"content-type": "application/json"}
+KAFKA_HEADERS = [(name, value.encode()) for name, value in JSON_HEADERS.items()]
 
 
 class Outbox:
@@ -56,7 +58,12 @@ class Outbox:
                 if not pending:
                     break
                 # Hand the whole batch to the producer, then wait for every confirmation.
+                producer = raw_producer(self._broker)
                 sent = [
+                    await producer.send(row["topic"], row["value"].encode(),
+                                        key=row["key"].encode(), headers=KAFKA_HEADERS)
+                    for row in pending
+                ] if producer is not None else [
                     await self._broker.publish(
                         row["value"].encode(), row["topic"], key=row["key"].encode(),
                         headers=JSON_HEADERS, no_confirm=True,
