@@ -116,6 +116,22 @@ class Suite:
             raise AssertionError(f"{error}\n{self.tail()}") from None
         return time.monotonic() - started
 
+    def peak_rss_mb(self, service: str) -> float | None:
+        """The peak resident memory (VmHWM) of ``service``'s current process so far, in MB;
+        None where /proc does not tell (not Linux, or the process has exited)."""
+        assert self.supervisor is not None
+        process = self.supervisor.services[service].process
+        if process is None or process.returncode is not None:
+            return None
+        try:
+            status = Path(f"/proc/{process.pid}/status").read_text()
+        except OSError:
+            return None
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # the kernel counts in kB
+        return None
+
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
 
