@@ -1,12 +1,13 @@
 """Loyalty end to end: purchases per second and latency with 100,000 accounts in the store.
 
-    python -m benchmarks.loyalty [--accounts 100000] [--purchases 15000] [--rate 200] [--jobs]
+    python -m benchmarks.loyalty [--accounts 100000] [--purchases 15000] [--rate R] [--jobs]
 
 Builds loyalty's data directory in-process (the stand-in database, journaled), starts the
 broker and the loyalty service as a process (it replays the data), produces purchases to
 Kafka and measures from each send to the loyalty.updated it causes: a burst (throughput;
-latency there is mostly queueing) and a paced run below capacity (latency). Prints figures;
-asserts nothing about speed.
+latency there is mostly queueing) and a 10 s run paced at half the burst's throughput
+(latency; ``--rate`` overrides). The service's peak RSS is read before it stops. Prints
+figures; asserts nothing about speed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import argparse
 import asyncio
 import json
 import random
-import statistics
 import tempfile
 import time
 import uuid
@@ -26,7 +26,14 @@ from pathlib import Path
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from benchmarks import settle_load_generator
+from benchmarks import (
+    PACED_SECONDS,
+    latency_figures,
+    paced_rate,
+    percentile,
+    record,
+    settle_load_generator,
+)
 from services.loyalty.domain import (
     Account,
     month_key,
@@ -120,8 +127,8 @@ class Stream:
             batch = await self.consumer.getmany(timeout_ms=100)
             now = time.perf_counter()
             for records in batch.values():
-                for record in records:
-                    event_id = json.loads(record.value)["event_id"]
+                for update in records:
+                    event_id = json.loads(update.value)["event_id"]
                     if event_id in self.sent and event_id not in self.received:
                         self.received[event_id] = now
 
@@ -133,8 +140,9 @@ class Stream:
         await self.producer.send(topics.PURCHASE_RECORDED, json.dumps(event).encode(),
                                  key=str(event["customer_id"]).encode())
 
-    async def run(self, count: int, rate: float | None) -> None:
-        """Send ``count`` purchases (as fast as possible, or at ``rate`` per second)."""
+    async def run(self, count: int, rate: float | None) -> tuple[float, list[float]]:
+        """Send ``count`` purchases (as fast as possible, or at ``rate`` per second); the
+        purchases per second end to end and each one's latency (ms)."""
         self.sent.clear()
         self.received.clear()
         collector = asyncio.create_task(self.collect(count, timeout_s=150))
@@ -153,20 +161,31 @@ class Stream:
         label = "burst" if rate is None else f"paced at {rate:,.0f}/s"
         print(f"{label}: produced {count} purchases in {produced:.1f}s; loyalty.updated for "
               f"{len(self.received)}/{count} after {done:.1f}s")
+        per_s = len(self.received) / done if done > 0 else 0.0
         if latencies:
-            p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-            print(f"  {label}: {len(self.received) / done:,.0f} purchases/s end to end; "
-                  f"latency ms p50 {statistics.median(latencies):,.0f} "
-                  f"p99 {p99:,.0f} max {latencies[-1]:,.0f}")
+            print(f"  {label}: {per_s:,.0f} purchases/s end to end; "
+                  f"latency ms p50 {percentile(latencies, 0.5):,.0f} "
+                  f"p99 {percentile(latencies, 0.99):,.0f} max {latencies[-1]:,.0f}")
+        return per_s, latencies
 
 
-async def measure(suite: Suite, accounts: int, count: int, rate: float,
-                  rng: random.Random) -> None:
+async def measure(suite: Suite, accounts: int, count: int, rate: float | None,
+                  rng: random.Random) -> dict[str, object]:
     async with Stream(suite.bootstrap, accounts, rng) as stream:
         await stream.send()  # warm-up: the consumer group joins first
         await stream.collect(1, timeout_s=60)
-        await stream.run(count, rate=None)
-        await stream.run(max(1, int(rate * 10)), rate=rate)
+        print(f"loyalty: burst of {count:,} purchases...", flush=True)
+        per_s, burst = await stream.run(count, rate=None)
+        delivered = len(stream.received)
+        steady_rate = paced_rate(per_s, rate)
+        paced = max(1, round(steady_rate * PACED_SECONDS))
+        print(f"loyalty: paced, {paced:,} purchases at {steady_rate:,.0f}/s...", flush=True)
+        _, steady = await stream.run(paced, rate=steady_rate)
+    return {"stage": "purchase -> loyalty.updated", "customers": accounts,
+            "events_per_s": round(per_s), "burst_count": count, "burst_delivered": delivered,
+            **latency_figures("burst", burst), "paced_rate_per_s": round(steady_rate),
+            "paced_count": paced, "paced_delivered": len(steady),
+            **latency_figures("paced", steady)}
 
 
 async def time_jobs(suite: Suite) -> None:
@@ -184,8 +203,9 @@ async def main() -> None:
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--purchases", type=int, default=15_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--rate", type=float, default=200,
-                        help="purchases per second of the paced (latency) run, 10 s long")
+    parser.add_argument("--rate", type=float, default=None,
+                        help="purchases per second of the paced (latency) run, 10 s long "
+                             "(default: half the burst's throughput)")
     parser.add_argument("--jobs", dest="time_jobs", action="store_true",
                         help="also time the tier and lapse jobs over all accounts (slow)")
     args = parser.parse_args()
@@ -193,6 +213,7 @@ async def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-loyalty-") as tmp:
         workdir = Path(tmp)
         started = time.perf_counter()
+        print(f"loyalty: building {args.accounts:,} accounts...", flush=True)
         await build_store(workdir / "data", args.accounts, rng)
         settle_load_generator()
         print(f"built {args.accounts:,} accounts in {time.perf_counter() - started:.1f}s")
@@ -205,11 +226,16 @@ async def main() -> None:
         print(f"loyalty ready (data replayed; stored tiers fresh, no start-up recompute) in "
               f"{time.perf_counter() - started:.1f}s")
         try:
-            await measure(suite, args.accounts, args.purchases, args.rate, rng)
+            figures = await measure(suite, args.accounts, args.purchases, args.rate, rng)
             if args.time_jobs:
                 await time_jobs(suite)
+            rss_mb = suite.peak_rss_mb("loyalty")
         finally:
             await suite.stop()
+    record("loyalty", figures)
+    if rss_mb is not None:
+        print(f"loyalty process peak RSS: {rss_mb:,.0f} MB ({args.accounts:,} accounts)")
+        record("rss_mb", {"loyalty": round(rss_mb, 1)})
 
 
 if __name__ == "__main__":

@@ -2,9 +2,11 @@
 
 Pre-builds notify's data directory in-process (recipients and phone keys), starts notify
 alone on its own broker, produces purchases of distinct customers to Kafka and times each
-from its produce to the ``notification.sent`` it causes. Prints figures only.
+from its produce to the ``notification.sent`` it causes: a burst (throughput; latency there
+is mostly queueing), then 10 s paced at half the burst's throughput (latency; ``--rate``
+overrides). The service's peak RSS is read before it stops. Prints figures only.
 
-    python -m benchmarks.notify [--customers 100000] [--purchases 10000]
+    python -m benchmarks.notify [--customers 100000] [--purchases 10000] [--rate R]
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import argparse
 import asyncio
 import json
 import random
-import statistics
 import tempfile
 import time
 import uuid
@@ -23,7 +24,14 @@ from zoneinfo import ZoneInfo
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from benchmarks import settle_load_generator
+from benchmarks import (
+    PACED_SECONDS,
+    latency_figures,
+    paced_rate,
+    percentile,
+    record,
+    settle_load_generator,
+)
 from services.notify.domain import notification_id
 from shared.contracts import topics
 from shared.database.memory import MemoryDatabase
@@ -70,7 +78,8 @@ async def prebuild(data_dir: Path, customers: int) -> list[str]:
 
 
 async def collect(bootstrap: str, want: set[str], seen: dict[str, float],
-                  done: asyncio.Event) -> None:
+                  ready: asyncio.Event, done: asyncio.Event) -> None:
+    """Arrival times of the wanted notifications, read from the end of the topic as it was."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
                                 fetch_max_wait_ms=20)  # Tansu answers long polls late
     await consumer.start()
@@ -79,13 +88,16 @@ async def collect(bootstrap: str, want: set[str], seen: dict[str, float],
                     for p in sorted(consumer.partitions_for_topic(topics.NOTIFICATION_SENT)
                                     or {0})]
         consumer.assign(assigned)
-        await consumer.seek_to_beginning(*assigned)
+        await consumer.seek_to_end(*assigned)
+        for partition in assigned:
+            await consumer.position(partition)  # the end is resolved before anything is sent
+        ready.set()
         while len(seen) < len(want):
             batch = await consumer.getmany(timeout_ms=200)
             arrived = time.perf_counter()
             for records in batch.values():
-                for record in records:
-                    value = json.loads(record.value)
+                for sent in records:
+                    value = json.loads(sent.value)
                     if value["notification_id"] in want:
                         seen.setdefault(value["notification_id"], arrived)
     finally:
@@ -93,73 +105,110 @@ async def collect(bootstrap: str, want: set[str], seen: dict[str, float],
         await consumer.stop()
 
 
-async def run(customers: int, purchases: int, timeout_s: float) -> None:
+def purchases_of(customer_ids: list[str]) -> list[tuple[str, str, bytes]]:
+    """(the notification id it should cause, customer id, the purchase) per customer."""
+    messages = []
+    for customer_id in customer_ids:
+        purchase_id = f"p-{uuid.uuid4().hex[:16]}"
+        body = {"event_id": str(uuid.uuid4()), "occurred_at": datetime.now(UTC).isoformat(),
+                "purchase_id": purchase_id, "customer_id": customer_id, "amount": "990.00",
+                "currency": "RUB", "discounted": False, "payment_method": "card",
+                "employee_id": f"e-{random.randint(1, 200)}"}
+        messages.append((notification_id("quality_survey", f"purchase:{purchase_id}"),
+                         customer_id, json.dumps(body).encode()))
+    return messages
+
+
+async def phase(bootstrap: str, customer_ids: list[str], rate: float | None,
+                timeout_s: float) -> tuple[float, list[float]]:
+    """Purchases of these customers, all at once or at ``rate`` per second: the decisions
+    per second end to end and each one's latency (ms), printed as well."""
+    messages = purchases_of(customer_ids)
+    seen: dict[str, float] = {}
+    ready, done = asyncio.Event(), asyncio.Event()
+    collector = asyncio.create_task(
+        collect(bootstrap, {m[0] for m in messages}, seen, ready, done))
+    await asyncio.wait_for(ready.wait(), timeout=30)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
+    await producer.start()
+    produced: dict[str, float] = {}
+    first = time.perf_counter()
+    try:
+        futures = []
+        for n, (nid, customer_id, value) in enumerate(messages):
+            if rate is not None:
+                await asyncio.sleep(max(0.0, first + n / rate - time.perf_counter()))
+            produced[nid] = time.perf_counter()
+            futures.append(await producer.send(topics.PURCHASE_RECORDED, value,
+                                               key=customer_id.encode()))
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+    produce_s = time.perf_counter() - first
+    try:
+        await asyncio.wait_for(done.wait(), timeout=timeout_s)
+    except TimeoutError:
+        collector.cancel()
+    elapsed = (max(seen.values()) if seen else time.perf_counter()) - first
+    latencies = sorted((seen[nid] - produced[nid]) * 1000 for nid in seen)
+    label = "burst" if rate is None else f"paced at {rate:,.0f}/s"
+    print(f"notify {label}: {len(messages)} purchases produced in {produce_s:.2f}s; "
+          f"{len(seen)}/{len(messages)} decisions end to end in {elapsed:.2f}s "
+          f"= {len(seen) / elapsed:.0f} decisions/s")
+    if latencies:
+        print(f"notify {label}: latency purchase -> notification.sent p50 "
+              f"{percentile(latencies, 0.5):.0f} ms, p99 {percentile(latencies, 0.99):.0f} ms, "
+              f"max {latencies[-1]:.0f} ms", flush=True)
+    return len(seen) / elapsed, latencies
+
+
+async def run(customers: int, purchases: int, rate: float | None, timeout_s: float) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-notify-"))
     started = time.perf_counter()
+    print(f"notify: building {customers:,} recipients...", flush=True)
     ids = await prebuild(workdir / "data" / "notify", customers)
     settle_load_generator()
     built = time.perf_counter() - started
     suite = Suite(workdir, services=["notify"], env={"CRM_LOG_LEVEL": "WARNING"})
     started = time.perf_counter()
     await suite.start()
-    ready = time.perf_counter() - started
+    print(f"notify: {customers} known customers (data dir built in {built:.1f}s, "
+          f"service ready in {time.perf_counter() - started:.1f}s)", flush=True)
     try:
-        chosen = random.sample(ids, purchases)
-        messages = []
-        for customer_id in chosen:
-            purchase_id = f"p-{uuid.uuid4().hex[:16]}"
-            body = {"event_id": str(uuid.uuid4()), "occurred_at": datetime.now(UTC).isoformat(),
-                    "purchase_id": purchase_id, "customer_id": customer_id, "amount": "990.00",
-                    "currency": "RUB", "discounted": False, "payment_method": "card",
-                    "employee_id": f"e-{random.randint(1, 200)}"}
-            messages.append((notification_id("quality_survey", f"purchase:{purchase_id}"),
-                             customer_id, json.dumps(body).encode()))
-        seen: dict[str, float] = {}
-        done = asyncio.Event()
-        collector = asyncio.create_task(
-            collect(suite.bootstrap, {m[0] for m in messages}, seen, done))
-        await asyncio.sleep(1)  # the collector is assigned and reading
-        producer = AIOKafkaProducer(bootstrap_servers=suite.bootstrap, linger_ms=5)
-        await producer.start()
-        produced: dict[str, float] = {}
-        first = time.perf_counter()
-        try:
-            futures = []
-            for nid, customer_id, value in messages:
-                produced[nid] = time.perf_counter()
-                futures.append(await producer.send(topics.PURCHASE_RECORDED, value,
-                                                   key=customer_id.encode()))
-            await asyncio.gather(*futures)
-        finally:
-            await producer.stop()
-        produce_s = time.perf_counter() - first
-        try:
-            await asyncio.wait_for(done.wait(), timeout=timeout_s)
-        except TimeoutError:
-            collector.cancel()
-        elapsed = (max(seen.values()) if seen else time.perf_counter()) - first
-        latencies = sorted((seen[nid] - produced[nid]) * 1000 for nid in seen)
-        p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else float("nan")
-        print(f"notify: {customers} known customers (data dir built in {built:.1f}s, "
-              f"service ready in {ready:.1f}s)")
-        print(f"notify: {purchases} purchases produced in {produce_s:.2f}s")
-        print(f"notify: {len(seen)}/{purchases} decisions end to end in {elapsed:.2f}s "
-              f"= {len(seen) / elapsed:.0f} decisions/s")
-        if latencies:
-            print(f"notify: latency purchase -> notification.sent p50 "
-                  f"{statistics.median(latencies):.0f} ms, p99 {p99:.0f} ms, "
-                  f"max {latencies[-1]:.0f} ms")
+        # Each purchase of a different customer, in both phases: a customer surveyed in the
+        # last 30 days is throttled, another path through the rules.
+        unused = random.sample(ids, len(ids))
+        burst_ids, unused = unused[:purchases], unused[purchases:]
+        per_s, burst = await phase(suite.bootstrap, burst_ids, None, timeout_s)
+        steady_rate = paced_rate(per_s, rate)
+        paced_ids = unused[:max(1, round(steady_rate * PACED_SECONDS))]
+        print(f"notify: paced, {len(paced_ids):,} purchases at {steady_rate:,.0f}/s...",
+              flush=True)
+        _, steady = await phase(suite.bootstrap, paced_ids, steady_rate, timeout_s)
+        rss_mb = suite.peak_rss_mb("notify")
     finally:
         await suite.stop()
+    record("notify", {
+        "stage": "purchase -> notification decision", "customers": customers,
+        "events_per_s": round(per_s), "burst_count": len(burst_ids),
+        "burst_delivered": len(burst), **latency_figures("burst", burst),
+        "paced_rate_per_s": round(steady_rate), "paced_count": len(paced_ids),
+        "paced_delivered": len(steady), **latency_figures("paced", steady)})
+    if rss_mb is not None:
+        print(f"notify process peak RSS: {rss_mb:,.0f} MB ({customers:,} recipients)")
+        record("rss_mb", {"notify": round(rss_mb, 1)})
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--purchases", type=int, default=10_000)
+    parser.add_argument("--purchases", type=int, default=10_000, help="burst size")
+    parser.add_argument("--rate", type=float, default=None,
+                        help="purchases per second of the 10 s paced run "
+                             "(default: half the burst's throughput)")
     parser.add_argument("--timeout", type=float, default=120)
     args = parser.parse_args()
-    asyncio.run(run(args.customers, args.purchases, args.timeout))
+    asyncio.run(run(args.customers, args.purchases, args.rate, args.timeout))
 
 
 if __name__ == "__main__":

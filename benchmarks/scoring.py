@@ -1,15 +1,20 @@
 """Scoring end to end on the embedded broker: registrations scored per second and the p99
 latency from ``registered`` to ``scored``. Prints figures; asserts nothing about speed.
 
-    python -m benchmarks.scoring [--count 5000] [--paced 300 --rate 30]
+    python -m benchmarks.scoring [--count 5000] [--customers 100000]
+                                 [--rate R] [--paced N | --paced-seconds 10]
     python -m benchmarks.scoring --profile [--count 3000]   # cProfile of the handler, in-process
 
-Two phases: a burst (all registrations produced at once: throughput, and the latency of a
-backlog) and a steady phase paced below capacity (the latency one registration sees).
-Registrations go straight to Kafka (batched aiokafka producer) and the scoring service runs
-as its own process with a journaled in-memory database, as under ``make run``. Latency is
-each scored record's Kafka timestamp minus the ``occurred_at`` stamped just before its
-registration was handed to the producer.
+Scoring's data directory is filled first with ``--customers`` scored customers (the real
+handler scores a varied sample in-process; its documents are copied under new ids), so the
+service carries what 100,000 customers leave, as the other stages do. Two phases: a burst
+(all registrations produced at once: throughput, and the latency of a backlog) and a steady
+phase paced at half the burst's measured throughput for 10 s (the latency one registration
+sees; ``--rate`` and ``--paced`` override). Registrations go straight to Kafka (batched
+aiokafka producer) and the scoring service runs as its own process with a journaled
+in-memory database, as under ``make run``. Latency is each scored record's Kafka timestamp
+minus the ``occurred_at`` stamped just before its registration was handed to the producer.
+The service's peak RSS is read before it stops.
 """
 
 from __future__ import annotations
@@ -24,13 +29,22 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from benchmarks import (
+    PACED_SECONDS,
+    latency_figures,
+    paced_rate,
+    percentile,
+    record,
+    settle_load_generator,
+)
 from shared.contracts import CustomerRegistered, topics
+from shared.database.memory import MemoryDatabase
 from shared.runtime.harness import Suite
 
 FIRST = ["Анна", "Ольга", "Иван", "Сергей", "Mohammad", "Zahra", "John", "Emma", "Lukas", "Ayşe"]
@@ -69,11 +83,6 @@ def registrations(count: int, seed: int = 7) -> list[dict[str, Any]]:
     return out
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 async def produce(producer: AIOKafkaProducer, items: list[dict[str, Any]],
                   rate_per_s: float | None = None) -> dict[str, float]:
     """Send all (batched, or paced at ``rate_per_s``); return each one's stamp (epoch s)."""
@@ -100,10 +109,10 @@ async def collect(consumer: AIOKafkaConsumer, wanted: set[str], timeout_s: float
     while not wanted <= seen.keys() and time.monotonic() < deadline:
         batch = await consumer.getmany(timeout_ms=200, max_records=5000)
         for records in batch.values():
-            for record in records:
-                customer_id = json.loads(record.value)["customer_id"]
+            for scored in records:
+                customer_id = json.loads(scored.value)["customer_id"]
                 if customer_id in wanted:
-                    seen.setdefault(customer_id, record.timestamp / 1000)
+                    seen.setdefault(customer_id, scored.timestamp / 1000)
     return seen
 
 
@@ -129,14 +138,22 @@ class Phase:
         self.scored = await reader
         self.elapsed = time.perf_counter() - started
 
+    @property
+    def latencies_ms(self) -> list[float]:
+        return [1000 * (self.scored[c] - self.stamped[c]) for c in self.scored]
+
+    @property
+    def per_s(self) -> float:
+        return len(self.scored) / self.elapsed if self.elapsed else 0.0
+
     def report(self) -> list[str]:
         count, done = len(self.items), len(self.scored)
-        latencies = [1000 * (self.scored[c] - self.stamped[c]) for c in self.scored]
+        latencies = self.latencies_ms
         offered = f"paced at {self.rate_per_s:.0f}/s" if self.rate_per_s else "all at once"
         lines = [f"{self.name}: {count} registrations, {offered}",
                  f"  scored                  {done:8d} of {count}",
                  f"  first produce -> last scored {self.elapsed:7.2f} s",
-                 f"  throughput              {done / self.elapsed:8,.0f} registrations/s"]
+                 f"  throughput              {self.per_s:8,.0f} registrations/s"]
         if latencies:
             figures = ", ".join(f"{label} {percentile(latencies, share):,.0f}"
                                 for label, share in (("p50", .5), ("p95", .95), ("p99", .99)))
@@ -144,7 +161,56 @@ class Phase:
         return lines
 
 
-async def measure(count: int, paced: int, rate: float, workdir: Path) -> None:
+async def fill_store(data_dir: Path, customers: int, sample: int = 2000) -> None:
+    """Scoring's documents for ``customers`` registrations of the past year.
+
+    Scoring a registration costs about a millisecond here, so the real handler scores
+    ``sample`` of them into a scratch database, and their scores and behaviour profiles are
+    copied under new customer ids; the velocity lists (pruned to their window, so they do
+    not grow with the customers) are kept as the sample left them.
+    """
+    from services.scoring import handlers
+    from services.scoring.domain import DEFAULT_RULES_PATH
+    from services.scoring.repository import ScoringRepository
+    from services.scoring.rules import LiveRules
+
+    rules = LiveRules(DEFAULT_RULES_PATH)
+    scratch = ScoringRepository(MemoryDatabase("scratch"))
+    year_ago = datetime.now(UTC) - timedelta(days=365)
+    for n, fields in enumerate(registrations(min(sample, customers), seed=3)):
+        event = CustomerRegistered(**fields, occurred_at=year_ago + timedelta(minutes=5 * n))
+        await handlers.on_registered(scratch, rules.current, event)
+    scores = await scratch.scores.find({}).to_list(None)
+    profiles = {p["_id"]: p for p in await scratch.behaviour.find({}).to_list(None)}
+    db = MemoryDatabase("crm_scoring", data_dir, fsync=False)
+    repo = ScoringRepository(db)
+    async with db.transaction():
+        await repo.velocity.insert_many(await scratch.velocity.find({}).to_list(None))
+    for first in range(0, customers, 5000):
+        copies, copied_profiles = [], []
+        for n in range(first, min(first + 5000, customers)):
+            score, customer_id = scores[n % len(scores)], f"stored-{n:06d}"
+            copies.append(score | {"_id": customer_id, "customer_id": customer_id,
+                                   "registration_event_id": str(uuid.uuid4())})
+            if score["_id"] in profiles:
+                copied_profiles.append(profiles[score["_id"]] | {"_id": customer_id})
+        async with db.transaction():
+            await repo.scores.insert_many(copies)
+            if copied_profiles:
+                await repo.behaviour.insert_many(copied_profiles)
+    await db.durable()
+    await db.close()
+
+
+async def measure(count: int, customers: int, paced: int | None, rate: float | None,
+                  paced_seconds: float, workdir: Path) -> None:
+    if customers:
+        print(f"scoring: storing {customers:,} scored customers...", flush=True)
+        started = time.perf_counter()
+        await fill_store(workdir / "data" / "scoring", customers)
+        settle_load_generator()
+        print(f"scoring: stored in {time.perf_counter() - started:.1f} s; starting the service "
+              "(it replays them)...", flush=True)
     suite = Suite(workdir, services=["scoring"])
     await suite.start()
     producer = AIOKafkaProducer(bootstrap_servers=suite.bootstrap, linger_ms=5,
@@ -153,8 +219,9 @@ async def measure(count: int, paced: int, rate: float, workdir: Path) -> None:
                                 fetch_max_wait_ms=20)  # Tansu answers long polls late
     await producer.start()
     await consumer.start()
-    phases = [Phase("burst", renamed(registrations(count), "burst"), None),
-              Phase("steady", renamed(registrations(paced, seed=8), "steady"), rate)]
+    burst = Phase("burst", renamed(registrations(count), "burst"), None)
+    phases = [burst]
+    rss_mb = None
     try:
         partitions = [TopicPartition(topics.CUSTOMER_SCORED, p)
                       for p in sorted(consumer.partitions_for_topic(topics.CUSTOMER_SCORED) or [])]
@@ -165,8 +232,17 @@ async def measure(count: int, paced: int, rate: float, workdir: Path) -> None:
         await warm.run(producer, consumer, 60)
         if len(warm.scored) < len(warm.items):
             raise SystemExit("warm-up registrations were not scored:\n" + suite.tail())
-        for phase in phases:
-            await phase.run(producer, consumer, timeout_s=110)
+        print(f"scoring: burst of {count:,} registrations...", flush=True)
+        await burst.run(producer, consumer, timeout_s=110)
+        steady_rate = paced_rate(burst.per_s, rate)
+        steady_count = paced or max(1, round(steady_rate * paced_seconds))
+        print(f"scoring: paced, {steady_count:,} registrations at {steady_rate:,.0f}/s...",
+              flush=True)
+        steady = Phase("steady", renamed(registrations(steady_count, seed=8), "steady"),
+                       steady_rate)
+        phases.append(steady)
+        await steady.run(producer, consumer, timeout_s=110 + steady_count / steady_rate)
+        rss_mb = suite.peak_rss_mb("scoring")
     finally:
         await producer.stop()
         await consumer.stop()
@@ -175,6 +251,17 @@ async def measure(count: int, paced: int, rate: float, workdir: Path) -> None:
           "in-memory database)")
     for phase in phases:
         print("\n".join(phase.report()))
+    if rss_mb is not None:
+        print(f"scoring process peak RSS: {rss_mb:,.0f} MB ({customers:,} stored customers)")
+    record("scoring", {
+        "stage": "registration -> scored", "customers": customers,
+        "events_per_s": round(burst.per_s), "burst_count": len(burst.items),
+        "burst_delivered": len(burst.scored), **latency_figures("burst", burst.latencies_ms),
+        "paced_rate_per_s": round(steady.rate_per_s or 0), "paced_count": len(steady.items),
+        "paced_delivered": len(steady.scored), **latency_figures("paced", steady.latencies_ms),
+    })
+    if rss_mb is not None:
+        record("rss_mb", {"scoring": round(rss_mb, 1)})
 
 
 def profile(count: int) -> None:
@@ -211,15 +298,21 @@ def profile(count: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--count", type=int, default=None, help="burst size (default 5000)")
-    parser.add_argument("--paced", type=int, default=300, help="registrations at a steady rate")
-    parser.add_argument("--rate", type=float, default=30.0, help="steady rate per second")
+    parser.add_argument("--customers", type=int, default=100_000,
+                        help="scored customers stored before the service starts (0: none)")
+    parser.add_argument("--rate", type=float, default=None,
+                        help="steady rate per second (default: half the burst's throughput)")
+    parser.add_argument("--paced", type=int, default=None,
+                        help="registrations at the steady rate (default: --paced-seconds of it)")
+    parser.add_argument("--paced-seconds", type=float, default=PACED_SECONDS)
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args(argv)
     if args.profile:
         profile(args.count or 3000)
         return 0
     with tempfile.TemporaryDirectory(prefix="bench-scoring-") as workdir:
-        asyncio.run(measure(args.count or 5000, args.paced, args.rate, Path(workdir)))
+        asyncio.run(measure(args.count or 5000, args.customers, args.paced, args.rate,
+                            args.paced_seconds, Path(workdir)))
     return 0
 
 
