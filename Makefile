@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make run           start the embedded broker and the four services"
 	@echo "make test          install what is missing and run the whole test suite"
-	@echo "make bench         benchmarks (prints figures, asserts nothing about speed)"
+	@echo "make bench         benchmarks: a table and bench/results.json (targets reported, not asserted)"
 	@echo "make lint          ruff, mypy and a dependency audit"
 	@echo "make docs          AsyncAPI and OpenAPI documents into docs/api/"
 	@echo "make demo          load a realistic year of calls and purchases into a running suite"
