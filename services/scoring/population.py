@@ -17,7 +17,7 @@ import iptocc
 import phonenumbers
 from faker import Faker
 
-from services.scoring.domain.names import famous_names
+from services.scoring.domain.famous import famous_names
 from services.scoring.domain.signals import builtin_free_mail_domains
 from shared.contracts import CustomerRegistered
 

@@ -1,4 +1,4 @@
-"""Names across scripts: card-holder similarity, famous and placeholder names, keyboard mashes.
+"""Names across scripts: name forms, card-holder similarity, keyboard mashes.
 
 Names reach us in Latin, Cyrillic and Persian script and cards are embossed in Latin, so
 every comparison happens on a Latin form. Cyrillic transliterates well with anyascii; the
@@ -12,12 +12,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from anyascii import anyascii
-from rapidfuzz import fuzz, process
-
-FAMOUS_NAMES_PATH = Path(__file__).resolve().parent.parent / "famous_names.txt"
+from rapidfuzz import fuzz
 
 # Persian letters whose usual Latin spelling differs from anyascii's Arabic-style output.
 _PERSIAN_TO_LATIN = str.maketrans(
@@ -61,13 +58,6 @@ class NameForm:
     abjad: bool
 
 
-@dataclass(frozen=True, slots=True)
-class FamousMatch:
-    category: str
-    name: str
-    similarity: float
-
-
 def to_latin(name: str) -> str:
     """Lower-case Latin rendering of a name in any script."""
     text = unicodedata.normalize("NFC", name).translate(_PERSIAN_TO_LATIN)
@@ -109,8 +99,9 @@ def _token_similarity(a_raw: str, a: str, b_raw: str, b: str, abjad: bool) -> fl
     return float(best)
 
 
-def _coverage(short: NameForm, long: NameForm, abjad: bool) -> tuple[float, int]:
-    """Mean best similarity of each token of `short` to a distinct token of `long`."""
+def coverage(short: NameForm, long: NameForm, abjad: bool) -> tuple[float, int]:
+    """Mean best similarity of each token of `short` to a distinct token of `long`, and how
+    many tokens of `short` were paired."""
     pairs = sorted(
         (
             (_token_similarity(sr, s, lr, lt, abjad), i, j)
@@ -137,59 +128,12 @@ def name_similarity(a: str, b: str) -> float:
     if not fa.tokens or not fb.tokens:
         return 0.0
     short, long = (fa, fb) if len(fa.tokens) <= len(fb.tokens) else (fb, fa)
-    score, _ = _coverage(short, long, fa.abjad or fb.abjad)
+    score, _ = coverage(short, long, fa.abjad or fb.abjad)
     if len(short.tokens) == 1 and len(long.tokens) > 1:
         score *= 0.85  # one matching word is weak evidence
     if all(len(t) == 1 for t in short.raw_tokens):
         score *= 0.7
     return round(score, 1)
-
-
-@lru_cache(maxsize=4)
-def famous_names(path: Path = FAMOUS_NAMES_PATH) -> tuple[tuple[str, str, NameForm], ...]:
-    """(category, name, form) for every line `category: name` of the famous-names file."""
-    entries = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        category, _, name = line.partition(":")
-        entries.append((category.strip(), name.strip(), name_form(name.strip())))
-    return tuple(entries)
-
-
-@lru_cache(maxsize=4)
-def _famous_index(path: Path) -> list[str]:
-    return [" ".join(form.tokens) for _, _, form in famous_names(path)]
-
-
-def famous_match(name: str, path: Path = FAMOUS_NAMES_PATH) -> FamousMatch | None:
-    """The famous, fictional or placeholder name this name is, if any.
-
-    Every word of the listed name must be present; one extra word (a patronymic or a
-    middle name) is allowed, so "Пушкин Александр Сергеевич" is still Pushkin.
-    """
-    form = name_form(name)
-    if not form.tokens:
-        return None
-    entries = famous_names(path)
-    candidates = process.extract(
-        " ".join(form.tokens), _famous_index(path), scorer=fuzz.token_set_ratio,
-        score_cutoff=70, limit=10,
-    )  # fmt: skip
-    best: FamousMatch | None = None
-    for _, _, index in candidates:
-        category, listed, entry = entries[index]
-        if len(form.tokens) - len(entry.tokens) not in (0, 1):
-            continue
-        if len(entry.tokens) == 1 and len(form.tokens) != 1:
-            continue  # "Hafez" alone is famous; "Hafez Karimi" is an ordinary man
-        score, matched = _coverage(entry, form, form.abjad or entry.abjad)
-        initials = sum(len(t) == 1 for t in form.raw_tokens)
-        complete = matched == len(entry.tokens) and score >= 88 and initials == 0
-        if complete and (best is None or score > best.similarity):
-            best = FamousMatch(category, listed, round(score, 1))
-    return best
 
 
 def _is_keyboard_run(token: str) -> bool:

@@ -19,12 +19,8 @@ from disposable_email_domains import blocklist as disposable_blocklist
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.scoring.domain.config import ScoringConfig
-from services.scoring.domain.names import (
-    famous_match,
-    is_keyboard_mash,
-    name_form,
-    name_similarity,
-)
+from services.scoring.domain.famous import famous_match
+from services.scoring.domain.names import is_keyboard_mash, name_form, name_similarity
 from shared.contracts import CustomerRegistered
 
 SIGNALS_VERSION = 1

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from services.scoring.domain.config import ScoringConfig
-from services.scoring.domain.names import famous_match, is_keyboard_mash, name_similarity
+from services.scoring.domain.famous import famous_match
+from services.scoring.domain.names import is_keyboard_mash, name_similarity
 
 
 def test_cyrillic_card_holder_matches_latin_name(config: ScoringConfig) -> None:
