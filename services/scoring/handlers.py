@@ -19,7 +19,7 @@ from services.scoring.domain import (
     apply_interaction,
     apply_purchase,
     classify,
-    count_and_record,
+    count_and_record_encoded,
     decide_from_signals,
     score_registration,
     velocity_keys,
@@ -89,10 +89,11 @@ async def count_velocity(
         rule = config.velocity.get(kind)  # type: ignore[call-overload]
         if rule is None:
             continue
-        entries = await repo.velocity_entries(kind, value)
-        counts[kind], kept = count_and_record(entries, event.customer_id, at, rule.window_seconds)
-        await repo.save_velocity_entries(kind, value, kept)
-        lists.append(velocity_id(kind, value))
+        list_id = velocity_id(kind, value)
+        counts[kind], kept = count_and_record_encoded(
+            await repo.velocity_list(list_id), event.customer_id, at, rule.window_seconds)
+        await repo.save_velocity_list(list_id, kind, kept)
+        lists.append(list_id)
     return VelocityCounts(**counts), lists
 
 

@@ -3,9 +3,9 @@
 - ``scores``: the latest decision per customer (``_id`` = customer id), with its signals.
 - ``velocity``: one document per velocity key (``_id`` = ``kind:digest``) listing recent
   registrations; the key's value is stored only as a digest (an IP or a name is personal).
-  The list is one string, ``"<customer_id>@<epoch_s> ..."`` (customer ids contain neither
-  character): the stand-in copies and journals every array element on each write, which
-  made a busy key's list the most expensive part of scoring (see benchmarks/scoring.py).
+  The list is one string, ``"<customer_id>@<epoch_s> ..."`` (see ``domain.velocity``): the
+  stand-in copies and journals every array element on each write, which made a busy key's
+  list the most expensive part of scoring (see benchmarks/scoring.py).
 - ``behaviour``: one profile per customer (``_id`` = customer id) and its last segment.
 """
 
@@ -14,25 +14,13 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from services.scoring.domain.velocity import Entry
+from services.scoring.domain.velocity import decode_entries, encode_entries
 from shared.database import Database, Document
 
 
 def velocity_id(kind: str, value: str) -> str:
     digest = hashlib.blake2b(value.encode(), digest_size=16).hexdigest()
     return f"{kind}:{digest}"
-
-
-def encode_entries(entries: list[Entry]) -> str:
-    return " ".join(f"{customer_id}@{float(at):.3f}" for customer_id, at in entries)
-
-
-def decode_entries(encoded: str) -> list[Entry]:
-    entries: list[Entry] = []
-    for item in encoded.split():
-        customer_id, _, at = item.rpartition("@")
-        entries.append([customer_id, float(at)])
-    return entries
 
 
 class ScoringRepository:
@@ -47,14 +35,14 @@ class ScoringRepository:
     async def score(self, customer_id: str) -> Document | None:
         return await self.scores.find_one({"_id": customer_id})
 
-    async def velocity_entries(self, kind: str, value: str) -> list[Entry]:
-        document = await self.velocity.find_one({"_id": velocity_id(kind, value)})
-        return decode_entries(document["entries"]) if document else []
+    async def velocity_list(self, list_id: str) -> str:
+        """The velocity list ``list_id`` (see ``velocity_id``) in its stored form."""
+        document = await self.velocity.find_one({"_id": list_id})
+        return str(document["entries"]) if document else ""
 
-    async def save_velocity_entries(self, kind: str, value: str, entries: list[Entry]) -> None:
-        _id = velocity_id(kind, value)
-        document = {"_id": _id, "kind": kind, "entries": encode_entries(entries)}
-        await self.velocity.replace_one({"_id": _id}, document, upsert=True)
+    async def save_velocity_list(self, list_id: str, kind: str, encoded: str) -> None:
+        document = {"_id": list_id, "kind": kind, "entries": encoded}
+        await self.velocity.replace_one({"_id": list_id}, document, upsert=True)
 
     async def forget_in_velocity(self, customer_id: str, ids: list[str]) -> int:
         """Take the customer out of the velocity lists ``ids``; how many lists changed."""

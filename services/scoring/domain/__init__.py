@@ -29,7 +29,7 @@ from services.scoring.domain.signals import (
     extract_signals,
     velocity_keys,
 )
-from services.scoring.domain.velocity import count_and_record
+from services.scoring.domain.velocity import count_and_record, count_and_record_encoded
 
 __all__ = [
     "DEFAULT_RULES_PATH",
@@ -44,6 +44,7 @@ __all__ = [
     "apply_purchase",
     "classify",
     "count_and_record",
+    "count_and_record_encoded",
     "decide_from_signals",
     "extract_signals",
     "load_config",

@@ -4,9 +4,15 @@ One list of recent ``[customer_id, occurred_at_epoch_s]`` entries per key (an IP
 card-holder name, an email domain) is enough: counting and adding are O(list), the list is
 pruned to the window and capped, and nothing scans other keys. Times are the registrations'
 own ``occurred_at``, never the wall clock, so a replay counts the same.
+
+A list is stored as one string, ``"<customer_id>@<epoch_s> ..."`` oldest first (customer ids
+contain neither character): see ``encode_entries``. ``count_and_record_encoded`` counts and
+records on that string directly, the way ``count_and_record`` does on decoded entries.
 """
 
 from __future__ import annotations
+
+from bisect import bisect_right
 
 Entry = list[str | float]  # [customer_id, occurred_at as epoch seconds]: BSON-friendly
 
@@ -35,3 +41,53 @@ def count_and_record(
     kept = [entry for entry in kept if float(entry[1]) > newest - window_seconds]
     kept.sort(key=lambda entry: float(entry[1]))
     return count, kept[-MAX_ENTRIES:]
+
+
+def encode_entries(entries: list[Entry]) -> str:
+    return " ".join(f"{customer_id}@{float(at):.3f}" for customer_id, at in entries)
+
+
+def decode_entries(encoded: str) -> list[Entry]:
+    entries: list[Entry] = []
+    for item in encoded.split():
+        customer_id, _, at = item.rpartition("@")
+        entries.append([customer_id, float(at)])
+    return entries
+
+
+def count_and_record_encoded(
+    encoded: str, customer_id: str, at: float, window_seconds: int,
+) -> tuple[int, str]:
+    """``count_and_record`` on a stored list: the same count, and the string that encoding
+    its entries to keep gives (for a list ``encode_entries`` wrote).
+
+    A stored list is in time order (``count_and_record`` sorts it, an erasure only removes),
+    so the window's edges are found by bisection, parsing only the entries looked at, and
+    the entries kept keep their text: a busy key's list costs a split and a join, not a
+    hundred float parses and formats per registration.
+    """
+    items = encoded.split()
+    earliest = at - window_seconds
+    count = bisect_right(items, at, key=_time) - bisect_right(items, earliest, key=_time)
+    listed = _position(items, encoded, customer_id)
+    if listed is not None and earliest < _time(items[listed]) <= at:
+        count -= 1  # the customer's own earlier entry (a redelivery)
+    # The new entry's own time, not its 3-decimal text, decides where it goes, as before.
+    newest = _time(items[-1]) if items else at
+    if listed is None:
+        newest = max(newest, at)
+    first_kept = bisect_right(items, newest - window_seconds, key=_time)
+    if listed is None and at > newest - window_seconds:
+        items.insert(bisect_right(items, at, key=_time), f"{customer_id}@{float(at):.3f}")
+    return count, " ".join(items[first_kept:][-MAX_ENTRIES:])
+
+
+def _time(item: str) -> float:
+    return float(item.rpartition("@")[2])
+
+
+def _position(items: list[str], encoded: str, customer_id: str) -> int | None:
+    if f" {customer_id}@" not in f" {encoded}":
+        return None  # the usual case, answered without looking at each entry
+    return next((i for i, item in enumerate(items) if item.rpartition("@")[0] == customer_id),
+                None)

@@ -1,4 +1,5 @@
-from services.scoring.repository import decode_entries, encode_entries, velocity_id
+from services.scoring.domain.velocity import decode_entries, encode_entries
+from services.scoring.repository import velocity_id
 
 
 def test_velocity_entries_survive_their_compact_encoding() -> None:
