@@ -75,15 +75,19 @@ class LoyaltyRepository:
         return None if document is None else account_from(document)
 
     async def save(self, account: Account, before: Account | None = None) -> None:
-        """Store the account; given the copy it was read as, write only the changed fields."""
-        document = account_document(account)
-        if before is None:
-            await self.accounts.replace_one({"_id": document["_id"]}, document, upsert=True)
+        """Store the account; given the copy it was read as (in this transaction), write
+        only when it changed.
+
+        The whole document, not a ``$set`` of the changed fields: a purchase changes the
+        bulk of it anyway (the monthly values, the recent ids), and the stand-in answers a
+        replace by ``_id`` from its map where an update goes through mongomock's copies
+        (a third of a purchase's time at 100,000 accounts).
+        """
+        if before is not None and account == before:
             return
-        previous = account_document(before)
-        changed = {k: v for k, v in document.items() if previous.get(k) != v}
-        if changed:
-            await self.accounts.update_one({"_id": document["_id"]}, {"$set": changed})
+        document = account_document(account)
+        await self.accounts.replace_one({"_id": document["_id"]}, document,
+                                        upsert=before is None)
 
     async def set_tier(self, customer_id: str, tier: str) -> None:
         await self.accounts.update_one({"_id": customer_id}, {"$set": {"tier": tier}})
