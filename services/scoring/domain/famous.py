@@ -19,16 +19,13 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from services.scoring.domain.names import NameForm, coverage, name_form, skeleton
+from services.scoring.domain.names import WORD_CACHE, NameForm, coverage, name_form, skeleton
 
 FAMOUS_NAMES_PATH = Path(__file__).resolve().parent.parent / "famous_names.txt"
 MATCH_FROM = 88.0  # the mean word similarity that makes a listed name a match
 # The whole-name similarity (token set ratio) a listed name needed to be compared at all
 # when the list was scanned; kept, so that what matches stays what matched.
 SHORTLIST_FROM = 70.0
-# Registered words looked up recently: first names and surnames repeat far more than
-# whole names do.
-WORD_CACHE = 16384
 
 Listed = tuple[str, str, NameForm]  # (category, name as listed, its form)
 WordKey = tuple[str, str, bool]  # (Latin word, variant-folded word, listed in Persian script)
@@ -80,6 +77,7 @@ class FamousIndex:
         self.shapes_any = _Shapes([(i, shape) for i, shape in shapes if shape])
         self.shapes_persian = _Shapes([(i, shape) for i, shape in shapes if shape and words[i][2]])
         self.longest = max((len(form.tokens) for _, _, form in self.listed), default=0)
+        # Registered words repeat (first names, surnames): each is looked up once.
         self.near = lru_cache(maxsize=WORD_CACHE)(self._near)
 
     def match(self, form: NameForm) -> FamousMatch | None:

@@ -47,6 +47,10 @@ _KEYBOARD_ROWS = (
     "йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю",
     "ضصثقفغعهخحجچ", "شسیبلاتنمکگ", "ظطزرذدپو",
 )  # fmt: skip
+_KEYBOARD_RUNS = _KEYBOARD_ROWS + tuple(row[::-1] for row in _KEYBOARD_ROWS)
+_TRIPLED = re.compile(r"(.)\1\1")
+_LATIN_VOWEL = re.compile(r"[aeiouy]")
+WORD_CACHE = 16384  # recent words (first names, surnames), each decided once
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +143,7 @@ def name_similarity(a: str, b: str) -> float:
 def _is_keyboard_run(token: str) -> bool:
     if len(token) < 4:
         return False
-    return any(token in row or token in row[::-1] for row in _KEYBOARD_ROWS)
+    return any(token in row for row in _KEYBOARD_RUNS)
 
 
 def is_keyboard_mash(name: str) -> bool:
@@ -148,11 +152,16 @@ def is_keyboard_mash(name: str) -> bool:
     if not words:
         return False
     abjad = bool(_ABJAD.search(name))
-    for word in words:
-        letters = "".join(ch for ch in word if ch.isalnum())
-        if _is_keyboard_run(letters) or re.search(r"(.)\1\1", letters):
-            return True
-        latin = to_latin(letters)
-        if not abjad and len(latin) >= 5 and not re.search(r"[aeiouy]", latin):
-            return True
+    if any(_is_mashed_word(word, abjad) for word in words):
+        return True
     return len(words) > 1 and len(set(words)) == 1 and len(words[0]) <= 4  # "aa aa"
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def _is_mashed_word(word: str, abjad: bool) -> bool:
+    # Words repeat far more than names do: first names and surnames are decided once.
+    letters = "".join(ch for ch in word if ch.isalnum())
+    if _is_keyboard_run(letters) or _TRIPLED.search(letters):
+        return True
+    latin = to_latin(letters)
+    return not abjad and len(latin) >= 5 and not _LATIN_VOWEL.search(latin)

@@ -26,6 +26,7 @@ from shared.contracts import CustomerRegistered
 SIGNALS_VERSION = 1
 FREE_MAIL_PATH = Path(__file__).resolve().parent.parent / "free_mail_domains.txt"
 OPTIONAL_FIELDS = ("email", "card_holder_name", "source", "language", "ip", "card_number")
+FACTS_CACHE = 8192  # recent addresses and phone numbers, each a few hundred bytes
 
 Signals = dict[str, Any]
 
@@ -83,23 +84,36 @@ def ip_facts(ip: str | None) -> tuple[str, str | None]:
     """(status, country): status is absent | invalid | private | unknown | public."""
     if not ip:
         return "absent", None
+    status, country, _ = _address_facts(ip.strip())
+    return status, country
+
+
+@lru_cache(maxsize=FACTS_CACHE)
+def _address_facts(ip: str) -> tuple[str, str | None, str | None]:
+    """(status, country, the address written canonically); an address repeats (a shared
+    one, a carrier's NAT) and each registration asks twice (its signals, its velocity keys)."""
     try:
-        address = ipaddress.ip_address(ip.strip())
+        address = ipaddress.ip_address(ip)
     except ValueError:
-        return "invalid", None
+        return "invalid", None, None
     if not address.is_global:
-        return "private", None
+        return "private", None, str(address)
     country = iptocc.country_code(str(address))
-    return ("public", country) if country else ("unknown", None)
+    return ("public", country, str(address)) if country else ("unknown", None, str(address))
 
 
+@lru_cache(maxsize=FACTS_CACHE)
 def phone_facts(phone: str) -> tuple[bool, str | None]:
-    """(valid, region) of an E.164 number."""
+    """(valid, region) of an E.164 number (kept for recent numbers: a redelivery, a number
+    registered again, one number behind many registrations)."""
     try:
         number = phonenumbers.parse(phone, None)
     except phonenumbers.NumberParseException:
         return False, None
-    return phonenumbers.is_valid_number(number), phonenumbers.region_code_for_number(number)
+    # What is_valid_number does, without finding the region a second time.
+    region = phonenumbers.region_code_for_number(number)
+    valid = region is not None and phonenumbers.is_valid_number_for_region(number, region)
+    return valid, region
 
 
 def card_holder_key(name: str) -> str:
@@ -113,9 +127,10 @@ def velocity_keys(reg: CustomerRegistered) -> dict[str, str]:
     Free-mail domains are left out: a thousand gmail sign-ups an hour is normal.
     """
     keys: dict[str, str] = {}
-    status, _ = ip_facts(reg.ip)
-    if status in ("public", "unknown") and reg.ip:
-        keys["ip"] = str(ipaddress.ip_address(reg.ip.strip()))
+    if reg.ip:
+        status, _, address = _address_facts(reg.ip.strip())
+        if status in ("public", "unknown") and address:
+            keys["ip"] = address
     if reg.card_holder_name and name_form(reg.card_holder_name).tokens:
         keys["card_holder"] = card_holder_key(reg.card_holder_name)
     domain = email_domain(reg.email)
