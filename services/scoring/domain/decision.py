@@ -47,7 +47,9 @@ class ScoreDecision(BaseModel):
 
     def to_event(self, customer_id: str, event_id: uuid.UUID | None = None) -> CustomerScored:
         """The public event; pass a derived event id so a redelivery republishes the same id."""
-        scored = CustomerScored(
+        fields = {"event_id": event_id} if event_id else {}
+        return CustomerScored(
+            **fields,
             customer_id=customer_id,
             score=self.score,
             band=self.band,
@@ -55,7 +57,6 @@ class ScoreDecision(BaseModel):
             payment_policy=self.payment_policy,
             model_version=self.model_version,
         )
-        return scored.model_copy(update={"event_id": event_id}) if event_id else scored
 
 
 def _window(seconds: int) -> str:

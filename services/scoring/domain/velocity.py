@@ -68,7 +68,9 @@ def count_and_record_encoded(
     """
     items = encoded.split()
     earliest = at - window_seconds
-    count = bisect_right(items, at, key=_time) - bisect_right(items, earliest, key=_time)
+    up_to_now = bisect_right(items, at, key=_time)
+    in_window = bisect_right(items, earliest, key=_time)
+    count = up_to_now - in_window
     listed = _position(items, encoded, customer_id)
     if listed is not None and earliest < _time(items[listed]) <= at:
         count -= 1  # the customer's own earlier entry (a redelivery)
@@ -76,9 +78,11 @@ def count_and_record_encoded(
     newest = _time(items[-1]) if items else at
     if listed is None:
         newest = max(newest, at)
-    first_kept = bisect_right(items, newest - window_seconds, key=_time)
+    # In time order (the usual case) the newest is this one: the window is the kept part.
+    first_kept = in_window if newest == at else bisect_right(
+        items, newest - window_seconds, key=_time)
     if listed is None and at > newest - window_seconds:
-        items.insert(bisect_right(items, at, key=_time), f"{customer_id}@{float(at):.3f}")
+        items.insert(up_to_now, f"{customer_id}@{float(at):.3f}")
     return count, " ".join(items[first_kept:][-MAX_ENTRIES:])
 
 
