@@ -101,10 +101,8 @@ def table(results: Mapping[str, Any]) -> str:
 
     def verdict(*whats: str) -> str:
         known = [checks[what] for what in whats if what in checks]
-        if not known:
-            return "-"
-        met = "met" if all(check["met"] for check in known) else "MISSED"
-        return ", ".join(check["target"] for check in known) + f": {met}"
+        return "; ".join(f"{check['target']}: {'met' if check['met'] else 'MISSED'}"
+                         for check in known) or "-"
 
     runs = ", ".join(f"{name} {number(value)}"
                      for name, value in results.get("reference_runs", {}).items())

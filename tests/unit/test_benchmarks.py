@@ -62,7 +62,7 @@ def test_the_table_shows_each_stage_the_caller_card_and_peak_rss() -> None:
     scoring = next(line for line in text.splitlines() if line.startswith("scoring "))
     assert [cell.strip() for cell in scoring.split("|")] == [
         "scoring", "16,000", "900 / 1,800", "8,000", "40.0 / 260", "0.50",
-        "ratio >= 0.40, paced p99 < 250 ms: MISSED"]
+        "ratio >= 0.40: met; paced p99 < 250 ms: MISSED"]
     assert "caller card at 1000/s" in text and "p99 < 10 ms: MISSED" in text
     assert any(line.startswith("loyalty ") and "< 300 MB: MISSED" in line
                for line in text.splitlines())
