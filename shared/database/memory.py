@@ -172,14 +172,14 @@ class MemoryCollection:
     # fastpath.uninstall() turns these off too, so the tests compare both ways.
 
     async def insert_one(self, document: Document) -> Any:
-        _check_bson(document)
         if "_id" not in document:
             document["_id"] = ObjectId()  # as PyMongo does, on the caller's document
         key = document["_id"]
         if not fastpath.enabled() or fastpath.exact_id({"_id": key}) is None:
+            _check_bson(document)
             return await self._db._write(self, lambda: self._mock.insert_one(document), [],
                                          _ids_of)
-        stored = _stored_form(document)
+        stored = _stored_form(document)  # checked on the way
         store = self._mock._store._documents
 
         def insert() -> InsertOneResult:
@@ -230,11 +230,12 @@ class MemoryCollection:
         )
 
     async def replace_one(self, filter: Filter, document: Document, upsert: bool = False) -> Any:
-        _check_bson(document)
         if any(str(field).startswith("$") for field in document):
+            _check_bson(document)
             raise ValueError("replacement can not include $ operators")
         key = fastpath.exact_id(filter) if fastpath.enabled() else None
         if key is None or document.get("_id", key) != key:
+            _check_bson(document)
             ids = self._matching(filter, one=True)
             return await self._db._write(
                 self, lambda: self._mock.replace_one(dict(filter), document, upsert=upsert),
@@ -253,7 +254,10 @@ class MemoryCollection:
             return UpdateResult({"n": 1, "nModified": int(existing != stored), "ok": 1.0},
                                 acknowledged=True)
 
-        return await self._db._write(self, replace, [key] if key in store else [], _ids_of)
+        # The stored object is swapped, never changed in place: the transaction keeps the
+        # one it replaces as the before-image, without a copy.
+        return await self._db._write(self, replace, [key] if key in store else [], _ids_of,
+                                     swapped=True)
 
     async def delete_one(self, filter: Filter) -> Any:
         key = fastpath.exact_id(filter) if fastpath.enabled() else None
@@ -267,7 +271,8 @@ class MemoryCollection:
             found = store.pop(key, None) is not None
             return DeleteResult({"n": int(found), "ok": 1.0}, acknowledged=True)
 
-        return await self._db._write(self, delete, [key] if key in store else [], None)
+        return await self._db._write(self, delete, [key] if key in store else [], None,
+                                     swapped=True)
 
     async def delete_many(self, filter: Filter) -> Any:
         ids = self._matching(filter, one=False)
@@ -278,7 +283,7 @@ class MemoryCollection:
                 removed = sum(store.pop(key, None) is not None for key in ids)
                 return DeleteResult({"n": removed, "ok": 1.0}, acknowledged=True)
 
-            return await self._db._write(self, delete, ids, None)
+            return await self._db._write(self, delete, ids, None, swapped=True)
         return await self._db._write(self, lambda: self._mock.delete_many(dict(filter)), ids, None)
 
     async def create_index(self, keys: Any, **kwargs: Any) -> str:
@@ -311,8 +316,13 @@ def _ids_of(result: Any) -> list[Any]:
 
 
 def _stored_form(document: Mapping[str, Any]) -> Document:
-    """The document as a server stores it and mongomock keeps it (naive UTC, BSON types)."""
-    return bson.decode(bson.encode(document), CODEC)
+    """The document as a server stores it and mongomock keeps it (naive UTC, BSON types);
+    refused as ``_check_bson`` refuses what a server could not store."""
+    try:
+        encoded = bson.encode(document)
+    except (bson.errors.InvalidDocument, TypeError, OverflowError) as error:
+        raise bson.errors.InvalidDocument(f"cannot store this document: {error}") from error
+    return bson.decode(encoded, CODEC)
 
 
 def _copy(document: Document) -> Document:
@@ -372,15 +382,19 @@ class MemoryDatabase:
         return None
 
     async def _write(
-        self, collection: MemoryCollection, apply: Any, ids: list[Any], new_ids: Any
+        self, collection: MemoryCollection, apply: Any, ids: list[Any], new_ids: Any,
+        swapped: bool = False,
     ) -> Any:
+        """Apply a write in the current transaction (or its own), remembering the before-
+        images of ``ids``; ``swapped``: ``apply`` replaces or removes those documents'
+        objects and changes none in place, so the images need no copy."""
         tx = _current.get()
         if tx is None:
             async with self.transaction():
-                return await self._write(collection, apply, ids, new_ids)
+                return await self._write(collection, apply, ids, new_ids, swapped)
         store = collection._mock._store._documents
         for _id in ids:
-            self._remember(tx, collection.name, store, _id)
+            self._remember(tx, collection.name, store, _id, copy=not swapped)
         result = apply()
         for _id in new_ids(result) if new_ids else ():
             self._remember(tx, collection.name, store, _id, created=True)
@@ -388,11 +402,13 @@ class MemoryDatabase:
 
     @staticmethod
     def _remember(tx: _Transaction, name: str, store: Any, _id: Any,
-                  created: bool = False) -> None:
+                  created: bool = False, copy: bool = True) -> None:
         if (name, _id) not in tx.touched:
             tx.touched[(name, _id)] = store
             image = None if created else store.get(_id)
-            tx.before.append((store, _id, None if image is None else _copy(image)))
+            if image is not None and copy:
+                image = _copy(image)
+            tx.before.append((store, _id, image))
 
     def _rollback(self, tx: _Transaction) -> None:
         for store, _id, image in reversed(tx.before):
