@@ -76,13 +76,28 @@ def simple_projection(projection: Any) -> bool:
 
 def copy_out(document: Mapping[str, Any], projection: Any) -> dict[str, Any]:
     """What a find returns: a copy (datetimes in UTC), limited to the projection."""
-    if projection is not None:
-        keep = {field for field, value in projection.items() if field != "_id"}
-        projected = {field: document[field] for field in keep if field in document}
-        if projection.get("_id", 1) and "_id" in document:
-            projected = {"_id": document["_id"], **projected}
-        document = projected
-    return bson.decode(bson.encode(document), _OUT)
+    return bson.decode(bson.encode(_projected(dict(document), projection)), _OUT)
+
+
+def read_out(documents: Any, key: Any, projection: Any) -> dict[str, Any] | None:
+    """``copy_out`` of one stored document by ``_id``, decoded from its BSON when the
+    store keeps it compact (``shared.database.compact``), or None."""
+    read = getattr(documents, "read", None)
+    if read is None:
+        document = documents.get(key)
+        return None if document is None else copy_out(document, projection)
+    found = read(key, _OUT)
+    return None if found is None else _projected(found, projection)
+
+
+def _projected(document: dict[str, Any], projection: Any) -> dict[str, Any]:
+    if projection is None:
+        return document
+    keep = {field for field, value in projection.items() if field != "_id"}
+    projected = {field: document[field] for field in keep if field in document}
+    if projection.get("_id", 1) and "_id" in document:
+        projected = {"_id": document["_id"], **projected}
+    return projected
 
 
 def scan(collection: _MockCollection, filter: Mapping[str, Any], projection: Any,
@@ -104,9 +119,13 @@ def by_ids(collection: _MockCollection, ids: list[Any], projection: Any,
     """A find of ``{"_id": {"$in": ids}}`` from the ``_id`` map, in the store's order as a
     server's natural order would be (callers must not rely on any order)."""
     store = collection._store._documents
-    found = [store[key] for key in ids if key in store]
-    for returned, document in enumerate(found, 1):
-        yield copy_out(document, projection)
+    returned = 0
+    for key in ids:
+        document = read_out(store, key, projection)
+        if document is None:
+            continue
+        yield document
+        returned += 1
         if limit and returned >= limit:
             return
 

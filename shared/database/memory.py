@@ -6,6 +6,8 @@ Built on mongomock, wrapped in PyMongo's async method names. What it adds:
 - transactions: writes inside ``transaction()`` are applied at once (so later reads see
   them), rolled back from before-images if the block raises, serialised against other
   writers, and journaled as one line on success;
+- compact documents: each collection keeps its documents as BSON (``compact``), about a
+  fifth of the memory of Python dicts, decoded when read;
 - durability: with a data directory, committed transactions go to a journal that is
   replayed at start-up (see ``journal``).
 
@@ -28,11 +30,13 @@ from typing import Any
 import bson
 import mongomock
 from bson import ObjectId
+from bson.raw_bson import RawBSONDocument
 from pymongo.errors import DuplicateKeyError
 from pymongo.results import DeleteResult, InsertManyResult, InsertOneResult, UpdateResult
 
 from shared.database import fastpath
-from shared.database.journal import CODEC, Journal
+from shared.database.compact import CompactDocuments, compact_documents
+from shared.database.journal import Journal
 from shared.database.port import Document, Filter
 
 log = logging.getLogger(__name__)
@@ -42,7 +46,7 @@ COMPACT_AFTER_RECORDS = 20_000
 
 class _Transaction:
     def __init__(self) -> None:
-        self.before: list[tuple[Any, Any, Document | None]] = []  # (store, _id, image)
+        self.before: list[tuple[CompactDocuments, Any, bytes | None]] = []  # (store, _id, BSON)
         self.touched: dict[tuple[str, Any], Any] = {}  # (collection, _id) -> store
 
 
@@ -89,7 +93,7 @@ class MemoryCursor:
                 and self._sort in (("_id", 1), ("_id", None)) and self._limit
                 and fastpath.simple_projection(self._projection)):
             # The outbox's relay: the oldest pending events (string ids sort as BSON does).
-            store = self._collection._store._documents
+            store = compact_documents(self._collection._store)
             if all(type(key) is str for key in store):
                 oldest = heapq.nsmallest(self._limit, store)
                 return fastpath.by_ids(self._collection, oldest, self._projection)
@@ -145,12 +149,15 @@ class MemoryCollection:
         self._mock: Any = database._mock[name]  # mongomock ships no types
         self.indexes: list[tuple[Any, dict[str, Any]]] = []
 
+    @property
+    def _docs(self) -> CompactDocuments:
+        return compact_documents(self._mock._store)
+
     # reads -------------------------------------------------------------------------------
     async def find_one(self, filter: Filter, projection: Any = None) -> Document | None:
         key = fastpath.exact_id(filter) if fastpath.enabled() else None
         if key is not None and fastpath.simple_projection(projection):
-            document = self._mock._store._documents.get(key)
-            return None if document is None else fastpath.copy_out(document, projection)
+            return fastpath.read_out(self._docs, key, projection)
         return self._mock.find_one(dict(filter), projection)
 
     def find(
@@ -160,7 +167,7 @@ class MemoryCollection:
 
     async def count_documents(self, filter: Filter) -> int:
         if not filter:
-            return len(self._mock._store._documents)
+            return len(self._docs)
         return self._mock.count_documents(dict(filter))
 
     def aggregate(self, pipeline: Sequence[Mapping[str, Any]]) -> _Rows:
@@ -179,15 +186,15 @@ class MemoryCollection:
             _check_bson(document)
             return await self._db._write(self, lambda: self._mock.insert_one(document), [],
                                          _ids_of)
-        stored = _stored_form(document)  # checked on the way
-        store = self._mock._store._documents
+        encoded = _encoded(document)
+        store = self._docs
 
         def insert() -> InsertOneResult:
             if key in store:
                 raise DuplicateKeyError(
                     f"E11000 duplicate key error collection: {self.name} index: _id_",
                     code=11000)
-            store[key] = stored
+            store.put_raw(key, encoded)
             return InsertOneResult(key, acknowledged=True)
 
         return await self._db._write(self, insert, [], _ids_of)
@@ -199,18 +206,18 @@ class MemoryCollection:
                 document["_id"] = ObjectId()  # as PyMongo does, on the caller's documents
         docs = list(documents)
         keys = [document["_id"] for document in docs]
-        store = self._mock._store._documents
+        store = self._docs
         if (not fastpath.enabled() or any(fastpath.exact_id({"_id": key}) is None for key in keys)
                 or len(set(keys)) != len(keys) or any(key in store for key in keys)):
             # Duplicates and unusual ids: mongomock's own insert, with its ordered
             # BulkWriteError (what a server answers too).
             return await self._db._write(self, lambda: self._mock.insert_many(docs), [],
                                          _ids_of)
-        stored = [_stored_form(document) for document in docs]
+        encoded = [_encoded(document) for document in docs]
 
         def insert() -> InsertManyResult:
-            for key, document in zip(keys, stored, strict=True):
-                store[key] = document
+            for key, raw in zip(keys, encoded, strict=True):
+                store.put_raw(key, raw)
             return InsertManyResult(keys, acknowledged=True)
 
         return await self._db._write(self, insert, [], _ids_of)
@@ -240,24 +247,21 @@ class MemoryCollection:
             return await self._db._write(
                 self, lambda: self._mock.replace_one(dict(filter), document, upsert=upsert),
                 ids, _ids_of)
-        stored = _stored_form({"_id": key, **document})
-        store = self._mock._store._documents
+        encoded = _encoded({"_id": key, **document})
+        store = self._docs
 
         def replace() -> UpdateResult:
-            existing = store.get(key)
+            existing = store.raw(key)
             if existing is None and not upsert:
                 return UpdateResult({"n": 0, "nModified": 0, "ok": 1.0}, acknowledged=True)
-            store[key] = stored
+            store.put_raw(key, encoded)
             if existing is None:
                 return UpdateResult({"n": 1, "nModified": 0, "upserted": key, "ok": 1.0},
                                     acknowledged=True)
-            return UpdateResult({"n": 1, "nModified": int(existing != stored), "ok": 1.0},
+            return UpdateResult({"n": 1, "nModified": int(existing != encoded), "ok": 1.0},
                                 acknowledged=True)
 
-        # The stored object is swapped, never changed in place: the transaction keeps the
-        # one it replaces as the before-image, without a copy.
-        return await self._db._write(self, replace, [key] if key in store else [], _ids_of,
-                                     swapped=True)
+        return await self._db._write(self, replace, [key] if key in store else [], _ids_of)
 
     async def delete_one(self, filter: Filter) -> Any:
         key = fastpath.exact_id(filter) if fastpath.enabled() else None
@@ -265,25 +269,27 @@ class MemoryCollection:
             ids = self._matching(filter, one=True)
             return await self._db._write(self, lambda: self._mock.delete_one(dict(filter)),
                                          ids, None)
-        store = self._mock._store._documents
+        store = self._docs
 
         def delete() -> DeleteResult:
-            found = store.pop(key, None) is not None
+            found = key in store
+            if found:
+                del store[key]
             return DeleteResult({"n": int(found), "ok": 1.0}, acknowledged=True)
 
-        return await self._db._write(self, delete, [key] if key in store else [], None,
-                                     swapped=True)
+        return await self._db._write(self, delete, [key] if key in store else [], None)
 
     async def delete_many(self, filter: Filter) -> Any:
         ids = self._matching(filter, one=False)
         if fastpath.enabled() and fastpath.exact_ids(filter) is not None:
-            store = self._mock._store._documents
+            store = self._docs
 
             def delete() -> DeleteResult:  # the outbox's relay: pop the published ids
-                removed = sum(store.pop(key, None) is not None for key in ids)
-                return DeleteResult({"n": removed, "ok": 1.0}, acknowledged=True)
+                for key in ids:
+                    del store[key]  # ids: those present, found just before
+                return DeleteResult({"n": len(ids), "ok": 1.0}, acknowledged=True)
 
-            return await self._db._write(self, delete, ids, None, swapped=True)
+            return await self._db._write(self, delete, ids, None)
         return await self._db._write(self, lambda: self._mock.delete_many(dict(filter)), ids, None)
 
     async def create_index(self, keys: Any, **kwargs: Any) -> str:
@@ -294,10 +300,10 @@ class MemoryCollection:
     def _matching(self, filter: Filter, one: bool) -> list[Any]:
         key = fastpath.exact_id(filter)
         if key is not None:
-            return [key] if key in self._mock._store._documents else []
+            return [key] if key in self._docs else []
         keys = fastpath.exact_ids(filter) if fastpath.enabled() else None
         if keys is not None:
-            found = [key for key in keys if key in self._mock._store._documents]
+            found = [key for key in keys if key in self._docs]
             return found[:1] if one else found
         cursor = self._mock.find(dict(filter), {"_id": 1})
         if one:
@@ -315,18 +321,13 @@ def _ids_of(result: Any) -> list[Any]:
     return []
 
 
-def _stored_form(document: Mapping[str, Any]) -> Document:
-    """The document as a server stores it and mongomock keeps it (naive UTC, BSON types);
-    refused as ``_check_bson`` refuses what a server could not store."""
+def _encoded(document: Mapping[str, Any]) -> bytes:
+    """The document as a server stores it (BSON); refused as ``_check_bson`` refuses what a
+    server could not store."""
     try:
-        encoded = bson.encode(document)
+        return bson.encode(document)
     except (bson.errors.InvalidDocument, TypeError, OverflowError) as error:
         raise bson.errors.InvalidDocument(f"cannot store this document: {error}") from error
-    return bson.decode(encoded, CODEC)
-
-
-def _copy(document: Document) -> Document:
-    return bson.decode(bson.encode(document), CODEC)
 
 
 def _check_bson(document: Mapping[str, Any]) -> None:
@@ -382,48 +383,45 @@ class MemoryDatabase:
         return None
 
     async def _write(
-        self, collection: MemoryCollection, apply: Any, ids: list[Any], new_ids: Any,
-        swapped: bool = False,
+        self, collection: MemoryCollection, apply: Any, ids: list[Any], new_ids: Any
     ) -> Any:
         """Apply a write in the current transaction (or its own), remembering the before-
-        images of ``ids``; ``swapped``: ``apply`` replaces or removes those documents'
-        objects and changes none in place, so the images need no copy."""
+        images (BSON) of ``ids`` and of what it creates."""
         tx = _current.get()
         if tx is None:
             async with self.transaction():
-                return await self._write(collection, apply, ids, new_ids, swapped)
-        store = collection._mock._store._documents
+                return await self._write(collection, apply, ids, new_ids)
+        store = collection._docs
         for _id in ids:
-            self._remember(tx, collection.name, store, _id, copy=not swapped)
-        result = apply()
+            self._remember(tx, collection.name, store, _id)
+        with store.writing():
+            result = apply()
         for _id in new_ids(result) if new_ids else ():
             self._remember(tx, collection.name, store, _id, created=True)
         return result
 
     @staticmethod
-    def _remember(tx: _Transaction, name: str, store: Any, _id: Any,
-                  created: bool = False, copy: bool = True) -> None:
+    def _remember(tx: _Transaction, name: str, store: CompactDocuments, _id: Any,
+                  created: bool = False) -> None:
         if (name, _id) not in tx.touched:
             tx.touched[(name, _id)] = store
-            image = None if created else store.get(_id)
-            if image is not None and copy:
-                image = _copy(image)
-            tx.before.append((store, _id, image))
+            tx.before.append((store, _id, None if created else store.raw(_id)))
 
     def _rollback(self, tx: _Transaction) -> None:
         for store, _id, image in reversed(tx.before):
             if image is None:
-                store.pop(_id, None)
+                if _id in store:
+                    del store[_id]
             else:
-                store[_id] = image
+                store.put_raw(_id, image)
 
     def _commit(self, tx: _Transaction) -> None:
         if self._journal is None:
             return
         entries: list[dict[str, Any]] = []
         for (name, _id), store in tx.touched.items():  # the final image of each document
-            document = store.get(_id)
-            entries.append({"c": name, "put": document} if document is not None
+            encoded = store.raw(_id)
+            entries.append({"c": name, "put": RawBSONDocument(encoded)} if encoded is not None
                            else {"c": name, "del": _id})
         self._journal.append(entries)
 
@@ -451,12 +449,12 @@ class MemoryDatabase:
         assert self._journal is not None
         count = 0
         for entry in self._journal.replay():
-            documents = self._mock[entry["c"]]._store._documents
+            documents = compact_documents(self._mock[entry["c"]]._store)
             if "put" in entry:
                 document = entry["put"]
-                documents[document["_id"]] = document
-            else:
-                documents.pop(entry["del"], None)
+                documents.put_raw(document["_id"], bson.encode(document))
+            elif entry["del"] in documents:
+                del documents[entry["del"]]
             count += 1
         if count:
             log.info("restored %d journal entries for %s", count, self.name)
@@ -467,5 +465,8 @@ class MemoryDatabase:
 
     def _entries(self) -> Iterator[dict[str, Any]]:
         for name in self._mock.list_collection_names():
-            for document in self._mock[name]._store._documents.values():
-                yield {"c": name, "put": document}
+            documents = compact_documents(self._mock[name]._store)
+            for key in documents:
+                encoded = documents.raw(key)
+                if encoded is not None:
+                    yield {"c": name, "put": RawBSONDocument(encoded)}
