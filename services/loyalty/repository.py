@@ -75,13 +75,14 @@ class LoyaltyRepository:
         return None if document is None else account_from(document)
 
     async def save(self, account: Account, before: Account | None = None) -> None:
-        """Store the account; given the copy it was read as (in this transaction), write
-        only when it changed.
+        """Store the account; given the copy it was read as (whole, by ``account``, in this
+        transaction), write only when it changed.
 
         The whole document, not a ``$set`` of the changed fields: a purchase changes the
         bulk of it anyway (the monthly values, the recent ids), and the stand-in answers a
         replace by ``_id`` from its map where an update goes through mongomock's copies
-        (a third of a purchase's time at 100,000 accounts).
+        (a third of a purchase's time at 100,000 accounts). So never save an account read
+        through a projection (``all_accounts(fields=...)``): its missing fields would go.
         """
         if before is not None and account == before:
             return
