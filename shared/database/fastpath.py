@@ -102,13 +102,32 @@ def _projected(document: dict[str, Any], projection: Any) -> dict[str, Any]:
 
 def scan(collection: _MockCollection, filter: Mapping[str, Any], projection: Any,
          limit: int = 0) -> Iterator[dict[str, Any]]:
-    """An unsorted find: mongomock's own matcher, without its per-document deep copies."""
-    returned = 0
+    """An unsorted find: mongomock's own matcher, without its per-document deep copies,
+    decoding one document at a time (a compact store is never decoded whole)."""
+    store = collection._store._documents
+    return _matching(store, list(store), filter, projection, limit)
+
+
+def by_candidates(collection: _MockCollection, ids: list[Any], filter: Mapping[str, Any],
+                  projection: Any, limit: int = 0) -> Iterator[dict[str, Any]]:
+    """A find narrowed by a secondary index (``postings``): each candidate is tested against
+    the whole filter with mongomock's own matcher, as a scan would test it."""
+    return _matching(collection._store._documents, ids, filter, projection, limit)
+
+
+def _matching(store: Any, keys: list[Any], filter: Mapping[str, Any], projection: Any,
+              limit: int) -> Iterator[dict[str, Any]]:
     filter = patch_datetime_awareness_in_document(filter)  # as mongomock's own find does
-    for document in list(collection._store._documents.values()):
-        if filter and not filter_applies(filter, document):
+    returned = 0
+    for key in keys:
+        if filter:
+            document = store.get(key)
+            if document is None or not filter_applies(filter, document):
+                continue
+        found = read_out(store, key, projection)
+        if found is None:
             continue
-        yield copy_out(document, projection)
+        yield found
         returned += 1
         if limit and returned >= limit:
             return

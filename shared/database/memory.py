@@ -38,6 +38,7 @@ from shared.database import fastpath
 from shared.database.compact import CompactDocuments, compact_documents
 from shared.database.journal import Journal
 from shared.database.port import Document, Filter
+from shared.database.postings import Postings, index_field
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +62,9 @@ class MemoryCursor:
     loop so a report does not stall consumers."""
 
     def __init__(self, collection: Any, filter: Document, projection: Any,
-                 options: dict[str, Any]) -> None:
+                 options: dict[str, Any], postings: Postings | None = None) -> None:
         self._collection = collection
+        self._postings = postings
         self._filter = filter
         self._projection = projection
         self._options = options
@@ -88,6 +90,11 @@ class MemoryCursor:
             ids = fastpath.exact_ids(self._filter)
             if ids is not None:
                 return fastpath.by_ids(self._collection, ids, self._projection, self._limit)
+            candidates = None if self._postings is None else \
+                self._postings.candidates(self._filter)
+            if candidates is not None:
+                return fastpath.by_candidates(self._collection, candidates, self._filter,
+                                              self._projection, self._limit)
             return fastpath.scan(self._collection, self._filter, self._projection, self._limit)
         if (fastpath.enabled() and not self._filter and not self._skip and not self._options
                 and self._sort in (("_id", 1), ("_id", None)) and self._limit
@@ -148,6 +155,7 @@ class MemoryCollection:
         self._db = database
         self._mock: Any = database._mock[name]  # mongomock ships no types
         self.indexes: list[tuple[Any, dict[str, Any]]] = []
+        self.postings = Postings()
 
     @property
     def _docs(self) -> CompactDocuments:
@@ -158,12 +166,17 @@ class MemoryCollection:
         key = fastpath.exact_id(filter) if fastpath.enabled() else None
         if key is not None and fastpath.simple_projection(projection):
             return fastpath.read_out(self._docs, key, projection)
+        if (fastpath.enabled() and fastpath.simple_projection(projection)
+                and self.postings.candidates(filter) is not None):
+            rows = await self.find(filter, projection).limit(1).to_list()
+            return rows[0] if rows else None
         return self._mock.find_one(dict(filter), projection)
 
     def find(
         self, filter: Filter | None = None, projection: Any = None, **kwargs: Any
     ) -> MemoryCursor:
-        return MemoryCursor(self._mock, dict(filter or {}), projection, kwargs)
+        return MemoryCursor(self._mock, dict(filter or {}), projection, kwargs,
+                            self.postings if fastpath.enabled() else None)
 
     async def count_documents(self, filter: Filter) -> int:
         if not filter:
@@ -281,7 +294,8 @@ class MemoryCollection:
 
     async def delete_many(self, filter: Filter) -> Any:
         ids = self._matching(filter, one=False)
-        if fastpath.enabled() and fastpath.exact_ids(filter) is not None:
+        if fastpath.enabled() and (fastpath.exact_ids(filter) is not None
+                                   or self.postings.candidates(filter) is not None):
             store = self._docs
 
             def delete() -> DeleteResult:  # the outbox's relay: pop the published ids
@@ -293,9 +307,21 @@ class MemoryCollection:
         return await self._db._write(self, lambda: self._mock.delete_many(dict(filter)), ids, None)
 
     async def create_index(self, keys: Any, **kwargs: Any) -> str:
-        # Recorded for inspection; not enforced (see the module docstring).
+        # Recorded; an index on one field answers equality and $in (``postings``). Unique
+        # and TTL options are not enforced (see the module docstring).
         self.indexes.append((keys, kwargs))
+        field = index_field(keys, kwargs)
+        if field is not None:
+            documents = self._docs
+            self.postings.add_field(field, ((key, documents[key]) for key in documents))
         return str(keys)
+
+    def _reindex(self, keys: Iterable[Any]) -> None:
+        if not self.postings.fields:
+            return
+        documents = self._docs
+        for key in keys:
+            self.postings.update(key, documents.get(key))
 
     def _matching(self, filter: Filter, one: bool) -> list[Any]:
         key = fastpath.exact_id(filter)
@@ -305,6 +331,10 @@ class MemoryCollection:
         if keys is not None:
             found = [key for key in keys if key in self._docs]
             return found[:1] if one else found
+        if fastpath.enabled() and self.postings.candidates(filter) is not None:
+            rows = fastpath.by_candidates(self._mock, self.postings.candidates(filter) or [],
+                                          dict(filter), {"_id": 1}, 1 if one else 0)
+            return [row["_id"] for row in rows]
         cursor = self._mock.find(dict(filter), {"_id": 1})
         if one:
             cursor = cursor.limit(1)
@@ -396,8 +426,10 @@ class MemoryDatabase:
             self._remember(tx, collection.name, store, _id)
         with store.writing():
             result = apply()
-        for _id in new_ids(result) if new_ids else ():
+        created = new_ids(result) if new_ids else []
+        for _id in created:
             self._remember(tx, collection.name, store, _id, created=True)
+        collection._reindex([*ids, *created])
         return result
 
     @staticmethod
@@ -414,6 +446,9 @@ class MemoryDatabase:
                     del store[_id]
             else:
                 store.put_raw(_id, image)
+        for (name, _id) in tx.touched:
+            if name in self._collections:
+                self._collections[name]._reindex([_id])
 
     def _commit(self, tx: _Transaction) -> None:
         if self._journal is None:

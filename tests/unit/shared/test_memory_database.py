@@ -15,13 +15,13 @@ from shared.database.memory import MemoryDatabase
 WHEN = dt.datetime(2026, 11, 23, 9, 30, 1, 123456, tzinfo=dt.UTC)
 ids = st.sampled_from(["a", "b", "c", "zz", 1, 2, 3])
 updates = st.sampled_from([
-    {"$inc": {"n": 1}}, {"$set": {"tag": "x"}}, {"$unset": {"tag": ""}},
+    {"$inc": {"n": 1}}, {"$set": {"n": [1, 2]}}, {"$set": {"n": {"x": 1}}}, {"$set": {"tag": "x"}}, {"$unset": {"tag": ""}},
     {"$push": {"log": 1}}, {"$set": {"nested.v": 2}},
 ])
 operations = st.lists(
     st.tuples(st.sampled_from(["insert", "insert_again", "update", "upsert", "replace",
                                "replace_upsert", "delete", "find", "insert_many", "find_in",
-                               "delete_in"]),
+                               "delete_in", "by_index"]),
               ids, updates),
     max_size=30,
 )
@@ -29,6 +29,8 @@ operations = st.lists(
 
 async def apply(db: MemoryDatabase, ops: list) -> list:
     collection = db.collection("c")
+    await collection.create_index("n")  # with the fast path on, equality uses postings
+    await collection.create_index([("tag", 1), ("n", -1)])
     trace = []
     for op, key, update in ops:
         if op == "insert":
@@ -64,6 +66,14 @@ async def apply(db: MemoryDatabase, ops: list) -> list:
             trace.append(sorted(rows, key=lambda row: str(row["_id"])))
             rows = await collection.find({"_id": {"$in": [key]}}, {"_id": 1}).to_list()
             trace.append(rows)
+        elif op == "by_index":  # no order is promised: compared sorted
+            for filter in ({"n": 1}, {"n": {"$in": [0, 1, 9]}}, {"tag": "x", "n": {"$gte": 1}},
+                           {"n": 1.0}, {"tag": "x"}):
+                rows = await collection.find(filter).to_list()
+                trace.append(sorted(rows, key=lambda row: str(row["_id"])))
+            trace.append(await collection.find_one({"n": 9}))
+            trace.append((await collection.update_many({"n": 0}, {"$inc": {"n": 1}})).matched_count)
+            trace.append((await collection.delete_many({"tag": "x", "n": 2})).deleted_count)
         elif op == "delete_in":
             result = await collection.delete_many({"_id": {"$in": [key, "new"]}})
             trace.append(result.deleted_count)
@@ -174,3 +184,17 @@ async def test_a_document_a_real_server_could_not_store_is_refused() -> None:
     with pytest.raises(bson.errors.InvalidDocument):
         await db.collection("a").insert_one({"_id": "x", "amount": Decimal("1.5")})
     assert await db.collection("a").count_documents({}) == 0
+
+
+async def test_an_index_follows_a_rolled_back_transaction() -> None:
+    db = MemoryDatabase("t")
+    calls = db.collection("calls")
+    await calls.create_index("phone")
+    await calls.insert_one({"_id": "a", "phone": "+1"})
+    with pytest.raises(RuntimeError):
+        async with db.transaction():
+            await calls.update_one({"_id": "a"}, {"$set": {"phone": "+2"}})
+            await calls.insert_one({"_id": "b", "phone": "+2"})
+            raise RuntimeError("failed")
+    assert [row["_id"] for row in await calls.find({"phone": "+1"}).to_list()] == ["a"]
+    assert await calls.find({"phone": "+2"}).to_list() == []
