@@ -15,7 +15,8 @@ from shared.database.memory import MemoryDatabase
 WHEN = dt.datetime(2026, 11, 23, 9, 30, 1, 123456, tzinfo=dt.UTC)
 ids = st.sampled_from(["a", "b", "c", "zz", 1, 2, 3])
 updates = st.sampled_from([
-    {"$inc": {"n": 1}}, {"$set": {"n": [1, 2]}}, {"$set": {"n": {"x": 1}}}, {"$set": {"tag": "x"}}, {"$unset": {"tag": ""}},
+    {"$inc": {"n": 1}}, {"$set": {"n": [1, 2]}}, {"$set": {"n": {"x": 1}}},
+    {"$set": {"tag": "x"}}, {"$unset": {"tag": ""}},
     {"$push": {"log": 1}}, {"$set": {"nested.v": 2}},
 ])
 operations = st.lists(
