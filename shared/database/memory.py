@@ -237,10 +237,45 @@ class MemoryCollection:
 
     async def update_one(self, filter: Filter, update: Any, upsert: bool = False) -> Any:
         _check_bson({"u": update})
+        key = fastpath.exact_id(filter) if fastpath.enabled() else None
+        if key is not None and _simple_update(update):
+            return await self._update_by_id(key, update, upsert)
         ids = self._matching(filter, one=True)
         return await self._db._write(
             self, lambda: self._mock.update_one(dict(filter), update, upsert=upsert), ids, _ids_of
         )
+
+    async def _update_by_id(self, key: Any, update: Mapping[str, Any], upsert: bool) -> Any:
+        """``$set``/``$setOnInsert``/``$inc`` of top-level fields on one ``_id``, applied to
+        the stored document directly (mongomock's update copies the collection's store)."""
+        store = self._docs
+        document = store.get(key)
+        if document is None and not upsert:
+            return UpdateResult({"n": 0, "nModified": 0, "ok": 1.0}, acknowledged=True)
+        changed: Document = {"_id": key} if document is None else dict(document)
+        changed.update(update.get("$set", {}))
+        if document is None:
+            changed.update(update.get("$setOnInsert", {}))
+        for field, amount in update.get("$inc", {}).items():
+            current = changed.get(field, 0)
+            if type(current) not in (int, float) or type(amount) not in (int, float):
+                ids = [key] if document is not None else []
+                return await self._db._write(  # mongomock's own error for a non-number
+                    self, lambda: self._mock.update_one({"_id": key}, update, upsert=upsert),
+                    ids, _ids_of)
+            changed[field] = current + amount
+        encoded = _encoded(changed)
+        before = store.raw(key)
+
+        def apply() -> UpdateResult:
+            store.put_raw(key, encoded)
+            if before is None:
+                return UpdateResult({"n": 1, "nModified": 0, "upserted": key, "ok": 1.0},
+                                    acknowledged=True)
+            return UpdateResult({"n": 1, "nModified": int(before != encoded), "ok": 1.0},
+                                acknowledged=True)
+
+        return await self._db._write(self, apply, [key] if before is not None else [], _ids_of)
 
     async def update_many(self, filter: Filter, update: Any) -> Any:
         _check_bson({"u": update})
@@ -349,6 +384,23 @@ def _ids_of(result: Any) -> list[Any]:
         if value is not None:
             return [value]
     return []
+
+
+_SIMPLE_OPERATORS = {"$set", "$setOnInsert", "$inc"}
+
+
+def _simple_update(update: Any) -> bool:
+    """An update of top-level fields only, by ``$set``, ``$setOnInsert`` and ``$inc``."""
+    if not isinstance(update, Mapping) or not update or not set(update) <= _SIMPLE_OPERATORS:
+        return False
+    fields = [field for values in update.values() if isinstance(values, Mapping)
+              for field in values]
+    if len(fields) != sum(len(v) for v in update.values() if isinstance(v, Mapping)) or \
+            not all(isinstance(values, Mapping) for values in update.values()):
+        return False
+    return all(isinstance(field, str) and field and "." not in field
+               and not field.startswith("$") and field != "_id" for field in fields) \
+        and len(set(fields)) == len(fields)
 
 
 def _encoded(document: Mapping[str, Any]) -> bytes:
