@@ -88,7 +88,10 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
     runtime.subscribe(CustomerUpdated, lambda event: handlers.on_updated(repo, event))
     runtime.subscribe(CustomerSegmented, lambda event: handlers.on_segmented(repo, event))
     runtime.subscribe(PurchaseRecorded,
-                      lambda event: handlers.on_purchase(repo, rules, event, now()))
+                      lambda event: handlers.on_purchase(repo, rules, event, now()),
+                      reads=lambda events: {  # read at once per unit on MongoDB
+                          "accounts": [event.customer_id for event in events],
+                          "purchases": [event.purchase_id for event in events]})
 
     runtime.subscribe(OperatorUpdated, runtime.people.mirror)  # names, disabled people
     erasures = Erasures(runtime.db)

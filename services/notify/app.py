@@ -31,7 +31,7 @@ from shared.contracts import (
     ReferralCredited,
     TierChanged,
 )
-from shared.privacy import Erasures, install_privacy
+from shared.privacy import Erasures, install_privacy, subject_of
 from shared.service import ServiceRuntime, create_http_app
 
 E = TypeVar("E", bound=Event)
@@ -112,7 +112,9 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
             sender.wake()  # it takes the due index under the lock, i.e. after this commit
             return derived
 
-        runtime.subscribe(event_type, handle)
+        # Who the messages go to, read at once per unit on MongoDB.
+        runtime.subscribe(event_type, handle, reads=lambda events: {
+            "recipients": [subject for event in events if (subject := subject_of(event))]})
 
     on(CustomerRegistered, handlers.on_registered)
     on(PurchaseRecorded, handlers.on_purchase)
