@@ -6,16 +6,46 @@ JSON (``record``); ``python -m benchmarks`` gathers them into ``bench/results.js
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 RESULTS_ENV = "CRM_BENCH_RESULTS"
 HALF = 0.5  # the paced phase runs at half the burst's measured maximum
 PACED_SECONDS = 10.0
+
+
+@contextlib.asynccontextmanager
+async def database_server(enabled: bool) -> AsyncIterator[str | None]:
+    """With ``enabled``, a MongoDB wire-protocol server (SecantusDB) on loopback for the
+    services, and its URL; else None (the services' in-process stand-in)."""
+    if not enabled:
+        yield None
+        return
+    from shared.runtime.mongo_server import MongoServer
+
+    server = MongoServer()
+    await server.start()
+    try:
+        yield server.url
+    finally:
+        await server.stop()
+
+
+def open_store(name: str, data_dir: Path, mongodb_url: str | None) -> Any:
+    """Where a benchmark builds a service's data: the server's database of that service, or
+    the stand-in's data directory (journaled, replayed by the service at start)."""
+    if mongodb_url:
+        from shared.database.mongo import MongoDatabase
+
+        return MongoDatabase(mongodb_url, f"crm_{name}")
+    from shared.database.memory import MemoryDatabase
+
+    return MemoryDatabase(f"crm_{name}", data_dir, fsync=False)
 
 
 def settle_load_generator() -> None:

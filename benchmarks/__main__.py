@@ -2,6 +2,7 @@
 
     python -m benchmarks                      # all: the reference first and again last
     python -m benchmarks scoring              # a subset (add ``reference`` for ratios)
+    python -m benchmarks scoring:mongodb      # a stage on a MongoDB server (SecantusDB)
 
 Each benchmark runs as its own process and records its figures in a scratch file
 (``CRM_BENCH_RESULTS``); they are gathered here, each stage's events/s set against the
@@ -30,7 +31,7 @@ from benchmarks import RESULTS_ENV
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_PATH = ROOT / "bench" / "results.json"
 ORDER = ["reference", "database", "auth", "registry", "telephony", "scoring", "loyalty",
-         "notify", "reference"]
+         "notify", "scoring:mongodb", "loyalty:mongodb", "notify:mongodb", "reference"]
 STAGES = ("scoring", "loyalty", "notify")
 MIN_RATIO = 0.40
 SCORING_PACED_P99_MS = 250.0
@@ -46,9 +47,15 @@ def summarize(raw: Mapping[str, Any], machine: Mapping[str, Any] | None = None,
     reference = round(mean(runs.values())) if runs else None
     stages = {name: {**raw[name], "ratio": ratio(raw[name].get("events_per_s"), reference)}
               for name in STAGES if name in raw}
+    # The same stages with the service on a MongoDB server over the wire (second column).
+    over_wire = {name: {**raw[f"{name}_mongodb"],
+                        "ratio": ratio(raw[f"{name}_mongodb"].get("events_per_s"), reference)}
+                 for name in STAGES if f"{name}_mongodb" in raw}
     results: dict[str, Any] = {
         "reference_events_per_s": reference, "reference_runs": runs, "stages": stages,
         **{f"{name}_ratio": stage["ratio"] for name, stage in stages.items()},
+        "stages_mongodb": over_wire,
+        **{f"{name}_mongodb_ratio": stage["ratio"] for name, stage in over_wire.items()},
         "caller_card": raw.get("caller_card", {}), "rss_mb": raw.get("rss_mb", {}),
     }
     results["targets"] = targets(results)
@@ -116,6 +123,16 @@ def table(results: Mapping[str, Any]) -> str:
           number(stage.get("ratio"), 2),
           verdict(f"{name} ratio", *(["scoring paced p99 ms"] if name == "scoring" else []))]
          for name, stage in results.get("stages", {}).items()])
+    over_wire = results.get("stages_mongodb", {})
+    if over_wire:
+        lines += ["", "the same stages with the service on a MongoDB server (SecantusDB) over "
+                  "loopback, fewer events:", *columns(
+            ["stage", "events/s", "burst p50/p99 ms", "paced rate", "paced p50/p99 ms",
+             "ratio"],
+            [[name, number(stage.get("events_per_s")),
+              pair(stage, "burst_p50_ms", "burst_p99_ms"),
+              number(stage.get("paced_rate_per_s")), pair(stage, "paced_p50_ms", "paced_p99_ms"),
+              number(stage.get("ratio"), 3)] for name, stage in over_wire.items()])]
     card = results.get("caller_card", {})
     card_rows = [[f"caller card at {rate}/s", pair(figures, "p50_ms", "p99_ms"),
                   number(figures.get("achieved_rps")), verdict(f"caller card {rate}/s p99 ms")]
@@ -176,8 +193,11 @@ def machine() -> dict[str, Any]:
 def steps(chosen: Sequence[str]) -> list[list[str]]:
     """The modules to run with their arguments: the reference's runs are named first, last."""
     out: list[list[str]] = []
-    for name in chosen:
-        if name == "reference":
+    for choice in chosen:
+        name, _, variant = choice.partition(":")
+        if variant:
+            out.append([name, f"--{variant}"])
+        elif name == "reference":
             ran_before = any(step[0] == "reference" for step in out)
             out.append([name, "--run", "last" if ran_before else "first"])
         else:
@@ -186,7 +206,8 @@ def steps(chosen: Sequence[str]) -> list[list[str]]:
 
 
 def main(argv: list[str]) -> int:
-    unknown = [name for name in argv if importlib.util.find_spec(f"benchmarks.{name}") is None]
+    unknown = [name for name in argv
+               if importlib.util.find_spec(f"benchmarks.{name.partition(':')[0]}") is None]
     if unknown:
         print(f"no benchmark module: {', '.join(unknown)}")
         return 2

@@ -28,7 +28,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from benchmarks import (
     PACED_SECONDS,
+    database_server,
     latency_figures,
+    open_store,
     paced_rate,
     percentile,
     record,
@@ -44,16 +46,16 @@ from services.loyalty.domain import (
 )
 from services.loyalty.repository import LoyaltyRepository, TierState, account_document
 from shared.contracts import Event, topics
-from shared.database.memory import MemoryDatabase
 from shared.runtime.harness import Suite
 
 BUILD_BATCH = 2_000
 
 
-async def build_store(data_dir: Path, accounts: int, rng: random.Random) -> None:
+async def build_store(data_dir: Path, accounts: int, rng: random.Random,
+                      mongodb_url: str | None = None) -> None:
     """Accounts with a year of monthly value, a card and a tier each, as a running service
     leaves them (tiers consistent with the stored thresholds)."""
-    db = MemoryDatabase("crm_loyalty", data_dir / "loyalty", fsync=False)
+    db = open_store("loyalty", data_dir / "loyalty", mongodb_url)
     repo = LoyaltyRepository(db)
     now = datetime.now(UTC)
     months = [month_key(now - timedelta(days=30 * i)) for i in range(12)]
@@ -208,19 +210,30 @@ async def main() -> None:
                              "(default: half the burst's throughput)")
     parser.add_argument("--jobs", dest="time_jobs", action="store_true",
                         help="also time the tier and lapse jobs over all accounts (slow)")
+    parser.add_argument("--mongodb", action="store_true",
+                        help="the service on a MongoDB server (SecantusDB) over loopback; "
+                             "defaults 20,000 accounts and 3,000 purchases")
     args = parser.parse_args()
+    if args.mongodb:
+        args.accounts = min(args.accounts, 20_000)
+        args.purchases = min(args.purchases, 3_000)
     rng = random.Random(args.seed)
+    async with database_server(args.mongodb) as url:
+        await run(args, rng, url)
+
+
+async def run(args: argparse.Namespace, rng: random.Random, mongodb_url: str | None) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-loyalty-") as tmp:
         workdir = Path(tmp)
         started = time.perf_counter()
         print(f"loyalty: building {args.accounts:,} accounts...", flush=True)
-        await build_store(workdir / "data", args.accounts, rng)
+        await build_store(workdir / "data", args.accounts, rng, mongodb_url)
         settle_load_generator()
         print(f"built {args.accounts:,} accounts in {time.perf_counter() - started:.1f}s")
         # The periodic jobs are timed on their own below, not inside the purchase stream.
         suite = Suite(workdir, services=["loyalty"], env={
             "CRM_LOYALTY_TIER_INTERVAL_S": "3600", "CRM_LOYALTY_LAPSE_INTERVAL_S": "3600",
-            "CRM_MEMORY_FSYNC": "true"})
+            "CRM_MEMORY_FSYNC": "true", **({"MONGODB_URL": mongodb_url} if mongodb_url else {})})
         started = time.perf_counter()
         await suite.start()
         print(f"loyalty ready (data replayed; stored tiers fresh, no start-up recompute) in "
@@ -232,6 +245,9 @@ async def main() -> None:
             rss_mb = suite.peak_rss_mb("loyalty")
         finally:
             await suite.stop()
+    if mongodb_url:
+        record("loyalty_mongodb", figures)
+        return
     record("loyalty", figures)
     if rss_mb is not None:
         print(f"loyalty process peak RSS: {rss_mb:,.0f} MB ({args.accounts:,} accounts)")

@@ -26,7 +26,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from benchmarks import (
     PACED_SECONDS,
+    database_server,
     latency_figures,
+    open_store,
     paced_rate,
     percentile,
     record,
@@ -34,7 +36,6 @@ from benchmarks import (
 )
 from services.notify.domain import notification_id
 from shared.contracts import topics
-from shared.database.memory import MemoryDatabase
 from shared.runtime.harness import Suite
 
 # Prefixes (with the digits after them) and their zones, around the clock: at any hour
@@ -58,9 +59,9 @@ def daytime_prefix(now: datetime | None = None,
     raise SystemExit(f"no listed zone is in daytime at {now:%H:%M} UTC")
 
 
-async def prebuild(data_dir: Path, customers: int) -> list[str]:
+async def prebuild(data_dir: Path, customers: int, mongodb_url: str | None = None) -> list[str]:
     prefix, digits, zone = daytime_prefix()
-    db = MemoryDatabase("crm_notify", data_dir)
+    db = open_store("notify", data_dir, mongodb_url)
     recipients, phones = db.collection("recipients"), db.collection("phones")
     ids = [f"c-{i:07d}" for i in range(customers)]
     now = datetime.now(UTC)
@@ -162,14 +163,16 @@ async def phase(bootstrap: str, customer_ids: list[str], rate: float | None,
     return len(seen) / elapsed, latencies
 
 
-async def run(customers: int, purchases: int, rate: float | None, timeout_s: float) -> None:
+async def run(customers: int, purchases: int, rate: float | None, timeout_s: float,
+              mongodb_url: str | None = None) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-notify-"))
     started = time.perf_counter()
     print(f"notify: building {customers:,} recipients...", flush=True)
-    ids = await prebuild(workdir / "data" / "notify", customers)
+    ids = await prebuild(workdir / "data" / "notify", customers, mongodb_url)
     settle_load_generator()
     built = time.perf_counter() - started
-    suite = Suite(workdir, services=["notify"], env={"CRM_LOG_LEVEL": "WARNING"})
+    suite = Suite(workdir, services=["notify"], env={
+        "CRM_LOG_LEVEL": "WARNING", **({"MONGODB_URL": mongodb_url} if mongodb_url else {})})
     started = time.perf_counter()
     await suite.start()
     print(f"notify: {customers} known customers (data dir built in {built:.1f}s, "
@@ -188,13 +191,13 @@ async def run(customers: int, purchases: int, rate: float | None, timeout_s: flo
         rss_mb = suite.peak_rss_mb("notify")
     finally:
         await suite.stop()
-    record("notify", {
+    record("notify_mongodb" if mongodb_url else "notify", {
         "stage": "purchase -> notification decision", "customers": customers,
         "events_per_s": round(per_s), "burst_count": len(burst_ids),
         "burst_delivered": len(burst), **latency_figures("burst", burst),
         "paced_rate_per_s": round(steady_rate), "paced_count": len(paced_ids),
         "paced_delivered": len(steady), **latency_figures("paced", steady)})
-    if rss_mb is not None:
+    if rss_mb is not None and not mongodb_url:
         print(f"notify process peak RSS: {rss_mb:,.0f} MB ({customers:,} recipients)")
         record("rss_mb", {"notify": round(rss_mb, 1)})
 
@@ -207,8 +210,19 @@ def main() -> None:
                         help="purchases per second of the 10 s paced run "
                              "(default: half the burst's throughput)")
     parser.add_argument("--timeout", type=float, default=120)
+    parser.add_argument("--mongodb", action="store_true",
+                        help="the service on a MongoDB server (SecantusDB) over loopback; "
+                             "defaults 20,000 customers and 3,000 purchases")
     args = parser.parse_args()
-    asyncio.run(run(args.customers, args.purchases, args.rate, args.timeout))
+    if args.mongodb:
+        args.customers = min(args.customers, 20_000)
+        args.purchases = min(args.purchases, 3_000)
+
+    async def both() -> None:
+        async with database_server(args.mongodb) as url:
+            await run(args.customers, args.purchases, args.rate, args.timeout, url)
+
+    asyncio.run(both())
 
 
 if __name__ == "__main__":

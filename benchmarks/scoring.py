@@ -37,6 +37,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from benchmarks import (
     PACED_SECONDS,
+    database_server,
     latency_figures,
     paced_rate,
     percentile,
@@ -203,7 +204,7 @@ async def fill_store(data_dir: Path, customers: int, sample: int = 2000) -> None
 
 
 async def measure(count: int, customers: int, paced: int | None, rate: float | None,
-                  paced_seconds: float, workdir: Path) -> None:
+                  paced_seconds: float, workdir: Path, mongodb_url: str | None = None) -> None:
     if customers:
         print(f"scoring: storing {customers:,} scored customers...", flush=True)
         started = time.perf_counter()
@@ -211,7 +212,8 @@ async def measure(count: int, customers: int, paced: int | None, rate: float | N
         settle_load_generator()
         print(f"scoring: stored in {time.perf_counter() - started:.1f} s; starting the service "
               "(it replays them)...", flush=True)
-    suite = Suite(workdir, services=["scoring"])
+    suite = Suite(workdir, services=["scoring"],
+                  env={"MONGODB_URL": mongodb_url} if mongodb_url else None)
     await suite.start()
     producer = AIOKafkaProducer(bootstrap_servers=suite.bootstrap, linger_ms=5,
                                 max_batch_size=512 * 1024)
@@ -247,20 +249,21 @@ async def measure(count: int, customers: int, paced: int | None, rate: float | N
         await producer.stop()
         await consumer.stop()
         await suite.stop()
-    print("scoring end to end on the embedded broker (one scoring process, journaled "
-          "in-memory database)")
+    print("scoring end to end on the embedded broker (one scoring process, "
+          + ("a MongoDB server over loopback)" if mongodb_url else
+             "journaled in-memory database)"))
     for phase in phases:
         print("\n".join(phase.report()))
     if rss_mb is not None:
         print(f"scoring process peak RSS: {rss_mb:,.0f} MB ({customers:,} stored customers)")
-    record("scoring", {
+    record("scoring_mongodb" if mongodb_url else "scoring", {
         "stage": "registration -> scored", "customers": customers,
         "events_per_s": round(burst.per_s), "burst_count": len(burst.items),
         "burst_delivered": len(burst.scored), **latency_figures("burst", burst.latencies_ms),
         "paced_rate_per_s": round(steady.rate_per_s or 0), "paced_count": len(steady.items),
         "paced_delivered": len(steady.scored), **latency_figures("paced", steady.latencies_ms),
     })
-    if rss_mb is not None:
+    if rss_mb is not None and not mongodb_url:
         record("rss_mb", {"scoring": round(rss_mb, 1)})
 
 
@@ -306,13 +309,22 @@ def main(argv: list[str] | None = None) -> int:
                         help="registrations at the steady rate (default: --paced-seconds of it)")
     parser.add_argument("--paced-seconds", type=float, default=PACED_SECONDS)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--mongodb", action="store_true",
+                        help="the service on a MongoDB server (SecantusDB) over loopback; "
+                             "default burst 2000, no stored customers")
     args = parser.parse_args(argv)
     if args.profile:
         profile(args.count or 3000)
         return 0
+
+    async def run(workdir: Path) -> None:
+        async with database_server(args.mongodb) as url:
+            await measure(args.count or (2000 if url else 5000),
+                          0 if url else args.customers, args.paced, args.rate,
+                          args.paced_seconds, workdir, url)
+
     with tempfile.TemporaryDirectory(prefix="bench-scoring-") as workdir:
-        asyncio.run(measure(args.count or 5000, args.customers, args.paced, args.rate,
-                            args.paced_seconds, Path(workdir)))
+        asyncio.run(run(Path(workdir)))
     return 0
 
 

@@ -97,3 +97,13 @@ def test_a_full_run_measures_the_reference_first_and_last() -> None:
     assert plan[0] == ["reference", "--run", "first"]
     assert plan[-1] == ["reference", "--run", "last"]
     assert steps(["scoring"]) == [["scoring"]]
+
+
+def test_a_stage_over_a_mongodb_server_is_a_second_column_with_its_own_ratio() -> None:
+    raw = RAW | {"scoring_mongodb": {"events_per_s": 320, "burst_p99_ms": 4000.0}}
+    results = summarize(raw)
+    assert results["stages_mongodb"]["scoring"]["ratio"] == 0.01
+    assert results["scoring_mongodb_ratio"] == 0.01
+    assert results["stages"]["scoring"]["events_per_s"] == 16_000  # the stand-in's, untouched
+    assert "MongoDB server" in table(results) and "320" in table(results)
+    assert steps(["scoring:mongodb"]) == [["scoring", "--mongodb"]]
