@@ -76,7 +76,7 @@ def simple_projection(projection: Any) -> bool:
 
 def copy_out(document: Mapping[str, Any], projection: Any) -> dict[str, Any]:
     """What a find returns: a copy (datetimes in UTC), limited to the projection."""
-    return bson.decode(bson.encode(_projected(dict(document), projection)), _OUT)
+    return bson.decode(bson.encode(projected(dict(document), projection)), _OUT)
 
 
 def read_out(documents: Any, key: Any, projection: Any) -> dict[str, Any] | None:
@@ -87,17 +87,18 @@ def read_out(documents: Any, key: Any, projection: Any) -> dict[str, Any] | None
         document = documents.get(key)
         return None if document is None else copy_out(document, projection)
     found = read(key, _OUT)
-    return None if found is None else _projected(found, projection)
+    return None if found is None else projected(found, projection)
 
 
-def _projected(document: dict[str, Any], projection: Any) -> dict[str, Any]:
+def projected(document: dict[str, Any], projection: Any) -> dict[str, Any]:
+    """The fields a simple projection keeps (``_id`` unless excluded); no copy made."""
     if projection is None:
         return document
     keep = {field for field, value in projection.items() if field != "_id"}
-    projected = {field: document[field] for field in keep if field in document}
+    kept = {field: document[field] for field in keep if field in document}
     if projection.get("_id", 1) and "_id" in document:
-        projected = {"_id": document["_id"], **projected}
-    return projected
+        kept = {"_id": document["_id"], **kept}
+    return kept
 
 
 def scan(collection: _MockCollection, filter: Mapping[str, Any], projection: Any,

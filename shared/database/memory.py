@@ -265,17 +265,8 @@ class MemoryCollection:
                     ids, _ids_of)
             changed[field] = current + amount
         encoded = _encoded(changed)
-        before = store.raw(key)
-
-        def apply() -> UpdateResult:
-            store.put_raw(key, encoded)
-            if before is None:
-                return UpdateResult({"n": 1, "nModified": 0, "upserted": key, "ok": 1.0},
-                                    acknowledged=True)
-            return UpdateResult({"n": 1, "nModified": int(before != encoded), "ok": 1.0},
-                                acknowledged=True)
-
-        return await self._db._write(self, apply, [key] if before is not None else [], _ids_of)
+        return await self._db._write(self, lambda: _put_by_id(store, key, encoded, upsert=True),
+                                     [key] if key in store else [], _ids_of)
 
     async def update_many(self, filter: Filter, update: Any) -> Any:
         _check_bson({"u": update})
@@ -297,19 +288,8 @@ class MemoryCollection:
                 ids, _ids_of)
         encoded = _encoded({"_id": key, **document})
         store = self._docs
-
-        def replace() -> UpdateResult:
-            existing = store.raw(key)
-            if existing is None and not upsert:
-                return UpdateResult({"n": 0, "nModified": 0, "ok": 1.0}, acknowledged=True)
-            store.put_raw(key, encoded)
-            if existing is None:
-                return UpdateResult({"n": 1, "nModified": 0, "upserted": key, "ok": 1.0},
-                                    acknowledged=True)
-            return UpdateResult({"n": 1, "nModified": int(existing != encoded), "ok": 1.0},
-                                acknowledged=True)
-
-        return await self._db._write(self, replace, [key] if key in store else [], _ids_of)
+        return await self._db._write(self, lambda: _put_by_id(store, key, encoded, upsert),
+                                     [key] if key in store else [], _ids_of)
 
     async def delete_one(self, filter: Filter) -> Any:
         key = fastpath.exact_id(filter) if fastpath.enabled() else None
@@ -384,6 +364,19 @@ def _ids_of(result: Any) -> list[Any]:
         if value is not None:
             return [value]
     return []
+
+
+def _put_by_id(store: CompactDocuments, key: Any, encoded: bytes, upsert: bool) -> UpdateResult:
+    """Store a document's new bytes under its ``_id``, answering as a server's update does."""
+    existing = store.raw(key)
+    if existing is None and not upsert:
+        return UpdateResult({"n": 0, "nModified": 0, "ok": 1.0}, acknowledged=True)
+    store.put_raw(key, encoded)
+    if existing is None:
+        return UpdateResult({"n": 1, "nModified": 0, "upserted": key, "ok": 1.0},
+                            acknowledged=True)
+    return UpdateResult({"n": 1, "nModified": int(existing != encoded), "ok": 1.0},
+                        acknowledged=True)
 
 
 _SIMPLE_OPERATORS = {"$set", "$setOnInsert", "$inc"}

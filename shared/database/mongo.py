@@ -98,16 +98,6 @@ class _Unit:
 _unit: contextvars.ContextVar[_Unit | None] = contextvars.ContextVar("mongo_unit", default=None)
 
 
-def _projected(document: Document, projection: Any) -> Document:
-    if projection is None:
-        return document
-    keep = {name for name, value in projection.items() if name != "_id"}
-    projected = {name: document[name] for name in keep if name in document}
-    if projection.get("_id", 1) and "_id" in document:
-        projected = {"_id": document["_id"], **projected}
-    return projected
-
-
 class _UnitCursor:
     """A find inside a unit of work: the kept writes to its collection are sent first."""
 
@@ -148,7 +138,7 @@ class MongoCollection:
             if key is not None and fastpath.simple_projection(projection):
                 found, document = unit.cached(self.name, key)
                 if found:
-                    return None if document is None else _projected(document, projection)
+                    return None if document is None else fastpath.projected(document, projection)
             await unit.before_read(self.name, key)
         return await self._c.find_one(filter, projection, session=_session.get())
 
