@@ -26,6 +26,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from aiokafka import ConsumerRecord
@@ -171,14 +172,22 @@ class Pending:
     route: Route[Any]
     event: Event
 
-    @property
+    @cached_property
     def key(self) -> str:
         return f"{self.record.topic}:{self.event.event_id}"
 
-    @property
+    @cached_property
     def subject(self) -> str | None:
         """The customer it is about; an erasure itself is never dropped as one."""
         return None if isinstance(self.event, CustomerErased) else subject_of(self.event)
+
+    @property
+    def erases(self) -> str | None:
+        """The customer this event erases, if it is an erasure."""
+        return str(self.event.customer_id) if isinstance(self.event, CustomerErased) else None
+
+    def about_any(self, erased: set[str]) -> bool:
+        return self.subject is not None and self.subject in erased
 
     def processed_record(self) -> dict[str, Any]:
         return processed_record(self.record, self.key)
@@ -281,7 +290,7 @@ class Subscription:
 
     def _drop_if_erased(self, item: Pending, erased: set[str]) -> bool:
         """An event about a customer erased here is dropped: nothing about them comes back."""
-        if item.subject is None or item.subject not in erased:
+        if not item.about_any(erased):
             return False
         self.metrics.events.labels(topic=item.record.topic, result="erased").inc()
         return True
@@ -305,13 +314,13 @@ class Subscription:
                     await self._preload(unit)
                     derived: list[Event] = []
                     for item in unit:
-                        if item.subject is not None and item.subject in now_erased:
+                        if item.about_any(now_erased):
                             dropped.append(item)
                             continue
                         derived.extend(await item.route.handler(item.event))
                         applied.append(item)
-                        if isinstance(item.event, CustomerErased):
-                            now_erased.add(str(item.event.customer_id))
+                        if item.erases:
+                            now_erased.add(item.erases)
                     if applied:
                         await self.processed.insert_many(
                             [item.processed_record() for item in applied])
@@ -343,15 +352,13 @@ class Subscription:
 
     async def _preload(self, unit: Sequence[Pending]) -> None:
         """Read what the unit's handlers declared they read, one query per collection."""
-        by_route: dict[str, list[Event]] = {}
+        by_topic: dict[str, list[Event]] = {}
         for item in unit:
-            if item.route.reads is not None:
-                by_route.setdefault(item.route.topic, []).append(item.event)
+            by_topic.setdefault(item.route.topic, []).append(item.event)
         wanted: dict[str, list[Any]] = {}
-        for topic, events in by_route.items():
+        for topic, events in by_topic.items():
             reads = self.routes[topic].reads
-            assert reads is not None
-            for collection, ids in reads(events).items():
+            for collection, ids in (reads(events) if reads else {}).items():
                 wanted.setdefault(collection, []).extend(ids)
         for collection, ids in wanted.items():
             await self.db.preload(collection, ids)
@@ -366,8 +373,8 @@ class Subscription:
             return
         started = time.perf_counter()
         if await self._handle(item.record, item.route, item.event, item.key):
-            if isinstance(item.event, CustomerErased):
-                erased.add(str(item.event.customer_id))
+            if item.erases:
+                erased.add(item.erases)
             self.metrics.handle_seconds.labels(topic=item.record.topic).observe(
                 time.perf_counter() - started)
 

@@ -73,9 +73,6 @@ class Erasures:
     def __init__(self, db: Database) -> None:
         self.collection = db.collection(COLLECTION)
 
-    async def is_erased(self, customer_id: str) -> bool:
-        return await self.collection.find_one({"_id": str(customer_id)}) is not None
-
     async def erased_among(self, customer_ids: Iterable[str]) -> set[str]:
         """Which of ``customer_ids`` were erased here (one query for a consumed batch)."""
         wanted = sorted({str(customer_id) for customer_id in customer_ids})

@@ -214,10 +214,10 @@ class MemoryCollection:
 
     async def insert_many(self, documents: Sequence[Document]) -> Any:
         for document in documents:
-            _check_bson(document)
             if "_id" not in document:
                 document["_id"] = ObjectId()  # as PyMongo does, on the caller's documents
         docs = list(documents)
+        encoded = [_encoded(document) for document in docs]  # refused as a server would
         keys = [document["_id"] for document in docs]
         store = self._docs
         if (not fastpath.enabled() or any(fastpath.exact_id({"_id": key}) is None for key in keys)
@@ -226,7 +226,6 @@ class MemoryCollection:
             # BulkWriteError (what a server answers too).
             return await self._db._write(self, lambda: self._mock.insert_many(docs), [],
                                          _ids_of)
-        encoded = [_encoded(document) for document in docs]
 
         def insert() -> InsertManyResult:
             for key, raw in zip(keys, encoded, strict=True):
@@ -386,14 +385,12 @@ def _simple_update(update: Any) -> bool:
     """An update of top-level fields only, by ``$set``, ``$setOnInsert`` and ``$inc``."""
     if not isinstance(update, Mapping) or not update or not set(update) <= _SIMPLE_OPERATORS:
         return False
-    fields = [field for values in update.values() if isinstance(values, Mapping)
-              for field in values]
-    if len(fields) != sum(len(v) for v in update.values() if isinstance(v, Mapping)) or \
-            not all(isinstance(values, Mapping) for values in update.values()):
+    if not all(isinstance(values, Mapping) for values in update.values()):
         return False
-    return all(isinstance(field, str) and field and "." not in field
-               and not field.startswith("$") and field != "_id" for field in fields) \
-        and len(set(fields)) == len(fields)
+    fields = [field for values in update.values() for field in values]
+    return len(set(fields)) == len(fields) and all(
+        isinstance(field, str) and field and "." not in field and not field.startswith("$")
+        and field != "_id" for field in fields)
 
 
 def _encoded(document: Mapping[str, Any]) -> bytes:
@@ -407,10 +404,7 @@ def _encoded(document: Mapping[str, Any]) -> bytes:
 
 def _check_bson(document: Mapping[str, Any]) -> None:
     """Refuse what PyMongo could not encode (a Decimal, a set...), as a real server would."""
-    try:
-        bson.encode(document)
-    except (bson.errors.InvalidDocument, TypeError, OverflowError) as error:
-        raise bson.errors.InvalidDocument(f"cannot store this document: {error}") from error
+    _encoded(document)
 
 
 class MemoryDatabase:
