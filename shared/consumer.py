@@ -13,7 +13,11 @@ database is made durable, the outbox is published, and only then are the offsets
   failing on one event is retried a bounded number of times with backoff, then that event is
   dead-lettered, and a poison message never blocks its partition.
 - A dependency outage (``TRANSIENT`` errors) is not the events' fault: the consumer retries
-  with capped backoff until the dependency is back, dead-lettering nothing.
+  with capped backoff until the dependency is back, dead-lettering nothing. A transient error
+  that outlasts ``CRM_TRANSIENT_LIMIT_S`` while the database answers a ping is no outage: the
+  event is dead-lettered (``transient_persisted``) rather than block its partition for ever.
+- An event whose processed id is already stored when its own insert fails (another replica
+  applied it after a rebalance, or a commit's reply was lost) is done, never a dead letter.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from pydantic import ValidationError
-from pymongo.errors import BulkWriteError, PyMongoError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, PyMongoError
 
 from shared.contracts import CustomerErased, Event, topics
 from shared.contracts.types import looks_like_payment_card
@@ -156,6 +160,16 @@ class Route(Generic[E]):
     event_type: type[E]
     handler: Handler[E]
     reads: Reads[E] | None = None
+
+
+def is_duplicate_key(error: BaseException) -> bool:
+    """A unique index refused a write (E11000), alone or in a bulk write."""
+    if isinstance(error, DuplicateKeyError):
+        return True
+    if isinstance(error, BulkWriteError):
+        return any(entry.get("code") == 11000
+                   for entry in (error.details or {}).get("writeErrors") or [])
+    return isinstance(error, OperationFailure) and error.code == 11000
 
 
 def processed_record(record: ConsumerRecord, key: str) -> dict[str, Any]:
@@ -304,6 +318,7 @@ class Subscription:
             await self._apply_one(unit[0], erased)
             return
         outage_backoff = self.settings.retry_backoff_s
+        transient_since: float | None = None
         while True:
             started = time.perf_counter()
             applied: list[Pending] = []
@@ -326,7 +341,12 @@ class Subscription:
                             [item.processed_record() for item in applied])
                     await self.outbox.add(derived)
             except Exception as error:
-                if is_transient(error):  # the dependency's fault, not the events': wait
+                transient = is_transient(error)
+                if transient:
+                    transient_since = transient_since or time.monotonic()
+                if transient and not await self._transient_for_too_long(
+                        transient_since or time.monotonic()):
+                    # the dependency's fault, not the events': wait
                     self.metrics.retries.labels(topic=unit[0].record.topic, kind="outage").inc()
                     log.warning("%s: dependency unavailable (%s), retrying %d events in %.1fs",
                                 self.group_id, type(error).__name__, len(unit), outage_backoff)
@@ -402,6 +422,7 @@ class Subscription:
         (``False``: dead-lettered)."""
         attempt = 0
         outage_backoff = self.settings.retry_backoff_s
+        transient_since: float | None = None
         while True:
             try:
                 async with self.db.transaction():
@@ -414,7 +435,19 @@ class Subscription:
                 await self.dead_letter(record, reason_for(error), "rejected")
                 return False
             except Exception as error:
+                if await self._already_applied(key, error):
+                    # Another consumer of the group applied it meanwhile (a rebalance, a
+                    # zombie), or a commit whose reply was lost did: done, not a failure.
+                    self.metrics.events.labels(topic=record.topic, result="duplicate").inc()
+                    return True
                 if is_transient(error):  # the dependency's fault, not the event's: wait
+                    transient_since = transient_since or time.monotonic()
+                    if await self._transient_for_too_long(transient_since):
+                        await self.dead_letter(
+                            record, f"a transient error persisted for "
+                            f"{self.settings.transient_limit_s:g} s while the database "
+                            f"answered: {reason_for(error)}", "transient_persisted")
+                        return False
                     self.metrics.retries.labels(topic=record.topic, kind="outage").inc()
                     log.warning("%s: dependency unavailable (%s), retrying in %.1fs",
                                 record.topic, type(error).__name__, outage_backoff)
@@ -427,6 +460,27 @@ class Subscription:
                     return False
                 self.metrics.retries.labels(topic=record.topic, kind="error").inc()
                 await asyncio.sleep(self.settings.retry_backoff_s * 2 ** (attempt - 1))
+
+    async def _already_applied(self, key: str, error: Exception) -> bool:
+        """Whether ``error`` is a duplicate key and the event's processed id is there."""
+        if not is_duplicate_key(error):
+            return False
+        try:
+            return await self.processed.find_one({"_id": key}) is not None
+        except Exception:  # the database went away: the caller's retry policy decides
+            return False
+
+    async def _transient_for_too_long(self, since: float) -> bool:
+        """A transient error past ``CRM_TRANSIENT_LIMIT_S`` while the database answers a
+        ping is not an outage but a persistent error mislabelled: it must not block the
+        partition for ever. (While the database does not answer, the wait goes on.)"""
+        if time.monotonic() - since < self.settings.transient_limit_s:
+            return False
+        try:
+            await asyncio.wait_for(self.db.ping(), timeout=2)
+        except Exception:
+            return False
+        return True
 
     async def _give_up(self, record: ConsumerRecord, error: Exception, attempts: int) -> None:
         # Only the type in the log: an exception's text may quote personal data.

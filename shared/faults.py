@@ -84,6 +84,12 @@ class FaultyDatabase:
         self._clock.check()
         await self._inner.ping()
 
+    async def check_deployment(self) -> None:
+        await self._inner.check_deployment()
+
+    async def verify_indexes(self) -> None:
+        await self._inner.verify_indexes()
+
     async def close(self) -> None:
         await self._inner.close()
 

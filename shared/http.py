@@ -21,6 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from shared.auth.access import authenticate, bearer_token
 from shared.errors import TRANSIENT
 from shared.metrics import ServiceMetrics
+from shared.retries import ATTEMPTS, is_transient_transaction_error
 
 access = logging.getLogger("crm.access")
 errors = logging.getLogger("crm.errors")
@@ -190,6 +191,12 @@ def install_common(app: FastAPI, metrics: ServiceMetrics, max_body_bytes: int,
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        if is_transient_transaction_error(error):  # still conflicting after the retries
+            errors.warning("%s %s: transient transaction error after %d attempts (%s)",
+                           request.method, route_template(request.scope), ATTEMPTS,
+                           type(error).__name__)
+            return JSONResponse({"detail": "the data changed meanwhile; try again"},
+                                status_code=503, headers={"Retry-After": "1"})
         # The frames say where; the message is left out, as it may quote personal data.
         frames = "\n".join(f"  {frame.filename}:{frame.lineno} in {frame.name}"
                            for frame in traceback.extract_tb(error.__traceback__))

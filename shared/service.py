@@ -12,6 +12,7 @@ import logging
 import os
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import uvicorn
@@ -24,13 +25,16 @@ from shared.broker import make_broker
 from shared.consumer import Handler, Reads, Route, Subscription
 from shared.contracts import Event
 from shared.database import Database, open_database
+from shared.database.port import DeploymentRefused
 from shared.faults import FaultClock, FaultyDatabase, fault_routes
 from shared.http import install_api_docs, install_common
+from shared.leases import Leases
 from shared.logs import configure_logging
 from shared.metrics import ServiceMetrics
 from shared.outbox import Outbox
 from shared.privacy import COLLECTION as PRIVACY_COLLECTION
 from shared.privacy import scrub_after_erasures
+from shared.retries import RetryingRoute, retry_transient
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -53,11 +57,14 @@ class ServiceRuntime:
         self.people = PeopleDirectory(self.db)
         self._routes: list[Route[Any]] = []
         self._registered = False
-        self._jobs: list[tuple[str, float, Job]] = []
+        self._jobs: list[tuple[str, float, Job, bool]] = []
+        # The stand-in serves one process (its data directory is locked): no lease needed.
+        self.leases = None if settings.mongodb_url in ("", "memory://") else Leases(self.db)
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
         self._joining: asyncio.Task[None] | None = None
-        self.every("erasure-scrub", settings.erasure_scrub_s, self._scrub)
+        # Each process scrubs its own stand-in files (MongoDB needs nothing).
+        self.every("erasure-scrub", settings.erasure_scrub_s, self._scrub, each_replica=True)
         self.started = False
         self.consuming = False  # the consumer group has assigned this process its partitions
 
@@ -71,9 +78,26 @@ class ServiceRuntime:
             raise ValueError(f"{event_type.topic} already has a handler")
         self._routes.append(Route(event_type.topic, event_type, handler, reads))
 
-    def every(self, name: str, interval_s: float, job: Job) -> None:
-        """Run ``job`` periodically while the service runs (failures are logged, not fatal)."""
-        self._jobs.append((name, interval_s, job))
+    def every(self, name: str, interval_s: float, job: Job, each_replica: bool = False) -> None:
+        """Run ``job`` periodically while the service runs (failures are logged, not fatal).
+
+        A job runs on one replica at a time (a lease in the database, ``shared.leases``);
+        ``each_replica``: on every process (it works on this process's own state, or claims
+        its work item by item itself)."""
+        self._jobs.append((name, interval_s, job, each_replica))
+
+    async def run_job(self, name: str, interval_s: float, job: Job,
+                      each_replica: bool = False) -> bool:
+        """One run of a job: under its lease unless ``each_replica``, run again after a
+        transient transaction error; whether it ran here (``False``: another replica holds
+        the lease)."""
+        if each_replica or self.leases is None:
+            await retry_transient(job, f"job {name}")
+            return True
+        async with self.leases.running(name, timedelta(seconds=interval_s)) as mine:
+            if mine:
+                await retry_transient(job, f"job {name}")
+            return mine
 
     @contextlib.asynccontextmanager
     async def command(self) -> AsyncIterator[None]:
@@ -94,11 +118,17 @@ class ServiceRuntime:
                          outbox=self.outbox, broker=self.broker, metrics=self.metrics).register()
             self._registered = True
 
+    async def check_database(self) -> None:
+        """Refuse to start on a database that cannot run the service (``DeploymentRefused``
+        with what to change): a standalone MongoDB server. Before anything is written."""
+        await self.db.check_deployment()
+
     async def start(self) -> None:
         # A TTL index ages out processed event ids (the stand-in records it, MongoDB enforces).
         await self.db.collection("processed_events").create_index(
             "at", expireAfterSeconds=self.settings.processed_retention_days * 86_400)
         await self.db.collection(PRIVACY_COLLECTION).create_index("scrubbed_at")
+        await self.db.verify_indexes()  # the service's own, created before (on_start), too
         self.register_consumers()
         # The producer first: commands and the outbox can publish from here on.
         await self.broker.connect()
@@ -107,8 +137,9 @@ class ServiceRuntime:
         # session expires (10 s); the HTTP API serves meanwhile, from the database.
         self._joining = asyncio.create_task(self._start_consuming())
         self._tasks.append(asyncio.create_task(self.outbox.run(self._stop)))
-        for name, interval, job in self._jobs:
-            self._tasks.append(asyncio.create_task(self._periodic(name, interval, job)))
+        for name, interval, job, each_replica in self._jobs:
+            self._tasks.append(asyncio.create_task(
+                self._periodic(name, interval, job, each_replica)))
         self.started = True
         log.info("%s started", self.settings.service_name)
 
@@ -159,14 +190,15 @@ class ServiceRuntime:
     async def _scrub(self) -> None:
         await scrub_after_erasures(self.db)
 
-    async def _periodic(self, name: str, interval: float, job: Job) -> None:
+    async def _periodic(self, name: str, interval: float, job: Job,
+                        each_replica: bool) -> None:
         while not self._stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), timeout=interval)
             if self._stop.is_set():
                 return
             try:
-                await job()
+                await self.run_job(name, interval, job, each_replica)
             except Exception:
                 log.exception("periodic job %s failed; it runs again in %.0fs", name, interval)
 
@@ -211,9 +243,15 @@ def create_http_app(runtime: ServiceRuntime, title: str, description: str,
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if on_start is not None:
-            await on_start()
-        await runtime.start()
+        try:
+            await runtime.check_database()
+            if on_start is not None:
+                await on_start()
+            await runtime.start()
+        except DeploymentRefused as refused:
+            log.critical("%s: refusing to start: %s", runtime.settings.service_name, refused)
+            await runtime.db.close()
+            raise SystemExit(3) from None
         try:
             yield
         finally:
@@ -222,6 +260,7 @@ def create_http_app(runtime: ServiceRuntime, title: str, description: str,
     # The docs routes are install_api_docs's, so that CRM_API_DOCS decides who reads them.
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_url=None)
+    app.router.route_class = RetryingRoute  # every endpoint runs again after a conflict
     app.state.runtime = runtime
     app.state.auth = authenticator(runtime.settings, runtime.people, session_keys)
     install_common(app, runtime.metrics, runtime.settings.max_body_bytes, runtime.readiness,

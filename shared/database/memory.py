@@ -510,6 +510,12 @@ class MemoryDatabase:
             async with self._lock:
                 self._journal.compact(self._entries())
 
+    async def check_deployment(self) -> None:
+        return None  # one process, its own directory: nothing to refuse
+
+    async def verify_indexes(self) -> None:
+        return None  # the stand-in records indexes as asked (see create_index)
+
     async def ping(self) -> None:
         return None
 

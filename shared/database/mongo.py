@@ -17,6 +17,8 @@ at the end. The handlers' code is the same as in a plain transaction; what diffe
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import contextvars
 import copy
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
@@ -27,10 +29,12 @@ from typing import Any
 from bson import ObjectId
 from pymongo import AsyncMongoClient, InsertOne, ReplaceOne, UpdateMany, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import OperationFailure, PyMongoError
 from pymongo.results import InsertManyResult, InsertOneResult
 
 from shared.database import fastpath
-from shared.database.port import DeferredResult, Document, Filter
+from shared.database.port import DeferredResult, DeploymentRefused, Document, Filter
+from shared.retries import UNKNOWN_COMMIT_LABEL, backoff_s, has_label
 
 _session: contextvars.ContextVar[AsyncClientSession | None] = contextvars.ContextVar(
     "mongo_session", default=None
@@ -130,6 +134,7 @@ class MongoCollection:
     def __init__(self, collection: Any) -> None:
         self._c = collection
         self.name: str = collection.name
+        self.requested: list[tuple[str, Any, dict[str, Any]]] = []  # create_index calls
 
     async def find_one(self, filter: Filter, projection: Any = None) -> Document | None:
         unit = _unit.get()
@@ -228,7 +233,50 @@ class MongoCollection:
                 unit.loaded.get(self.name, {}).pop(key, None)
 
     async def create_index(self, keys: Any, **kwargs: Any) -> str:
-        return str(await self._c.create_index(keys, **kwargs))
+        try:
+            name = str(await self._c.create_index(keys, **kwargs))
+        except OperationFailure as error:
+            if error.code in (85, 86):  # IndexOptionsConflict, IndexKeySpecsConflict
+                code = (error.details or {}).get("codeName", error.code)
+                raise DeploymentRefused(
+                    f"collection {self._c.full_name}: an index on {_key_text(keys)} exists "
+                    f"with other options than this version needs ({code}); drop it "
+                    "(db.<collection>.dropIndex) and start again") from None
+            raise
+        self.requested.append((name, keys, kwargs))
+        return name
+
+    async def verify_indexes(self) -> list[str]:
+        """What is wrong with the indexes this process created (empty: nothing): each must
+        exist with the same keys, and a TTL index with the same expiry."""
+        if not self.requested:
+            return []
+        found = {index["name"]: index async for index in await self._c.list_indexes()}
+        problems = []
+        for name, keys, options in self.requested:
+            index = found.get(name)
+            where = f"{self._c.full_name}.{name}"
+            if index is None:
+                problems.append(f"{where} is missing")
+                continue
+            wanted = [(field, direction) for field, direction in _key_pairs(keys)]
+            if [(field, int(direction)) for field, direction in index["key"].items()] != wanted:
+                problems.append(f"{where} has keys {dict(index['key'])}, not {dict(wanted)}")
+            ttl = options.get("expireAfterSeconds")
+            if ttl is not None and index.get("expireAfterSeconds") != ttl:
+                problems.append(f"{where} expires after {index.get('expireAfterSeconds')} s, "
+                                f"not {ttl} s")
+        return problems
+
+
+def _key_pairs(keys: Any) -> list[tuple[str, int]]:
+    if isinstance(keys, str):
+        return [(keys, 1)]
+    return [(str(field), int(direction)) for field, direction in keys]
+
+
+def _key_text(keys: Any) -> str:
+    return ", ".join(field for field, _ in _key_pairs(keys))
 
 
 class _AggregateCursor:
@@ -245,6 +293,24 @@ class _AggregateCursor:
         return list(await cursor.to_list(length))
 
 
+#: Times a commit whose outcome is unknown (its reply lost) is sent again, as PyMongo's
+#: ``with_transaction`` does; a commit is idempotent on the server.
+COMMIT_ATTEMPTS = 5
+
+
+async def _commit(session: AsyncClientSession) -> None:
+    for attempt in range(COMMIT_ATTEMPTS):
+        try:
+            await session.commit_transaction()
+            return
+        except PyMongoError as error:
+            unknown = has_label(error, UNKNOWN_COMMIT_LABEL)
+            timed_out = isinstance(error, OperationFailure) and error.code == 50  # MaxTimeMS
+            if not unknown or timed_out or attempt + 1 >= COMMIT_ATTEMPTS:
+                raise
+            await asyncio.sleep(backoff_s(attempt))
+
+
 class MongoDatabase:
     def __init__(self, url: str, name: str, **client_options: Any) -> None:
         # tz_aware: datetimes come back in UTC, as the stand-in returns them.
@@ -253,21 +319,51 @@ class MongoDatabase:
         )
         self._db = self._client[name]
         self.name = name
+        self._collections: dict[str, MongoCollection] = {}
 
     def collection(self, name: str) -> MongoCollection:
-        return MongoCollection(self._db[name])
+        if name not in self._collections:
+            self._collections[name] = MongoCollection(self._db[name])
+        return self._collections[name]
+
+    async def check_deployment(self) -> None:
+        """Refuse a server that cannot run this suite: transactions need a replica set
+        (or a sharded cluster's mongos); a standalone ``mongod`` fails every one. Then the
+        indexes this process created, verified."""
+        hello = await self._client.admin.command("hello")
+        if not hello.get("setName") and hello.get("msg") != "isdbgrid":
+            raise DeploymentRefused(
+                "MONGODB_URL points at a standalone MongoDB server: the services write in "
+                "transactions, which need a replica set (or a sharded cluster's mongos). Run "
+                "mongod with --replSet and rs.initiate() once (a one-member replica set is "
+                "enough), then name it in the URL: mongodb://HOST:27017/?replicaSet=NAME "
+                "(deploy/README.md)")
+
+    async def verify_indexes(self) -> None:
+        problems = [problem for collection in self._collections.values()
+                    for problem in await collection.verify_indexes()]
+        if problems:
+            raise DeploymentRefused("the database's indexes are not as this version "
+                                    "created them: " + "; ".join(problems))
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
         if _session.get() is not None:
             yield
             return
-        async with self._client.start_session() as session, await session.start_transaction():
+        async with self._client.start_session() as session:
+            await session.start_transaction()
             token = _session.set(session)
             try:
                 yield
+            except BaseException:
+                if session.in_transaction:
+                    with contextlib.suppress(PyMongoError):  # the server aborts it anyway
+                        await session.abort_transaction()
+                raise
             finally:
                 _session.reset(token)
+            await _commit(session)
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[None]:

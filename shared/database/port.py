@@ -17,6 +17,12 @@ class DeferredResult(RuntimeError):
     """A write kept for a unit of work's bulk write had its result read before it was sent
     (see ``Database.unit_of_work``): a handler to fix, or to run outside units."""
 
+
+class DeploymentRefused(RuntimeError):
+    """The database server cannot run the suite as configured (a standalone server, an
+    index with other options); the message says what to change. The service does not start."""
+
+
 Filter = Mapping[str, Any]
 
 
@@ -81,6 +87,15 @@ class Database(Protocol):
     async def scrub(self) -> None:
         """Rewrite the storage files so that removed documents leave no copy behind (after
         an erasure). Call outside a transaction."""
+        ...
+
+    async def check_deployment(self) -> None:
+        """Raise ``DeploymentRefused`` when the server cannot run the suite."""
+        ...
+
+    async def verify_indexes(self) -> None:
+        """Raise ``DeploymentRefused`` unless every index created by this process exists as
+        it was asked for (keys, expiry)."""
         ...
 
     async def ping(self) -> None: ...
