@@ -9,6 +9,14 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _all_loopback(servers: list[str]) -> bool:
+    """Whether every ``host[:port]`` given is this machine (at least one given)."""
+    hosts = [server.strip().rsplit(":", 1)[0].strip("[]") if server.strip().count(":") <= 1
+             or server.strip().startswith("[") else server.strip()
+             for server in servers if server.strip()]
+    return bool(hosts) and all(host in LOOPBACK for host in hosts)
 MIN_SECRET_LENGTH = 32
 #: The development values of .env.example: refused outside the embedded mode.
 DEV_SECRETS = frozenset({
@@ -165,9 +173,23 @@ class ServiceSettings(BaseSettings):
     @property
     def embedded(self) -> bool:
         """The development shape: the stand-in database and a broker on this machine."""
-        hosts = [server.strip().rsplit(":", 1)[0].strip("[]")
-                 for server in self.kafka_bootstrap_servers.split(",") if server.strip()]
-        return self.mongodb_url == "memory://" and all(host in LOOPBACK for host in hosts)
+        return self.mongodb_url in ("", "memory://") and _all_loopback(self._kafka_hosts())
+
+    @property
+    def on_this_machine(self) -> bool:
+        """The broker and the database on loopback: the embedded mode, or a development
+        MongoDB server beside it (secrets are still checked as outside the embedded mode:
+        one server can host a whole small call center)."""
+        if self.mongodb_url in ("", "memory://"):
+            return self.embedded
+        if not self.mongodb_url.startswith("mongodb://"):
+            return False  # mongodb+srv:// names a cluster in DNS
+        authority = self.mongodb_url[len("mongodb://"):].split("/", 1)[0].split("?", 1)[0]
+        servers = authority.rsplit("@", 1)[-1].split(",")
+        return _all_loopback(self._kafka_hosts()) and _all_loopback(servers)
+
+    def _kafka_hosts(self) -> list[str]:
+        return self.kafka_bootstrap_servers.split(",")
 
     def weak_secrets(self) -> list[str]:
         """Why the secrets may not be used outside the embedded mode (empty when they may)."""

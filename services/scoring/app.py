@@ -46,7 +46,8 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
     runtime.subscribe(OperatorUpdated, runtime.people.mirror)  # names, disabled people
     erasures = Erasures(runtime.db)
     runtime.subscribe(CustomerErased, lambda event: privacy.on_erased(repo, erasures, event))
-    runtime.every("scoring-rules-reload", settings.rules_check_interval_s, rules.refresh_job)
+    runtime.every("scoring-rules-reload", settings.rules_check_interval_s, rules.refresh_job,
+                  each_replica=True)  # every process reloads its own copy
     app = create_http_app(runtime, "crm scoring", "Fraud score and behavioural types.")
 
     async def holdings(customer_id: str) -> Any:

@@ -18,6 +18,13 @@ from pathlib import Path
 
 from shared.broker import kafka_client_options
 from shared.runtime.kafka import EmbeddedKafka, ensure_topics
+from shared.runtime.replicas import (
+    Replica,
+    ReplicasProblem,
+    layout,
+    parse_replicas,
+    shared_database_problem,
+)
 from shared.runtime.supervisor import ServiceProcess, Supervisor, say
 from shared.settings import ServiceSettings, secret_problem
 
@@ -61,7 +68,23 @@ async def run() -> int:
     data_dir = Path(os.environ["CRM_DATA_DIR"])
     ports = {name: int(os.environ.get(f"CRM_{name.upper()}_PORT", port))
              for name, port in SERVICES.items()}
-    wanted = {name: port for name, port in ports.items()}
+    mongo = os.environ.get("MONGODB_URL") or "memory://"
+    try:
+        counts = parse_replicas(os.environ.get("CRM_REPLICAS"), SERVICES)
+    except ReplicasProblem as wrong:
+        say("runtime", f"cannot start: {wrong}")
+        return 1
+    unshared = shared_database_problem(counts, mongo)
+    if unshared is not None:
+        say("runtime", f"cannot start: {unshared}")
+        return 1
+    processes = layout(counts, ports)
+    if mongo != "memory://":
+        refused = await mongodb_problem(mongo)
+        if refused is not None:
+            say("runtime", f"cannot start: {refused}")
+            return 1
+    wanted = {replica.name: replica.port for replica in processes}
     if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         wanted["embedded broker"] = int(os.environ.get("CRM_EMBEDDED_KAFKA_PORT", "9092"))
     taken = ports_in_use(wanted)
@@ -92,12 +115,19 @@ async def run() -> int:
     created = await ensure_topics(settings.kafka_bootstrap_servers, partitions, replication,
                                   None, **kafka_client_options(settings))
     say("runtime", f"topics ready ({len(created)} created, {partitions} partitions each)")
-    mongo = os.environ.get("MONGODB_URL") or "memory://"
     say("runtime", "database: " + ("in-process stand-in, data in " + str(data_dir)
-                                   if mongo == "memory://" else "MongoDB"))
+                                   if mongo == "memory://" else "MongoDB at " + hosts_of(mongo)))
+    if counts.get("registry", 1) > 1:
+        say("runtime", "note: a ringing call pops the card only on screens connected to the "
+                       "registry replica that received the call event (the panel and the "
+                       f"PBX use :{ports['registry']})")
 
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    supervisor = Supervisor([ServiceProcess(name, ports[name], env) for name in SERVICES])
+    supervisor = Supervisor([
+        ServiceProcess(replica.name, replica.port,
+                       env | {f"CRM_{replica.service.upper()}_PORT": str(replica.port)},
+                       module=replica.service)
+        for replica in processes])
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -109,7 +139,7 @@ async def run() -> int:
         await asyncio.wait([ready, asyncio.create_task(stop.wait())],
                            return_when=asyncio.FIRST_COMPLETED)
         if ready.done() and ready.exception() is None:
-            banner(ports)
+            banner(ports, processes)
         elif ready.done():
             say("runtime", f"not ready: {ready.exception()}")
         while not stop.is_set():
@@ -149,7 +179,38 @@ def masked(secret: str | None) -> str:
     return f"{secret[:4]}…{secret[-2:]} ({len(secret)} characters)"
 
 
-def banner(ports: dict[str, int]) -> None:
+async def mongodb_problem(url: str) -> str | None:
+    """Why the suite cannot run on the MongoDB deployment at ``url`` (None: it can)."""
+    from pymongo.errors import PyMongoError
+
+    from shared.database.mongo import MongoDatabase
+    from shared.database.port import DeploymentRefused
+
+    database = MongoDatabase(url, "admin", serverSelectionTimeoutMS=5000)
+    try:
+        await database.check_deployment()
+    except DeploymentRefused as refused:
+        return str(refused)
+    except PyMongoError as error:
+        return (f"no MongoDB answers at MONGODB_URL ({hosts_of(url)}) within 5 s "
+                f"({type(error).__name__}). Start it, or unset MONGODB_URL for the "
+                "in-process stand-in.")
+    finally:
+        await database.close()
+    return None
+
+
+def hosts_of(url: str) -> str:
+    """The hosts of a MongoDB URL, never its credentials."""
+    from pymongo.uri_parser import parse_uri
+
+    try:
+        return ", ".join(f"{host}:{port}" for host, port in parse_uri(url)["nodelist"])
+    except Exception:  # a mongodb+srv:// name needs DNS; say no more than the scheme
+        return url.split("://", 1)[0] + "://…"
+
+
+def banner(ports: dict[str, int], processes: list[Replica]) -> None:
     login = os.environ.get("CRM_BOOTSTRAP_ADMIN_LOGIN", "admin")
     password = os.environ.get("CRM_BOOTSTRAP_ADMIN_PASSWORD")
     lines = [
@@ -165,7 +226,9 @@ def banner(ports: dict[str, int]) -> None:
         "  Telephony:       POST /api/telephony/events with CRM_TELEPHONY_TOKEN "
         f"[{masked(os.environ.get('CRM_TELEPHONY_TOKEN'))}] pops the card on the screen "
         "of the person whose extension rings",
-        "  APIs:            " + ", ".join(f"{n} :{p}" for n, p in ports.items()),
+        "  APIs:            " + ", ".join(
+            f"{name} " + " ".join(f":{r.port}" for r in processes if r.service == name)
+            for name in ports),
         "  Health:          /health, /ready, /metrics on every service",
         f"  Kafka:           {os.environ['KAFKA_BOOTSTRAP_SERVERS']}",
         "Press Ctrl-C to stop.",

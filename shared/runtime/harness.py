@@ -30,9 +30,21 @@ class Suite:
     """A broker plus the chosen services as processes, each with its own data directory."""
 
     def __init__(self, workdir: Path, services: Iterable[str] = ALL_SERVICES,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, mongodb_url: str | None = None,
+                 replicas: dict[str, int] | None = None) -> None:
+        """``mongodb_url``: the services run on that MongoDB deployment (each suite in
+        databases of its own: a prefix from its directory's name) instead of the stand-in;
+        ``replicas``: that many processes of a service (``loyalty``, ``loyalty-2``...), in
+        its consumer group, sharing its database (so a ``mongodb_url`` is needed)."""
         self.workdir = workdir
-        self.names = list(services)
+        self.mongodb_url = mongodb_url
+        self.modules: dict[str, str] = {}  # process name -> service
+        for service in services:
+            for number in range(1, (replicas or {}).get(service, 1) + 1):
+                self.modules[service if number == 1 else f"{service}-{number}"] = service
+        if len(self.modules) > len(list(services)) and mongodb_url is None:
+            raise ValueError("replicas share a database: give a mongodb_url")
+        self.names = list(self.modules)
         kafka_port, *ports = free_ports(1 + len(self.names))
         self.kafka = EmbeddedKafka(kafka_port, log_path=workdir / "tansu.log")
         self.ports = dict(zip(self.names, ports, strict=True))
@@ -50,7 +62,10 @@ class Suite:
         env.update({
             "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1",
             "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap, "KAFKA_IDEMPOTENT_PRODUCER": "false",
-            "MONGODB_URL": "memory://", "CRM_DATA_DIR": str(self.workdir / "data"),
+            "MONGODB_URL": self.mongodb_url or "memory://",
+            "MONGODB_DATABASE_PREFIX": "t" + "".join(
+                ch for ch in self.workdir.name if ch.isalnum())[-40:] + "_",
+            "CRM_DATA_DIR": str(self.workdir / "data"),
             "CRM_OPERATOR_TOKEN": TOKENS["operator"], "CRM_ANALYST_TOKEN": TOKENS["analyst"],
             "CRM_ADMIN_TOKEN": TOKENS["admin"], "CRM_TELEPHONY_TOKEN": TOKENS["telephony"],
             "CRM_RETRY_BACKOFF_S": "0.05",
@@ -58,8 +73,19 @@ class Suite:
             # A test of the limit itself passes a lower one in ``env``.
             "CRM_PERSONAL_READS_PER_MINUTE": "1000000",
         })
-        env.update({f"CRM_{name.upper()}_PORT": str(port) for name, port in self.ports.items()})
+        env.update({f"CRM_{name.upper()}_PORT": str(port) for name, port in self.ports.items()
+                    if name in ALL_SERVICES})
         env.update(self.extra_env)
+        return env
+
+    def env_of(self, name: str) -> dict[str, str]:
+        """The environment of one process: a replica listens on its own port and keeps its
+        files (registry's keys aside) in its own directory."""
+        service = self.modules[name]
+        env = self.env()
+        if name != service:
+            env |= {f"CRM_{service.upper()}_PORT": str(self.ports[name]),
+                    "CRM_DATA_DIR": str(self.workdir / f"data-{name}")}
         return env
 
     def _output(self, name: str, line: str) -> None:
@@ -69,9 +95,9 @@ class Suite:
     async def start(self) -> None:
         self.kafka.start()
         await ensure_topics(self.bootstrap, partitions=4)
-        env = self.env()
         self.supervisor = Supervisor(
-            [ServiceProcess(name, self.ports[name], env) for name in self.names],
+            [ServiceProcess(name, self.ports[name], self.env_of(name), module=self.modules[name])
+             for name in self.names],
             output=self._output,
         )
         await self.supervisor.start_all()

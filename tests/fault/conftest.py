@@ -6,9 +6,11 @@ from tests.support.suite import Suite
 
 
 @pytest.fixture(scope="module")
-async def suite(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Suite]:
+async def suite(tmp_path_factory: pytest.TempPathFactory,
+                mongodb_url: str | None) -> AsyncIterator[Suite]:
     """All four services with fault injection on, on their own broker."""
-    running = Suite(tmp_path_factory.mktemp("faults"), env={"CRM_FAULTS_ENABLED": "true"})
+    running = Suite(tmp_path_factory.mktemp("faults"), env={"CRM_FAULTS_ENABLED": "true"},
+                    mongodb_url=mongodb_url)
     await running.start()
     yield running
     await running.stop()

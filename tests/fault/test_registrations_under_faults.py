@@ -14,6 +14,7 @@ from shared.contracts import topics
 from tests.support.suite import Suite, values
 
 pytestmark = pytest.mark.fault
+DATABASES = ("memory", "mongodb")  # the production path (a MongoDB server) too
 REGISTRATIONS = 3000
 
 

@@ -6,9 +6,11 @@ from tests.support.suite import Suite
 
 
 @pytest.fixture(scope="module")
-async def suite(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Suite]:
-    """The four services on their own broker, for the tests of one module."""
-    running = Suite(tmp_path_factory.mktemp("suite"))
+async def suite(tmp_path_factory: pytest.TempPathFactory,
+                mongodb_url: str | None) -> AsyncIterator[Suite]:
+    """The four services on their own broker, for the tests of one module, on the
+    stand-in or a MongoDB server (the module's ``DATABASES``)."""
+    running = Suite(tmp_path_factory.mktemp("suite"), mongodb_url=mongodb_url)
     await running.start()
     yield running
     await running.stop()

@@ -12,12 +12,15 @@ import pytest
 from tests.support.suite import Suite, eventually
 
 pytestmark = pytest.mark.integration
+DATABASES = ("memory", "mongodb")  # the production path (a MongoDB server) too
 
 
 @pytest.fixture(scope="module")
-async def suite(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Suite]:
+async def suite(tmp_path_factory: pytest.TempPathFactory,
+                mongodb_url: str | None) -> AsyncIterator[Suite]:
     # Quiet hours off: the survey must go out now, whatever the time of the test run.
-    running = Suite(tmp_path_factory.mktemp("e2e"), env={"CRM_QUIET_HOURS": "off"})
+    running = Suite(tmp_path_factory.mktemp("e2e"), env={"CRM_QUIET_HOURS": "off"},
+                    mongodb_url=mongodb_url)
     await running.start()
     yield running
     await running.stop()

@@ -20,6 +20,7 @@ from shared.contracts import topics
 from tests.support.suite import Suite, eventually, values
 
 pytestmark = pytest.mark.integration
+DATABASES = ("memory", "mongodb")  # the production path (a MongoDB server) too
 
 RULES = load_rules()
 CATEGORIES = ("ordinary", "vip", "employee")

@@ -20,13 +20,16 @@ from tests.support.data import new_phone, unique
 from tests.support.suite import TOKENS, Suite, eventually, values
 
 pytestmark = pytest.mark.integration
+DATABASES = ("memory", "mongodb")  # the production path (a MongoDB server) too
 
 SERVICES = ("registry", "scoring", "loyalty", "notify")
 
 
 @pytest.fixture(scope="module")
-async def suite(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Suite]:
-    running = Suite(tmp_path_factory.mktemp("privacy"), env={"CRM_ERASURE_SCRUB_S": "1"})
+async def suite(tmp_path_factory: pytest.TempPathFactory,
+                mongodb_url: str | None) -> AsyncIterator[Suite]:
+    running = Suite(tmp_path_factory.mktemp("privacy"), env={"CRM_ERASURE_SCRUB_S": "1"},
+                    mongodb_url=mongodb_url)
     await running.start()
     yield running
     await running.stop()

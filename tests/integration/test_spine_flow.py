@@ -12,6 +12,7 @@ from shared.contracts.topology import CONSUMERS
 from tests.support.suite import Suite, eventually, values
 
 pytestmark = pytest.mark.integration
+DATABASES = ("memory", "mongodb")  # the production path (a MongoDB server) too
 
 KCAT = str(Path(__file__).resolve().parents[2] / "scripts" / "kcat")
 
