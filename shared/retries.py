@@ -36,9 +36,10 @@ T = TypeVar("T")
 
 TRANSIENT_LABEL = "TransientTransactionError"
 UNKNOWN_COMMIT_LABEL = "UnknownTransactionCommitResult"
-#: Attempts of one HTTP command or job step, the first included.
-ATTEMPTS = 5
-FIRST_BACKOFF_S = 0.01
+#: Attempts of one HTTP command or job step, the first included; with the backoff below
+#: they wait about 1.3 s in all on average (2.5 s at most) for the other writer to finish.
+ATTEMPTS = 8
+FIRST_BACKOFF_S = 0.02
 
 
 def has_label(error: BaseException, label: str) -> bool:

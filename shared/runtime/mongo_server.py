@@ -25,13 +25,18 @@ REPLICA_SET = "secantus"
 class MongoServer:
     """``secantusd-py`` as a child process; ``url`` is what ``MONGODB_URL`` takes."""
 
-    def __init__(self, storage: Path | None = None, port: int | None = None) -> None:
+    def __init__(self, storage: Path | None = None, port: int | None = None,
+                 standalone: bool = False) -> None:
+        """``standalone``: a server that is no replica set (the suite must refuse it)."""
         self.port = port or free_port()
         self.storage = storage
+        self.standalone = standalone
         self.process: asyncio.subprocess.Process | None = None
 
     @property
     def url(self) -> str:
+        if self.standalone:
+            return f"mongodb://127.0.0.1:{self.port}/"
         return f"mongodb://127.0.0.1:{self.port}/?replicaSet={REPLICA_SET}"
 
     @staticmethod
@@ -47,6 +52,7 @@ class MongoServer:
         self.process = await asyncio.create_subprocess_exec(
             self.executable(), "--host", "127.0.0.1", "--port", str(self.port),
             "--storage-path", storage, "--log-level", "WARNING",
+            *(["--standalone"] if self.standalone else []),
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
         deadline = time.monotonic() + timeout_s
         client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(

@@ -170,3 +170,83 @@ async def test_the_consume_path_applies_a_batch_in_one_unit_over_the_network(
         assert await customers.count_documents({"registrations": 4}) == 10
         assert await runtime.outbox.pending() == 40
     await runtime.db.close()
+
+
+# The production shape's checks, on the server ----------------------------------------------
+async def test_a_standalone_server_is_refused_with_what_to_do() -> None:
+    from shared.database.port import DeploymentRefused
+
+    standalone = MongoServer(standalone=True)
+    await standalone.start()
+    database = MongoDatabase(standalone.url, "t_standalone")
+    try:
+        with pytest.raises(DeploymentRefused, match="replica set"):
+            await database.check_deployment()
+    finally:
+        await database.close()
+        await standalone.stop()
+
+
+async def test_a_replica_set_passes_and_its_indexes_are_verified(db: Any) -> None:
+    await db.check_deployment()
+    await db.collection("processed_events").create_index("at", expireAfterSeconds=86_400)
+    await db.collection("calls").create_index([("operator_id", 1), ("opened_at", -1)])
+    await db.verify_indexes()
+
+
+async def test_an_index_with_other_options_than_this_version_needs_is_refused(
+    server: MongoServer, db: Any,
+) -> None:
+    from shared.database.port import DeploymentRefused
+
+    await db.collection("processed_events").create_index("at", expireAfterSeconds=86_400)
+    newer = MongoDatabase(server.url, db.name)
+    try:
+        with pytest.raises(DeploymentRefused, match=r"processed_events.*dropIndex"):
+            await newer.collection("processed_events").create_index(
+                "at", expireAfterSeconds=7 * 86_400)
+    finally:
+        await newer.close()
+
+
+async def test_two_transactions_writing_one_document_both_land_with_retries(db: Any) -> None:
+    import asyncio
+
+    from shared.retries import retry_transient
+
+    accounts = db.collection("accounts")
+    await accounts.insert_one({"_id": "a", "points": 0})
+    inside = asyncio.Event()
+    conflicts = 0
+
+    async def add(points: int, hold: bool) -> None:
+        nonlocal conflicts
+        try:
+            async with db.transaction():
+                await accounts.update_one({"_id": "a"}, {"$inc": {"points": points}})
+                if hold:  # the other transaction writes the same document meanwhile
+                    inside.set()
+                    await asyncio.sleep(0.15)
+        except Exception:
+            conflicts += 1
+            raise
+
+    async def second() -> None:
+        await inside.wait()
+        await retry_transient(lambda: add(10, False), "test")
+
+    await asyncio.gather(retry_transient(lambda: add(1, True), "test"), second())
+    assert (await accounts.find_one({"_id": "a"}))["points"] == 11
+    assert conflicts >= 1  # the server did refuse one of them at first
+
+
+async def test_one_lease_holder_at_a_time_on_the_server(db: Any) -> None:
+    import asyncio
+    from datetime import timedelta
+
+    from shared.leases import Leases
+
+    contenders = [Leases(db, f"replica-{n}") for n in range(4)]
+    taken = await asyncio.gather(*(lease.take("tiers", timedelta(seconds=60))
+                                   for lease in contenders))
+    assert sum(taken) == 1

@@ -183,3 +183,43 @@ async def test_processed_event_ids_get_a_ttl_index_at_start() -> None:
 
 async def _no_broker() -> None:
     return None
+
+
+async def test_a_transient_error_that_persists_while_the_database_answers_is_dead_lettered(
+) -> None:
+    from pymongo.errors import OperationFailure
+
+    h = Harness()
+    h.runtime.settings.transient_limit_s = 0.05
+    conflict = OperationFailure("WriteConflict", code=112,
+                                details={"errorLabels": ["TransientTransactionError"]})
+    h.handler.failures = [conflict] * 10_000  # for ever, as far as the consumer can tell
+    async with TestKafkaBroker(h.runtime.broker) as broker:
+        await broker.publish(registration().to_bytes(), topics.CUSTOMER_REGISTERED, key=b"c-1")
+        await broker.publish(registration("c-2").to_bytes(), topics.CUSTOMER_REGISTERED,
+                             key=b"c-2")
+    assert len(h.dead) == 2
+    assert h.dead[0][1]["crm-dlq-kind"] == "transient_persisted"
+    assert "code 112" in h.dead[0][1]["crm-dlq-reason"]
+    assert await h.registrations() == 0  # rolled back each time
+
+
+async def test_a_duplicate_processed_id_means_applied_by_another_replica(
+    harness: Harness,
+) -> None:
+    from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
+
+    from shared.consumer import Subscription, is_duplicate_key
+
+    runtime = harness.runtime
+    subscription = Subscription(routes=[], settings=runtime.settings, db=runtime.db,
+                                outbox=runtime.outbox, broker=runtime.broker,
+                                metrics=runtime.metrics)
+    duplicate = DuplicateKeyError("E11000", code=11000)
+    assert not await subscription._already_applied("t:1", duplicate)  # nobody applied it
+    await runtime.db.collection("processed_events").insert_one({"_id": "t:1"})
+    assert await subscription._already_applied("t:1", duplicate)
+    assert not await subscription._already_applied("t:1", ValueError("a bug"))
+    assert is_duplicate_key(BulkWriteError({"writeErrors": [{"code": 11000}]}))
+    assert not is_duplicate_key(BulkWriteError({"writeErrors": [{"code": 121}]}))
+    assert is_duplicate_key(OperationFailure("E11000", code=11000))
