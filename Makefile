@@ -6,9 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test test-unit test-integration bench lint docs demo reset eval-scoring system-deps clean help
+.PHONY: install run test test-unit test-integration bench lint docs demo reset eval-scoring system-deps clean help
 
 help:
+	@echo "make install       create .venv with the suite and its dev tools (SecantusDB included)"
 	@echo "make run           start the embedded broker and the four services"
 	@echo "make test          install what is missing and run the whole test suite"
 	@echo "make bench         benchmarks: a table and bench/results.json (targets reported, not asserted)"
@@ -23,6 +24,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
+
+# The virtualenv with the suite and its dev extras (SecantusDB's secantusd-py among them).
+install: $(STAMP)
 
 # Debian packages for the tests: Chromium (browser tests) and kcat (third-party Kafka client).
 system-deps:
