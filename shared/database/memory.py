@@ -8,8 +8,9 @@ Built on mongomock, wrapped in PyMongo's async method names. What it adds:
   writers, and journaled as one line on success;
 - compact documents: each collection keeps its documents as BSON (``compact``), about a
   fifth of the memory of Python dicts, decoded when read;
-- durability: with a data directory, committed transactions go to a journal that is
-  replayed at start-up (see ``journal``).
+- durability: with a data directory, committed transactions go to a checksummed journal
+  that is replayed at start-up (see ``journal``); the directory is locked, so a second
+  process (or database) opening it fails at once with ``DataDirectoryInUse``.
 
 Limits, on purpose: secondary indexes are recorded but not enforced (unique keys are
 modelled as documents keyed by ``_id``), non-``_id`` queries scan the collection, TTL
@@ -418,8 +419,14 @@ class MemoryDatabase:
         self._lock = asyncio.Lock()
         self._journal: Journal | None = None
         if data_dir is not None:
+            # Locks the directory: DataDirectoryInUse if another process (or another
+            # database in this one) has it, so a second start fails here, saying so.
             self._journal = Journal(data_dir, fsync=fsync)
-            self._load()
+            try:
+                self._load()
+            except BaseException:
+                self._journal.close()
+                raise
 
     def collection(self, name: str) -> MemoryCollection:
         if name not in self._collections:
@@ -508,7 +515,7 @@ class MemoryDatabase:
         # live documents replaces both files (seconds at a few hundred thousand documents).
         if self._journal is not None:
             async with self._lock:
-                self._journal.compact(self._entries())
+                self._journal.scrub(self._entries())
 
     async def check_deployment(self) -> None:
         return None  # one process, its own directory: nothing to refuse
@@ -538,10 +545,9 @@ class MemoryDatabase:
             count += 1
         if count:
             log.info("restored %d journal entries for %s", count, self.name)
+        self._journal.open()  # cuts a torn or corrupt tail back before anything is appended
         if self._journal.records > COMPACT_AFTER_RECORDS:
-            self._journal.compact(self._entries())  # reopens the journal
-        else:
-            self._journal.open()
+            self._journal.compact(self._entries())
 
     def _entries(self) -> Iterator[dict[str, Any]]:
         for name in self._mock.list_collection_names():
