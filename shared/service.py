@@ -25,6 +25,7 @@ from shared.broker import make_broker
 from shared.consumer import Handler, Reads, Route, Subscription
 from shared.contracts import Event
 from shared.database import Database, open_database
+from shared.database.journal import DataDirectoryInUse
 from shared.database.port import DeploymentRefused
 from shared.faults import FaultClock, FaultyDatabase, fault_routes
 from shared.http import install_api_docs, install_common
@@ -47,7 +48,10 @@ class ServiceRuntime:
     def __init__(self, settings: ServiceSettings) -> None:
         self.settings = settings
         self.metrics = ServiceMetrics(settings.service_name)
-        self.db: Database = open_database(settings)
+        try:
+            self.db: Database = open_database(settings)
+        except DataDirectoryInUse as in_use:  # another process has the stand-in's files
+            raise SystemExit(f"{settings.service_name}: {in_use}") from None
         self.faults: FaultClock | None = None
         if settings.faults_enabled:
             self.faults = FaultClock()

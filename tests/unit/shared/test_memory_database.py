@@ -150,6 +150,7 @@ async def test_committed_data_survives_a_restart(tmp_path: Path) -> None:
     await db.collection("a").update_one({"_id": "x"}, {"$inc": {"n": 1}})
     await db.collection("b").delete_one({"_id": "y"})
     await db.durable()
+    await db.close()
 
     reopened = MemoryDatabase("t", tmp_path)
     restored = await reopened.collection("a").find_one({"_id": "x"})
@@ -160,7 +161,7 @@ async def test_committed_data_survives_a_restart(tmp_path: Path) -> None:
 async def test_a_torn_last_transaction_is_ignored_on_restart(tmp_path: Path) -> None:
     db = MemoryDatabase("t", tmp_path)
     await db.collection("a").insert_one({"_id": "kept"})
-    await db.durable()
+    await db.close()
     record = bson.encode({"e": [{"c": "a", "put": {"_id": "half-written", "n": 1}}]})
     with (tmp_path / "journal.bson").open("ab") as journal:
         journal.write(record[: len(record) // 2])  # killed mid-write
