@@ -101,15 +101,20 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
         started = time.perf_counter()
         plan = await jobs.plan_tiers(repo, rules, at)
         async with runtime.command():
-            events = await jobs.apply_tiers(repo, plan, at)
-            await runtime.publish(events)
+            await repo.save_tiers(plan.state)
+        changes = 0
+        for customers in jobs.tier_chunks(plan):  # a transaction each, with its events
+            async with runtime.command():
+                events = await jobs.apply_tiers(repo, plan.state, customers, at)
+                await runtime.publish(events)
+            changes += len(events)
         thresholds = plan.state.thresholds
         log.info("tiers recomputed in %.1fs: population %d, %d tier changes",
-                 time.perf_counter() - started, thresholds.population, len(events))
+                 time.perf_counter() - started, thresholds.population, changes)
         return {"job": "tiers", "now": at, "population": thresholds.population,
                 "gold_threshold": queries.money(thresholds.gold_min),
                 "silver_threshold": queries.money(thresholds.silver_min),
-                "tier_changes": len(events)}
+                "tier_changes": changes}
 
     async def run_lapse(at: datetime) -> dict[str, Any]:
         started = time.perf_counter()

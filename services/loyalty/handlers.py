@@ -101,7 +101,7 @@ async def on_purchase(
         await repo.record_refund(
             original["_id"], str(Decimal(original.get("refunded", "0")) + abs(event.amount)))
     tiers = await repo.tiers()
-    account, change = reassess_tier(account, tiers.thresholds, tiers.sorted_values, now)
+    account, change = reassess_tier(account, tiers.thresholds, tiers.percentiles, now)
     account, referral_events = await _credit_referrer(repo, rules, account, event.event_id, now)
     await repo.save(account, before)
     await repo.record_purchase({
@@ -129,7 +129,7 @@ async def set_tier_floor(
     before = account.manual_tier_floor
     account = account.model_copy(update={"manual_tier_floor": floor})
     tiers = await repo.tiers()
-    account, change = reassess_tier(account, tiers.thresholds, tiers.sorted_values, now)
+    account, change = reassess_tier(account, tiers.thresholds, tiers.percentiles, now)
     await repo.save(account)
     if before != floor:
         await audit.record(f"customer:{customer_id}", "tier_floor_set", by, now,

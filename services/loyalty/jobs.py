@@ -1,12 +1,21 @@
 """The periodic jobs: tier thresholds over the whole population, and lapse detection.
 
 Each job has a read phase (a scan, outside any transaction, so consumers keep running) and
-an apply phase the caller runs inside one transaction: it re-reads every account it changes,
+an apply phase the caller runs inside transactions: it re-reads every account it changes,
 so a purchase applied in between is never overwritten with a stale copy.
+
+The tier job streams: its plan reads the accounts twice (their values, then who moves under
+the new thresholds), holding 8 bytes per customer (``ValueRanking``) and the ids of those
+who move, never an account. Its apply phase stores the thresholds, then moves customers a chunk
+(``TIER_CHUNK``) per transaction: the new thresholds hold from the first commit, purchases
+in between are judged by them, and a run cut short is completed by the next one, which
+finds the customers not yet moved (event ids derive from the customer and the run's moment,
+so a re-run publishes nothing twice).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -16,8 +25,8 @@ from services.loyalty.domain import (
     lapse_check,
     mark_lapsed,
     reassess_tier,
-    recompute_tiers,
 )
+from services.loyalty.domain.tiers import ValueRanking
 from services.loyalty.handlers import tier_changed
 from services.loyalty.repository import LoyaltyRepository, TierState
 from shared.contracts import CustomerLapsed, Event
@@ -58,6 +67,11 @@ def _minutes(span: timedelta) -> str:
     return f"{span.total_seconds() / 60:g} minutes"
 
 
+#: Tier moves per transaction: each is a re-read, a write and an event, and MongoDB bounds
+#: a transaction's size and time (and the stand-in's holds back every consumer meanwhile).
+TIER_CHUNK = 500
+
+
 @dataclass(frozen=True)
 class TierPlan:
     state: TierState
@@ -66,23 +80,33 @@ class TierPlan:
 
 async def plan_tiers(repo: LoyaltyRepository, rules: EarningRules, now: datetime) -> TierPlan:
     """New thresholds from every account's trailing-12-month value, and who moves."""
-    fields = ("value_by_month", "tier", "manual_tier_floor")
-    accounts = [account async for account in repo.all_accounts(fields=fields)]
-    result = recompute_tiers(accounts, rules, now)
-    state = TierState(result.thresholds, result.sorted_values, now)
-    return TierPlan(state, [change.customer_id for change in result.changes])
+    ranking = ValueRanking()
+    async for standing in repo.tier_standings(now):
+        ranking.add(standing.value_12m)
+    thresholds, percentiles = ranking.rank(rules.gold_percent, rules.silver_percent)
+    del ranking  # the second scan holds nothing per customer but the ids that move
+    moving = [standing.customer_id async for standing in repo.tier_standings(now)
+              if standing.moves(thresholds)]
+    return TierPlan(TierState(thresholds, percentiles, now), moving)
 
 
-async def apply_tiers(repo: LoyaltyRepository, plan: TierPlan, now: datetime) -> list[Event]:
-    """Store the thresholds and move every planned customer; one tier-changed per move."""
-    await repo.save_tiers(plan.state)
+def tier_chunks(plan: TierPlan, size: int = TIER_CHUNK) -> Iterator[list[str]]:
+    """The planned moves, ``size`` customers at a time: each chunk its own transaction."""
+    for start in range(0, len(plan.customers), size):
+        yield plan.customers[start:start + size]
+
+
+async def apply_tiers(
+    repo: LoyaltyRepository, state: TierState, customers: Sequence[str], now: datetime
+) -> list[Event]:
+    """Move these planned customers (a chunk, after ``repo.save_tiers(state)``); one
+    tier-changed per move, none for a customer whose tier a purchase already set."""
     events: list[Event] = []
-    for customer_id in plan.customers:
+    for customer_id in customers:
         account = await repo.account(customer_id)
         if account is None:
             continue
-        account, change = reassess_tier(
-            account, plan.state.thresholds, plan.state.sorted_values, now)
+        account, change = reassess_tier(account, state.thresholds, state.percentiles, now)
         if change is None:
             continue
         await repo.set_tier(customer_id, change.new_tier)

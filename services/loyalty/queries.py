@@ -80,7 +80,7 @@ async def gold_report(repo: LoyaltyRepository, now: datetime, limit: int) -> dic
         "customers": [
             {"customer_id": a.customer_id, "value_12m": str(value),
              "manual_tier_floor": a.manual_tier_floor,
-             "value_percentile": value_percentile(value, state.sorted_values)}
+             "value_percentile": value_percentile(value, state.percentiles)}
             for value, a in gold[:limit]
         ],
     }

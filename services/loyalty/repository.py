@@ -7,22 +7,28 @@
 - ``erased_accounts``: accounts of erased customers, anonymised (``_id`` a random
   ``erased-…`` id; no card, no link to the customer): the revenue reports keep counting
   them, nothing else reads them.
-- ``meta``: the ``tiers`` document: thresholds and the ranked values of the last recompute.
+- ``meta``: the ``tiers`` document: thresholds and percentiles of the last recompute, its
+  size independent of the population (25-32 KB; see ``tiers_document``).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from services.loyalty.domain import Account, Thresholds
+from services.loyalty.domain.tiers import Percentiles, TierStanding, ValueRanking
 from shared.database import Database, Document
 
 TIERS_ID = "tiers"
+#: How long a replica trusts its copy of the tiers document before reading it again:
+#: another replica's job may have replaced it. Purchases read it this often, not each.
+TIERS_FRESH_S = 5.0
 _COMPUTED = {"average_basket", "average_interval_days"}
+_TIER_FIELDS = {"value_by_month": 1, "tier": 1, "manual_tier_floor": 1}
 
 
 def account_document(account: Account) -> Document:
@@ -37,13 +43,47 @@ def account_from(document: Document) -> Account:
     return Account.model_validate(document)
 
 
-@dataclass(frozen=True)
 class TierState:
-    """The thresholds of the last full recompute and the population's ascending values."""
+    """The thresholds of the last full recompute, the population's percentiles, and when."""
 
-    thresholds: Thresholds
-    sorted_values: list[Decimal]
-    computed_at: datetime | None = None
+    def __init__(self, thresholds: Thresholds, percentiles: Percentiles | Iterable[Decimal],
+                 computed_at: datetime | None = None) -> None:
+        self.thresholds = thresholds
+        if not isinstance(percentiles, Percentiles):  # every value, as benchmarks build it
+            percentiles = ValueRanking(percentiles).rank(
+                thresholds.gold_percent, thresholds.silver_percent)[1]
+        self.percentiles = percentiles
+        self.computed_at = computed_at
+
+
+def tiers_document(state: TierState) -> Document:
+    """The ``tiers`` document: thresholds, and the percentiles as two lists of at most
+    1,002 entries (values as decimal strings, the count at or below each)."""
+    thresholds, percentiles = state.thresholds, state.percentiles
+    return {
+        "_id": TIERS_ID, "gold_min": _money(thresholds.gold_min),
+        "silver_min": _money(thresholds.silver_min), "population": thresholds.population,
+        "gold_percent": thresholds.gold_percent, "silver_percent": thresholds.silver_percent,
+        "percentile_values": [str(v) for v in percentiles.values],
+        "percentile_at_or_below": list(percentiles.at_or_below),
+        "computed_at": state.computed_at,
+    }
+
+
+def tier_state(document: Document) -> TierState:
+    """The state a ``tiers`` document holds; one written before percentiles were kept
+    (``sorted_values``: every value of the population) is summarised as it is read."""
+    thresholds = Thresholds(
+        gold_min=_decimal(document["gold_min"]), silver_min=_decimal(document["silver_min"]),
+        population=document["population"], gold_percent=document["gold_percent"],
+        silver_percent=document["silver_percent"])
+    if "sorted_values" in document:
+        return TierState(thresholds, (Decimal(v) for v in document["sorted_values"]),
+                         document.get("computed_at"))
+    percentiles = Percentiles(tuple(Decimal(v) for v in document["percentile_values"]),
+                              tuple(document["percentile_at_or_below"]),
+                              document["population"])
+    return TierState(thresholds, percentiles, document.get("computed_at"))
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -55,7 +95,9 @@ def _decimal(value: str | None) -> Decimal | None:
 
 
 class LoyaltyRepository:
-    def __init__(self, db: Database, gold_percent: int = 20, silver_percent: int = 20) -> None:
+    def __init__(self, db: Database, gold_percent: int = 20, silver_percent: int = 20, *,
+                 tiers_fresh_s: float = TIERS_FRESH_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.db = db
         self.accounts = db.collection("accounts")
         self.cards = db.collection("cards")
@@ -64,10 +106,14 @@ class LoyaltyRepository:
         self.erased_accounts = db.collection("erased_accounts")
         self._empty = TierState(
             Thresholds(gold_min=None, silver_min=None, population=0,
-                       gold_percent=gold_percent, silver_percent=silver_percent), [])
-        # The tiers document holds the whole ranked population; it changes only in the
-        # periodic job, so the purchase path reads it from memory, not per purchase.
+                       gold_percent=gold_percent, silver_percent=silver_percent),
+            Percentiles())
+        # The tiers document changes only in the periodic job, maybe another replica's: the
+        # purchase path keeps a copy and reads it again after ``tiers_fresh_s``.
         self._tiers: TierState | None = None
+        self._tiers_read_at = 0.0
+        self._tiers_fresh_s = tiers_fresh_s
+        self._clock = clock
 
     # accounts ----------------------------------------------------------------------------
     async def account(self, customer_id: str) -> Account | None:
@@ -107,8 +153,18 @@ class LoyaltyRepository:
         projection = None if fields is None else dict.fromkeys(("customer_id", *fields), 1)
         sources = [self.accounts, *([self.erased_accounts] if include_erased else [])]
         for collection in sources:
-            for document in await collection.find(filter or {}, projection).to_list():
+            async for document in collection.find(filter or {}, projection):
                 yield account_from(document)
+
+    async def tier_standings(self, now: datetime) -> AsyncIterator[TierStanding]:
+        """Every account's trailing-12-month value as of ``now``, tier and floor, one at a
+        time as the scan reads them: for the periodic tier job, which holds no account. No
+        Account is built: validating one took as long as reading its document."""
+        async for document in self.accounts.find({}, _TIER_FIELDS):
+            months = {k: Decimal(v) for k, v in document.get("value_by_month", {}).items()}
+            yield TierStanding.of(document["_id"], months, now,
+                                  document.get("tier", "standard"),
+                                  document.get("manual_tier_floor"))
 
     async def delete_account(self, customer_id: str) -> int:
         return int((await self.accounts.delete_one({"_id": customer_id})).deleted_count)
@@ -153,29 +209,15 @@ class LoyaltyRepository:
 
     # tiers -------------------------------------------------------------------------------
     async def tiers(self) -> TierState:
-        if self._tiers is None:
+        """The thresholds and percentiles of the last recompute, as stored at most
+        ``tiers_fresh_s`` ago (then read again: another replica's job may have run)."""
+        at = self._clock()
+        if self._tiers is None or at - self._tiers_read_at >= self._tiers_fresh_s:
             document = await self.meta.find_one({"_id": TIERS_ID})
-            self._tiers = self._empty if document is None else TierState(
-                Thresholds(
-                    gold_min=_decimal(document["gold_min"]),
-                    silver_min=_decimal(document["silver_min"]),
-                    population=document["population"],
-                    gold_percent=document["gold_percent"],
-                    silver_percent=document["silver_percent"],
-                ),
-                [Decimal(v) for v in document["sorted_values"]],
-                document.get("computed_at"),
-            )
+            self._tiers = self._empty if document is None else tier_state(document)
+            self._tiers_read_at = at
         return self._tiers
 
     async def save_tiers(self, state: TierState) -> None:
-        thresholds = state.thresholds
-        await self.meta.replace_one({"_id": TIERS_ID}, {
-            "_id": TIERS_ID, "gold_min": _money(thresholds.gold_min),
-            "silver_min": _money(thresholds.silver_min), "population": thresholds.population,
-            "gold_percent": thresholds.gold_percent,
-            "silver_percent": thresholds.silver_percent,
-            "sorted_values": [str(v) for v in state.sorted_values],
-            "computed_at": state.computed_at,
-        }, upsert=True)
+        await self.meta.replace_one({"_id": TIERS_ID}, tiers_document(state), upsert=True)
         self._tiers = None  # reloaded on next use: a rolled-back save leaves no trace here

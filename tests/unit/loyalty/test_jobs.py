@@ -9,11 +9,11 @@ from services.loyalty import handlers, jobs, queries
 from services.loyalty.domain import EarningRules
 from services.loyalty.repository import LoyaltyRepository
 from shared.contracts import CustomerLapsed, Event, TierChanged
-from tests.unit.loyalty.wiring import NOW, bought, new_repo, registered
+from tests.unit.loyalty.wiring import NOW, bought, new_repo, registered, run_tier_job
 
 
 async def run_tiers(repo: LoyaltyRepository, rules: EarningRules) -> list[Event]:
-    return await jobs.apply_tiers(repo, await jobs.plan_tiers(repo, rules, NOW), NOW)
+    return await run_tier_job(repo, rules)
 
 
 async def run_lapse(repo: LoyaltyRepository, rules: EarningRules, days: int) -> list[Event]:

@@ -137,4 +137,4 @@ def test_the_gold_set_is_exactly_the_top_n_percent_with_ties_going_up(
 
     settled = [a.model_copy(update={"tier": moved.get(a.customer_id, a.tier)}) for a in accounts]
     for account in settled:  # the incremental path agrees with the periodic job
-        assert reassess_tier(account, result.thresholds, result.sorted_values, now)[1] is None
+        assert reassess_tier(account, result.thresholds, result.percentiles, now)[1] is None

@@ -8,7 +8,7 @@ from datetime import timedelta
 from services.loyalty import handlers, jobs, queries
 from services.loyalty.domain import EarningRules
 from services.loyalty.repository import LoyaltyRepository
-from tests.unit.loyalty.wiring import NOW, bought, new_repo, registered
+from tests.unit.loyalty.wiring import NOW, bought, new_repo, registered, run_tier_job
 
 
 async def carded_customers(repo: LoyaltyRepository, rules: EarningRules) -> None:
@@ -16,7 +16,7 @@ async def carded_customers(repo: LoyaltyRepository, rules: EarningRules) -> None
         await handlers.on_registered(repo, rules, registered(f"c-{n}", card_number=f"L-{n}00"),
                                      NOW)
         await handlers.on_purchase(repo, rules, bought(f"c-{n}", f"{n * 1000}"), NOW)
-    await jobs.apply_tiers(repo, await jobs.plan_tiers(repo, rules, NOW), NOW)
+    await run_tier_job(repo, rules)
 
 
 async def test_the_gold_report_names_gold_customers_by_id_only(rules: EarningRules) -> None:

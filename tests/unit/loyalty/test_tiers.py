@@ -11,6 +11,7 @@ from services.loyalty.domain import (
     tier_thresholds,
     value_percentile,
 )
+from services.loyalty.domain.tiers import Percentiles
 from shared.contracts.types import Tier
 
 NOW = datetime(2026, 6, 15, tzinfo=UTC)
@@ -109,21 +110,21 @@ def test_a_manual_floor_never_lowers_an_earned_tier() -> None:
 
 
 def test_the_best_customer_is_at_the_hundredth_percentile() -> None:
-    assert value_percentile(Decimal(10), values(*range(1, 11))) == 100.0
+    assert value_percentile(Decimal(10), Percentiles.of(values(*range(1, 11)))) == 100.0
 
 
 def test_a_percentile_counts_the_share_at_or_below() -> None:
-    assert value_percentile(Decimal(8), values(*range(1, 11))) == 80.0
+    assert value_percentile(Decimal(8), Percentiles.of(values(*range(1, 11)))) == 80.0
 
 
 def test_tied_customers_share_a_percentile() -> None:
     population = values(1, 5, 5, 5, 9)
-    assert value_percentile(Decimal(5), population) == 80.0
+    assert value_percentile(Decimal(5), Percentiles.of(population)) == 80.0
 
 
 def test_a_customer_outside_the_population_is_at_percentile_zero() -> None:
-    assert value_percentile(Decimal(0), values(1, 2)) == 0.0
-    assert value_percentile(Decimal(3), []) == 0.0
+    assert value_percentile(Decimal(0), Percentiles.of(values(1, 2))) == 0.0
+    assert value_percentile(Decimal(3), Percentiles.of([])) == 0.0
 
 
 def test_gold_is_exactly_the_percentiles_above_one_hundred_minus_n() -> None:
@@ -131,7 +132,7 @@ def test_gold_is_exactly_the_percentiles_above_one_hundred_minus_n() -> None:
     thresholds = tier_thresholds(population, gold_percent=20, silver_percent=0)
     for v in population:
         is_gold = tier_for(v, thresholds) == "gold"
-        assert is_gold == (value_percentile(v, population) > 80)
+        assert is_gold == (value_percentile(v, Percentiles.of(population)) > 80)
 
 
 def test_a_purchase_that_crosses_the_gold_threshold_changes_the_tier() -> None:
@@ -142,7 +143,8 @@ def test_a_purchase_that_crosses_the_gold_threshold_changes_the_tier() -> None:
         gold_percent=20,
         silver_percent=20,
     )
-    updated, change = reassess_tier(account("c-1", "950"), thresholds, values(100, 950), NOW)
+    updated, change = reassess_tier(account("c-1", "950"), thresholds,
+                                    Percentiles.of(values(100, 950)), NOW)
     assert updated.tier == "gold"
     assert change is not None
     assert (change.old_tier, change.new_tier, change.value_percentile) == ("standard", "gold", 100)
@@ -150,7 +152,8 @@ def test_a_purchase_that_crosses_the_gold_threshold_changes_the_tier() -> None:
 
 def test_an_unchanged_tier_reports_no_change() -> None:
     thresholds = tier_thresholds(values(1, 2, 3, 4, 5), 20, 20)
-    same, change = reassess_tier(account("c-1", "1"), thresholds, values(1, 2, 3, 4, 5), NOW)
+    same, change = reassess_tier(account("c-1", "1"), thresholds,
+                                 Percentiles.of(values(1, 2, 3, 4, 5)), NOW)
     assert change is None
     assert same.tier == "standard"
 

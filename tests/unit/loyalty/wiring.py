@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from services.loyalty import jobs
+from services.loyalty.domain import EarningRules
 from services.loyalty.repository import LoyaltyRepository
-from shared.contracts import CustomerRegistered, PurchaseRecorded
+from shared.contracts import CustomerRegistered, Event, PurchaseRecorded
 from shared.database.memory import MemoryDatabase
 
 NOW = datetime(2026, 6, 15, 12, tzinfo=UTC)
@@ -35,3 +37,17 @@ def registered(customer_id: str, **fields: Any) -> CustomerRegistered:
         country="RU", person_type=fields.pop("person_type", "individual"),
         category=fields.pop("category", "ordinary"), entered_by="operator", **fields,
     )
+
+
+async def run_tier_job(repo: LoyaltyRepository, rules: EarningRules, now: datetime = NOW,
+                       chunk: int = jobs.TIER_CHUNK) -> list[Event]:
+    """The tier job as the service runs it: the thresholds stored, then a transaction per
+    chunk of moves; every chunk's events."""
+    plan = await jobs.plan_tiers(repo, rules, now)
+    async with repo.db.transaction():
+        await repo.save_tiers(plan.state)
+    events: list[Event] = []
+    for customers in jobs.tier_chunks(plan, chunk):
+        async with repo.db.transaction():
+            events += await jobs.apply_tiers(repo, plan.state, customers, now)
+    return events
