@@ -3,6 +3,12 @@ published afterwards, so a crash between the write and the publish loses nothing
 
 Publishing can repeat an event after a crash; every event id is stable (derived ids for
 events caused by other events), so consumers drop the repeat as a duplicate.
+
+Replicas of a service share its outbox collection. Each row names the process that wrote it
+(``owner``), and a replica's relay publishes its own rows and, past ``ORPHAN_AFTER``, rows
+of any replica (one that died before publishing them): replicas do not publish each other's
+fresh events twice, nor fight over deleting them, and a dead replica's events go out late,
+never not at all.
 """
 
 from __future__ import annotations
@@ -28,8 +34,15 @@ JSON_HEADERS = {"content-type": "application/json"}
 KAFKA_HEADERS = [(name, value.encode()) for name, value in JSON_HEADERS.items()]
 
 
+#: How old another replica's pending event must be before this relay publishes it.
+ORPHAN_AFTER_S = 30.0
+
+
 class Outbox:
-    def __init__(self, db: Database, broker: Any, metrics: ServiceMetrics) -> None:
+    def __init__(self, db: Database, broker: Any, metrics: ServiceMetrics,
+                 owner: str | None = None) -> None:
+        """``owner``: this process among replicas sharing the database (None: the only one)."""
+        self._owner = owner
         self._collection = db.collection("outbox")
         self._db = db
         self._broker = broker
@@ -45,7 +58,8 @@ class Outbox:
         # Sortable ids keep the publish order equal to the commit order.
         await self._collection.insert_many([
             {"_id": f"{time.time_ns():020d}-{next(self._sequence) % 1_000_000:06d}",
-             "topic": event.topic, "key": event.key().decode(), "value": event.model_dump_json()}
+             "topic": event.topic, "key": event.key().decode(), "value": event.model_dump_json(),
+             **({"owner": self._owner} if self._owner else {})}
             for event in events])
         self._wakeup.set()
 
@@ -54,7 +68,8 @@ class Outbox:
         async with self._lock:
             total = 0
             while True:
-                pending = await self._collection.find({}).sort("_id", 1).limit(BATCH).to_list()
+                pending = await self._collection.find(self._mine()).sort("_id", 1).limit(
+                    BATCH).to_list()
                 if not pending:
                     break
                 # Hand the whole batch to the producer, then wait for every confirmation.
@@ -79,6 +94,14 @@ class Outbox:
                 total += len(pending)
             self._metrics.outbox_pending.set(0)
             return total
+
+    def _mine(self) -> dict[str, Any]:
+        """The rows this relay publishes: all of them, or with replicas its own and the
+        orphans (ids begin with the nanosecond they were written)."""
+        if self._owner is None:
+            return {}
+        orphaned = f"{time.time_ns() - int(ORPHAN_AFTER_S * 1e9):020d}"
+        return {"$or": [{"owner": self._owner}, {"_id": {"$lt": orphaned}}]}
 
     async def pending(self) -> int:
         return await self._collection.count_documents({})

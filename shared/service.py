@@ -29,7 +29,7 @@ from shared.database.journal import DataDirectoryInUse
 from shared.database.port import DeploymentRefused
 from shared.faults import FaultClock, FaultyDatabase, fault_routes
 from shared.http import install_api_docs, install_common
-from shared.leases import Leases
+from shared.leases import Leases, this_process
 from shared.logs import configure_logging
 from shared.metrics import ServiceMetrics
 from shared.outbox import Outbox
@@ -57,13 +57,17 @@ class ServiceRuntime:
             self.faults = FaultClock()
             self.db = FaultyDatabase(self.db, self.faults)
         self.broker = make_broker(settings, self.metrics.registry)
-        self.outbox = Outbox(self.db, self.broker, self.metrics)
+        # The stand-in serves one process (its data directory is locked): no owners, no
+        # leases. On MongoDB, replicas may share the database.
+        shared = settings.mongodb_url not in ("", "memory://")
+        self.process = this_process()
+        self.outbox = Outbox(self.db, self.broker, self.metrics,
+                             owner=self.process if shared else None)
         self.people = PeopleDirectory(self.db)
         self._routes: list[Route[Any]] = []
         self._registered = False
         self._jobs: list[tuple[str, float, Job, bool]] = []
-        # The stand-in serves one process (its data directory is locked): no lease needed.
-        self.leases = None if settings.mongodb_url in ("", "memory://") else Leases(self.db)
+        self.leases = Leases(self.db, self.process) if shared else None
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
         self._joining: asyncio.Task[None] | None = None

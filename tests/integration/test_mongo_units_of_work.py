@@ -250,3 +250,41 @@ async def test_one_lease_holder_at_a_time_on_the_server(db: Any) -> None:
     taken = await asyncio.gather(*(lease.take("tiers", timedelta(seconds=60))
                                    for lease in contenders))
     assert sum(taken) == 1
+
+
+class Captured:
+    """A broker stand-in for the relay: what it was asked to publish, by key."""
+
+    def __init__(self) -> None:
+        self.keys: list[bytes] = []
+
+    async def publish(self, value: bytes, topic: str, **options: Any) -> None:
+        self.keys.append(options["key"])
+
+
+async def test_replicas_publish_their_own_outbox_rows_and_a_dead_ones_late(db: Any) -> None:
+    import time
+
+    from shared.metrics import ServiceMetrics
+    from shared.outbox import ORPHAN_AFTER_S, Outbox
+
+    brokers = {name: Captured() for name in ("a", "b")}
+    outboxes = {name: Outbox(db, brokers[name], ServiceMetrics("t"), owner=name)
+                for name in brokers}
+
+    def scored(customer_id: str) -> CustomerScored:
+        return CustomerScored(customer_id=customer_id, score=1, band="low",
+                              payment_policy="any", model_version="t")
+
+    async with db.transaction():
+        await outboxes["a"].add([scored("of-a")])
+    async with db.transaction():
+        await outboxes["b"].add([scored("of-b")])
+    assert await outboxes["a"].flush() == 1 and brokers["a"].keys == [b"of-a"]
+    # b died before publishing: its row goes out from a once it is old enough.
+    old = f"{time.time_ns() - int((ORPHAN_AFTER_S + 5) * 1e9):020d}-000000"
+    row = await db.collection("outbox").find_one({"owner": "b"})
+    await db.collection("outbox").delete_one({"_id": row["_id"]})
+    await db.collection("outbox").insert_one(row | {"_id": old})
+    assert await outboxes["a"].flush() == 1 and brokers["a"].keys == [b"of-a", b"of-b"]
+    assert brokers["b"].keys == [] and await outboxes["a"].pending() == 0
