@@ -31,13 +31,16 @@ class Suite:
 
     def __init__(self, workdir: Path, services: Iterable[str] = ALL_SERVICES,
                  env: dict[str, str] | None = None, mongodb_url: str | None = None,
-                 replicas: dict[str, int] | None = None) -> None:
-        """``mongodb_url``: the services run on that MongoDB deployment (each suite in
-        databases of its own: a prefix from its directory's name) instead of the stand-in;
+                 replicas: dict[str, int] | None = None,
+                 database_prefix: str = "crm_") -> None:
+        """``mongodb_url``: the services run on that MongoDB deployment instead of the
+        stand-in, in databases named ``<database_prefix><service>`` (tests sharing a server
+        give each suite a prefix of its own: ``isolated_prefix``);
         ``replicas``: that many processes of a service (``loyalty``, ``loyalty-2``...), in
         its consumer group, sharing its database (so a ``mongodb_url`` is needed)."""
         self.workdir = workdir
         self.mongodb_url = mongodb_url
+        self.database_prefix = database_prefix
         self.modules: dict[str, str] = {}  # process name -> service
         for service in services:
             for number in range(1, (replicas or {}).get(service, 1) + 1):
@@ -63,8 +66,7 @@ class Suite:
             "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1",
             "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap, "KAFKA_IDEMPOTENT_PRODUCER": "false",
             "MONGODB_URL": self.mongodb_url or "memory://",
-            "MONGODB_DATABASE_PREFIX": "t" + "".join(
-                ch for ch in self.workdir.name if ch.isalnum())[-40:] + "_",
+            "MONGODB_DATABASE_PREFIX": self.database_prefix,
             "CRM_DATA_DIR": str(self.workdir / "data"),
             "CRM_OPERATOR_TOKEN": TOKENS["operator"], "CRM_ANALYST_TOKEN": TOKENS["analyst"],
             "CRM_ADMIN_TOKEN": TOKENS["admin"], "CRM_TELEPHONY_TOKEN": TOKENS["telephony"],
@@ -224,6 +226,11 @@ class Suite:
             return records
         finally:
             await consumer.stop()
+
+
+def isolated_prefix(workdir: Path) -> str:
+    """A database prefix of a suite's own, from its (unique) directory's name."""
+    return "t" + "".join(ch for ch in workdir.name if ch.isalnum())[-40:] + "_"
 
 
 class EventStream:

@@ -20,7 +20,7 @@ from aiokafka import AIOKafkaProducer
 
 from shared.contracts import topics
 from shared.runtime.mongo_server import MongoServer
-from tests.support.suite import Suite, eventually, values
+from tests.support.suite import Suite, eventually, isolated_prefix, values
 from tests.unit.notify.fake_provider import FakeProvider
 
 pytestmark = pytest.mark.fault
@@ -40,8 +40,10 @@ async def provider() -> AsyncIterator[FakeProvider]:
 @pytest.fixture(scope="module")
 async def suite(tmp_path_factory: pytest.TempPathFactory, mongodb: MongoServer,
                 provider: FakeProvider) -> AsyncIterator[Suite]:
-    running = Suite(tmp_path_factory.mktemp("replicas"), services=["loyalty", "notify"],
+    workdir = tmp_path_factory.mktemp("replicas")
+    running = Suite(workdir, services=["loyalty", "notify"],
                     replicas={"loyalty": 2, "notify": 2}, mongodb_url=mongodb.url,
+                    database_prefix=isolated_prefix(workdir),
                     env={"CRM_QUIET_HOURS": "off", "CRM_SURVEY_THROTTLE_DAYS": "0",
                          "CRM_SMS_GATEWAY": "http", "CRM_SMS_HTTP_URL": provider.url,
                          "CRM_SMS_INBOUND_TOKEN": "test-inbound-token-for-the-suite-on-loopback",

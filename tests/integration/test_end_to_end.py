@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.support.suite import Suite, eventually
+from tests.support.suite import Suite, eventually, isolated_prefix
 
 pytestmark = pytest.mark.integration
 DATABASES = ("memory", "mongodb")  # the production path (a MongoDB server) too
@@ -19,8 +19,10 @@ DATABASES = ("memory", "mongodb")  # the production path (a MongoDB server) too
 async def suite(tmp_path_factory: pytest.TempPathFactory,
                 mongodb_url: str | None) -> AsyncIterator[Suite]:
     # Quiet hours off: the survey must go out now, whatever the time of the test run.
-    running = Suite(tmp_path_factory.mktemp("e2e"), env={"CRM_QUIET_HOURS": "off"},
-                    mongodb_url=mongodb_url)
+    workdir = tmp_path_factory.mktemp("e2e")
+    running = Suite(workdir, env={"CRM_QUIET_HOURS": "off"},
+                    mongodb_url=mongodb_url,
+                    database_prefix=isolated_prefix(workdir))
     await running.start()
     yield running
     await running.stop()

@@ -17,7 +17,7 @@ import pytest
 
 from shared.contracts import topics
 from tests.support.data import new_phone, unique
-from tests.support.suite import TOKENS, Suite, eventually, values
+from tests.support.suite import TOKENS, Suite, eventually, isolated_prefix, values
 
 pytestmark = pytest.mark.integration
 DATABASES = ("memory", "mongodb")  # the production path (a MongoDB server) too
@@ -28,8 +28,10 @@ SERVICES = ("registry", "scoring", "loyalty", "notify")
 @pytest.fixture(scope="module")
 async def suite(tmp_path_factory: pytest.TempPathFactory,
                 mongodb_url: str | None) -> AsyncIterator[Suite]:
-    running = Suite(tmp_path_factory.mktemp("privacy"), env={"CRM_ERASURE_SCRUB_S": "1"},
-                    mongodb_url=mongodb_url)
+    workdir = tmp_path_factory.mktemp("privacy")
+    running = Suite(workdir, env={"CRM_ERASURE_SCRUB_S": "1"},
+                    mongodb_url=mongodb_url,
+                    database_prefix=isolated_prefix(workdir))
     await running.start()
     yield running
     await running.stop()

@@ -7,8 +7,17 @@ from shared.runtime.harness import (
     EventStream,
     Suite,
     eventually,
+    isolated_prefix,
     values,
 )
 
-__all__ = ["ALL_SERVICES", "PASSWORD", "TOKENS", "EventStream", "Suite", "eventually",
-           "values"]
+__all__ = [
+    "ALL_SERVICES",
+    "PASSWORD",
+    "TOKENS",
+    "EventStream",
+    "Suite",
+    "eventually",
+    "isolated_prefix",
+    "values",
+]
