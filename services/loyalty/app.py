@@ -134,6 +134,10 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
 
     background: set[asyncio.Task[None]] = set()
 
+    async def tiers_under_lease() -> None:
+        """Replicas starting together recompute once (the periodic job's lease)."""
+        await runtime.run_job("tier-thresholds", settings.tier_interval_s, tiers_now)
+
     async def tiers_on_start() -> None:
         """Recompute at start-up unless the stored thresholds are fresher than one interval.
 
@@ -146,7 +150,7 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
         if state.computed_at and now() - state.computed_at < timedelta(
                 seconds=settings.tier_interval_s):
             return
-        task = asyncio.create_task(_logged(tiers_now))
+        task = asyncio.create_task(_logged(tiers_under_lease))
         background.add(task)
         task.add_done_callback(background.discard)
 
