@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import uvicorn
 from fastapi import FastAPI
+from pymongo.errors import DuplicateKeyError
 
 from shared.auth import Authenticator, PeopleDirectory, TokenRegistry
 from shared.auth.keys import KeySource, RemoteKeySet
@@ -243,6 +244,20 @@ def refuse_unsafe_start(settings: ServiceSettings) -> None:
             + ". Generate secrets with `openssl rand -hex 32` (deploy/README.md).")
 
 
+async def start_once(on_start: Callable[[], Awaitable[None]]) -> None:
+    """A service's start-up steps (indexes, seeds, one-off clean-ups), written to be run
+    again: replicas starting together race on them, and the loser of a write conflict or a
+    duplicate key runs them again, finding the winner's work done."""
+    for attempt in range(3):
+        try:
+            await retry_transient(on_start, "start-up")
+            return
+        except DuplicateKeyError:
+            if attempt == 2:
+                raise
+            log.info("start-up: another replica did a step at the same moment; again")
+
+
 def create_http_app(runtime: ServiceRuntime, title: str, description: str,
                     on_start: Callable[[], Awaitable[None]] | None = None,
                     session_keys: KeySource | None = None) -> FastAPI:
@@ -254,7 +269,7 @@ def create_http_app(runtime: ServiceRuntime, title: str, description: str,
         try:
             await runtime.check_database()
             if on_start is not None:
-                await on_start()
+                await start_once(on_start)
             await runtime.start()
         except DeploymentRefused as refused:
             log.critical("%s: refusing to start: %s", runtime.settings.service_name, refused)
