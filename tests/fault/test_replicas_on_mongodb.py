@@ -140,7 +140,7 @@ async def test_replicas_lose_nothing_and_apply_nothing_twice_when_one_is_killed(
     for update in distinct.values():
         points[update["customer_id"]] += update["points_delta"]
 
-    surveys = await suite.read(topics.NOTIFICATION_SENT, timeout_s=180, until=lambda rs: len(
+    surveys = await suite.read(topics.NOTIFICATION_SENT, timeout_s=300, until=lambda rs: len(
         {v["notification_id"] for v in values(rs)
          if v["kind"] == "quality_survey" and v["status"] == "sent"}) >= PURCHASES)
     surveyed = {v["notification_id"] for v in values(surveys)
