@@ -31,6 +31,7 @@ from shared.contracts import (
     ReferralCredited,
     TierChanged,
 )
+from shared.leases import this_process
 from shared.privacy import Erasures, install_privacy, subject_of
 from shared.service import ServiceRuntime, create_http_app
 
@@ -101,10 +102,14 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     rules = handlers.Rules(policy=settings.policy(),
                            why_us_delay=timedelta(seconds=settings.why_us_delay_s),
                            pending_grace=timedelta(seconds=settings.pending_grace_s))
+    # Replicas share a MongoDB database and claim what they send; the stand-in serves one
+    # process (no leases either).
+    claim_as = None if runtime.leases is None else this_process()
     sender = Sender(runtime.db, repo, make_gateway(settings, repo), rules, runtime.publish,
                     utc_now, send_attempts=settings.sms_send_attempts,
                     retry_after=timedelta(seconds=settings.sms_retry_after_s),
-                    interval_s=settings.sms_sender_interval_s, people=runtime.people)
+                    interval_s=settings.sms_sender_interval_s, people=runtime.people,
+                    claim_as=claim_as)
 
     def on(event_type: type[E], use_case: UseCase[E]) -> None:
         async def handle(event: E) -> Sequence[Event]:
@@ -127,7 +132,8 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     erasures = Erasures(runtime.db)
     runtime.subscribe(CustomerErased, lambda event: privacy.on_erased(repo, erasures, event))
     # The job returns after a wake-up or sender.interval_s; the tiny period only restarts it.
-    runtime.every("sms-sender", 0.001, sender.tick)
+    # Every replica sends: the claims split the due messages between them.
+    runtime.every("sms-sender", 0.001, sender.tick, each_replica=True)
 
     async def expire_pending() -> None:
         async with runtime.command():

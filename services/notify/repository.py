@@ -6,7 +6,8 @@
 - ``consent``       _id customer_id: opted_out, changed_at (kept for good)
 - ``notifications`` _id notification_id: request, status, send_at, reason, attempts
 - ``due``           _id notification_id: send_at (only messages still to send), mirrored
-                    in memory by ``DueIndex`` so finding due messages is never a scan
+                    in memory by ``DueIndex`` so finding due messages is never a scan;
+                    claimed_by, claim_until while a replica's sender holds it (``claims``)
 - ``pending``       _id customer_id: notification ids waiting for the registration
 - ``open_surveys``  _id customer_id: the most recent unanswered survey
 - ``answers``       _id survey_id: the answer
@@ -16,9 +17,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import heapq
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
+
+from pymongo.errors import DuplicateKeyError
 
 from services.notify.domain import OpenSurvey, RecipientState
 from services.notify.gateway import OutboundSms
@@ -77,12 +82,17 @@ class NotifyRepository:
         if row is None:
             return None
         consent = await self.consent.find_one({"_id": customer_id})
-        return RecipientState(
-            phone=row.get("phone"), language=row.get("language"),
-            opted_out=bool(consent and consent.get("opted_out")),
-            last_survey_at=row.get("last_survey_at"), last_survey_id=row.get("last_survey_id"),
-            time_zone=row.get("time_zone"),
-        )
+        return _recipient_state(row, consent)
+
+    async def recipients_of(self, customer_ids: Iterable[str]) -> dict[str, RecipientState]:
+        """``recipient`` of many customers at once (two queries); the unknown ones left out."""
+        ids = list(dict.fromkeys(customer_ids))
+        if not ids:
+            return {}
+        rows = await self.recipients.find({"_id": {"$in": ids}}).to_list()
+        consents = {row["_id"]: row
+                    for row in await self.consent.find({"_id": {"$in": ids}}).to_list()}
+        return {row["_id"]: _recipient_state(row, consents.get(row["_id"])) for row in rows}
 
     async def save_recipient(self, customer_id: str, phone: str, language: str | None,
                              time_zone: str, at: datetime) -> None:
@@ -116,6 +126,13 @@ class NotifyRepository:
     async def notification(self, notification_id: str) -> Document | None:
         return await self.notifications.find_one({"_id": notification_id})
 
+    async def notifications_by_id(self, notification_ids: list[str]) -> dict[str, Document]:
+        """Many notifications in one query; the missing ones left out."""
+        if not notification_ids:
+            return {}
+        rows = await self.notifications.find({"_id": {"$in": notification_ids}}).to_list()
+        return {row["_id"]: row for row in rows}
+
     async def insert_notification(self, document: Document) -> None:
         await self.notifications.insert_one(document)
 
@@ -133,6 +150,10 @@ class NotifyRepository:
     async def unschedule(self, notification_id: str) -> None:
         await self.due.delete_one({"_id": notification_id})
 
+    async def unschedule_many(self, notification_ids: list[str]) -> None:
+        if notification_ids:
+            await self.due.delete_many({"_id": {"$in": notification_ids}})
+
     def take_due(self, now: datetime, limit: int) -> list[str]:
         """Ids due at ``now``, earliest first; each must be sent, rescheduled or dropped."""
         return self.due_index.take(now, limit)
@@ -143,6 +164,33 @@ class NotifyRepository:
         for row in rows:
             self.due_index.add(str(row["_id"]), row["send_at"])
         return len(rows)
+
+    # claims: which replica's sender sends a due message (services.notify.claims) -------
+    # Outside transactions: each document's update is atomic on the server, and a claim
+    # must be seen by the other replicas at once.
+    async def claim_due(self, notification_ids: list[str], holder: str, now: datetime,
+                        until: datetime) -> int:
+        """Claim those of ``notification_ids`` that are due and free (never claimed, claim
+        expired, or ``holder``'s already) until ``until``; how many ``holder`` now holds."""
+        result = await self.due.update_many(
+            {"_id": {"$in": notification_ids}, "send_at": {"$lte": now},
+             "$or": [{"claim_until": None}, {"claim_until": {"$lte": now}},
+                     {"claimed_by": holder}]},
+            {"$set": {"claimed_by": holder, "claim_until": until}})
+        return int(result.matched_count)
+
+    async def due_documents(self, notification_ids: list[str]) -> dict[str, Document]:
+        rows = await self.due.find({"_id": {"$in": notification_ids}}).to_list()
+        return {row["_id"]: row for row in rows}
+
+    async def extend_claims(self, notification_ids: list[str], holder: str,
+                            until: datetime) -> None:
+        await self.due.update_many({"_id": {"$in": notification_ids}, "claimed_by": holder},
+                                   {"$set": {"claim_until": until}})
+
+    async def release_claims(self, notification_ids: list[str], holder: str) -> None:
+        await self.due.update_many({"_id": {"$in": notification_ids}, "claimed_by": holder},
+                                   {"$unset": {"claimed_by": "", "claim_until": ""}})
 
     # requests waiting for a registration ------------------------------------------------
     async def add_pending(self, customer_id: str, notification_id: str, at: datetime) -> None:
@@ -222,14 +270,14 @@ class NotifyRepository:
 
     # the outbox gateway's store ---------------------------------------------------------
     async def store_outbound(self, message: OutboundSms, at: datetime) -> None:
-        if await self.sms_outbox.find_one({"_id": message.notification_id}) is not None:
-            return  # sent again after a crash before it was marked: keep the first
+        """Keep a message handed to the outbox gateway (outside any transaction)."""
         kind, _, _ = message.notification_id.partition(":")  # ids are "<kind>:<hash>"
-        await self.sms_outbox.insert_one(
-            {"_id": message.notification_id, "to": message.to, "text": message.text,
-             "customer_id": await self.customer_by_phone(message.to), "kind": kind,
-             "stored_at": at},
-        )
+        with contextlib.suppress(DuplicateKeyError):  # sent again after a crash before it
+            await self.sms_outbox.insert_one(  # was marked: keep the first
+                {"_id": message.notification_id, "to": message.to, "text": message.text,
+                 "customer_id": await self.customer_by_phone(message.to), "kind": kind,
+                 "stored_at": at},
+            )
 
     # erasure ----------------------------------------------------------------------------
     async def erase_customer(self, customer_id: str) -> dict[str, int]:
@@ -276,3 +324,12 @@ class NotifyRepository:
 
     async def recent_outbound(self, limit: int) -> list[Document]:
         return await self.sms_outbox.find({}).sort("stored_at", -1).limit(limit).to_list()
+
+
+def _recipient_state(row: Document, consent: Document | None) -> RecipientState:
+    return RecipientState(
+        phone=row.get("phone"), language=row.get("language"),
+        opted_out=bool(consent and consent.get("opted_out")),
+        last_survey_at=row.get("last_survey_at"), last_survey_id=row.get("last_survey_id"),
+        time_zone=row.get("time_zone"),
+    )

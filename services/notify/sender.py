@@ -1,13 +1,25 @@
 """The sender: hands due messages to the SMS gateway, outside any consume transaction.
 
 One round: take the due ids (from the in-memory mirror of the ``due`` collection, reloaded
-at start and every ``reload_every``; never a scan of the history), re-decide each one (consent
-may have been withdrawn while it waited for morning), call the gateway for the rest with
+at start and every ``reload_every``; never a scan of the history); with replicas sharing the
+database (``claim_as``), claim them and keep only those this process holds (``claims``);
+re-decide each one (consent may have been withdrawn while it waited for morning; the round's
+notifications and recipients read with one query each), call the gateway for the rest with
 bounded concurrency, then mark each sent or failed and publish ``notification.sent`` in one
-transaction. A failed send is tried again ``send_attempts`` rounds, then marked failed; it
+transaction (a unit of work: one bulk write per collection on MongoDB).
+
+Crash safety: a failed send is tried again ``send_attempts`` rounds, then marked failed; it
 stays in ``due`` until then, so a crash loses nothing. A crash after the gateway took a
 message and before the mark sends it again under the same ``notification_id``, which is
-the gateway's idempotency key.
+the gateway's idempotency key; so does a replica that takes over the claims of one that
+died, or one whose claim expired while it was stalled (claims are renewed while a round
+sends, so a slow gateway alone does not). A round that fails releases its claims; its
+messages come back with the next mirror reload, as a crashed process's do at its start.
+
+With replicas, each mirror learns of the messages another replica scheduled only at its
+next reload. When a replica dies, what it had claimed is sent by another after at most
+the claim lease (5 minutes) plus the reload interval (60 s); what it had scheduled and not
+claimed, after at most the reload interval.
 """
 
 from __future__ import annotations
@@ -22,6 +34,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from services.notify import domain
+from services.notify.claims import Claims
 from services.notify.domain import RecipientState
 from services.notify.gateway import GatewayResult, OutboundSms, SmsGateway
 from services.notify.handlers import (
@@ -60,10 +73,16 @@ class Sender:
     settle_s: float = 0.05
     reload_every: timedelta = timedelta(seconds=60)
     people: PeopleDirectory | None = None  # names the employee in quality surveys
+    # Replicas sharing the database claim what they send, each under its own name
+    # (shared.leases.this_process()); None: this process is the database's only sender.
+    claim_as: str | None = None
+    claim_lease: timedelta = timedelta(minutes=5)
 
     def __post_init__(self) -> None:
         self._wakeup = asyncio.Event()
         self._reloaded_at: datetime | None = None
+        self.claims = None if self.claim_as is None else \
+            Claims(self.repo, self.claim_as, self.clock, self.claim_lease)
 
     def wake(self) -> None:
         """Ask for a round now instead of at the next tick (after a consumed batch)."""
@@ -89,32 +108,54 @@ class Sender:
             due = self.repo.take_due(now, self.batch)
         if not due:
             return 0
+        if self.claims is None:
+            await self._round(due, now)
+            return len(due)
+        mine = await self.claims.claim(due, now)
+        try:
+            await self._round(mine, now)
+        except BaseException:
+            await self.claims.release(mine)
+            raise
+        return len(due)
+
+    async def _round(self, due: list[str], now: datetime) -> None:
+        if not due:
+            return
         to_send = await self._redecide(due, now)
-        results = await self._send_all([message for _, _, message in to_send])
+        renewed = contextlib.nullcontext() if self.claims is None else self.claims.renewed(due)
+        async with renewed:
+            results = await self._send_all([message for _, _, message in to_send])
         finished = self.clock()
-        async with self.db.transaction():
+        async with self.db.unit_of_work():
             events: list[Event] = []
             surveys: Counter[str] = Counter()
+            done: list[str] = []
             for (document, recipient, _), result in zip(to_send, results, strict=True):
-                events += await self._record(document, recipient, result, finished, surveys)
+                events += await self._record(document, recipient, result, finished, surveys,
+                                             done)
+            await self.repo.unschedule_many(done)
             for kind, count in surveys.items():  # one update per kind and round
                 await self.repo.count_surveys_sent(kind, count)
             await self.publish(events)
         await self.db.durable()
-        return len(due)
 
     async def _redecide(self, due: list[str], now: datetime) -> list[Sendable]:
         to_send: list[Sendable] = []
-        async with self.db.transaction():
+        async with self.db.unit_of_work():
+            documents = await self.repo.notifications_by_id(due)
+            recipients = await self.repo.recipients_of(
+                document["customer_id"] for document in documents.values())
             events: list[Event] = []
+            dropped: list[str] = []
             for notification_id in due:
-                document = await self.repo.notification(notification_id)
+                document = documents.get(notification_id)
                 if document is None or document["status"] not in ("due", "scheduled"):
-                    await self.repo.unschedule(notification_id)
+                    dropped.append(notification_id)
                     continue
-                recipient = await self.repo.recipient(document["customer_id"])
+                recipient = recipients.get(document["customer_id"])
                 if recipient is None:  # cannot happen: decided only with a recipient
-                    await self.repo.unschedule(notification_id)
+                    dropped.append(notification_id)
                     continue
                 decision = domain.decide(request_from(document), rules_view(document, recipient),
                                          self.rules.policy, now)
@@ -128,6 +169,7 @@ class Sender:
                 assert recipient.phone is not None
                 to_send.append((document, recipient,
                                 OutboundSms(notification_id, recipient.phone, text)))
+            await self.repo.unschedule_many(dropped)
             await self.publish(events)
         return to_send
 
@@ -155,15 +197,16 @@ class Sender:
         return list(await asyncio.gather(*(one(message) for message in messages)))
 
     async def _record(self, document: Document, recipient: RecipientState,
-                      result: GatewayResult, now: datetime,
-                      surveys: Counter[str]) -> list[Event]:
+                      result: GatewayResult, now: datetime, surveys: Counter[str],
+                      done: list[str]) -> list[Event]:
+        """Mark one message; ``done`` collects those to take out of ``due`` (at once)."""
         _id, customer_id, kind = document["_id"], document["customer_id"], document["kind"]
         if result.status == "sent":
             await self.repo.update_notification(_id, {
                 "status": "sent", "sent_at": now, "reason": None,
                 "attempts": document.get("attempts", 0) + 1,
                 "provider_message_id": result.provider_message_id})
-            await self.repo.unschedule(_id)
+            done.append(_id)
             if kind in domain.SURVEY_KINDS and not document.get("clarifies"):
                 if recipient.last_survey_id != _id:  # the why-us survey counts once sent
                     await self.repo.note_survey(customer_id, _id, now)
@@ -185,5 +228,5 @@ class Sender:
         log.error("sms %s failed for good after %d attempts: %s", _id, attempts, reason)
         await self.repo.update_notification(_id, {"status": "failed", "attempts": attempts,
                                                   "reason": reason, "failed_at": now})
-        await self.repo.unschedule(_id)
+        done.append(_id)
         return [notification_sent(document, "failed", reason, now)]
