@@ -13,8 +13,9 @@ stays in ``due`` until then, so a crash loses nothing. A crash after the gateway
 message and before the mark sends it again under the same ``notification_id``, which is
 the gateway's idempotency key; so does a replica that takes over the claims of one that
 died, or one whose claim expired while it was stalled (claims are renewed while a round
-sends, so a slow gateway alone does not). A round that fails releases its claims; its
-messages come back with the next mirror reload, as a crashed process's do at its start.
+sends, so a slow gateway alone does not). A write conflict runs the round's re-decision or
+record again, not the round. A round that fails for good releases its claims; its messages
+come back with the next mirror reload, as a crashed process's do at its start.
 
 With replicas, each mirror learns of the messages another replica scheduled only at its
 next reload. When a replica dies, what it had claimed is sent by another after at most
@@ -48,6 +49,7 @@ from services.notify.repository import NotifyRepository
 from shared.auth import PeopleDirectory
 from shared.contracts import Event
 from shared.database import Database, Document
+from shared.retries import retry_transient
 
 log = logging.getLogger(__name__)
 
@@ -122,23 +124,29 @@ class Sender:
     async def _round(self, due: list[str], now: datetime) -> None:
         if not due:
             return
-        to_send = await self._redecide(due, now)
+        # A write conflict (with the consumer, or another replica's round) runs the
+        # transaction again, not the round: what the gateway took is recorded, not re-sent.
+        to_send = await retry_transient(lambda: self._redecide(due, now), "sms re-decide")
         renewed = contextlib.nullcontext() if self.claims is None else self.claims.renewed(due)
         async with renewed:
             results = await self._send_all([message for _, _, message in to_send])
         finished = self.clock()
+        await retry_transient(lambda: self._record_all(to_send, results, finished),
+                              "sms record")
+        await self.db.durable()
+
+    async def _record_all(self, to_send: list[Sendable], results: list[GatewayResult],
+                          now: datetime) -> None:
         async with self.db.unit_of_work():
             events: list[Event] = []
             surveys: Counter[str] = Counter()
             done: list[str] = []
             for (document, recipient, _), result in zip(to_send, results, strict=True):
-                events += await self._record(document, recipient, result, finished, surveys,
-                                             done)
+                events += await self._record(document, recipient, result, now, surveys, done)
             await self.repo.unschedule_many(done)
             for kind, count in surveys.items():  # one update per kind and round
                 await self.repo.count_surveys_sent(kind, count)
             await self.publish(events)
-        await self.db.durable()
 
     async def _redecide(self, due: list[str], now: datetime) -> list[Sendable]:
         to_send: list[Sendable] = []

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
+from pymongo.errors import OperationFailure
 
 from services.notify import handlers
 from services.notify.gateway import GatewayResult, OutboundSms
@@ -163,3 +164,23 @@ async def test_a_slow_round_keeps_its_claims_past_the_lease(notify: Notify) -> N
     answer.set()
     await round_
     assert counting.sent == Counter({notification_id: 1})
+
+
+async def test_a_write_conflict_when_recording_records_again_without_sending_again(
+        notify: Notify, gateway: CountingGateway) -> None:
+    ids = await due_surveys(notify, 3)
+    sender = replica(notify, "a", gateway)
+    recorded = sender.publish
+    conflicts = [OperationFailure("WriteConflict", 112,
+                                  {"errorLabels": ["TransientTransactionError"]})]
+
+    async def conflicting_once(events: Sequence[Event]) -> None:
+        if events and conflicts:
+            raise conflicts.pop()
+        await recorded(events)
+
+    sender.publish = conflicting_once
+    await drain(sender)
+    assert not conflicts
+    assert gateway.sent == Counter(dict.fromkeys(ids, 1))
+    assert sorted(event.notification_id for event in notify.sent()) == sorted(ids)
