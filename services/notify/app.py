@@ -6,6 +6,7 @@ Wiring only: eight subscriptions, the sender and pending-expiry jobs, four endpo
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -35,6 +36,7 @@ from shared.leases import this_process
 from shared.privacy import Erasures, install_privacy, subject_of
 from shared.service import ServiceRuntime, create_http_app
 
+log = logging.getLogger(__name__)
 E = TypeVar("E", bound=Event)
 UseCase = Callable[[NotifyRepository, handlers.Rules, E, datetime], Awaitable[Sequence[Event]]]
 
@@ -66,6 +68,11 @@ def normalize_phone(raw: str, region: str | None) -> str | None:
 
 
 def make_gateway(settings: NotifySettings, repo: NotifyRepository) -> SmsGateway:
+    """The HTTP provider, or the outbox (the embedded mode's: it sends nothing, so it is
+    refused with a real Kafka or MongoDB unless a staging system opts in)."""
+    problem = settings.outbox_problem()
+    if problem is not None:
+        raise SystemExit(f"notify: refusing to start: {problem}")
     if settings.sms_gateway == "http":
         assert settings.sms_http_url is not None  # missing_secrets() stops the start-up
         token = settings.sms_http_token.get_secret_value() if settings.sms_http_token else None
@@ -76,6 +83,8 @@ def make_gateway(settings: NotifySettings, repo: NotifyRepository) -> SmsGateway
     async def store(message: OutboundSms) -> None:
         await repo.store_outbound(message, utc_now())
 
+    if not settings.embedded:  # CRM_SMS_OUTBOX_OUTSIDE_EMBEDDED
+        log.warning("notify: SMS are kept in the outbox, not sent (staging only)")
     return OutboxGateway(store=store)
 
 
@@ -109,7 +118,7 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
                     utc_now, send_attempts=settings.sms_send_attempts,
                     retry_after=timedelta(seconds=settings.sms_retry_after_s),
                     interval_s=settings.sms_sender_interval_s, people=runtime.people,
-                    claim_as=claim_as)
+                    claim_as=claim_as, claim_lease=timedelta(seconds=settings.sms_claim_lease_s))
 
     def on(event_type: type[E], use_case: UseCase[E]) -> None:
         async def handle(event: E) -> Sequence[Event]:

@@ -49,7 +49,14 @@ class NotifySettings(ServiceSettings):
 
     # Delivery
     sms_gateway: Literal["outbox", "http"] = Field(
-        "outbox", validation_alias=_env("CRM_SMS_GATEWAY")
+        "outbox", validation_alias=_env("CRM_SMS_GATEWAY"),
+        description="http: the provider's API (production); outbox: kept, not sent (the "
+        "embedded mode; refused with a real Kafka or MongoDB configured).",
+    )
+    sms_outbox_outside_embedded: bool = Field(
+        False, validation_alias=_env("CRM_SMS_OUTBOX_OUTSIDE_EMBEDDED"),
+        description="Keep the outbox gateway with a real Kafka or MongoDB configured: a "
+        "staging system that must not text anyone. Never in production.",
     )
     sms_http_url: str | None = Field(None, validation_alias=_env("CRM_SMS_HTTP_URL"))
     sms_http_token: SecretStr | None = Field(None, validation_alias=_env("CRM_SMS_HTTP_TOKEN"))
@@ -63,6 +70,11 @@ class NotifySettings(ServiceSettings):
     sms_retry_after_s: float = Field(30.0, validation_alias=_env("CRM_SMS_RETRY_AFTER_S"))
     sms_sender_interval_s: float = Field(
         0.5, validation_alias=_env("CRM_SMS_SENDER_INTERVAL_S")
+    )
+    sms_claim_lease_s: float = Field(
+        300, gt=0, validation_alias=_env("CRM_SMS_CLAIM_LEASE_S"),
+        description="How long a replica's claim on a due message lasts unless renewed (it is, "
+        "while the replica sends): how long a killed replica's messages wait for another.",
     )
     sms_inbound_token: SecretStr | None = Field(
         None, validation_alias=_env("CRM_SMS_INBOUND_TOKEN"),
@@ -85,6 +97,16 @@ class NotifySettings(ServiceSettings):
     def secrets(self) -> dict[str, SecretStr | None]:
         # Not the provider's own API key: its length is the provider's choice.
         return super().secrets() | {"CRM_SMS_INBOUND_TOKEN": self.sms_inbound_token}
+
+    def outbox_problem(self) -> str | None:
+        """Why the outbox gateway may not run here (it would silently send nothing), or None."""
+        if self.sms_gateway != "outbox" or self.embedded or self.sms_outbox_outside_embedded:
+            return None
+        return ("CRM_SMS_GATEWAY is outbox (the default), which keeps SMS instead of sending "
+                "them, and a real Kafka or MongoDB is configured. Set CRM_SMS_GATEWAY=http, "
+                "CRM_SMS_HTTP_URL (the provider's send URL) and CRM_SMS_HTTP_TOKEN (its API "
+                "token), see deploy/README.md; a staging system that must not text anyone "
+                "may keep the outbox with CRM_SMS_OUTBOX_OUTSIDE_EMBEDDED=true")
 
     def missing_secrets(self) -> list[str]:
         missing = super().missing_secrets()

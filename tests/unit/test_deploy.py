@@ -337,7 +337,8 @@ def test_k8s_environment_variables_are_settings() -> None:
     for deployment in (d for d in docs if d["kind"] == "Deployment"):
         for container in deployment["spec"]["template"]["spec"]["containers"]:
             used |= {item["name"] for item in container.get("env", [])}
-    secrets = [d for d in docs if d["kind"] == "Secret" and d["metadata"]["name"] == "crm-secrets"]
+    secrets = [d for d in docs if d["kind"] == "Secret"
+               and d["metadata"]["name"] in ("crm-secrets", "crm-sms")]
     for secret in secrets:
         used |= set(secret["stringData"])
     assert used - known == set()
@@ -350,6 +351,46 @@ def test_the_secret_template_holds_placeholders_only() -> None:
     for key in ("CRM_OPERATOR_TOKEN", "CRM_ANALYST_TOKEN", "CRM_ADMIN_TOKEN"):
         assert re.search(rf"^{key}=$", (DEPLOY / "compose" / "crm.env.example").read_text(),
                          re.MULTILINE)
+
+
+# --- notify sends SMS (the outbox keeps them unsent: development only) --------------------
+
+
+def _deployment_env(name: str) -> dict[str, dict[str, Any]]:
+    (deployment,) = [d for d in _k8s_docs()
+                     if d["kind"] == "Deployment" and d["metadata"]["name"] == name]
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    return {item["name"]: item for item in container.get("env", [])}
+
+
+def test_the_notify_deployment_sends_through_the_http_gateway_with_its_secret() -> None:
+    docs = _k8s_docs()
+    (config,) = [d for d in docs
+                 if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "crm-config"]
+    assert config["data"]["CRM_SMS_GATEWAY"] == "http"
+    assert "CRM_SMS_HTTP_URL" in config["data"]  # empty: notify refuses to start until set
+    token = _deployment_env("notify")["CRM_SMS_HTTP_TOKEN"]["valueFrom"]["secretKeyRef"]
+    assert not token.get("optional")
+    (secret,) = [d for d in docs
+                 if d["kind"] == "Secret" and d["metadata"]["name"] == token["name"]]
+    assert token["key"] in secret["stringData"]
+    assert "CRM_SMS_OUTBOX_OUTSIDE_EMBEDDED" not in config["data"]
+
+
+@pytest.mark.parametrize("name", ["registry", "scoring", "loyalty"])
+def test_only_notify_holds_the_sms_providers_token(name: str) -> None:
+    assert "CRM_SMS_HTTP_TOKEN" not in _deployment_env(name)
+    assert "CRM_SMS_HTTP_TOKEN" not in _compose()["services"][name]["environment"]
+
+
+def test_compose_notify_sends_through_the_http_gateway_with_its_url_and_token() -> None:
+    env = _compose()["services"]["notify"]["environment"]
+    assert env["CRM_SMS_GATEWAY"] == "http"
+    for key in ("CRM_SMS_HTTP_URL", "CRM_SMS_HTTP_TOKEN"):  # compose refuses to start without
+        assert env[key].startswith(f"${{{key}:?")
+        assert key in _env_file_keys(DEPLOY / "compose" / "kafka-users.env.example")
+    assert "CRM_SMS_GATEWAY" not in _env_file_keys(DEPLOY / "compose" / "crm.env.example")
+    assert "CRM_SMS_OUTBOX_OUTSIDE_EMBEDDED" not in env
 
 
 # --- Grafana and Prometheus -------------------------------------------------------------

@@ -1,4 +1,10 @@
-from services.notify.gateway import OutboundSms, OutboxGateway
+import pytest
+
+from services.notify.app import make_gateway
+from services.notify.gateway import HttpSmsGateway, OutboundSms, OutboxGateway
+from services.notify.repository import NotifyRepository
+from services.notify.settings import NotifySettings
+from shared.database.memory import MemoryDatabase
 
 SMS = OutboundSms(notification_id="thank_you:1", to="+79161234567", text="Спасибо!")
 
@@ -38,3 +44,38 @@ async def test_a_failing_store_is_a_failed_send_not_an_exception() -> None:
     result = await outbox.send(SMS)
     assert result.status == "failed"
     assert outbox.messages == []
+
+
+# The outbox sends nothing: outside the embedded mode notify refuses to start on it.
+REAL_MONGODB = "mongodb://mongo-0:27017/?replicaSet=rs0"
+
+
+def gateway_for(**settings: object) -> object:
+    values: dict[str, object] = {"sms_gateway": "outbox", "mongodb_url": "memory://",
+                                 "kafka_bootstrap_servers": "127.0.0.1:9092"} | settings
+    return make_gateway(NotifySettings(**values), NotifyRepository(MemoryDatabase("outbox")))  # type: ignore[arg-type]
+
+
+def test_the_embedded_mode_keeps_messages_in_the_outbox() -> None:
+    assert isinstance(gateway_for(), OutboxGateway)
+
+
+@pytest.mark.parametrize("real", [{"mongodb_url": REAL_MONGODB},
+                                  {"kafka_bootstrap_servers": "kafka-1:9092,kafka-2:9092"}],
+                         ids=["mongodb", "kafka"])
+def test_the_outbox_refuses_to_start_with_a_real_kafka_or_mongodb(real: dict[str, str]) -> None:
+    with pytest.raises(SystemExit) as refused:
+        gateway_for(**real)
+    for setting in ("CRM_SMS_GATEWAY=http", "CRM_SMS_HTTP_URL", "CRM_SMS_HTTP_TOKEN"):
+        assert setting in str(refused.value)
+
+
+def test_a_staging_system_may_keep_the_outbox_when_it_says_so() -> None:
+    assert isinstance(gateway_for(mongodb_url=REAL_MONGODB, sms_outbox_outside_embedded=True),
+                      OutboxGateway)
+
+
+def test_production_sends_through_the_http_gateway() -> None:
+    gateway = gateway_for(mongodb_url=REAL_MONGODB, sms_gateway="http",
+                          sms_http_url="https://sms.example/v1/messages")
+    assert isinstance(gateway, HttpSmsGateway)
