@@ -4,18 +4,20 @@ One round: take the due ids (from the in-memory mirror of the ``due`` collection
 at start and every ``reload_every``; never a scan of the history); with replicas sharing the
 database (``claim_as``), claim them and keep only those this process holds (``claims``);
 re-decide each one (consent may have been withdrawn while it waited for morning; the round's
-notifications and recipients read with one query each), call the gateway for the rest with
-bounded concurrency, then mark each sent or failed and publish ``notification.sent`` in one
-transaction (a unit of work: one bulk write per collection on MongoDB).
+notifications and recipients read with one query each); then, a slice of ``concurrency``
+messages at a time, call the gateway for them at once, mark each sent or failed and publish
+``notification.sent`` in one transaction (a unit of work: one bulk write per collection on
+MongoDB).
 
 Crash safety: a failed send is tried again ``send_attempts`` rounds, then marked failed; it
 stays in ``due`` until then, so a crash loses nothing. A crash after the gateway took a
-message and before the mark sends it again under the same ``notification_id``, which is
-the gateway's idempotency key; so does a replica that takes over the claims of one that
-died, or one whose claim expired while it was stalled (claims are renewed while a round
-sends, so a slow gateway alone does not). A write conflict runs the round's re-decision or
-record again, not the round. A round that fails for good releases its claims; its messages
-come back with the next mirror reload, as a crashed process's do at its start.
+message and before the mark (one slice at most) sends it again under the same
+``notification_id``, which is the gateway's idempotency key; so does a replica that takes
+over the claims of one that died, or one whose claim expired while it was stalled (claims
+are renewed while a round sends, so a slow gateway alone does not). A write conflict runs
+the re-decision or the record again, not the round; the record waits conflicts out for up
+to a third of the claim lease. A round that fails for good releases its claims; its
+messages come back with the next mirror reload, as a crashed process's do at its start.
 
 With replicas, each mirror learns of the messages another replica scheduled only at its
 next reload. When a replica dies, what it had claimed is sent by another after at most
@@ -28,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -49,13 +52,15 @@ from services.notify.repository import NotifyRepository
 from shared.auth import PeopleDirectory
 from shared.contracts import Event
 from shared.database import Database, Document
-from shared.retries import retry_transient
+from shared.retries import backoff_s, is_transient_transaction_error, retry_transient
 
 log = logging.getLogger(__name__)
 
 Publish = Callable[[Sequence[Event]], Awaitable[None]]
 Sendable = tuple[Document, RecipientState, OutboundSms]
 Clock = Callable[[], datetime]
+#: The record's waits between write conflicts grow to about a second (full jitter), no more.
+RECORD_BACKOFF_STEPS = 6
 
 
 @dataclass
@@ -125,15 +130,33 @@ class Sender:
         if not due:
             return
         # A write conflict (with the consumer, or another replica's round) runs the
-        # transaction again, not the round: what the gateway took is recorded, not re-sent.
+        # transaction again, not the round.
         to_send = await retry_transient(lambda: self._redecide(due, now), "sms re-decide")
         renewed = contextlib.nullcontext() if self.claims is None else self.claims.renewed(due)
         async with renewed:
-            results = await self._send_all([message for _, _, message in to_send])
-        finished = self.clock()
-        await retry_transient(lambda: self._record_all(to_send, results, finished),
-                              "sms record")
-        await self.db.durable()
+            # Sent and recorded a slice at a time: a crash re-sends one slice at most.
+            for start in range(0, len(to_send), self.concurrency):
+                sending = to_send[start:start + self.concurrency]
+                results = await self._send_all([message for _, _, message in sending])
+                await self._until_recorded(sending, results, self.clock())
+                await self.db.durable()
+
+    async def _until_recorded(self, sent: list[Sendable], results: list[GatewayResult],
+                              now: datetime) -> None:
+        """Record what the gateway answered, waiting out write conflicts (a consumed unit
+        holds its customers' documents until it commits): once the gateway has taken a
+        message, only its record keeps it from being sent again. Up to a third of the
+        claim lease, while the round's claims certainly hold."""
+        deadline = time.monotonic() + self.claim_lease.total_seconds() / 3
+        attempt = 0
+        while True:
+            try:
+                return await self._record_all(sent, results, now)
+            except Exception as error:
+                if not is_transient_transaction_error(error) or time.monotonic() > deadline:
+                    raise
+            attempt += 1
+            await asyncio.sleep(backoff_s(min(attempt, RECORD_BACKOFF_STEPS)))
 
     async def _record_all(self, to_send: list[Sendable], results: list[GatewayResult],
                           now: datetime) -> None:

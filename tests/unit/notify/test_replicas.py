@@ -184,3 +184,50 @@ async def test_a_write_conflict_when_recording_records_again_without_sending_aga
     assert not conflicts
     assert gateway.sent == Counter(dict.fromkeys(ids, 1))
     assert sorted(event.notification_id for event in notify.sent()) == sorted(ids)
+
+
+async def test_a_crash_while_recording_sends_one_slice_again_at_most(
+        notify: Notify, gateway: CountingGateway) -> None:
+    ids = await due_surveys(notify, 5)
+    crashing = replica(notify, "a", gateway)
+    crashing.concurrency = 2
+    recorded = crashing.publish
+    slices = 0
+
+    async def crash_at_the_second_slice(events: Sequence[Event]) -> None:
+        nonlocal slices
+        if events:
+            slices += 1
+            if slices == 2:
+                raise SystemExit("killed")
+        await recorded(events)
+
+    crashing.publish = crash_at_the_second_slice
+    with pytest.raises(SystemExit):
+        await crashing.send_due()
+    assert len(notify.sent()) == 2 and sum(gateway.sent.values()) == 4
+    await drain(replica(notify, "b", gateway))  # released (or expired), as a restart finds them
+    assert sorted(event.notification_id for event in notify.sent()) == sorted(ids)
+    assert sum(count - 1 for count in gateway.sent.values()) == 2
+
+
+async def test_the_record_waits_out_a_long_run_of_write_conflicts(
+        notify: Notify, gateway: CountingGateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("services.notify.sender.backoff_s", lambda attempt: 0.0)
+    ids = await due_surveys(notify, 2)
+    sender = replica(notify, "a", gateway)
+    recorded = sender.publish
+    conflicts = 20  # more than a generic retry's attempts
+
+    async def conflicting(events: Sequence[Event]) -> None:
+        nonlocal conflicts
+        if events and conflicts:
+            conflicts -= 1
+            raise OperationFailure("WriteConflict", 112,
+                                   {"errorLabels": ["TransientTransactionError"]})
+        await recorded(events)
+
+    sender.publish = conflicting
+    await drain(sender)
+    assert gateway.sent == Counter(dict.fromkeys(ids, 1))
+    assert len(notify.sent()) == 2
