@@ -83,7 +83,7 @@ def make_gateway(settings: NotifySettings, repo: NotifyRepository) -> SmsGateway
     async def store(message: OutboundSms) -> None:
         await repo.store_outbound(message, utc_now())
 
-    if not settings.embedded:  # CRM_SMS_OUTBOX_OUTSIDE_EMBEDDED
+    if not settings.on_this_machine:  # CRM_SMS_OUTBOX_OUTSIDE_EMBEDDED
         log.warning("notify: SMS are kept in the outbox, not sent (staging only)")
     return OutboxGateway(store=store)
 

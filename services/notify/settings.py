@@ -51,7 +51,8 @@ class NotifySettings(ServiceSettings):
     sms_gateway: Literal["outbox", "http"] = Field(
         "outbox", validation_alias=_env("CRM_SMS_GATEWAY"),
         description="http: the provider's API (production); outbox: kept, not sent (the "
-        "embedded mode; refused with a real Kafka or MongoDB configured).",
+        "embedded mode, or a development MongoDB server on this machine; refused with a "
+        "Kafka or MongoDB elsewhere).",
     )
     sms_outbox_outside_embedded: bool = Field(
         False, validation_alias=_env("CRM_SMS_OUTBOX_OUTSIDE_EMBEDDED"),
@@ -100,10 +101,11 @@ class NotifySettings(ServiceSettings):
 
     def outbox_problem(self) -> str | None:
         """Why the outbox gateway may not run here (it would silently send nothing), or None."""
-        if self.sms_gateway != "outbox" or self.embedded or self.sms_outbox_outside_embedded:
-            return None
+        if (self.sms_gateway != "outbox" or self.on_this_machine
+                or self.sms_outbox_outside_embedded):
+            return None  # on_this_machine: a development MongoDB server beside the broker
         return ("CRM_SMS_GATEWAY is outbox (the default), which keeps SMS instead of sending "
-                "them, and a real Kafka or MongoDB is configured. Set CRM_SMS_GATEWAY=http, "
+                "them, and a Kafka or MongoDB elsewhere than this machine is configured. Set CRM_SMS_GATEWAY=http, "
                 "CRM_SMS_HTTP_URL (the provider's send URL) and CRM_SMS_HTTP_TOKEN (its API "
                 "token), see deploy/README.md; a staging system that must not text anyone "
                 "may keep the outbox with CRM_SMS_OUTBOX_OUTSIDE_EMBEDDED=true")

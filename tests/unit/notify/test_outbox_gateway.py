@@ -70,6 +70,11 @@ def test_the_outbox_refuses_to_start_with_a_real_kafka_or_mongodb(real: dict[str
         assert setting in str(refused.value)
 
 
+def test_a_development_mongodb_server_beside_the_broker_keeps_the_outbox() -> None:
+    local = "mongodb://127.0.0.1:27018/?replicaSet=secantus"  # make run on SecantusDB
+    assert isinstance(gateway_for(mongodb_url=local), OutboxGateway)
+
+
 def test_a_staging_system_may_keep_the_outbox_when_it_says_so() -> None:
     assert isinstance(gateway_for(mongodb_url=REAL_MONGODB, sms_outbox_outside_embedded=True),
                       OutboxGateway)
