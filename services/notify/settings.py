@@ -105,7 +105,8 @@ class NotifySettings(ServiceSettings):
                 or self.sms_outbox_outside_embedded):
             return None  # on_this_machine: a development MongoDB server beside the broker
         return ("CRM_SMS_GATEWAY is outbox (the default), which keeps SMS instead of sending "
-                "them, and a Kafka or MongoDB elsewhere than this machine is configured. Set CRM_SMS_GATEWAY=http, "
+                "them, and a Kafka or MongoDB elsewhere than this machine is configured. Set "
+                "CRM_SMS_GATEWAY=http, "
                 "CRM_SMS_HTTP_URL (the provider's send URL) and CRM_SMS_HTTP_TOKEN (its API "
                 "token), see deploy/README.md; a staging system that must not text anyone "
                 "may keep the outbox with CRM_SMS_OUTBOX_OUTSIDE_EMBEDDED=true")
