@@ -1,6 +1,6 @@
 """The production shape under a crash: two replicas of loyalty and two of notify in their
 consumer groups, sharing their databases on a MongoDB server (SecantusDB), SMS handed to an
-HTTP provider. Purchases stream in while one replica of each is killed with SIGKILL: every
+HTTP provider. 2,000 purchases stream in while one replica of each is killed with SIGKILL: every
 balance and value equals a recomputation (none lost, none applied twice), and no SMS goes to
 the provider twice but for the few the killed replica had in flight (the provider drops
 those by their idempotency key)."""
@@ -25,7 +25,7 @@ from tests.unit.notify.fake_provider import FakeProvider
 
 pytestmark = pytest.mark.fault
 CUSTOMERS = 60
-PURCHASES = 3000
+PURCHASES = 2000
 DUPLICATES = 100
 #: Messages one sender hands to the gateway at once: what a SIGKILL can leave unrecorded.
 SENDER_CONCURRENCY = 32
@@ -46,6 +46,8 @@ async def suite(tmp_path_factory: pytest.TempPathFactory, mongodb: MongoServer,
                     database_prefix=isolated_prefix(workdir),
                     env={"CRM_QUIET_HOURS": "off", "CRM_SURVEY_THROTTLE_DAYS": "0",
                          "CRM_SMS_GATEWAY": "http", "CRM_SMS_HTTP_URL": provider.url,
+                         # A killed replica's claims expire this soon (5 minutes by default).
+                         "CRM_SMS_CLAIM_LEASE_S": "20",
                          "CRM_SMS_INBOUND_TOKEN": "test-inbound-token-for-the-suite-on-loopback",
                          "CRM_BOOTSTRAP_ADMIN_PASSWORD": "a long enough test admin password"})
     await running.start()
@@ -67,6 +69,7 @@ async def kill(suite: Suite, name: str, figures: dict[str, object]) -> None:
     figures[f"{name} kill to consuming again (s)"] = round(time.monotonic() - killed_at, 1)
 
 
+@pytest.mark.timeout(900)  # four services and a server on two cores: minutes, not seconds
 async def test_replicas_lose_nothing_and_apply_nothing_twice_when_one_is_killed(
     suite: Suite, provider: FakeProvider,
 ) -> None:
