@@ -1,4 +1,4 @@
-"""What every kind of test may ask for: a MongoDB wire-protocol server for the session.
+"""What every kind of test may ask for: a MongoDB wire-protocol server.
 
 Integration and fault modules choose the databases their suite runs on with a module-level
 ``DATABASES`` (default: the stand-in only); each module's ``suite`` fixture then runs once
@@ -12,10 +12,12 @@ import pytest
 from shared.runtime.mongo_server import MongoServer
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def mongodb(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[MongoServer]:
     """SecantusDB (a one-node replica set on WiredTiger) on a free loopback port, with its
-    files on disk as production keeps them; started once, when a test first needs it."""
+    files on disk as production keeps them: one per module (about a second to start), so
+    what one module's SIGKILLs leave behind on the server (transactions open until the
+    server reaps them) cannot slow the next module's suite."""
     server = MongoServer(tmp_path_factory.mktemp("mongodb"))
     await server.start()
     yield server

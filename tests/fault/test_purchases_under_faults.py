@@ -18,7 +18,8 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from shared.contracts import topics
-from tests.support.suite import Suite, eventually, values
+from tests.support.purchases import Expected, register, settled_cards, stream_purchases
+from tests.support.suite import Suite, values
 
 pytestmark = pytest.mark.fault
 CUSTOMERS = 60
@@ -34,11 +35,6 @@ async def suite(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Suite
     await running.start()
     yield running
     await running.stop()
-
-
-def event(body: dict[str, object]) -> bytes:
-    return json.dumps({"event_id": str(uuid.uuid4()),
-                       "occurred_at": "2026-11-23T09:15:00Z", **body}).encode()
 
 
 async def kill_and_wait(suite: Suite, service: str, figures: dict[str, object]) -> None:
@@ -65,18 +61,8 @@ async def test_purchases_are_counted_exactly_once_through_kills_and_outages(
     run = uuid.uuid4().hex[:4]
     producer = AIOKafkaProducer(bootstrap_servers=suite.bootstrap, linger_ms=5)
     await producer.start()
-    cards = {f"p{run}-{n:03d}": f"77{run}{n:04d}" for n in range(CUSTOMERS)}
-    for n, (customer_id, card) in enumerate(cards.items()):
-        await producer.send(topics.CUSTOMER_REGISTERED, event({
-            "customer_id": customer_id, "full_name": f"Oleg Petrov {n}",
-            "phone": f"+7926{run_digits(run)}{n:03d}", "country": "RU", "language": "ru",
-            "person_type": "individual", "category": "ordinary", "card_number": card,
-            "entered_by": "operator"}), key=customer_id.encode())
-    await producer.flush()
-
-    expected_value: dict[str, Decimal] = dict.fromkeys(cards, Decimal(0))
-    expected_count: dict[str, int] = dict.fromkeys(cards, 0)
-    sent: list[tuple[bytes, bytes]] = []
+    expected = Expected({f"p{run}-{n:03d}": f"77{run}{n:04d}" for n in range(CUSTOMERS)})
+    cards = expected.cards
     figures: dict[str, object] = {}
     faults = {
         PURCHASES // 5: lambda: kill_and_wait(suite, "loyalty", figures),
@@ -85,48 +71,15 @@ async def test_purchases_are_counted_exactly_once_through_kills_and_outages(
         4 * PURCHASES // 5: lambda: outage(suite, "notify", 3),
     }
     try:
-        for n in range(PURCHASES):
-            customer_id = rng.choice(list(cards))
-            amount = Decimal(rng.randint(100, 500_000)) / 100
-            expected_value[customer_id] += amount
-            expected_count[customer_id] += 1
-            record = (customer_id.encode(), event({
-                "purchase_id": f"{customer_id}-{n:05d}", "customer_id": customer_id,
-                "amount": str(amount), "currency": "RUB", "discounted": rng.random() < 0.3,
-                "payment_method": "card", "employee_id": f"e-{n % 7}"}))
-            sent.append(record)
-            await producer.send(topics.PURCHASE_RECORDED, record[1], key=record[0])
-            if n in faults:
-                await producer.flush()
-                await faults[n]()
-            if n % 100 == 0:
-                await producer.flush()
-                await asyncio.sleep(0.05)
-        for key, value in rng.sample(sent, DUPLICATES):  # a producer that retried
-            await producer.send(topics.PURCHASE_RECORDED, value, key=key)
-        await producer.flush()
+        await register(producer, cards, "Oleg Petrov", f"+7926{run_digits(run)}")
+        await stream_purchases(producer, expected, PURCHASES, rng, faults, DUPLICATES,
+                               discounted_share=0.3)
     finally:
         await producer.stop()
     stream_end = time.monotonic()
-
-    async with suite.client("loyalty", role="analyst") as loyalty:
-        async def balances_settled() -> bool:
-            for customer_id, card in cards.items():
-                response = await loyalty.get(f"/api/loyalty/cards/{card}")
-                if response.status_code != 200:
-                    return False
-                view = response.json()
-                if (Decimal(view["value_lifetime"]) != expected_value[customer_id]
-                        or view["purchase_count"] != expected_count[customer_id]):
-                    return False
-            return True
-
-        await eventually(balances_settled, timeout_s=240, interval_s=1,
-                         what="every balance to equal the recomputation")
-        figures["time from end of stream to balances settled (s)"] = round(
-            time.monotonic() - stream_end, 1)
-        views = {c: (await loyalty.get(f"/api/loyalty/cards/{card}")).json()
-                 for c, card in cards.items()}
+    views = await settled_cards(suite, expected, timeout_s=240)
+    figures["time from end of stream to balances settled (s)"] = round(
+        time.monotonic() - stream_end, 1)
 
     updates = await suite.read(topics.LOYALTY_UPDATED, timeout_s=60, until=lambda rs: len(
         {v["event_id"] for v in values(rs)}) >= PURCHASES)
@@ -152,7 +105,7 @@ async def test_purchases_are_counted_exactly_once_through_kills_and_outages(
         "loyalty.updated redelivered copies": len(values(updates)) - len(distinct),
         "balances wrong": sum(1 for c in cards if views[c]["points_balance"] != points[c]),
         "values wrong": sum(1 for c in cards
-                            if Decimal(views[c]["value_lifetime"]) != expected_value[c]),
+                            if Decimal(views[c]["value_lifetime"]) != expected.value[c]),
         "survey decisions (quality)": len(survey_ids),
         "consumer lag after": lag.decode().strip(),
     })

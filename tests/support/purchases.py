@@ -1,0 +1,99 @@
+"""Purchases streamed straight onto the topic while faults strike, and the recomputation every
+balance must equal afterwards: shared by the purchase fault tests."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+
+from shared.contracts import topics
+from shared.runtime.harness import Suite, eventually
+
+
+def event(body: dict[str, object]) -> bytes:
+    return json.dumps({"event_id": str(uuid.uuid4()),
+                       "occurred_at": "2026-11-23T09:15:00Z", **body}).encode()
+
+
+@dataclass
+class Expected:
+    """What was sent, per customer: what a recomputation from the input gives."""
+
+    cards: dict[str, str]  # customer_id -> loyalty card number
+    value: dict[str, Decimal] = field(default_factory=dict)
+    count: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.value = dict.fromkeys(self.cards, Decimal(0))
+        self.count = dict.fromkeys(self.cards, 0)
+
+
+async def register(producer: AIOKafkaProducer, cards: dict[str, str], name: str,
+                   phone_prefix: str) -> None:
+    """One registration per customer, with a phone of ``phone_prefix`` and its number."""
+    for n, (customer_id, card) in enumerate(cards.items()):
+        await producer.send(topics.CUSTOMER_REGISTERED, event({
+            "customer_id": customer_id, "full_name": f"{name} {n}",
+            "phone": f"{phone_prefix}{n:03d}", "country": "RU", "language": "ru",
+            "person_type": "individual", "category": "ordinary", "card_number": card,
+            "entered_by": "operator"}), key=customer_id.encode())
+    await producer.flush()
+
+
+async def stream_purchases(producer: AIOKafkaProducer, expected: Expected, count: int,
+                           rng: random.Random, faults: dict[int, Callable[[], Awaitable[Any]]],
+                           duplicates: int, discounted_share: float = 0.0) -> None:
+    """``count`` purchases of random customers and amounts, each fault struck after its
+    purchase number, then ``duplicates`` of them sent again (a producer that retried)."""
+    sent: list[tuple[bytes, bytes]] = []
+    customers = list(expected.cards)
+    for n in range(count):
+        customer_id = rng.choice(customers)
+        amount = Decimal(rng.randint(100, 500_000)) / 100
+        expected.value[customer_id] += amount
+        expected.count[customer_id] += 1
+        record = (customer_id.encode(), event({
+            "purchase_id": f"{customer_id}-{n:05d}", "customer_id": customer_id,
+            "amount": str(amount), "currency": "RUB",
+            "discounted": rng.random() < discounted_share,
+            "payment_method": "card", "employee_id": f"e-{n % 7}"}))
+        sent.append(record)
+        await producer.send(topics.PURCHASE_RECORDED, record[1], key=record[0])
+        if n in faults:
+            await producer.flush()
+            await faults[n]()
+        if n % 100 == 0:
+            await producer.flush()
+            await asyncio.sleep(0.05)
+    for key, value in rng.sample(sent, duplicates):
+        await producer.send(topics.PURCHASE_RECORDED, value, key=key)
+    await producer.flush()
+
+
+async def settled_cards(suite: Suite, expected: Expected,
+                        timeout_s: float) -> dict[str, dict[str, Any]]:
+    """Every customer's loyalty card once its value and count equal the recomputation."""
+    async with suite.client("loyalty", role="analyst") as loyalty:
+        async def balances_settled() -> bool:
+            for customer_id, card in expected.cards.items():
+                response = await loyalty.get(f"/api/loyalty/cards/{card}")
+                if response.status_code != 200:
+                    return False
+                view = response.json()
+                if (Decimal(view["value_lifetime"]) != expected.value[customer_id]
+                        or view["purchase_count"] != expected.count[customer_id]):
+                    return False
+            return True
+
+        await eventually(balances_settled, timeout_s=timeout_s, interval_s=1,
+                         what="every balance to equal the recomputation")
+        return {customer_id: (await loyalty.get(f"/api/loyalty/cards/{card}")).json()
+                for customer_id, card in expected.cards.items()}
