@@ -132,7 +132,9 @@ class ServiceSettings(BaseSettings):
     retry_backoff_s: float = Field(0.2, validation_alias=_env("CRM_RETRY_BACKOFF_S"))
     # A transient database error (a write conflict, say) that outlasts this while the database
     # answers is a persistent one: the event is dead-lettered instead of blocking its partition.
-    transient_limit_s: float = Field(60, gt=0, validation_alias=_env("CRM_TRANSIENT_LIMIT_S"))
+    # Well above MongoDB's transactionLifetimeLimitSeconds (60 s): a replica killed inside a
+    # transaction holds its documents that long, and its peers' conflicts on them are no fault.
+    transient_limit_s: float = Field(180, gt=0, validation_alias=_env("CRM_TRANSIENT_LIMIT_S"))
     # Processed event ids are kept this long (a TTL index on MongoDB): longer than any
     # redelivery can come, i.e. longer than the topics' retention.
     processed_retention_days: int = Field(

@@ -15,6 +15,12 @@ claims, and the lease bounds only how long a dead replica's messages wait. A cla
 with the message's record (sent or failed: the document is deleted; tried again later: it
 is rewritten without the claim), or is released when the round fails. A replica that dies
 leaves its claims to expire; the others take them at their next mirror reload after that.
+
+Claims are written in transactions of their own, retried on a write conflict with backoff
+(``retry_transient``). A write outside a transaction that meets a ``due`` document another
+transaction holds (a consumed unit, or the open transaction of a replica killed mid-round,
+held until the server aborts it) waits on the server instead; on SecantusDB such a wait
+deadlocked the server's transaction registry (seen in the replica fault test).
 """
 
 from __future__ import annotations
@@ -22,13 +28,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from services.notify.repository import NotifyRepository
+from shared.database.port import Database
+from shared.retries import retry_transient
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: A candidate whose ``due`` document is not there yet is looked for again this soon: the
 #: consume path adds it to the mirror before its transaction commits (MongoDB has no lock
@@ -39,6 +49,7 @@ RECHECK = timedelta(seconds=1)
 @dataclass
 class Claims:
     repo: NotifyRepository
+    db: Database
     holder: str  # shared.leases.this_process()
     clock: Callable[[], datetime]
     lease: timedelta = timedelta(minutes=5)
@@ -54,7 +65,9 @@ class Claims:
         brings it back here if that replica dies and its claim expires)."""
         if not candidates:
             return []
-        matched = await self.repo.claim_due(candidates, self.holder, now, now + self.lease)
+        matched = await self._in_transaction(
+            lambda: self.repo.claim_due(candidates, self.holder, now, now + self.lease),
+            "sms claims: claim")
         if matched == len(candidates):
             for notification_id in candidates:
                 self._missing_since.pop(notification_id, None)
@@ -95,14 +108,22 @@ class Claims:
         while True:
             await asyncio.sleep(self.lease.total_seconds() / 3)
             try:
-                await self.repo.extend_claims(claimed, self.holder, self.clock() + self.lease)
+                await self._in_transaction(lambda: self.repo.extend_claims(
+                    claimed, self.holder, self.clock() + self.lease), "sms claims: renew")
             except Exception as error:  # it lasts a lease anyway; the next renewal may work
                 log.warning("sms claims: renewal failed (%s)", type(error).__name__)
 
     async def release(self, claimed: list[str]) -> None:
         """After a failed round: let any replica take them (best effort: they expire)."""
         try:
-            await self.repo.release_claims(claimed, self.holder)
+            await self._in_transaction(
+                lambda: self.repo.release_claims(claimed, self.holder), "sms claims: release")
         except Exception as error:
             log.warning("sms claims: release failed (%s); they expire in %s",
                         type(error).__name__, self.lease)
+
+    async def _in_transaction(self, write: Callable[[], Awaitable[T]], what: str) -> T:
+        async def once() -> T:
+            async with self.db.transaction():
+                return await write()
+        return await retry_transient(once, what)

@@ -16,8 +16,9 @@ message and before the mark (one slice at most) sends it again under the same
 over the claims of one that died, or one whose claim expired while it was stalled (claims
 are renewed while a round sends, so a slow gateway alone does not). A write conflict runs
 the re-decision or the record again, not the round; the record waits conflicts out for up
-to a third of the claim lease. A round that fails for good releases its claims; its
-messages come back with the next mirror reload, as a crashed process's do at its start.
+to a third of the claim lease or two minutes, whichever is longer. A round that fails for
+good releases its claims; its messages come back with the next mirror reload, as a crashed
+process's do at its start.
 
 With replicas, each mirror learns of the messages another replica scheduled only at its
 next reload. When a replica dies, what it had claimed is sent by another after at most
@@ -61,6 +62,10 @@ Sendable = tuple[Document, RecipientState, OutboundSms]
 Clock = Callable[[], datetime]
 #: The record's waits between write conflicts grow to about a second (full jitter), no more.
 RECORD_BACKOFF_STEPS = 6
+#: How long the record waits conflicts out at least: longer than a replica killed inside a
+#: transaction holds its documents (the survey counters are in every round's transaction), i.e.
+#: MongoDB's transactionLifetimeLimitSeconds (60 s by default). The claims are renewed meanwhile.
+RECORD_PATIENCE_S = 120.0
 
 
 @dataclass
@@ -89,7 +94,7 @@ class Sender:
         self._wakeup = asyncio.Event()
         self._reloaded_at: datetime | None = None
         self.claims = None if self.claim_as is None else \
-            Claims(self.repo, self.claim_as, self.clock, self.claim_lease)
+            Claims(self.repo, self.db, self.claim_as, self.clock, self.claim_lease)
 
     def wake(self) -> None:
         """Ask for a round now instead of at the next tick (after a consumed batch)."""
@@ -146,8 +151,11 @@ class Sender:
         """Record what the gateway answered, waiting out write conflicts (a consumed unit
         holds its customers' documents until it commits): once the gateway has taken a
         message, only its record keeps it from being sent again. Up to a third of the
-        claim lease, while the round's claims certainly hold."""
-        deadline = time.monotonic() + self.claim_lease.total_seconds() / 3
+        claim lease or ``RECORD_PATIENCE_S``, whichever is longer, while the claims are renewed
+        (a crashed replica's open transaction holds the survey counters until the server
+        aborts it)."""
+        deadline = time.monotonic() + max(self.claim_lease.total_seconds() / 3,
+                                          RECORD_PATIENCE_S)
         attempt = 0
         while True:
             try:

@@ -7,6 +7,7 @@ import asyncio
 import json
 import random
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -80,20 +81,44 @@ async def stream_purchases(producer: AIOKafkaProducer, expected: Expected, count
 
 async def settled_cards(suite: Suite, expected: Expected,
                         timeout_s: float) -> dict[str, dict[str, Any]]:
-    """Every customer's loyalty card once its value and count equal the recomputation."""
+    """Every customer's loyalty card once its value and count equal the recomputation; on a
+    timeout, the failure says which cards differ, by how many purchases, and what was
+    dead-lettered (a lag, a loss and a double count look different)."""
+    differing: dict[str, str] = {}
     async with suite.client("loyalty", role="analyst") as loyalty:
         async def balances_settled() -> bool:
+            differing.clear()
             for customer_id, card in expected.cards.items():
                 response = await loyalty.get(f"/api/loyalty/cards/{card}")
                 if response.status_code != 200:
-                    return False
+                    differing[customer_id] = f"HTTP {response.status_code}"
+                    continue
                 view = response.json()
                 if (Decimal(view["value_lifetime"]) != expected.value[customer_id]
                         or view["purchase_count"] != expected.count[customer_id]):
-                    return False
-            return True
+                    differing[customer_id] = (
+                        f"{view['purchase_count']} of {expected.count[customer_id]} purchases")
+            return not differing
 
-        await eventually(balances_settled, timeout_s=timeout_s, interval_s=1,
-                         what="every balance to equal the recomputation")
+        try:
+            await eventually(balances_settled, timeout_s=timeout_s, interval_s=1,
+                             what="every balance to equal the recomputation")
+        except AssertionError as timed_out:
+            dead = await suite.read(topics.dlq(topics.PURCHASE_RECORDED), timeout_s=5,
+                                    until=lambda records: False)
+            reasons = Counter(dict(letter.headers).get("crm-dlq-reason", b"?").decode()[:160]
+                              for letter in dead)
+            raise AssertionError(
+                f"{timed_out}; {len(differing)} of {len(expected.cards)} cards differ, e.g. "
+                f"{dict(list(differing.items())[:5])}; purchases dead-lettered: "
+                f"{dict(reasons) or 'none'}; the services' last warnings:\n"
+                f"{warnings(suite)}") from None
         return {customer_id: (await loyalty.get(f"/api/loyalty/cards/{card}")).json()
                 for customer_id, card in expected.cards.items()}
+
+
+def warnings(suite: Suite, lines: int = 25) -> str:
+    """The services' last warning and error lines (logs carry no personal data)."""
+    kept = [line for line in suite.log_path.read_text().splitlines()
+            if any(level in line for level in ("WARNING", "ERROR", "Traceback", "exited"))]
+    return "\n".join(kept[-lines:]) or "(none)"

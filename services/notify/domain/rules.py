@@ -21,7 +21,7 @@ class Policy:
 
     window: SendingWindow = field(default_factory=SendingWindow)
     # At most one survey per person in this period, whatever its kind. Thank-yous are not
-    # surveys: they ask nothing, so they are never held back by it.
+    # surveys: they ask nothing, so they are never held back by it. Zero: no throttle.
     survey_throttle: timedelta = timedelta(days=30)
     # A cause older than this (a backlog replayed after an outage) is no longer worth a message.
     max_delay: timedelta = timedelta(days=7)
@@ -101,6 +101,9 @@ def _throttled(
     request: NotificationRequest, recipient: RecipientState, policy: Policy, send_at: datetime
 ) -> bool:
     last = recipient.last_survey_at
-    if last is None or recipient.last_survey_id == request.notification_id:
+    if (last is None or recipient.last_survey_id == request.notification_id
+            or policy.survey_throttle <= timedelta(0)):
+        # Off means off: another replica may record a survey a moment after this round's
+        # clock was read, which a zero-length window would count as "too soon".
         return False
     return send_at - last < policy.survey_throttle

@@ -74,6 +74,15 @@ def test_the_throttle_period_is_configurable() -> None:
     assert decide(survey(NOON_MOSCOW), state, weekly, NOON_MOSCOW).status == "send"
 
 
+def test_a_zero_throttle_is_off_even_for_a_survey_recorded_a_moment_later() -> None:
+    # Another replica recorded a survey just after this round read its clock.
+    state = recipient(last_survey_at=NOON_MOSCOW + timedelta(milliseconds=40),
+                      last_survey_id="s-other")
+    off = Policy(survey_throttle=timedelta(0))
+    assert decide(survey(NOON_MOSCOW), state, off, NOON_MOSCOW).status == "send"
+    assert decide(survey(NOON_MOSCOW), state, POLICY, NOON_MOSCOW).reason == "throttled"
+
+
 def test_a_purchase_replayed_from_a_backlog_more_than_a_week_old_is_stale() -> None:
     old = NOON_MOSCOW - timedelta(days=8)
     assert decide(survey(old), recipient(MOSCOW), POLICY, NOON_MOSCOW).reason == "stale"
