@@ -6,12 +6,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-unit test-integration bench lint docs demo reset eval-scoring system-deps clean help
+.PHONY: install run test test-mongodb test-unit test-integration bench lint docs demo reset eval-scoring system-deps clean help
 
 help:
 	@echo "make install       create .venv with the suite and its dev tools (SecantusDB included)"
 	@echo "make run           start the embedded broker and the four services"
 	@echo "make test          install what is missing and run the whole test suite"
+	@echo "make test-mongodb  the same, with every MongoDB-capable module on SecantusDB too"
 	@echo "make bench         benchmarks: a table and bench/results.json (targets reported, not asserted)"
 	@echo "make lint          ruff, mypy and a dependency audit"
 	@echo "make docs          AsyncAPI and OpenAPI documents into docs/api/"
@@ -37,6 +38,9 @@ run: $(STAMP)
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-mongodb: $(STAMP) system-deps
+	CRM_TEST_MONGODB=all $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)

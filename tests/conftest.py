@@ -2,9 +2,12 @@
 
 Integration and fault modules choose the databases their suite runs on with a module-level
 ``DATABASES`` (default: the stand-in only); each module's ``suite`` fixture then runs once
-per database, the test ids saying which (``[memory]``, ``[mongodb]``).
+per database, the test ids saying which (``[memory]``, ``[mongodb]``). A module with
+``MONGODB_ON_REQUEST = True`` runs on a MongoDB server too when ``CRM_TEST_MONGODB=all``
+(``make test-mongodb``): the whole matrix, longer than the default run's time budget.
 """
 
+import os
 from collections.abc import AsyncIterator
 
 import pytest
@@ -27,6 +30,9 @@ async def mongodb(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Mon
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "database" in metafunc.fixturenames:
         databases = getattr(metafunc.module, "DATABASES", ("memory",))
+        if (os.environ.get("CRM_TEST_MONGODB") == "all"
+                and getattr(metafunc.module, "MONGODB_ON_REQUEST", False)):
+            databases = ("memory", "mongodb")
         metafunc.parametrize("database", databases, scope="module")
 
 

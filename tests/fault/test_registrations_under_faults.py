@@ -14,7 +14,7 @@ from shared.contracts import topics
 from tests.support.suite import Suite, values
 
 pytestmark = pytest.mark.fault
-DATABASES = ("memory", "mongodb")  # the production path (a MongoDB server) too
+MONGODB_ON_REQUEST = True  # on a MongoDB server too with CRM_TEST_MONGODB=all
 REGISTRATIONS = 3000
 
 

@@ -20,7 +20,7 @@ from tests.support.data import new_phone, unique
 from tests.support.suite import TOKENS, Suite, eventually, isolated_prefix, values
 
 pytestmark = pytest.mark.integration
-DATABASES = ("memory", "mongodb")  # the production path (a MongoDB server) too
+MONGODB_ON_REQUEST = True  # on a MongoDB server too with CRM_TEST_MONGODB=all
 
 SERVICES = ("registry", "scoring", "loyalty", "notify")
 

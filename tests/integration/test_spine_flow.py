@@ -12,7 +12,7 @@ from shared.contracts.topology import CONSUMERS
 from tests.support.suite import Suite, eventually, values
 
 pytestmark = pytest.mark.integration
-DATABASES = ("memory", "mongodb")  # the production path (a MongoDB server) too
+MONGODB_ON_REQUEST = True  # on a MongoDB server too with CRM_TEST_MONGODB=all
 
 KCAT = str(Path(__file__).resolve().parents[2] / "scripts" / "kcat")
 
