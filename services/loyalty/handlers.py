@@ -92,7 +92,8 @@ async def on_purchase(
     original = await _refunded_purchase(repo, event)
     before = await repo.account(event.customer_id)
     account, points = apply_purchase(
-        before or Account(customer_id=event.customer_id), event, rules, now)
+        before or Account(customer_id=event.customer_id), event, rules, now,
+        rate_on=None if original is None else original["occurred_at"])
     if original is not None:
         exact = refund_points(original["points"], Decimal(original["amount"]), event.amount)
         account = account.model_copy(

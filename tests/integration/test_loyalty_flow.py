@@ -9,7 +9,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 import pytest
@@ -51,8 +51,8 @@ class Expected:
                 multiplier *= RULES.promotion_multiplier
             points = int((amount / rule.spend_per_point * multiplier)
                          .to_integral_value(rounding=ROUND_FLOOR))
-        value = amount if rule.value_rate == 1 else (amount * rule.value_rate).quantize(
-            Decimal("0.0001"), ROUND_HALF_EVEN)
+        value = RULES.exchange.to_value(  # at the rate of the purchase's own date
+            amount, event["currency"], datetime.fromisoformat(event["occurred_at"]))
         self.points[customer_id] += points
         self.months[customer_id][event["occurred_at"][:7]] += value
         self.lifetime[customer_id] += value
@@ -244,17 +244,17 @@ async def test_analytics_need_an_analyst_and_a_known_grouping(suite: Suite) -> N
         assert wrong.status_code == 422
 
 
-async def test_a_purchase_in_a_currency_without_an_earning_rule_is_dead_lettered(
+async def test_a_purchase_in_a_currency_the_suite_cannot_value_is_dead_lettered(
     suite: Suite,
 ) -> None:
-    # JPY is a currency of the contract, but the earning rules have no rate for it.
+    # BRL is a currency of the contract, but shared/currencies.yaml has no rate for it.
     event = purchase("c-unknown-currency", random.Random(3), datetime.now(UTC)) | {
-        "currency": "JPY"}
+        "currency": "BRL"}
     await suite.produce(topics.PURCHASE_RECORDED, json.dumps(event).encode(), b"c-x")
     dead = await suite.read(topics.dlq(topics.PURCHASE_RECORDED), until=lambda rs: any(
         json.loads(r.value).get("purchase_id") == event["purchase_id"]
         and dict(r.headers)["crm-dlq-consumer"] == b"loyalty" for r in rs))
     reasons = [dict(r.headers) for r in dead
                if json.loads(r.value).get("purchase_id") == event["purchase_id"]]
-    assert any(h["crm-dlq-consumer"] == b"loyalty" and b"JPY" in h["crm-dlq-reason"]
+    assert any(h["crm-dlq-consumer"] == b"loyalty" and b"BRL" in h["crm-dlq-reason"]
                for h in reasons)

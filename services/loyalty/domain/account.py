@@ -160,7 +160,8 @@ def remember(account_ids: list[str], applied_id: str) -> list[str]:
 
 
 def apply_purchase(
-    account: Account, purchase: PurchaseLike, rules: EarningRules, now: datetime
+    account: Account, purchase: PurchaseLike, rules: EarningRules, now: datetime,
+    rate_on: datetime | None = None,
 ) -> tuple[Account, int]:
     """The account after one purchase or refund, and the points it earned (or took back).
 
@@ -168,7 +169,9 @@ def apply_purchase(
     Points use the tier and category the customer has before this purchase. A refund changes
     value and points only: it is not a visit, so it leaves the purchase count, the purchase
     times and the lapse flag alone; a purchase newer than the last one clears it.
-    Raises UnknownCurrency for a currency without a rule.
+    Value is converted at the rate in force on the purchase's own date, or on `rate_on`
+    (a refund naming its purchase: that purchase's date, so it takes back what it added).
+    Raises UnknownCurrency for a currency the suite cannot value.
     """
     if already_applied(account, purchase.purchase_id):
         return account, 0
@@ -179,8 +182,10 @@ def apply_purchase(
         account.tier,
         account.category,
         rules,
+        purchase.occurred_at,
     )
-    value = to_value_currency(purchase.amount, purchase.currency, rules)
+    value = to_value_currency(
+        purchase.amount, purchase.currency, rules, rate_on or purchase.occurred_at)
     key = month_key(purchase.occurred_at)
     months = dict(account.value_by_month)
     months[key] = months.get(key, ZERO) + value

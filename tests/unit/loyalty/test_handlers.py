@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -17,6 +18,7 @@ from shared.contracts import (
     ReferralCredited,
     TierChanged,
 )
+from shared.currencies import DatedRate
 from shared.errors import Rejected
 from tests.unit.loyalty.wiring import NOW, bought, new_repo, registered
 
@@ -88,6 +90,38 @@ async def test_a_full_refund_takes_back_exactly_the_points_earned_whatever_the_c
     await handlers.on_purchase(repo, rules, bought("c-1", "-1000", refund_of="p-1"), NOW)
     account = await repo.account("c-1")
     assert account is not None and account.points_balance == 0
+
+
+def with_usd_rates(rules: EarningRules, before: str, since_2026: str) -> EarningRules:
+    """The rules with USD worth ``before`` RUB in 2025 and ``since_2026`` from 2026 on."""
+    usd = [DatedRate(since=date(2025, 1, 1), rate=Decimal(before)),
+           DatedRate(since=date(2026, 1, 1), rate=Decimal(since_2026))]
+    exchange = rules.exchange.model_copy(
+        update={"currencies": {**rules.exchange.currencies, "USD": usd}})
+    return rules.model_copy(update={"exchange": exchange})
+
+
+async def test_value_is_kept_at_the_rate_of_the_purchase_date(rules: EarningRules) -> None:
+    repo, dated = new_repo(), with_usd_rates(rules, "100", "90")
+    december = datetime(2025, 12, 20, tzinfo=UTC)
+    await handlers.on_purchase(repo, dated, bought("c-1", "10", at=december, currency="USD"), NOW)
+    await handlers.on_purchase(repo, dated, bought("c-1", "10", currency="USD"), NOW)
+    account = await repo.account("c-1")
+    assert account is not None
+    assert account.value_by_month == {"2025-12": Decimal(1000), "2026-06": Decimal(900)}
+
+
+async def test_a_refund_naming_its_purchase_takes_back_the_value_at_that_purchase_rate(
+    rules: EarningRules,
+) -> None:
+    repo, dated = new_repo(), with_usd_rates(rules, "100", "90")
+    december = datetime(2025, 12, 20, tzinfo=UTC)
+    await handlers.on_purchase(
+        repo, dated, bought("c-1", "10", "p-1", at=december, currency="USD"), NOW)
+    await handlers.on_purchase(
+        repo, dated, bought("c-1", "-10", currency="USD", refund_of="p-1"), NOW)
+    account = await repo.account("c-1")
+    assert account is not None and account.value_lifetime == 0
 
 
 async def test_refunds_beyond_the_purchase_they_name_are_rejected(rules: EarningRules) -> None:
