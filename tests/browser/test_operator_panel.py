@@ -9,6 +9,7 @@ from playwright.async_api import Browser, Page, expect
 from services.registry.domain.advice import CATEGORY_ADVICE, SEGMENT_ADVICE
 from services.registry.domain.reasons import REASON_TEXT
 from shared.contracts import topics
+from shared.currencies import valued
 from tests.browser.conftest import PEOPLE, screenshot, sign_in, signed_in_panel
 from tests.support.suite import PASSWORD, Suite, eventually, values
 
@@ -310,6 +311,10 @@ async def test_a_purchase_on_the_card_is_refunded_in_part_from_its_refund_action
     page: Page,
 ) -> None:
     await register_through_the_form(page, new_digits(), "Pavel Orlov")
+    # The currency field offers exactly the currencies the suite values.
+    offered = page.locator("#purchase-currencies option")
+    await expect(offered).to_have_count(len(valued()))
+    await expect(page.locator("#purchase-currencies option[value=KZT]")).to_have_count(1)
     await page.fill("#purchase-amount", "1000.00")
     await page.fill("#purchase-currency", "EUR")
     await page.click("#purchase-submit")
