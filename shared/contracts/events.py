@@ -286,6 +286,23 @@ class ReferralCredited(Event):
     bonus_points: int = Field(ge=0)
 
 
+class PointsRedeemed(Event):
+    """A customer spent points (POST /api/loyalty/redemptions); published once per
+    redemption_id. The same change also goes out as crm.loyalty.updated.v1 with a negative
+    points_delta, so every reader of balances follows."""
+
+    topic: ClassVar[str] = topics.POINTS_REDEEMED
+
+    redemption_id: Identifier = Field(
+        description="The caller's id of this redemption: the same id again changes nothing.")
+    customer_id: Identifier
+    points: int = Field(gt=0, description="Points taken off the balance.")
+    points_balance: int = Field(ge=0, description="The balance after the redemption.")
+    purchase_id: Identifier | None = Field(
+        default=None, description="The purchase the points paid for, if any: a refund of it "
+                                  "gives the points back.")
+
+
 class NotificationSent(Event):
     """A message was sent, suppressed by a rule, or failed for good."""
 
@@ -363,6 +380,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     TierChanged,
     CustomerLapsed,
     ReferralCredited,
+    PointsRedeemed,
     NotificationSent,
     SurveyAnswered,
     OperatorUpdated,

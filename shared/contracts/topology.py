@@ -12,6 +12,7 @@ PRODUCERS: dict[str, list[str]] = {
     topics.CUSTOMER_SCORED: ["scoring"], topics.CUSTOMER_SEGMENTED: ["scoring"],
     topics.LOYALTY_UPDATED: ["loyalty"], topics.TIER_CHANGED: ["loyalty"],
     topics.CUSTOMER_LAPSED: ["loyalty"], topics.REFERRAL_CREDITED: ["loyalty"],
+    topics.POINTS_REDEEMED: ["loyalty"],
     topics.NOTIFICATION_SENT: ["notify"], topics.SURVEY_ANSWERED: ["notify"],
     topics.OPERATOR_UPDATED: ["registry"], topics.CUSTOMER_ERASED: ["registry"],
 }
@@ -26,6 +27,7 @@ CONSUMERS: dict[str, list[str]] = {
     topics.TIER_CHANGED: ["registry", "notify"],
     topics.CUSTOMER_LAPSED: ["registry", "notify"],
     topics.REFERRAL_CREDITED: ["notify"],
+    topics.POINTS_REDEEMED: [],
     topics.NOTIFICATION_SENT: [],
     topics.SURVEY_ANSWERED: ["registry"],
     topics.OPERATOR_UPDATED: ["scoring", "loyalty", "notify"],
