@@ -74,6 +74,7 @@ acl --allow-principal User:crm-loyalty \
     --topic crm.customer.registered.v1 \
     --topic crm.customer.updated.v1 \
     --topic crm.customer.segmented.v1 \
+    --topic crm.interaction.logged.v1 \
     --topic crm.purchase.recorded.v1 \
     --topic crm.operator.updated.v1 \
     --topic crm.customer.erased.v1
@@ -83,6 +84,7 @@ acl --allow-principal User:crm-loyalty \
     --topic crm.customer.registered.v1.dlq \
     --topic crm.customer.updated.v1.dlq \
     --topic crm.customer.segmented.v1.dlq \
+    --topic crm.interaction.logged.v1.dlq \
     --topic crm.purchase.recorded.v1.dlq \
     --topic crm.loyalty.updated.v1 \
     --topic crm.customer.tier-changed.v1 \

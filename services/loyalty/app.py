@@ -24,6 +24,7 @@ from shared.contracts import (
     CustomerRegistered,
     CustomerSegmented,
     CustomerUpdated,
+    InteractionLogged,
     OperatorUpdated,
     PurchaseRecorded,
 )
@@ -99,6 +100,7 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
                       lambda event: handlers.on_registered(repo, rules, event, now()))
     runtime.subscribe(CustomerUpdated, lambda event: handlers.on_updated(repo, event))
     runtime.subscribe(CustomerSegmented, lambda event: handlers.on_segmented(repo, event))
+    runtime.subscribe(InteractionLogged, lambda event: handlers.on_interaction(repo, event))
     runtime.subscribe(PurchaseRecorded,
                       lambda event: handlers.on_purchase(repo, rules, event, now()),
                       reads=lambda events: {  # read at once per unit on MongoDB

@@ -15,6 +15,7 @@ from services.loyalty.domain import (
     Account,
     EarningRules,
     UnknownCurrency,
+    apply_contact,
     apply_customer_update,
     apply_purchase,
     apply_referral_bonus,
@@ -35,6 +36,7 @@ from shared.contracts import (
     CustomerSegmented,
     CustomerUpdated,
     Event,
+    InteractionLogged,
     LoyaltyUpdated,
     PurchaseRecorded,
     ReferralCredited,
@@ -76,6 +78,14 @@ async def on_segmented(repo: LoyaltyRepository, event: CustomerSegmented) -> lis
     """Keep a copy of the behavioural segment for profitability by segment."""
     account = await repo.account(event.customer_id) or Account(customer_id=event.customer_id)
     await repo.save(apply_segment(account, event.segment))
+    return []
+
+
+async def on_interaction(repo: LoyaltyRepository, event: InteractionLogged) -> list[Event]:
+    """Keep the first and last contact, which lapse counts (a redelivery changes nothing)."""
+    before = await repo.account(event.customer_id)
+    account = apply_contact(before or Account(customer_id=event.customer_id), event.occurred_at)
+    await repo.save(account, before)
     return []
 
 

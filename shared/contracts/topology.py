@@ -1,7 +1,7 @@
 """Who publishes and who consumes each topic (DESIGN.md, "Services and ownership").
 
 Loyalty also consumes crm.customer.segmented.v1: it keeps each customer's segment for
-profitability by segment.
+profitability by segment, and crm.interaction.logged.v1: lapse counts contacts too.
 """
 
 from shared.contracts import topics
@@ -21,7 +21,7 @@ CONSUMERS: dict[str, list[str]] = {
     topics.CUSTOMER_UPDATED: ["registry", "loyalty"],
     topics.CUSTOMER_SCORED: ["registry"],
     topics.CUSTOMER_SEGMENTED: ["registry", "loyalty"],
-    topics.INTERACTION_LOGGED: ["registry", "scoring", "notify"],
+    topics.INTERACTION_LOGGED: ["registry", "scoring", "loyalty", "notify"],
     topics.PURCHASE_RECORDED: ["registry", "scoring", "loyalty", "notify"],
     topics.LOYALTY_UPDATED: ["registry"],
     topics.TIER_CHANGED: ["registry", "notify"],

@@ -63,6 +63,9 @@ class Account(BaseModel):
     manual_tier_floor: Tier | None = None
     lapsed: bool = False
     lapsed_since: datetime | None = None
+    # Contacts (crm.interaction.logged.v1): lapse counts them too (domain/lapse.py).
+    first_contact_at: datetime | None = None
+    last_contact_at: datetime | None = None
     referral_credited: bool = False
     recent_ids: list[str] = Field(default_factory=list)
 
@@ -233,6 +236,22 @@ def apply_customer_update(account: Account, updated: CustomerUpdated) -> Account
     fields = ("category", "person_type", "source", "card_number")
     changes = {f: getattr(updated, f) for f in fields if getattr(updated, f) is not None}
     return account.model_copy(update=changes) if changes else account
+
+
+def apply_contact(account: Account, at: datetime) -> Account:
+    """Record an interaction with the customer at ``at`` (first and last contact).
+
+    Idempotent and order-free (a min and a max), so a redelivered or late interaction
+    changes nothing twice. A contact does not end a lapse: only a purchase does.
+    """
+    first, last = account.first_contact_at, account.last_contact_at
+    update = {
+        "first_contact_at": at if first is None else min(first, at),
+        "last_contact_at": at if last is None else max(last, at),
+    }
+    if first == update["first_contact_at"] and last == update["last_contact_at"]:
+        return account
+    return account.model_copy(update=update)
 
 
 def apply_segment(account: Account, segment: Segment) -> Account:
