@@ -98,7 +98,8 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
 
     runtime.subscribe(CustomerRegistered,
                       lambda event: handlers.on_registered(repo, rules, event, now()))
-    runtime.subscribe(CustomerUpdated, lambda event: handlers.on_updated(repo, event))
+    runtime.subscribe(CustomerUpdated,
+                      lambda event: handlers.on_updated(repo, rules, event, now()))
     runtime.subscribe(CustomerSegmented, lambda event: handlers.on_segmented(repo, event))
     runtime.subscribe(InteractionLogged, lambda event: handlers.on_interaction(repo, event))
     runtime.subscribe(PurchaseRecorded,

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 from shared.contracts.events import CustomerRegistered, CustomerUpdated
 from shared.contracts.types import PersonType, Segment, Tier
 
-from .rules import EarningRules, points_for, to_value_currency
+from .rules import PROFILE_FIELDS, EarningRules, points_for, to_value_currency
 
 BUCKET_MONTHS = 25  # this month, the trailing twelve, and all of last calendar year
 RECENT_IDS = 64  # ids of recently applied purchases and credits, for cheap redelivery checks
@@ -67,6 +67,10 @@ class Account(BaseModel):
     first_contact_at: datetime | None = None
     last_contact_at: datetime | None = None
     referral_credited: bool = False
+    # Names (never values) of the filled profile fields, for the profile bonus, and
+    # whether it was credited: once per customer, whatever happens to the fields later.
+    profile_fields: list[str] = Field(default_factory=list)
+    profile_bonus_credited: bool = False
     recent_ids: list[str] = Field(default_factory=list)
 
     @computed_field  # type: ignore[prop-decorator]
@@ -220,8 +224,10 @@ def apply_registration(account: Account | None, registered: CustomerRegistered) 
     and open a bare account that the registration then completes.
     """
     base = account or Account(customer_id=registered.customer_id)
+    filled = {f for f in PROFILE_FIELDS if getattr(registered, f, None) is not None}
     return base.model_copy(
         update={
+            "profile_fields": sorted(set(base.profile_fields) | filled),
             "card_number": registered.card_number or base.card_number,
             "category": registered.category,
             "source": registered.source,
@@ -234,8 +240,32 @@ def apply_registration(account: Account | None, registered: CustomerRegistered) 
 def apply_customer_update(account: Account, updated: CustomerUpdated) -> Account:
     """Apply the changed profile fields of a customer.updated event (absent fields stay)."""
     fields = ("category", "person_type", "source", "card_number")
-    changes = {f: getattr(updated, f) for f in fields if getattr(updated, f) is not None}
+    changes: dict[str, object] = {
+        f: getattr(updated, f) for f in fields if getattr(updated, f) is not None}
+    filled = set(account.profile_fields)
+    for name in PROFILE_FIELDS:
+        value = getattr(updated, name, None)
+        if value is not None:
+            filled.add(name)
+        elif name in updated.changed:
+            filled.discard(name)  # changed to nothing: cleared
+    if sorted(filled) != account.profile_fields:
+        changes["profile_fields"] = sorted(filled)
     return account.model_copy(update=changes) if changes else account
+
+
+def profile_bonus(account: Account, rules: EarningRules) -> Account | None:
+    """The account credited with the profile bonus, when its profile has just become
+    complete; None otherwise (no bonus configured, incomplete, or credited before: a field
+    removed and filled again, or a redelivery, credits nothing)."""
+    bonus = rules.profile_bonus
+    if account.profile_bonus_credited or bonus.points <= 0 or not bonus.fields:
+        return None
+    if not set(bonus.fields) <= set(account.profile_fields):
+        return None
+    return account.model_copy(update={
+        "points_balance": account.points_balance + bonus.points,
+        "profile_bonus_credited": True})
 
 
 def apply_contact(account: Account, at: datetime) -> Account:

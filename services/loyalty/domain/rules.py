@@ -38,6 +38,20 @@ class CurrencyRule(BaseModel):
     spend_per_point: Decimal = Field(gt=0, allow_inf_nan=False)
 
 
+#: Profile fields a profile_bonus may require: those registry's events carry.
+PROFILE_FIELDS = ("full_name", "phone", "email", "source", "card_number", "language")
+
+
+class ProfileBonus(BaseModel):
+    """Points credited once when every field in ``fields`` is filled (rules.yaml)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    points: int = Field(default=0, ge=0)
+    fields: list[Literal["full_name", "phone", "email", "source", "card_number", "language"]] = (
+        Field(default_factory=list))
+
+
 class EarningRules(BaseModel):
     """The loyalty configuration; see rules.yaml for the meaning of each field."""
 
@@ -51,6 +65,7 @@ class EarningRules(BaseModel):
     promotion_multiplier: Multiplier = Field(default=Decimal(1), ge=0)
     rounding: Literal["floor", "half_up"] = "floor"
     referral_bonus_points: int = Field(default=0, ge=0)
+    profile_bonus: ProfileBonus = Field(default_factory=ProfileBonus)
     gold_percent: int = Field(default=20, ge=1, le=100)
     silver_percent: int = Field(default=20, ge=0, le=100)
     lapse_multiple: Decimal = Field(default=Decimal(2), gt=0)

@@ -9,6 +9,7 @@ import pytest
 
 from services.loyalty import handlers
 from services.loyalty.domain import EarningRules
+from services.loyalty.domain.rules import ProfileBonus
 from shared.audit import AuditTrail
 from shared.auth import Principal, Role
 from shared.contracts import (
@@ -86,7 +87,8 @@ async def test_a_full_refund_takes_back_exactly_the_points_earned_whatever_the_c
 ) -> None:
     repo = new_repo()
     await handlers.on_purchase(repo, rules, bought("c-1", "1000", purchase_id="p-1"), NOW)
-    await handlers.on_updated(repo, CustomerUpdated(customer_id="c-1", category="employee"))
+    await handlers.on_updated(
+        repo, rules, CustomerUpdated(customer_id="c-1", category="employee"), NOW)
     await handlers.on_purchase(repo, rules, bought("c-1", "-1000", refund_of="p-1"), NOW)
     account = await repo.account("c-1")
     assert account is not None and account.points_balance == 0
@@ -173,7 +175,8 @@ async def test_a_card_number_held_by_another_customer_is_not_taken_over(
     await handlers.on_registered(repo, rules, registered("c-1", card_number="777"), NOW)
     await handlers.on_registered(repo, rules, registered("c-2", card_number="777"), NOW)
     assert await repo.card_owner("777") == "c-1"
-    await handlers.on_updated(repo, CustomerUpdated(customer_id="c-1", card_number="888"))
+    await handlers.on_updated(
+        repo, rules, CustomerUpdated(customer_id="c-1", card_number="888"), NOW)
     assert (await repo.card_owner("777"), await repo.card_owner("888")) == (None, "c-1")
 
 
@@ -205,3 +208,39 @@ async def test_a_tier_floor_change_is_kept_with_who_made_it(rules: EarningRules)
     assert (entry["action"], entry["by"], entry["by_name"]) == (
         "tier_floor_set", "op-olga", "Olga Admin")
     assert entry["changes"] == [{"field": "tier_floor", "from": None, "to": "silver"}]
+
+
+def with_profile_bonus(rules: EarningRules) -> EarningRules:
+    return rules.model_copy(update={"profile_bonus": ProfileBonus(
+        points=100, fields=["email", "source"])})
+
+
+async def test_the_profile_bonus_is_credited_once_when_the_profile_becomes_complete(
+    rules: EarningRules,
+) -> None:
+    rules, repo = with_profile_bonus(rules), new_repo()
+    assert await handlers.on_registered(repo, rules, registered("c-1", source="friend"), NOW) == []
+    completing = CustomerUpdated(customer_id="c-1", email="a@example.ru", changed=["email"])
+
+    [update] = await handlers.on_updated(repo, rules, completing, NOW)
+    again = await handlers.on_updated(repo, rules, completing, NOW)  # redelivered
+    cleared = CustomerUpdated(customer_id="c-1", changed=["email"])
+    await handlers.on_updated(repo, rules, cleared, NOW)
+    refilled = await handlers.on_updated(repo, rules, CustomerUpdated(
+        customer_id="c-1", email="b@example.ru", changed=["email"]), NOW)
+
+    assert isinstance(update, LoyaltyUpdated)
+    assert (update.points_delta, update.points_balance) == (100, 100)
+    assert again == [] and refilled == []
+    account = await repo.account("c-1")
+    assert account is not None and account.points_balance == 100
+
+
+async def test_a_registration_with_a_complete_profile_earns_the_bonus_at_once(
+    rules: EarningRules,
+) -> None:
+    rules, repo = with_profile_bonus(rules), new_repo()
+    event = registered("c-1", email="a@example.ru", source="friend")
+    [update] = await handlers.on_registered(repo, rules, event, NOW)
+    assert isinstance(update, LoyaltyUpdated) and update.points_delta == 100
+    assert await handlers.on_registered(repo, rules, event, NOW) == []  # redelivered
