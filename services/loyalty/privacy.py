@@ -3,7 +3,8 @@
 The account's money stays where revenue is counted: it moves to ``erased_accounts`` under
 a random id, without the card number or the customer id, so profitability and referral
 revenue stay right while nothing leads back to the person. The card, the purchase
-ledger and the redemptions are removed; tiers are recomputed without the customer by the next tier job.
+ledger and the redemptions are removed; tiers are recomputed without the customer by the
+next tier job.
 """
 
 from __future__ import annotations

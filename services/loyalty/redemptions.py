@@ -83,3 +83,20 @@ async def redeem(repo: LoyaltyRepository, request: RedemptionRequest,
             **loyalty_figures(after, -request.points, now)),  # type: ignore[arg-type]
     ]
     return answer(record), events, True
+
+
+async def give_back(repo: LoyaltyRepository, account: Account, refunded_purchase: str,
+                    refund_id: str) -> tuple[Account, int]:
+    """A refund of a purchase that redemptions paid for (their ``purchase_id``): the account
+    with their points back, and how many. Once per redemption: each is marked with the
+    refund that reversed it (the first refund naming the purchase, partial or whole)."""
+    returned = 0
+    async for record in repo.redemptions_paying_for(refunded_purchase):
+        if record["customer_id"] != account.customer_id or record.get("reversed_by"):
+            continue
+        await repo.mark_reversed(record["_id"], refund_id)
+        returned += int(record["points"])
+    if not returned:
+        return account, 0
+    return account.model_copy(
+        update={"points_balance": account.points_balance + returned}), returned

@@ -208,6 +208,7 @@ class LoyaltyRepository:
         await self.purchases.create_index("customer_id")
         # The card view lists a customer's last redemptions.
         await self.redemptions.create_index([("customer_id", 1), ("at", -1)])
+        await self.redemptions.create_index("purchase_id")  # a refund finds what it reverses
 
     async def record_refund(self, purchase_id: str, refunded: str) -> None:
         await self.purchases.update_one({"_id": purchase_id}, {"$set": {"refunded": refunded}})
@@ -227,8 +228,14 @@ class LoyaltyRepository:
             {"$inc": {"points_balance": -points}})
         return bool(result.matched_count)
 
-    async def credit_points(self, customer_id: str, points: int) -> None:
-        await self.accounts.update_one({"_id": customer_id}, {"$inc": {"points_balance": points}})
+    async def redemptions_paying_for(self, purchase_id: str) -> AsyncIterator[Document]:
+        """The redemptions that paid for a purchase (a refund of it gives their points back)."""
+        async for document in self.redemptions.find({"purchase_id": purchase_id}):
+            yield document
+
+    async def mark_reversed(self, redemption_id: str, refund_id: str) -> None:
+        await self.redemptions.update_one({"_id": redemption_id},
+                                          {"$set": {"reversed_by": refund_id}})
 
     async def redemptions_of(self, customer_id: str, limit: int = 5) -> list[Document]:
         """A customer's last ``limit`` redemptions, newest first."""

@@ -7,13 +7,13 @@ import asyncio
 import pytest
 from pydantic import ValidationError
 
-from services.loyalty import redemptions
-from services.loyalty.domain import Account
+from services.loyalty import handlers, redemptions
+from services.loyalty.domain import Account, EarningRules
 from services.loyalty.domain.redemptions import RedemptionRefused, check_repeat, debit
 from services.loyalty.redemptions import RedemptionRequest
 from services.loyalty.repository import LoyaltyRepository
 from shared.contracts import LoyaltyUpdated, PointsRedeemed
-from tests.unit.loyalty.wiring import NOW, new_repo
+from tests.unit.loyalty.wiring import NOW, bought, new_repo, registered
 
 
 def ask(points: int, redemption_id: str = "r-1", customer_id: str = "c-1",
@@ -130,3 +130,43 @@ async def test_the_conditional_debit_refuses_a_balance_spent_meanwhile() -> None
     assert not await repo.debit_points("c-1", 100)
     account = await repo.account("c-1")
     assert account is not None and account.points_balance == 50
+
+
+async def test_a_refund_of_the_purchase_a_redemption_paid_for_gives_the_points_back_once(
+    rules: EarningRules,
+) -> None:
+    repo = new_repo()
+    await handlers.on_registered(repo, rules, registered("c-1", card_number="card-1"), NOW)
+    await handlers.on_purchase(repo, rules, bought("c-1", "50000.00", "p-earn"), NOW)
+    await handlers.on_purchase(repo, rules, bought("c-1", "10000.00", "p-paid"), NOW)
+    await redeem(repo, ask(200, purchase_id="p-paid"))
+    account = await repo.account("c-1")
+    assert account is not None and account.points_balance == 400  # 500 + 100 - 200
+
+    refund = bought("c-1", "-5000.00", "p-refund-1", refund_of="p-paid")
+    events = await handlers.on_purchase(repo, rules, refund, NOW)
+
+    account = await repo.account("c-1")
+    assert account is not None and account.points_balance == 400 - 50 + 200
+    updated = [e for e in events if isinstance(e, LoyaltyUpdated)]
+    assert [(e.points_delta, e.points_balance) for e in updated] == [(150, 550)]
+    assert await handlers.on_purchase(repo, rules, refund, NOW) == []  # redelivered
+    second = bought("c-1", "-5000.00", "p-refund-2", refund_of="p-paid")
+    await handlers.on_purchase(repo, rules, second, NOW)  # the rest: its points only
+    account = await repo.account("c-1")
+    assert account is not None and account.points_balance == 550 - 50
+    shown = [redemptions.view(r) for r in await repo.redemptions_of("c-1")]
+    assert [(r["redemption_id"], r.get("reversed")) for r in shown] == [("r-1", True)]
+
+
+async def test_a_refund_of_a_purchase_no_redemption_paid_for_gives_nothing_back(
+    rules: EarningRules,
+) -> None:
+    repo = new_repo()
+    await handlers.on_purchase(repo, rules, bought("c-1", "50000.00", "p-earn"), NOW)
+    await handlers.on_purchase(repo, rules, bought("c-1", "10000.00", "p-other"), NOW)
+    await redeem(repo, ask(200, purchase_id="p-paid-elsewhere"))
+    await handlers.on_purchase(
+        repo, rules, bought("c-1", "-10000.00", "p-refund", refund_of="p-other"), NOW)
+    account = await repo.account("c-1")
+    assert account is not None and account.points_balance == 600 - 200 - 100
