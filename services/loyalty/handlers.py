@@ -24,6 +24,7 @@ from services.loyalty.domain import (
     apply_segment,
     loyalty_figures,
     mark_referral_credited,
+    profile_bonus,
     reassess_tier,
     referral_credit,
 )
@@ -63,16 +64,35 @@ async def on_registered(
     account = apply_registration(existing, event)
     account = await _claim_card(repo, account, existing.card_number if existing else None)
     account, events = await _credit_referrer(repo, rules, account, event.event_id, now)
+    account, bonus_events = _profile_bonus(account, rules, event.event_id, now)
     await repo.save(account)
+    return events + bonus_events
+
+
+async def on_updated(
+    repo: LoyaltyRepository, rules: EarningRules, event: CustomerUpdated, now: datetime
+) -> list[Event]:
+    """Follow changes of category, person type, source and card number, and which profile
+    fields are filled (the profile bonus, credited once when they all are)."""
+    existing = await repo.account(event.customer_id) or Account(customer_id=event.customer_id)
+    account = apply_customer_update(existing, event)
+    account, events = _profile_bonus(account, rules, event.event_id, now)
+    await repo.save(await _claim_card(repo, account, existing.card_number))
     return events
 
 
-async def on_updated(repo: LoyaltyRepository, event: CustomerUpdated) -> list[Event]:
-    """Follow changes of category, person type, source and card number."""
-    existing = await repo.account(event.customer_id) or Account(customer_id=event.customer_id)
-    account = apply_customer_update(existing, event)
-    await repo.save(await _claim_card(repo, account, existing.card_number))
-    return []
+def _profile_bonus(
+    account: Account, rules: EarningRules, source_id: object, now: datetime
+) -> tuple[Account, list[Event]]:
+    """The profile bonus when the profile has just become complete: the points and a
+    loyalty-updated, once per customer (the account's flag; the event id derives from the
+    event that completed the profile, so a redelivery publishes nothing new)."""
+    credited = profile_bonus(account, rules)
+    if credited is None:
+        return account, []
+    return credited, [LoyaltyUpdated(
+        event_id=Event.derived_id(str(source_id), "profile-bonus"),
+        **loyalty_figures(credited, rules.profile_bonus.points, now))]  # type: ignore[arg-type]
 
 
 async def on_segmented(repo: LoyaltyRepository, event: CustomerSegmented) -> list[Event]:
