@@ -71,6 +71,10 @@ class Account(BaseModel):
     # whether it was credited: once per customer, whatever happens to the fields later.
     profile_fields: list[str] = Field(default_factory=list)
     profile_bonus_credited: bool = False
+    # Points expiry (domain/expiry.py): the last purchase that earned points, and the
+    # expiry moment a notice was last sent for (once per expiry period).
+    last_earned_at: datetime | None = None
+    expiry_notice_for: datetime | None = None
     recent_ids: list[str] = Field(default_factory=list)
 
     @computed_field  # type: ignore[prop-decorator]
@@ -202,6 +206,10 @@ def apply_purchase(
         "value_by_month": months,
         "recent_ids": remember(account.recent_ids, purchase.purchase_id),
     }
+    if points > 0:
+        earned = account.last_earned_at
+        update["last_earned_at"] = (
+            purchase.occurred_at if earned is None else max(earned, purchase.occurred_at))
     if purchase.amount > 0:
         at = purchase.occurred_at
         first, last = account.first_purchase_at, account.last_purchase_at

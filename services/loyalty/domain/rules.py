@@ -52,6 +52,16 @@ class ProfileBonus(BaseModel):
         Field(default_factory=list))
 
 
+class PointsExpiry(BaseModel):
+    """Points expire after ``after_days`` without earning (0: never); a notice goes out
+    ``notice_days`` before (0: none)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    after_days: int = Field(default=0, ge=0)
+    notice_days: int = Field(default=0, ge=0)
+
+
 class EarningRules(BaseModel):
     """The loyalty configuration; see rules.yaml for the meaning of each field."""
 
@@ -66,6 +76,7 @@ class EarningRules(BaseModel):
     rounding: Literal["floor", "half_up"] = "floor"
     referral_bonus_points: int = Field(default=0, ge=0)
     profile_bonus: ProfileBonus = Field(default_factory=ProfileBonus)
+    points_expiry: PointsExpiry = Field(default_factory=PointsExpiry)
     gold_percent: int = Field(default=20, ge=1, le=100)
     silver_percent: int = Field(default=20, ge=0, le=100)
     lapse_multiple: Decimal = Field(default=Decimal(2), gt=0)
