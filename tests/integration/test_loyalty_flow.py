@@ -369,3 +369,37 @@ async def test_two_redemptions_at_once_never_take_the_balance_below_zero(suite: 
         assert sorted(r.status_code for r in answers) == [201, 409], [r.text for r in answers]
         shown = (await a.get(f"/api/loyalty/cards/{card}")).json()
     assert shown["points_balance"] == 200
+
+
+async def test_a_refund_gives_back_the_points_redeemed_for_the_purchase_once(
+    suite: Suite,
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    customer_id, card = await _customer_with_500_points(suite, tag)
+    paid = purchase(customer_id, random.Random(6), datetime.now(UTC)) | {
+        "amount": "10000.00", "currency": "RUB", "discounted": False,  # 100 points
+        "occurred_at": datetime.now(UTC).isoformat()}
+    await suite.produce(topics.PURCHASE_RECORDED, json.dumps(paid).encode(),
+                        customer_id.encode())
+    async with suite.client("loyalty", role="operator") as operator:
+        await eventually(lambda: _balance(operator, card, 600), what="600 points")
+        redeemed = await operator.post("/api/loyalty/redemptions", json={
+            "redemption_id": f"rd-{tag}", "customer_id": customer_id, "points": 200,
+            "purchase_id": paid["purchase_id"]})
+        assert redeemed.status_code == 201, redeemed.text
+        refund = paid | {"event_id": str(uuid.uuid4()), "purchase_id": f"refund-{tag}",
+                         "amount": "-10000.00", "refund_of": paid["purchase_id"]}
+        for _ in range(2):  # redelivered: counted once
+            await suite.produce(topics.PURCHASE_RECORDED, json.dumps(refund).encode(),
+                                customer_id.encode())
+        # 400, less the 100 points the purchase earned, plus the 200 redeemed for it
+        await eventually(lambda: _balance(operator, card, 500), what="the points back")
+        marker = purchase(customer_id, random.Random(8), datetime.now(UTC)) | {
+            "amount": "100.00", "currency": "RUB", "discounted": False,
+            "occurred_at": datetime.now(UTC).isoformat()}  # 1 point, after the duplicate
+        await suite.produce(topics.PURCHASE_RECORDED, json.dumps(marker).encode(),
+                            customer_id.encode())
+        await eventually(lambda: _balance(operator, card, 501), what="the marker")
+        shown = (await operator.get(f"/api/loyalty/cards/{card}")).json()
+    assert [(r["redemption_id"], r.get("reversed")) for r in shown["redemptions"]] == [
+        (f"rd-{tag}", True)]
