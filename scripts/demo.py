@@ -293,7 +293,11 @@ class Demo:
     async def wait_for_loyalty(self, purchases: list[PurchaseRecorded]) -> None:
         """Until loyalty's total revenue equals the value of everything published."""
         rules = load_rules()
-        expected = sum((to_value_currency(p.amount, p.currency, rules) for p in purchases),
+        # A refund naming its purchase is valued at that purchase's date, as loyalty does.
+        dated = {p.purchase_id: p.occurred_at for p in purchases}
+        expected = sum((to_value_currency(p.amount, p.currency, rules,
+                                          dated.get(p.refund_of or "", p.occurred_at))
+                        for p in purchases),
                        Decimal(0))
         async with self.client(self.args.loyalty_url, "analyst") as loyalty:
             deadline = time.monotonic() + 180

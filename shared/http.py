@@ -186,6 +186,9 @@ def install_common(app: FastAPI, metrics: ServiceMetrics, max_body_bytes: int,
         for item in error.errors():
             entry = {"loc": list(item.get("loc", ())), "msg": item.get("msg", ""),
                      "type": item.get("type", "")}
+            accepted = (item.get("ctx") or {}).get("accepted")
+            if accepted is not None:  # e.g. the currencies the suite values
+                entry["accepted"] = accepted
             details.append(entry)
         return JSONResponse({"detail": details}, status_code=422)
 

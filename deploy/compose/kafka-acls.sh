@@ -74,6 +74,7 @@ acl --allow-principal User:crm-loyalty \
     --topic crm.customer.registered.v1 \
     --topic crm.customer.updated.v1 \
     --topic crm.customer.segmented.v1 \
+    --topic crm.interaction.logged.v1 \
     --topic crm.purchase.recorded.v1 \
     --topic crm.operator.updated.v1 \
     --topic crm.customer.erased.v1
@@ -83,11 +84,13 @@ acl --allow-principal User:crm-loyalty \
     --topic crm.customer.registered.v1.dlq \
     --topic crm.customer.updated.v1.dlq \
     --topic crm.customer.segmented.v1.dlq \
+    --topic crm.interaction.logged.v1.dlq \
     --topic crm.purchase.recorded.v1.dlq \
     --topic crm.loyalty.updated.v1 \
     --topic crm.customer.tier-changed.v1 \
     --topic crm.customer.lapsed.v1 \
     --topic crm.referral.credited.v1 \
+    --topic crm.points.redeemed.v1 \
     --topic crm.operator.updated.v1.dlq \
     --topic crm.customer.erased.v1.dlq
 acl --allow-principal User:crm-notify \
@@ -144,6 +147,7 @@ acl --allow-principal User:crm \
     --topic crm.customer.tier-changed.v1.dlq \
     --topic crm.customer.lapsed.v1.dlq \
     --topic crm.referral.credited.v1.dlq \
+    --topic crm.points.redeemed.v1.dlq \
     --topic crm.notification.sent.v1.dlq \
     --topic crm.survey.answered.v1.dlq \
     --topic crm.operator.updated.v1.dlq \
@@ -166,6 +170,7 @@ acl --allow-principal User:crm \
     --topic crm.customer.erased.v1
 acl --allow-principal User:crm \
     --operation Describe \
+    --topic crm.points.redeemed.v1 \
     --topic crm.notification.sent.v1
 acl --allow-principal User:crm-exporter \
     --operation Describe \

@@ -9,20 +9,22 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, HTTPException, Path, Query
+from fastapi import FastAPI, HTTPException, Path, Query, Response
 from pydantic import BaseModel, ConfigDict
+from pymongo.errors import DuplicateKeyError
 
-from services.loyalty import handlers, jobs, privacy, queries
+from services.loyalty import handlers, jobs, privacy, queries, redemptions
 from services.loyalty.domain import EarningRules, GroupBy, load_rules
 from services.loyalty.repository import LoyaltyRepository
 from services.loyalty.settings import LoyaltySettings
 from shared.audit import AuditTrail
-from shared.auth import Admin, Analyst, PersonalReads, Principal, Reader
+from shared.auth import Admin, Analyst, Operator, PersonalReads, Principal, Reader
 from shared.contracts import (
     CustomerErased,
     CustomerRegistered,
     CustomerSegmented,
     CustomerUpdated,
+    InteractionLogged,
     OperatorUpdated,
     PurchaseRecorded,
 )
@@ -59,6 +61,17 @@ CARD_ANSWERS: dict[int | str, dict[str, Any]] = {
 }
 
 
+REDEMPTION_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"description": "This redemption_id was already made with the same customer and "
+                         "points: the same answer, nothing changed"},
+    201: {"description": "Redeemed: the points and the balance after"},
+    404: {"description": "No loyalty account for this customer"},
+    409: {"description": "The balance is short (the message gives it), or this redemption_id "
+                         "was made for another customer or number of points"},
+    422: {"description": "Points not a whole number above zero, or a malformed id"},
+}
+
+
 def effective_rules(settings: LoyaltySettings) -> EarningRules:
     rules = load_rules(settings.rules_path)
     if settings.gold_percent is None:
@@ -85,8 +98,10 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
 
     runtime.subscribe(CustomerRegistered,
                       lambda event: handlers.on_registered(repo, rules, event, now()))
-    runtime.subscribe(CustomerUpdated, lambda event: handlers.on_updated(repo, event))
+    runtime.subscribe(CustomerUpdated,
+                      lambda event: handlers.on_updated(repo, rules, event, now()))
     runtime.subscribe(CustomerSegmented, lambda event: handlers.on_segmented(repo, event))
+    runtime.subscribe(InteractionLogged, lambda event: handlers.on_interaction(repo, event))
     runtime.subscribe(PurchaseRecorded,
                       lambda event: handlers.on_purchase(repo, rules, event, now()),
                       reads=lambda events: {  # read at once per unit on MongoDB
@@ -172,7 +187,10 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
         account = await repo.account(customer_id) if customer_id else None
         if account is None:
             raise HTTPException(404, "no loyalty account with this card number")
-        return queries.card_view(account, now(), personal=principal.sees_personal_data)
+        view = queries.card_view(account, now(), personal=principal.sees_personal_data)
+        view["redemptions"] = [redemptions.view(record)
+                               for record in await repo.redemptions_of(account.customer_id)]
+        return view
 
     @app.get("/api/loyalty/cards/{card_number}", tags=["loyalty"], responses=CARD_ANSWERS)
     async def card(card_number: Annotated[LoyaltyCardNumber, Path()], principal: Reader) -> Any:
@@ -185,6 +203,31 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
         """The same answer as ``GET /api/loyalty/cards/{card_number}``, with the number in
         the body, where proxies and browser histories do not keep it."""
         return await card_answer(body.card_number, principal)
+
+    @app.post("/api/loyalty/redemptions", tags=["loyalty"], status_code=201,
+              responses=REDEMPTION_ANSWERS)
+    async def redeem(body: redemptions.RedemptionRequest, principal: Operator,
+                     response: Response) -> Any:
+        """Spend points of a customer's balance: 201 with the balance after; the same
+        ``redemption_id`` again answers 200 with the same body and changes nothing.
+        Publishes ``crm.points.redeemed.v1`` and ``crm.loyalty.updated.v1`` (negative
+        ``points_delta``)."""
+        for attempt in (1, 2):  # a concurrent twin of this redemption_id may commit first
+            try:
+                async with runtime.command():
+                    result, events, created = await redemptions.redeem(repo, body, now())
+                    await runtime.publish(events)
+                break
+            except DuplicateKeyError:
+                if attempt == 2:
+                    raise
+            except redemptions.RedemptionRefused as refused:
+                raise HTTPException(refused.status, refused.detail) from None
+        if created:
+            log.info("redemption %s: %d points", body.redemption_id, body.points)
+        else:
+            response.status_code = 200
+        return result
 
     @app.put("/api/loyalty/customers/{customer_id}/tier-floor", tags=["loyalty"])
     async def tier_floor(customer_id: str, body: TierFloor, principal: Admin) -> Any:

@@ -11,10 +11,12 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
+from services.loyalty import redemptions
 from services.loyalty.domain import (
     Account,
     EarningRules,
     UnknownCurrency,
+    apply_contact,
     apply_customer_update,
     apply_purchase,
     apply_referral_bonus,
@@ -22,6 +24,7 @@ from services.loyalty.domain import (
     apply_segment,
     loyalty_figures,
     mark_referral_credited,
+    profile_bonus,
     reassess_tier,
     referral_credit,
 )
@@ -35,6 +38,7 @@ from shared.contracts import (
     CustomerSegmented,
     CustomerUpdated,
     Event,
+    InteractionLogged,
     LoyaltyUpdated,
     PurchaseRecorded,
     ReferralCredited,
@@ -60,22 +64,49 @@ async def on_registered(
     account = apply_registration(existing, event)
     account = await _claim_card(repo, account, existing.card_number if existing else None)
     account, events = await _credit_referrer(repo, rules, account, event.event_id, now)
+    account, bonus_events = _profile_bonus(account, rules, event.event_id, now)
     await repo.save(account)
+    return events + bonus_events
+
+
+async def on_updated(
+    repo: LoyaltyRepository, rules: EarningRules, event: CustomerUpdated, now: datetime
+) -> list[Event]:
+    """Follow changes of category, person type, source and card number, and which profile
+    fields are filled (the profile bonus, credited once when they all are)."""
+    existing = await repo.account(event.customer_id) or Account(customer_id=event.customer_id)
+    account = apply_customer_update(existing, event)
+    account, events = _profile_bonus(account, rules, event.event_id, now)
+    await repo.save(await _claim_card(repo, account, existing.card_number))
     return events
 
 
-async def on_updated(repo: LoyaltyRepository, event: CustomerUpdated) -> list[Event]:
-    """Follow changes of category, person type, source and card number."""
-    existing = await repo.account(event.customer_id) or Account(customer_id=event.customer_id)
-    account = apply_customer_update(existing, event)
-    await repo.save(await _claim_card(repo, account, existing.card_number))
-    return []
+def _profile_bonus(
+    account: Account, rules: EarningRules, source_id: object, now: datetime
+) -> tuple[Account, list[Event]]:
+    """The profile bonus when the profile has just become complete: the points and a
+    loyalty-updated, once per customer (the account's flag; the event id derives from the
+    event that completed the profile, so a redelivery publishes nothing new)."""
+    credited = profile_bonus(account, rules)
+    if credited is None:
+        return account, []
+    return credited, [LoyaltyUpdated(
+        event_id=Event.derived_id(str(source_id), "profile-bonus"),
+        **loyalty_figures(credited, rules.profile_bonus.points, now))]  # type: ignore[arg-type]
 
 
 async def on_segmented(repo: LoyaltyRepository, event: CustomerSegmented) -> list[Event]:
     """Keep a copy of the behavioural segment for profitability by segment."""
     account = await repo.account(event.customer_id) or Account(customer_id=event.customer_id)
     await repo.save(apply_segment(account, event.segment))
+    return []
+
+
+async def on_interaction(repo: LoyaltyRepository, event: InteractionLogged) -> list[Event]:
+    """Keep the first and last contact, which lapse counts (a redelivery changes nothing)."""
+    before = await repo.account(event.customer_id)
+    account = apply_contact(before or Account(customer_id=event.customer_id), event.occurred_at)
+    await repo.save(account, before)
     return []
 
 
@@ -92,7 +123,8 @@ async def on_purchase(
     original = await _refunded_purchase(repo, event)
     before = await repo.account(event.customer_id)
     account, points = apply_purchase(
-        before or Account(customer_id=event.customer_id), event, rules, now)
+        before or Account(customer_id=event.customer_id), event, rules, now,
+        rate_on=None if original is None else original["occurred_at"])
     if original is not None:
         exact = refund_points(original["points"], Decimal(original["amount"]), event.amount)
         account = account.model_copy(
@@ -100,6 +132,10 @@ async def on_purchase(
         points = exact
         await repo.record_refund(
             original["_id"], str(Decimal(original.get("refunded", "0")) + abs(event.amount)))
+    given_back = 0
+    if event.refund_of is not None and event.amount < 0:  # points redeemed for it come back
+        account, given_back = await redemptions.give_back(
+            repo, account, event.refund_of, event.purchase_id)
     tiers = await repo.tiers()
     account, change = reassess_tier(account, tiers.thresholds, tiers.percentiles, now)
     account, referral_events = await _credit_referrer(repo, rules, account, event.event_id, now)
@@ -111,7 +147,7 @@ async def on_purchase(
     })
     events: list[Event] = [LoyaltyUpdated(
         event_id=Event.derived_id(event.event_id, "loyalty-updated"),
-        **loyalty_figures(account, points, now))]  # type: ignore[arg-type]
+        **loyalty_figures(account, points + given_back, now))]  # type: ignore[arg-type]
     if change is not None:
         events.append(tier_changed(change, Event.derived_id(event.event_id, "tier-changed")))
     return events + referral_events

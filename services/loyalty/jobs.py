@@ -31,7 +31,8 @@ from services.loyalty.handlers import tier_changed
 from services.loyalty.repository import LoyaltyRepository, TierState
 from shared.contracts import CustomerLapsed, Event
 
-LAPSE_FIELDS = ("purchase_count", "first_purchase_at", "last_purchase_at", "lapsed")
+LAPSE_FIELDS = ("purchase_count", "first_purchase_at", "last_purchase_at", "lapsed",
+                "first_contact_at", "last_contact_at")
 #: How far a job's ``now`` may differ from this server's clock beyond its window: the
 #: clocks of the admin's machine and the server's.
 CLOCK_SKEW = timedelta(minutes=5)

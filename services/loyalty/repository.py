@@ -4,6 +4,8 @@
 - ``cards``: loyalty card number -> customer id.
 - ``purchases``: the ledger of applied purchases (``_id`` = purchase id), written in the
   same transaction as the account, so a purchase id is applied once whatever its event id.
+- ``redemptions``: points spent (``_id`` = the caller's redemption id, so one counts once),
+  with the balance after; the card view lists a customer's last few.
 - ``erased_accounts``: accounts of erased customers, anonymised (``_id`` a random
   ``erased-…`` id; no card, no link to the customer): the revenue reports keep counting
   them, nothing else reads them.
@@ -103,6 +105,7 @@ class LoyaltyRepository:
         self.cards = db.collection("cards")
         self.purchases = db.collection("purchases")
         self.meta = db.collection("meta")
+        self.redemptions = db.collection("redemptions")
         self.erased_accounts = db.collection("erased_accounts")
         self._empty = TierState(
             Thresholds(gold_min=None, silver_min=None, population=0,
@@ -203,9 +206,45 @@ class LoyaltyRepository:
     async def create_indexes(self) -> None:
         # Erasure finds a customer's ledger rows (the stand-in scans; erasures are rare).
         await self.purchases.create_index("customer_id")
+        # The card view lists a customer's last redemptions.
+        await self.redemptions.create_index([("customer_id", 1), ("at", -1)])
+        await self.redemptions.create_index("purchase_id")  # a refund finds what it reverses
 
     async def record_refund(self, purchase_id: str, refunded: str) -> None:
         await self.purchases.update_one({"_id": purchase_id}, {"$set": {"refunded": refunded}})
+
+    # redemptions -------------------------------------------------------------------------
+    async def redemption(self, redemption_id: str) -> Document | None:
+        return await self.redemptions.find_one({"_id": redemption_id})
+
+    async def record_redemption(self, document: Document) -> None:
+        await self.redemptions.insert_one(document)
+
+    async def debit_points(self, customer_id: str, points: int) -> bool:
+        """Take ``points`` off the balance if it holds that many: one conditional update, so
+        two redemptions at once can never take the balance below zero."""
+        result = await self.accounts.update_one(
+            {"_id": customer_id, "points_balance": {"$gte": points}},
+            {"$inc": {"points_balance": -points}})
+        return bool(result.matched_count)
+
+    async def redemptions_paying_for(self, purchase_id: str) -> AsyncIterator[Document]:
+        """The redemptions that paid for a purchase (a refund of it gives their points back)."""
+        async for document in self.redemptions.find({"purchase_id": purchase_id}):
+            yield document
+
+    async def mark_reversed(self, redemption_id: str, refund_id: str) -> None:
+        await self.redemptions.update_one({"_id": redemption_id},
+                                          {"$set": {"reversed_by": refund_id}})
+
+    async def redemptions_of(self, customer_id: str, limit: int = 5) -> list[Document]:
+        """A customer's last ``limit`` redemptions, newest first."""
+        cursor = self.redemptions.find({"customer_id": customer_id}).sort("at", -1).limit(limit)
+        return list(await cursor.to_list())
+
+    async def delete_redemptions_of(self, customer_id: str) -> int:
+        result = await self.redemptions.delete_many({"customer_id": str(customer_id)})
+        return int(result.deleted_count)
 
     # tiers -------------------------------------------------------------------------------
     async def tiers(self) -> TierState:

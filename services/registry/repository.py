@@ -205,6 +205,10 @@ class RegistryRepository:
             {"_id": key, "customer_id": customer_id, "occurred_at": occurred_at, **entry},
             upsert=True)
 
+    async def purchase_activity(self, purchase_id: str) -> Document | None:
+        """The purchase (or refund) kept in the history under this purchase_id, if any."""
+        return await self.activity.find_one({"_id": f"purchase:{purchase_id}"})
+
     async def activity_of(self, customer_id: str, kind: str | None) -> list[Document]:
         """A customer's purchases and interactions, newest first."""
         filter: dict[str, Any] = {"customer_id": str(customer_id)}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -270,9 +270,18 @@ class CustomerLapsed(Event):
     topic: ClassVar[str] = topics.CUSTOMER_LAPSED
 
     customer_id: Identifier
-    last_purchase_at: datetime
+    last_purchase_at: datetime = Field(description=(
+        "The moment the lapse is measured from: the last purchase; for a customer who "
+        "never bought (never_bought true) their first contact."))
     expected_interval_days: float = Field(ge=0)
     days_since: float = Field(ge=0)
+    reason: Literal["no_purchase", "no_contact"] | None = Field(default=None, description=(
+        "no_purchase: still in touch (an interaction within the lapse span) but not "
+        "buying; no_contact: neither bought nor got in touch. Absent from older producers."))
+    last_contact_at: datetime | None = Field(
+        default=None, description="The customer's last interaction, if any.")
+    never_bought: bool = Field(default=False, description=(
+        "The customer never bought: last_purchase_at is their first contact."))
 
 
 class ReferralCredited(Event):
@@ -284,6 +293,23 @@ class ReferralCredited(Event):
     referrer_id: Identifier
     referred_id: Identifier
     bonus_points: int = Field(ge=0)
+
+
+class PointsRedeemed(Event):
+    """A customer spent points (POST /api/loyalty/redemptions); published once per
+    redemption_id. The same change also goes out as crm.loyalty.updated.v1 with a negative
+    points_delta, so every reader of balances follows."""
+
+    topic: ClassVar[str] = topics.POINTS_REDEEMED
+
+    redemption_id: Identifier = Field(
+        description="The caller's id of this redemption: the same id again changes nothing.")
+    customer_id: Identifier
+    points: int = Field(gt=0, description="Points taken off the balance.")
+    points_balance: int = Field(ge=0, description="The balance after the redemption.")
+    purchase_id: Identifier | None = Field(
+        default=None, description="The purchase the points paid for, if any: a refund of it "
+                                  "gives the points back.")
 
 
 class NotificationSent(Event):
@@ -363,6 +389,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     TierChanged,
     CustomerLapsed,
     ReferralCredited,
+    PointsRedeemed,
     NotificationSent,
     SurveyAnswered,
     OperatorUpdated,

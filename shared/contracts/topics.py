@@ -10,6 +10,7 @@ LOYALTY_UPDATED = "crm.loyalty.updated.v1"
 TIER_CHANGED = "crm.customer.tier-changed.v1"
 CUSTOMER_LAPSED = "crm.customer.lapsed.v1"
 REFERRAL_CREDITED = "crm.referral.credited.v1"
+POINTS_REDEEMED = "crm.points.redeemed.v1"
 NOTIFICATION_SENT = "crm.notification.sent.v1"
 SURVEY_ANSWERED = "crm.survey.answered.v1"
 OPERATOR_UPDATED = "crm.operator.updated.v1"
@@ -26,6 +27,7 @@ ALL = (
     TIER_CHANGED,
     CUSTOMER_LAPSED,
     REFERRAL_CREDITED,
+    POINTS_REDEEMED,
     NOTIFICATION_SENT,
     SURVEY_ANSWERED,
     OPERATOR_UPDATED,

@@ -1,7 +1,7 @@
 """Who publishes and who consumes each topic (DESIGN.md, "Services and ownership").
 
 Loyalty also consumes crm.customer.segmented.v1: it keeps each customer's segment for
-profitability by segment.
+profitability by segment, and crm.interaction.logged.v1: lapse counts contacts too.
 """
 
 from shared.contracts import topics
@@ -12,6 +12,7 @@ PRODUCERS: dict[str, list[str]] = {
     topics.CUSTOMER_SCORED: ["scoring"], topics.CUSTOMER_SEGMENTED: ["scoring"],
     topics.LOYALTY_UPDATED: ["loyalty"], topics.TIER_CHANGED: ["loyalty"],
     topics.CUSTOMER_LAPSED: ["loyalty"], topics.REFERRAL_CREDITED: ["loyalty"],
+    topics.POINTS_REDEEMED: ["loyalty"],
     topics.NOTIFICATION_SENT: ["notify"], topics.SURVEY_ANSWERED: ["notify"],
     topics.OPERATOR_UPDATED: ["registry"], topics.CUSTOMER_ERASED: ["registry"],
 }
@@ -20,12 +21,13 @@ CONSUMERS: dict[str, list[str]] = {
     topics.CUSTOMER_UPDATED: ["registry", "loyalty"],
     topics.CUSTOMER_SCORED: ["registry"],
     topics.CUSTOMER_SEGMENTED: ["registry", "loyalty"],
-    topics.INTERACTION_LOGGED: ["registry", "scoring", "notify"],
+    topics.INTERACTION_LOGGED: ["registry", "scoring", "loyalty", "notify"],
     topics.PURCHASE_RECORDED: ["registry", "scoring", "loyalty", "notify"],
     topics.LOYALTY_UPDATED: ["registry"],
     topics.TIER_CHANGED: ["registry", "notify"],
     topics.CUSTOMER_LAPSED: ["registry", "notify"],
     topics.REFERRAL_CREDITED: ["notify"],
+    topics.POINTS_REDEEMED: [],
     topics.NOTIFICATION_SENT: [],
     topics.SURVEY_ANSWERED: ["registry"],
     topics.OPERATOR_UPDATED: ["scoring", "loyalty", "notify"],

@@ -28,6 +28,11 @@ def _country(value: str) -> str:
     return code
 
 
+def is_currency_code(code: str) -> bool:
+    """Whether ``code`` is exactly an ISO 4217 code of money (upper case, no metals)."""
+    return code in _CURRENCIES
+
+
 def _currency(value: str) -> str:
     code = value.upper()
     if code not in _CURRENCIES:

@@ -9,6 +9,7 @@ from playwright.async_api import Browser, Page, expect
 from services.registry.domain.advice import CATEGORY_ADVICE, SEGMENT_ADVICE
 from services.registry.domain.reasons import REASON_TEXT
 from shared.contracts import topics
+from shared.currencies import valued
 from tests.browser.conftest import PEOPLE, screenshot, sign_in, signed_in_panel
 from tests.support.suite import PASSWORD, Suite, eventually, values
 
@@ -279,3 +280,63 @@ async def test_an_admin_erases_the_customer_on_the_card_and_the_number_is_unknow
     await look_up(page, spoken(digits))  # the operator's next look-up: nobody by that number
     await expect(page.locator("#register-section")).to_be_visible()
     await admin.context.close()
+
+
+async def test_the_purchase_form_shows_and_records_the_price_after_the_employee_discount(
+    page: Page,
+) -> None:
+    await register_through_the_form(page, new_digits(), "Elena Sokolova")
+    await page.select_option("#category-select", "employee")
+    await page.click("#category-save")
+    await expect(page.locator("#card-category")).to_have_attribute("data-slug", "employee")
+
+    to_pay = page.locator("#purchase-to-pay")
+    await expect(to_pay).to_be_hidden()
+    await page.fill("#purchase-amount", "1234.50")  # the list price
+    await expect(to_pay).to_be_visible()
+    await expect(to_pay).to_have_text("To pay: 987.60 RUB after the 20% discount of Employee")
+    await screenshot(page, "13-employee-discount-in-the-purchase-form")
+    await page.click("#purchase-submit")
+    purchases = page.locator("#last-purchases li[data-purchase-id]")
+    await expect(purchases).to_have_count(1)
+    await expect(purchases.first).to_contain_text("987.60 RUB")
+    await expect(to_pay).to_be_hidden()
+
+    await page.click("#lang-ru")
+    await page.fill("#purchase-amount", "100")
+    await expect(to_pay).to_have_text(re.compile(r"^К оплате: 80\.00 RUB со скидкой 20%"))
+
+
+async def test_a_purchase_on_the_card_is_refunded_in_part_from_its_refund_action(
+    page: Page,
+) -> None:
+    await register_through_the_form(page, new_digits(), "Pavel Orlov")
+    # The currency field offers exactly the currencies the suite values.
+    offered = page.locator("#purchase-currencies option")
+    await expect(offered).to_have_count(len(valued()))
+    await expect(page.locator("#purchase-currencies option[value=KZT]")).to_have_count(1)
+    await page.fill("#purchase-amount", "1000.00")
+    await page.fill("#purchase-currency", "EUR")
+    await page.click("#purchase-submit")
+    purchases = page.locator("#last-purchases li[data-purchase-id]")
+    await expect(purchases).to_have_count(1)
+    await expect(page.locator("#points-balance")).to_have_text("1000", timeout=15_000)
+
+    await purchases.first.locator("button[data-action=refund]").click()
+    await expect(page.locator("#purchase-form")).to_have_attribute("data-mode", "refund")
+    await expect(page.locator("#purchase-amount")).to_have_value("-1000.00")
+    await expect(page.locator("#purchase-currency")).to_have_value("EUR")
+    await expect(page.locator("#purchase-refund-of")).to_have_attribute(
+        "data-purchase-id", await purchases.first.get_attribute("data-purchase-id") or "")
+    await expect(page.locator("#purchase-refund-of")).to_contain_text("1000.00 EUR")
+    await page.fill("#purchase-amount", "-250.00")  # a partial refund
+    await screenshot(page, "14-partial-refund-from-the-card")
+    await page.click("#purchase-submit")
+
+    await expect(purchases).to_have_count(2)
+    refund = purchases.filter(has_text="-250.00 EUR")
+    await expect(refund).to_contain_text("refund")
+    await expect(refund.locator("button[data-action=refund]")).to_have_count(0)
+    await expect(page.locator("#points-balance")).to_have_text("750", timeout=15_000)
+    await expect(page.locator("#purchase-form")).not_to_have_attribute("data-mode", "refund")
+    await expect(page.locator("#purchase-currency")).to_have_value("RUB")

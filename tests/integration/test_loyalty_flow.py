@@ -3,13 +3,14 @@ analytics out, checked against a recomputation from the input."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 import pytest
@@ -51,8 +52,8 @@ class Expected:
                 multiplier *= RULES.promotion_multiplier
             points = int((amount / rule.spend_per_point * multiplier)
                          .to_integral_value(rounding=ROUND_FLOOR))
-        value = amount if rule.value_rate == 1 else (amount * rule.value_rate).quantize(
-            Decimal("0.0001"), ROUND_HALF_EVEN)
+        value = RULES.exchange.to_value(  # at the rate of the purchase's own date
+            amount, event["currency"], datetime.fromisoformat(event["occurred_at"]))
         self.points[customer_id] += points
         self.months[customer_id][event["occurred_at"][:7]] += value
         self.lifetime[customer_id] += value
@@ -244,17 +245,161 @@ async def test_analytics_need_an_analyst_and_a_known_grouping(suite: Suite) -> N
         assert wrong.status_code == 422
 
 
-async def test_a_purchase_in_a_currency_without_an_earning_rule_is_dead_lettered(
+async def test_a_purchase_in_a_currency_the_suite_cannot_value_is_dead_lettered(
     suite: Suite,
 ) -> None:
-    # JPY is a currency of the contract, but the earning rules have no rate for it.
+    # BRL is a currency of the contract, but shared/currencies.yaml has no rate for it.
     event = purchase("c-unknown-currency", random.Random(3), datetime.now(UTC)) | {
-        "currency": "JPY"}
+        "currency": "BRL"}
     await suite.produce(topics.PURCHASE_RECORDED, json.dumps(event).encode(), b"c-x")
     dead = await suite.read(topics.dlq(topics.PURCHASE_RECORDED), until=lambda rs: any(
         json.loads(r.value).get("purchase_id") == event["purchase_id"]
         and dict(r.headers)["crm-dlq-consumer"] == b"loyalty" for r in rs))
     reasons = [dict(r.headers) for r in dead
                if json.loads(r.value).get("purchase_id") == event["purchase_id"]]
-    assert any(h["crm-dlq-consumer"] == b"loyalty" and b"JPY" in h["crm-dlq-reason"]
+    assert any(h["crm-dlq-consumer"] == b"loyalty" and b"BRL" in h["crm-dlq-reason"]
                for h in reasons)
+
+
+def interaction(customer_id: str, at: datetime) -> dict[str, Any]:
+    return {"event_id": str(uuid.uuid4()), "occurred_at": at.isoformat(),
+            "interaction_id": f"i-{uuid.uuid4().hex[:12]}", "customer_id": customer_id,
+            "channel": "call", "outcome": "info"}
+
+
+async def test_a_customer_who_only_calls_lapses_and_the_event_says_why(suite: Suite) -> None:
+    now, tag = datetime.now(UTC), uuid.uuid4().hex[:8]
+    caller, quiet = f"c-calls-{tag}", f"c-quiet-{tag}"  # neither ever bought
+    for customer_id, days_ago in ((caller, 200), (caller, 1), (quiet, 200)):
+        await suite.produce(topics.INTERACTION_LOGGED, json.dumps(interaction(
+            customer_id, now - timedelta(days=days_ago))).encode(), customer_id.encode())
+
+    async def lapsed_both(admin: Any) -> bool:
+        ran = await admin.post("/api/loyalty/jobs/lapse/run")
+        assert ran.status_code == 200, ran.text
+        report = (await admin.get("/api/analytics/lapsed")).json()
+        return {caller, quiet} <= {c["customer_id"] for c in report["customers"]}
+
+    async with suite.client("loyalty", role="admin") as admin:
+        await eventually(lambda: lapsed_both(admin), what="both callers lapsed")
+    records = await suite.read(topics.CUSTOMER_LAPSED, until=lambda rs: {caller, quiet} <= {
+        v.get("customer_id") for v in values(rs)})
+    lapsed = [v for v in values(records) if v.get("customer_id") in (caller, quiet)]
+    assert sorted((v["customer_id"], v["reason"], v["never_bought"]) for v in lapsed) == [
+        (caller, "no_purchase", True), (quiet, "no_contact", True)]
+
+
+async def _balance(client: Any, card: str, points: int) -> bool:
+    response = await client.get(f"/api/loyalty/cards/{card}")
+    return response.status_code == 200 and response.json()["points_balance"] == points
+
+
+async def _customer_with_500_points(suite: Suite, tag: str) -> tuple[str, str]:
+    customer_id, card = f"c-redeem-{tag}", f"card-redeem-{tag}"
+    registered = {"event_id": str(uuid.uuid4()), "occurred_at": datetime.now(UTC).isoformat(),
+                  "customer_id": customer_id,
+                  "full_name": "Redeeming Customer", "phone": "+79017770000", "country": "RU",
+                  "person_type": "individual", "category": "ordinary",
+                  "entered_by": "operator", "card_number": card}
+    await suite.produce(topics.CUSTOMER_REGISTERED, json.dumps(registered).encode(),
+                        customer_id.encode())
+    bought = purchase(customer_id, random.Random(5), datetime.now(UTC)) | {
+        "amount": "50000.00", "currency": "RUB", "discounted": False,  # 100 RUB a point
+        "occurred_at": datetime.now(UTC).isoformat()}
+    await suite.produce(topics.PURCHASE_RECORDED, json.dumps(bought).encode(),
+                        customer_id.encode())
+    async with suite.client("loyalty", role="analyst") as analyst:
+        await eventually(lambda: _balance(analyst, card, 500), what="500 points")
+    return customer_id, card
+
+
+async def test_redeeming_points_done_when(suite: Suite) -> None:
+    """The issue's Done-when: 500 points, redeem 200 -> 300; the same id again leaves 300;
+    1,000 -> 409; bad inputs 422/404/409; crm.points.redeemed.v1 published once."""
+    tag = uuid.uuid4().hex[:8]
+    customer_id, card = await _customer_with_500_points(suite, tag)
+    body = {"redemption_id": f"rd-{tag}", "customer_id": customer_id, "points": 200}
+    async with suite.client("loyalty", role="operator") as operator:
+        first = await operator.post("/api/loyalty/redemptions", json=body)
+        assert first.status_code == 201, first.text
+        assert first.json() == body | {"points_balance": 300}
+        again = await operator.post("/api/loyalty/redemptions", json=body)
+        assert again.status_code == 200, again.text
+        assert again.json() == first.json()
+        too_much = await operator.post("/api/loyalty/redemptions", json=body | {
+            "redemption_id": f"rd-big-{tag}", "points": 1000})
+        assert too_much.status_code == 409
+        assert "300" in too_much.json()["detail"]
+        for points in (0, -5, 2.5, "ten"):
+            bad = await operator.post("/api/loyalty/redemptions", json=body | {
+                "redemption_id": f"rd-bad-{tag}", "points": points})
+            assert bad.status_code == 422, (points, bad.text)
+        unknown = await operator.post("/api/loyalty/redemptions", json=body | {
+            "redemption_id": f"rd-unknown-{tag}", "customer_id": f"c-nobody-{tag}"})
+        assert unknown.status_code == 404
+        other = await operator.post("/api/loyalty/redemptions", json=body | {"points": 100})
+        assert other.status_code == 409
+        shown = (await operator.get(f"/api/loyalty/cards/{card}")).json()
+    assert shown["points_balance"] == 300
+    assert [r["redemption_id"] for r in shown["redemptions"]] == [body["redemption_id"]]
+    async with suite.client("loyalty", role="analyst") as analyst:
+        refused = await analyst.post("/api/loyalty/redemptions", json=body)
+        assert refused.status_code == 403
+
+    def redeemed(records: list[Any]) -> list[dict[str, Any]]:
+        return [v for v in values(records) if v.get("customer_id") == customer_id]
+
+    records = await suite.read(topics.POINTS_REDEEMED, until=lambda rs: False, timeout_s=3)
+    assert [(v["redemption_id"], v["points"], v["points_balance"])
+            for v in redeemed(records)] == [(body["redemption_id"], 200, 300)]
+    updates = await suite.read(topics.LOYALTY_UPDATED, until=lambda rs: any(
+        v.get("points_delta") == -200 for v in redeemed(rs)))
+    assert [v["points_balance"] for v in redeemed(updates) if v["points_delta"] < 0] == [300]
+
+
+async def test_two_redemptions_at_once_never_take_the_balance_below_zero(suite: Suite) -> None:
+    tag = uuid.uuid4().hex[:8]
+    customer_id, card = await _customer_with_500_points(suite, tag)
+    async with suite.client("loyalty", role="operator") as a, \
+            suite.client("loyalty", role="operator") as b:
+        answers = await asyncio.gather(*(
+            client.post("/api/loyalty/redemptions", json={
+                "redemption_id": f"rd-{n}-{tag}", "customer_id": customer_id, "points": 300})
+            for n, client in enumerate((a, b))))
+        assert sorted(r.status_code for r in answers) == [201, 409], [r.text for r in answers]
+        shown = (await a.get(f"/api/loyalty/cards/{card}")).json()
+    assert shown["points_balance"] == 200
+
+
+async def test_a_refund_gives_back_the_points_redeemed_for_the_purchase_once(
+    suite: Suite,
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    customer_id, card = await _customer_with_500_points(suite, tag)
+    paid = purchase(customer_id, random.Random(6), datetime.now(UTC)) | {
+        "amount": "10000.00", "currency": "RUB", "discounted": False,  # 100 points
+        "occurred_at": datetime.now(UTC).isoformat()}
+    await suite.produce(topics.PURCHASE_RECORDED, json.dumps(paid).encode(),
+                        customer_id.encode())
+    async with suite.client("loyalty", role="operator") as operator:
+        await eventually(lambda: _balance(operator, card, 600), what="600 points")
+        redeemed = await operator.post("/api/loyalty/redemptions", json={
+            "redemption_id": f"rd-{tag}", "customer_id": customer_id, "points": 200,
+            "purchase_id": paid["purchase_id"]})
+        assert redeemed.status_code == 201, redeemed.text
+        refund = paid | {"event_id": str(uuid.uuid4()), "purchase_id": f"refund-{tag}",
+                         "amount": "-10000.00", "refund_of": paid["purchase_id"]}
+        for _ in range(2):  # redelivered: counted once
+            await suite.produce(topics.PURCHASE_RECORDED, json.dumps(refund).encode(),
+                                customer_id.encode())
+        # 400, less the 100 points the purchase earned, plus the 200 redeemed for it
+        await eventually(lambda: _balance(operator, card, 500), what="the points back")
+        marker = purchase(customer_id, random.Random(8), datetime.now(UTC)) | {
+            "amount": "100.00", "currency": "RUB", "discounted": False,
+            "occurred_at": datetime.now(UTC).isoformat()}  # 1 point, after the duplicate
+        await suite.produce(topics.PURCHASE_RECORDED, json.dumps(marker).encode(),
+                            customer_id.encode())
+        await eventually(lambda: _balance(operator, card, 501), what="the marker")
+        shown = (await operator.get(f"/api/loyalty/cards/{card}")).json()
+    assert [(r["redemption_id"], r.get("reversed")) for r in shown["redemptions"]] == [
+        (f"rd-{tag}", True)]

@@ -4,6 +4,7 @@ and what operators post reaching the caller card and Kafka."""
 import asyncio
 import json
 import uuid
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -300,6 +301,96 @@ async def test_an_invalid_purchase_gets_422(suite: Suite, change: dict[str, Any]
     async with suite.client("registry") as client:
         response = await client.post("/api/purchases", json=body)
     assert response.status_code == 422, response.text
+
+
+async def purchase_of(suite: Suite, customer_id: str, **fields: Any) -> httpx.Response:
+    body = {"customer_id": customer_id, "payment_method": "card"} | fields
+    async with suite.client("registry") as client:
+        return await client.post("/api/purchases", json=body)
+
+
+async def loyalty_on_the_card(suite: Suite, phone: str, points: int) -> dict[str, Any]:
+    """The card's loyalty figures once loyalty has counted them to ``points``."""
+    shown: dict[str, Any] = {}
+    async with suite.client("registry") as client:
+        async def counted() -> bool:
+            card = await card_of(client, phone)
+            shown.update((card or {}).get("loyalty") or {})
+            return shown.get("points_balance") == points
+        await eventually(counted, what=f"{points} points on the card")
+    return shown
+
+
+async def test_a_purchase_in_a_valued_currency_is_accepted_and_converted_by_loyalty(
+    suite: Suite,
+) -> None:
+    created = await register(suite)
+    response = await purchase_of(suite, created["customer_id"], amount="10000", currency="KZT")
+    assert response.status_code == 202, response.text
+    # 10,000 KZT at today's 0.19 (shared/currencies.yaml) = 1,900 RUB: 19 points.
+    loyalty = await loyalty_on_the_card(suite, created["phone"], 19)
+    assert Decimal(loyalty["value_lifetime"]) == Decimal("1900")
+
+
+@pytest.mark.parametrize("code", ["BRL", "MXN"])
+async def test_a_currency_the_suite_cannot_value_gets_422_naming_the_accepted_ones(
+    suite: Suite, code: str,
+) -> None:
+    created = await register(suite)
+    response = await purchase_of(suite, created["customer_id"], amount="10", currency=code)
+    assert response.status_code == 422, response.text
+    [problem] = response.json()["detail"]
+    assert problem["loc"] == ["body", "currency"]
+    assert f"cannot value {code}" in problem["msg"]
+    assert {"RUB", "USD", "EUR", "KZT"} <= set(problem["accepted"])
+    assert code not in problem["accepted"]
+
+
+@pytest.mark.parametrize("code", ["ABC", "rub", "US$"])
+async def test_a_currency_code_that_is_no_currency_gets_422(suite: Suite, code: str) -> None:
+    created = await register(suite)
+    response = await purchase_of(suite, created["customer_id"], amount="10", currency=code)
+    assert response.status_code == 422, response.text
+    assert "not an ISO 4217 currency code" in response.json()["detail"][0]["msg"]
+
+
+async def test_a_refund_through_the_api_reverses_the_points_of_its_purchase(
+    suite: Suite,
+) -> None:
+    created = await register(suite)
+    customer_id = created["customer_id"]
+    bought = await purchase_of(suite, customer_id, amount="1000.00", currency="RUB")
+    assert bought.status_code == 202, bought.text
+    purchase_id = bought.json()["purchase_id"]
+    await loyalty_on_the_card(suite, created["phone"], 10)
+
+    refund = await purchase_of(suite, customer_id, amount="-400.00", currency="RUB",
+                               refund_of=purchase_id)
+    assert refund.status_code == 202, refund.text
+    assert refund.json()["refund_of"] == purchase_id
+    loyalty = await loyalty_on_the_card(suite, created["phone"], 6)
+    assert Decimal(loyalty["value_lifetime"]) == Decimal("600")
+
+
+@pytest.mark.parametrize(("change", "says"), [
+    ({"amount": "40.00"}, "needs a negative amount"),
+    ({"amount": "-700.00"}, "exceed the purchase"),
+    ({"currency": "USD"}, "currency of the purchase"),
+    ({"refund_of": "p-nothing"}, "no purchase with this id"),
+])
+async def test_a_refund_that_cannot_apply_gets_422(
+    suite: Suite, change: dict[str, Any], says: str,
+) -> None:
+    created = await register(suite)
+    bought = await purchase_of(suite, created["customer_id"], amount="1000.00", currency="RUB")
+    purchase_id = bought.json()["purchase_id"]
+    first = await purchase_of(suite, created["customer_id"], amount="-400.00", currency="RUB",
+                              refund_of=purchase_id)
+    assert first.status_code == 202, first.text
+    body = {"amount": "-100.00", "currency": "RUB", "refund_of": purchase_id} | change
+    response = await purchase_of(suite, created["customer_id"], **body)
+    assert response.status_code == 422, response.text
+    assert says in response.text
 
 
 # categories ---------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 from shared.contracts.events import CustomerRegistered, CustomerUpdated
 from shared.contracts.types import PersonType, Segment, Tier
 
-from .rules import EarningRules, points_for, to_value_currency
+from .rules import PROFILE_FIELDS, EarningRules, points_for, to_value_currency
 
 BUCKET_MONTHS = 25  # this month, the trailing twelve, and all of last calendar year
 RECENT_IDS = 64  # ids of recently applied purchases and credits, for cheap redelivery checks
@@ -63,7 +63,18 @@ class Account(BaseModel):
     manual_tier_floor: Tier | None = None
     lapsed: bool = False
     lapsed_since: datetime | None = None
+    # Contacts (crm.interaction.logged.v1): lapse counts them too (domain/lapse.py).
+    first_contact_at: datetime | None = None
+    last_contact_at: datetime | None = None
     referral_credited: bool = False
+    # Names (never values) of the filled profile fields, for the profile bonus, and
+    # whether it was credited: once per customer, whatever happens to the fields later.
+    profile_fields: list[str] = Field(default_factory=list)
+    profile_bonus_credited: bool = False
+    # Points expiry (domain/expiry.py): the last purchase that earned points, and the
+    # expiry moment a notice was last sent for (once per expiry period).
+    last_earned_at: datetime | None = None
+    expiry_notice_for: datetime | None = None
     recent_ids: list[str] = Field(default_factory=list)
 
     @computed_field  # type: ignore[prop-decorator]
@@ -160,7 +171,8 @@ def remember(account_ids: list[str], applied_id: str) -> list[str]:
 
 
 def apply_purchase(
-    account: Account, purchase: PurchaseLike, rules: EarningRules, now: datetime
+    account: Account, purchase: PurchaseLike, rules: EarningRules, now: datetime,
+    rate_on: datetime | None = None,
 ) -> tuple[Account, int]:
     """The account after one purchase or refund, and the points it earned (or took back).
 
@@ -168,7 +180,9 @@ def apply_purchase(
     Points use the tier and category the customer has before this purchase. A refund changes
     value and points only: it is not a visit, so it leaves the purchase count, the purchase
     times and the lapse flag alone; a purchase newer than the last one clears it.
-    Raises UnknownCurrency for a currency without a rule.
+    Value is converted at the rate in force on the purchase's own date, or on `rate_on`
+    (a refund naming its purchase: that purchase's date, so it takes back what it added).
+    Raises UnknownCurrency for a currency the suite cannot value.
     """
     if already_applied(account, purchase.purchase_id):
         return account, 0
@@ -179,8 +193,10 @@ def apply_purchase(
         account.tier,
         account.category,
         rules,
+        purchase.occurred_at,
     )
-    value = to_value_currency(purchase.amount, purchase.currency, rules)
+    value = to_value_currency(
+        purchase.amount, purchase.currency, rules, rate_on or purchase.occurred_at)
     key = month_key(purchase.occurred_at)
     months = dict(account.value_by_month)
     months[key] = months.get(key, ZERO) + value
@@ -190,6 +206,10 @@ def apply_purchase(
         "value_by_month": months,
         "recent_ids": remember(account.recent_ids, purchase.purchase_id),
     }
+    if points > 0:
+        earned = account.last_earned_at
+        update["last_earned_at"] = (
+            purchase.occurred_at if earned is None else max(earned, purchase.occurred_at))
     if purchase.amount > 0:
         at = purchase.occurred_at
         first, last = account.first_purchase_at, account.last_purchase_at
@@ -212,8 +232,10 @@ def apply_registration(account: Account | None, registered: CustomerRegistered) 
     and open a bare account that the registration then completes.
     """
     base = account or Account(customer_id=registered.customer_id)
+    filled = {f for f in PROFILE_FIELDS if getattr(registered, f, None) is not None}
     return base.model_copy(
         update={
+            "profile_fields": sorted(set(base.profile_fields) | filled),
             "card_number": registered.card_number or base.card_number,
             "category": registered.category,
             "source": registered.source,
@@ -226,8 +248,48 @@ def apply_registration(account: Account | None, registered: CustomerRegistered) 
 def apply_customer_update(account: Account, updated: CustomerUpdated) -> Account:
     """Apply the changed profile fields of a customer.updated event (absent fields stay)."""
     fields = ("category", "person_type", "source", "card_number")
-    changes = {f: getattr(updated, f) for f in fields if getattr(updated, f) is not None}
+    changes: dict[str, object] = {
+        f: getattr(updated, f) for f in fields if getattr(updated, f) is not None}
+    filled = set(account.profile_fields)
+    for name in PROFILE_FIELDS:
+        value = getattr(updated, name, None)
+        if value is not None:
+            filled.add(name)
+        elif name in updated.changed:
+            filled.discard(name)  # changed to nothing: cleared
+    if sorted(filled) != account.profile_fields:
+        changes["profile_fields"] = sorted(filled)
     return account.model_copy(update=changes) if changes else account
+
+
+def profile_bonus(account: Account, rules: EarningRules) -> Account | None:
+    """The account credited with the profile bonus, when its profile has just become
+    complete; None otherwise (no bonus configured, incomplete, or credited before: a field
+    removed and filled again, or a redelivery, credits nothing)."""
+    bonus = rules.profile_bonus
+    if account.profile_bonus_credited or bonus.points <= 0 or not bonus.fields:
+        return None
+    if not set(bonus.fields) <= set(account.profile_fields):
+        return None
+    return account.model_copy(update={
+        "points_balance": account.points_balance + bonus.points,
+        "profile_bonus_credited": True})
+
+
+def apply_contact(account: Account, at: datetime) -> Account:
+    """Record an interaction with the customer at ``at`` (first and last contact).
+
+    Idempotent and order-free (a min and a max), so a redelivered or late interaction
+    changes nothing twice. A contact does not end a lapse: only a purchase does.
+    """
+    first, last = account.first_contact_at, account.last_contact_at
+    update = {
+        "first_contact_at": at if first is None else min(first, at),
+        "last_contact_at": at if last is None else max(last, at),
+    }
+    if first == update["first_contact_at"] and last == update["last_contact_at"]:
+        return account
+    return account.model_copy(update=update)
 
 
 def apply_segment(account: Account, segment: Segment) -> Account:

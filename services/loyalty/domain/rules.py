@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from datetime import date, datetime
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.contracts.types import Tier
+from shared.currencies import CurrencyError, CurrencyTable, default_table
 from shared.rules_file import load_rules_file
 
-MONEY_QUANTUM = Decimal("0.0001")  # the contract's Money carries at most four decimal places
 DEFAULT_RULES_PATH = Path(__file__).resolve().parent.parent / "rules.yaml"
 
 Multiplier = Decimal
@@ -26,16 +27,39 @@ class RulesError(ValueError):
 
 
 class UnknownCurrency(ValueError):
-    """A purchase is in a currency the earning rules have no rate for."""
+    """A purchase is in a currency the suite cannot value (shared/currencies.yaml)."""
 
 
 class CurrencyRule(BaseModel):
-    """Points and value for one currency: one point per `spend_per_point` spent."""
+    """Earning in one currency: one point per `spend_per_point` spent (rates are elsewhere)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     spend_per_point: Decimal = Field(gt=0, allow_inf_nan=False)
-    value_rate: Decimal = Field(gt=0, allow_inf_nan=False)
+
+
+#: Profile fields a profile_bonus may require: those registry's events carry.
+PROFILE_FIELDS = ("full_name", "phone", "email", "source", "card_number", "language")
+
+
+class ProfileBonus(BaseModel):
+    """Points credited once when every field in ``fields`` is filled (rules.yaml)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    points: int = Field(default=0, ge=0)
+    fields: list[Literal["full_name", "phone", "email", "source", "card_number", "language"]] = (
+        Field(default_factory=list))
+
+
+class PointsExpiry(BaseModel):
+    """Points expire after ``after_days`` without earning (0: never); a notice goes out
+    ``notice_days`` before (0: none)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    after_days: int = Field(default=0, ge=0)
+    notice_days: int = Field(default=0, ge=0)
 
 
 class EarningRules(BaseModel):
@@ -43,13 +67,16 @@ class EarningRules(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    value_currency: str = Field(min_length=3, max_length=3)
     currencies: dict[str, CurrencyRule] = Field(min_length=1)
+    # The valued currencies and their dated rates (shared/currencies.yaml), not in rules.yaml.
+    exchange: CurrencyTable = Field(default_factory=default_table, exclude=True)
     tier_multipliers: dict[Tier, Multiplier] = Field(default_factory=_same_for_every_tier)
     category_multipliers: dict[str, Multiplier] = Field(default_factory=dict)
     promotion_multiplier: Multiplier = Field(default=Decimal(1), ge=0)
     rounding: Literal["floor", "half_up"] = "floor"
     referral_bonus_points: int = Field(default=0, ge=0)
+    profile_bonus: ProfileBonus = Field(default_factory=ProfileBonus)
+    points_expiry: PointsExpiry = Field(default_factory=PointsExpiry)
     gold_percent: int = Field(default=20, ge=1, le=100)
     silver_percent: int = Field(default=20, ge=0, le=100)
     lapse_multiple: Decimal = Field(default=Decimal(2), gt=0)
@@ -62,9 +89,10 @@ class EarningRules(BaseModel):
         if upper != set(self.currencies):
             raise ValueError("currency codes must be upper case, e.g. RUB")
         if self.value_currency not in self.currencies:
-            raise ValueError(f"value_currency {self.value_currency} has no entry in currencies")
-        if self.currencies[self.value_currency].value_rate != 1:
-            raise ValueError("the value currency's own value_rate must be 1")
+            raise ValueError(f"the value currency {self.value_currency} has no earning rule")
+        unvalued = sorted(set(self.currencies) - set(self.exchange.valued()))
+        if unvalued:
+            raise ValueError(f"earning rules for currencies without a rate: {unvalued}")
         missing = {"standard", "silver", "gold"} - set(self.tier_multipliers)
         if missing:
             raise ValueError(f"tier_multipliers lacks {sorted(missing)}")
@@ -75,12 +103,19 @@ class EarningRules(BaseModel):
             raise ValueError("gold_percent + silver_percent must not exceed 100")
         return self
 
-    def currency(self, code: str) -> CurrencyRule:
+    @property
+    def value_currency(self) -> str:
+        """The currency customer value is kept in (shared/currencies.yaml)."""
+        return self.exchange.value_currency
+
+    def currency(self, code: str) -> CurrencyRule | None:
+        """The earning rule of a valued currency; None when it earns through the value
+        currency. Raises UnknownCurrency for a currency the suite cannot value."""
         try:
-            return self.currencies[code.upper()]
-        except KeyError:
-            known = ", ".join(sorted(self.currencies))
-            raise UnknownCurrency(f"no earning rule for {code!r} (known: {known})") from None
+            self.exchange.check(code.upper())
+        except CurrencyError as error:
+            raise UnknownCurrency(str(error)) from None
+        return self.currencies.get(code.upper())
 
 
 def load_rules(path: Path | str = DEFAULT_RULES_PATH) -> EarningRules:
@@ -95,26 +130,37 @@ def points_for(
     tier: Tier,
     category: str | None,
     rules: EarningRules,
+    on: date | datetime | None = None,
 ) -> int:
     """Points earned by one purchase; a refund (negative amount) gives the same points back.
+
+    A currency with an earning rule earns one point per its `spend_per_point`; a valued
+    currency without one is converted into the value currency at the rate of `on` (the
+    purchase's date; today when None) and earns by the value currency's rule.
 
     A refund is not linked to the purchase it reverses (the contract has no such field), so
     its clawback is computed with today's tier and category: a full refund cancels the
     original points exactly unless the tier or category changed in between.
     """
     rule = rules.currency(currency)
+    if rule is None:
+        spent = abs(to_value_currency(amount, currency, rules, on))
+        rule = rules.currencies[rules.value_currency]
+    else:
+        spent = abs(amount)
     multiplier = rules.tier_multipliers[tier] * rules.category_multipliers.get(category or "", 1)
     if discounted:
         multiplier *= rules.promotion_multiplier
-    raw = abs(amount) / rule.spend_per_point * multiplier
+    raw = spent / rule.spend_per_point * multiplier
     rounding = ROUND_FLOOR if rules.rounding == "floor" else ROUND_HALF_UP
     points = int(raw.to_integral_value(rounding=rounding))
     return -points if amount < 0 else points
 
 
-def to_value_currency(amount: Decimal, currency: str, rules: EarningRules) -> Decimal:
-    """The amount in the value currency; exact when it is already in that currency."""
-    rule = rules.currency(currency)
-    if rule.value_rate == 1:
-        return amount
-    return (amount * rule.value_rate).quantize(MONEY_QUANTUM, rounding=ROUND_HALF_EVEN)
+def to_value_currency(
+    amount: Decimal, currency: str, rules: EarningRules, on: date | datetime | None = None
+) -> Decimal:
+    """The amount in the value currency at the rate in force on `on` (the purchase's date;
+    today when None); exact when it is already in that currency."""
+    rules.currency(currency)
+    return rules.exchange.to_value(amount, currency.upper(), on)

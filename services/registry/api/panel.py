@@ -13,9 +13,11 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from services.registry.settings import RegistrySettings
+from shared.currencies import valued
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 _DEFAULT_COUNTRY = '<meta name="crm-default-country" content="RU">'
+_CURRENCIES = '<datalist id="purchase-currencies" data-testid="purchase-currencies"></datalist>'
 
 #: The panel runs only its own files: no inline script or style, no eval, no other origin,
 #: and no page may frame it. Its API calls and the call stream (EventSource) are same-origin;
@@ -45,11 +47,13 @@ class PanelFiles(StaticFiles):
 
 
 def install(app: FastAPI, settings: RegistrySettings) -> None:
-    # The page is read once; the call center's region becomes a new caller's default country.
+    # The page is read once; the call center's region becomes a new caller's default country,
+    # and the currencies the suite values (shared/currencies.yaml) the currency choices.
+    options = "".join(f'<option value="{code}"></option>' for code in valued())
     page = (STATIC / "index.html").read_text(encoding="utf-8").replace(
         _DEFAULT_COUNTRY,
         f'<meta name="crm-default-country" content="{settings.default_region.upper()[:2]}">',
-    )
+    ).replace(_CURRENCIES, _CURRENCIES.replace("></", f">{options}</"))
 
     @app.get("/", include_in_schema=False)
     async def operator_panel() -> HTMLResponse:

@@ -77,6 +77,7 @@ class PurchaseLine(BaseModel):
     discounted: bool
     payment_method: str
     occurred_at: str
+    refund_of: str | None = None
 
 
 class InteractionLine(BaseModel):

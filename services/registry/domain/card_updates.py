@@ -250,6 +250,8 @@ def apply_purchase(document: Mapping[str, Any] | None, event: PurchaseRecorded) 
     entry = event.model_dump(
         mode="json", include={"purchase_id", "amount", "currency", "discounted", "payment_method"}
     )
+    if event.refund_of is not None:
+        entry["refund_of"] = event.refund_of
     entry["occurred_at"] = _iso(event.occurred_at)
 
     def change(card: Card) -> None:

@@ -21,6 +21,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from services.registry.domain.patches import require_a_change
 from services.registry.domain.phones import normalize_phone
@@ -33,7 +34,6 @@ from shared.contracts.events import (
 from shared.contracts.types import (
     Channel,
     CountryCode,
-    CurrencyCode,
     Identifier,
     Language,
     LoyaltyCardNumber,
@@ -43,6 +43,7 @@ from shared.contracts.types import (
     Slug,
     Text,
 )
+from shared.currencies import NotACurrency, UnvaluedCurrency, default_table
 
 _SPACES = re.compile(r"\s+")
 
@@ -172,15 +173,21 @@ class InteractionRequest(BaseModel):
 class PurchaseRequest(BaseModel):
     """``POST /api/purchases``: a sale, or a refund when ``amount`` is negative.
 
-    ``amount`` is a decimal string (``"1250.00"``); JSON numbers with a fraction are
-    refused because a float has already lost the cents. Zero is refused.
+    ``amount`` is a decimal string (``"1250.00"``), the price the customer paid (after any
+    category discount); JSON numbers with a fraction are refused because a float has
+    already lost the cents. Zero is refused. ``currency`` must be one the suite values
+    (shared/currencies.yaml), written as its ISO 4217 code in capitals. ``refund_of``
+    names the purchase a refund (negative amount) reverses.
     """
 
     model_config = _STRICT
 
     customer_id: Identifier
     amount: Money = Field(examples=["1250.00", "-300.00"])
-    currency: CurrencyCode
+    currency: str = Field(examples=["RUB"], description=(
+        "ISO 4217 code of a currency the suite values (shared/currencies.yaml)"))
+    refund_of: Identifier | None = Field(default=None, description=(
+        "For a refund (negative amount): the purchase_id of the purchase it reverses."))
     discounted: bool = Field(default=False, description="Bought on a promotion.")
     payment_method: str = Field(min_length=1, max_length=40, examples=["card"])
     employee_id: Identifier | None = None
@@ -193,10 +200,30 @@ class PurchaseRequest(BaseModel):
             raise ValueError("amount must not be zero (negative amounts are refunds)")
         return value
 
+    @field_validator("currency")
+    @classmethod
+    def _valued(cls, value: str) -> str:
+        try:
+            return default_table().check(value)
+        except UnvaluedCurrency as error:
+            raise PydanticCustomError(
+                "currency_not_valued", "{message}",
+                {"message": str(error), "accepted": list(error.accepted)}) from None
+        except NotACurrency as error:
+            raise PydanticCustomError("currency_code", "{message}",
+                                      {"message": str(error)}) from None
+
     @field_validator("payment_method")
     @classmethod
     def _lower(cls, value: str) -> str:
         return value.lower()
+
+    @model_validator(mode="after")
+    def _refund_is_negative(self) -> PurchaseRequest:
+        if self.refund_of is not None and self.amount > 0:
+            raise PydanticCustomError(
+                "refund_amount", "a refund (refund_of) needs a negative amount, e.g. \"-300.00\"")
+        return self
 
     def to_event(self, purchase_id: str) -> PurchaseRecorded:
         """The ``crm.purchase.recorded.v1`` event for this purchase."""

@@ -6,6 +6,7 @@ Each runs inside the caller's transaction and returns the events to put in the o
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from services.registry.domain import (
@@ -38,6 +39,7 @@ from shared.contracts import (
     PurchaseRecorded,
 )
 from shared.database import Document
+from shared.refunds import RefundRefused, check_refund
 
 #: Published for scoring (does the card holder match the name?) and never kept here: a
 #: document written before this rule may still hold it, so reads leave it out too.
@@ -177,6 +179,22 @@ async def log_interaction(
     return event
 
 
+async def _require_refundable(repo: RegistryRepository, request: PurchaseRequest) -> None:
+    """A refund naming a purchase must fit what is left of it (shared.refunds' rule)."""
+    assert request.refund_of is not None
+    original = await repo.purchase_activity(request.refund_of)
+    if original is None:
+        raise Unprocessable("refund_of: no purchase with this id", field="refund_of")
+    refunds = [row for row in await repo.activity_of(request.customer_id, "purchase")
+               if row.get("refund_of") == request.refund_of]
+    try:
+        check_refund(request.customer_id, request.currency, request.amount,
+                     original["customer_id"], original["currency"], Decimal(original["amount"]),
+                     sum((-Decimal(row["amount"]) for row in refunds), Decimal(0)))
+    except RefundRefused as error:
+        raise Unprocessable(f"refund_of: {error}", field="refund_of") from None
+
+
 async def record_purchase(
     repo: RegistryRepository, request: PurchaseRequest, by: Principal
 ) -> PurchaseRecorded:
@@ -188,6 +206,8 @@ async def record_purchase(
                             field="employee_id")
     if by.person:
         request = request.model_copy(update={"employee_id": by.operator_id})
+    if request.refund_of is not None:
+        await _require_refundable(repo, request)
     event = request.to_event(new_id("p"))
     await repo.save_card(apply_purchase(await repo.card(event.customer_id), event))
     await remember_activity(repo, event)

@@ -24,8 +24,12 @@
  *   #category-form #category-select #category-save
  *   #interaction-form #interaction-channel #interaction-outcome #interaction-duration
  *     #interaction-questions #interaction-submit
- *   #purchase-form #purchase-amount #purchase-currency #purchase-method
- *     #purchase-discounted #purchase-submit
+ *   #purchase-form (data-mode=refund while refunding) #purchase-amount #purchase-currency
+ *     #purchase-method #purchase-discounted #purchase-submit
+ *     #purchase-to-pay (data-amount: the price after the category's discount; hidden when
+ *     none applies) #purchase-refund #purchase-refund-of (data-purchase-id)
+ *     #purchase-refund-cancel
+ *     (#last-purchases li button[data-action=refund] opens the refund of that purchase)
  *   #erase-form (admins only) #erase-reason #erase-confirm #erase-submit
  *   #people-section (admins only) #people-list (tr[data-operator-id][data-active],
  *     button[data-action=toggle]) #person-form #person-name #person-login #person-role
@@ -276,6 +280,9 @@
       record_purchase: "Record a purchase", amount: "Amount (negative for a refund)",
       currency: "Currency", payment_method: "Payment method",
       discounted: "Bought on a promotion", record: "Record",
+      refund: "Refund", refund_short: "refund", refund_cancel: "Cancel the refund",
+      refund_of: "Refund of purchase", refund_recorded: "Refund recorded.",
+      to_pay: "To pay: {amount} {currency} after the {percent}% discount of {category}",
       new_caller: "New caller: register", phone: "Phone", full_name: "Full name",
       email: "Email", country: "Country (ISO code)", person_type: "Customer type",
       source: "How they found us", referred_by: "Referred by (customer id)",
@@ -339,6 +346,9 @@
       record_purchase: "Записать покупку", amount: "Сумма (отрицательная — возврат)",
       currency: "Валюта", payment_method: "Способ оплаты",
       discounted: "Куплено по акции", record: "Записать",
+      refund: "Возврат", refund_short: "возврат", refund_cancel: "Отменить возврат",
+      refund_of: "Возврат по покупке", refund_recorded: "Возврат записан.",
+      to_pay: "К оплате: {amount} {currency} со скидкой {percent}% (категория «{category}»)",
       new_caller: "Новый клиент: регистрация", phone: "Телефон", full_name: "ФИО",
       email: "Эл. почта", country: "Страна (код ISO)", person_type: "Тип клиента",
       source: "Откуда узнал о нас", referred_by: "Кто привёл (id клиента)",
@@ -404,6 +414,9 @@
       record_purchase: "ثبت خرید", amount: "مبلغ (منفی برای بازپرداخت)",
       currency: "ارز", payment_method: "روش پرداخت",
       discounted: "خرید در حراج", record: "ثبت",
+      refund: "بازپرداخت", refund_short: "بازپرداخت", refund_cancel: "لغو بازپرداخت",
+      refund_of: "بازپرداخت خرید", refund_recorded: "بازپرداخت ثبت شد.",
+      to_pay: "قابل پرداخت: {amount} {currency} پس از {percent}٪ تخفیف دستهٔ {category}",
       new_caller: "تماس‌گیرنده جدید: ثبت‌نام", phone: "تلفن", full_name: "نام و نام خانوادگی",
       email: "ایمیل", country: "کشور (کد ISO)", person_type: "نوع مشتری",
       source: "از کجا با ما آشنا شد", referred_by: "معرف (شناسه مشتری)",
@@ -457,6 +470,7 @@
     renewing: null,
     people: null,
     onDuty: () => false, // desk.js: is the phone line open?
+    refund: null, // the purchase the purchase form is refunding: {purchase_id, currency}
   };
 
   // ---- words -------------------------------------------------------------------------
@@ -868,6 +882,7 @@
 
   function clearAll() {
     stopPolling();
+    endRefund();
     state.lookupSeq += 1;
     hideAll();
     showError("");
@@ -880,6 +895,9 @@
 
   function showCard(card) {
     const another = !state.card || state.card.customer_id !== card.customer_id;
+    if (another) {
+      endRefund();
+    }
     state.card = card;
     $("register-section").hidden = true;
     hideChoices();
@@ -903,6 +921,7 @@
   }
 
   function renderCard(card) {
+    showPriceToPay();
     $("card-name").textContent = card.full_name || "";
     $("card-phone").textContent = card.phone || "";
 
@@ -939,8 +958,18 @@
       const amount = document.createElement("bdi");
       amount.textContent = `${purchase.amount} ${purchase.currency}`;
       const method = t(`payment_method.${purchase.payment_method}`);
-      const extra = purchase.discounted ? ` · ${t("discounted_short")}` : "";
+      const extra = (purchase.discounted ? ` · ${t("discounted_short")}` : "")
+        + (purchase.refund_of ? ` · ${t("refund_short")}` : "");
       item.append(amount, ` · ${method}${extra} · ${formatTime(purchase.occurred_at)}`);
+      if (!purchase.refund_of && !String(purchase.amount).startsWith("-")) {
+        const refund = document.createElement("button");
+        refund.type = "button";
+        refund.className = "line-action";
+        refund.dataset.action = "refund";
+        refund.textContent = t("refund");
+        refund.addEventListener("click", () => startRefund(purchase));
+        item.append(" ", refund);
+      }
       return item;
     });
 
@@ -1135,18 +1164,112 @@
     }
   }
 
+  // ---- the price to pay and refunds in the purchase form ---------------------------------
+  // The operator types the list price; a customer whose category has a discount
+  // (discount_percent, e.g. employees' special prices) pays less, and the amount recorded
+  // is the price paid. Money is exact decimal arithmetic on BigInt, never a float.
+
+  const MONEY = /^(-?)(\d+)(?:\.(\d{1,4}))?$/;
+
+  function toTenThousandths(text) {
+    const match = MONEY.exec(String(text).trim().replace(",", "."));
+    if (!match) {
+      return null;
+    }
+    const units = BigInt(match[2]) * 10000n + BigInt((match[3] || "").padEnd(4, "0"));
+    return match[1] ? -units : units;
+  }
+
+  // The price after `percent`% off, to the cent (half up); null when either is no number.
+  function priceAfterDiscount(price, percent) {
+    const listed = toTenThousandths(price);
+    const off = toTenThousandths(percent);
+    if (listed === null || off === null) {
+      return null;
+    }
+    const scale = 1000000n * 100n; // percent in ten-thousandths, the price in ten-thousandths
+    const cents = (listed * (1000000n - off) * 2n + scale) / (2n * scale);
+    const whole = cents / 100n;
+    return `${whole}.${String(cents % 100n).padStart(2, "0")}`;
+  }
+
+  // The discount that applies to what is typed now: none for a refund or a refund mode.
+  function discountNow() {
+    const percent = state.card ? toTenThousandths(state.card.discount_percent || "0") : null;
+    const typed = toTenThousandths($("purchase-amount").value);
+    if (state.refund || percent === null || percent <= 0n || typed === null || typed <= 0n) {
+      return null;
+    }
+    return state.card.discount_percent;
+  }
+
+  function showPriceToPay() {
+    const line = $("purchase-to-pay");
+    const percent = discountNow();
+    line.hidden = percent === null;
+    if (percent === null) {
+      line.textContent = "";
+      return;
+    }
+    const shown = String(Number(percent));
+    const category = categoryTitle(state.card.category) || state.card.category_title || "";
+    line.textContent = t("to_pay")
+      .replace("{amount}", priceAfterDiscount($("purchase-amount").value, percent))
+      .replace("{currency}", $("purchase-currency").value.trim())
+      .replace("{percent}", shown)
+      .replace("{category}", category);
+    line.dataset.amount = priceAfterDiscount($("purchase-amount").value, percent);
+  }
+
+  function startRefund(purchase) {
+    state.refund = { purchase_id: purchase.purchase_id, currency: purchase.currency };
+    $("purchase-form").dataset.mode = "refund";
+    $("purchase-amount").value = `-${purchase.amount}`;
+    $("purchase-currency").value = purchase.currency;
+    $("purchase-currency").readOnly = true;
+    $("purchase-discounted").checked = Boolean(purchase.discounted);
+    const original = $("purchase-refund-of");
+    original.textContent = `${purchase.amount} ${purchase.currency} · `
+      + formatTime(purchase.occurred_at);
+    original.dataset.purchaseId = purchase.purchase_id;
+    original.title = purchase.purchase_id;
+    $("purchase-refund").hidden = false;
+    showPriceToPay();
+    $("purchase-amount").focus();
+  }
+
+  function endRefund() {
+    if (!state.refund) {
+      return;
+    }
+    state.refund = null;
+    delete $("purchase-form").dataset.mode;
+    $("purchase-refund").hidden = true;
+    $("purchase-currency").readOnly = false;
+    $("purchase-amount").value = "";
+    $("purchase-currency").value = defaultSetting("crm-default-currency", "RUB");
+    $("purchase-discounted").checked = false;
+    showPriceToPay();
+  }
+
   async function recordPurchase(event) {
+    const refund = state.refund;
+    const typed = $("purchase-amount").value.trim().replace(",", ".");
+    const percent = discountNow();
     const done = await act(event, (id) => api("POST", "/api/purchases", {
       customer_id: id,
-      // Sent as a string: money never travels as a float.
-      amount: $("purchase-amount").value.trim().replace(",", "."),
+      // Sent as a string: money never travels as a float. The price paid, after discount.
+      amount: percent === null ? typed : priceAfterDiscount(typed, percent),
       currency: $("purchase-currency").value.trim().toUpperCase(),
       discounted: $("purchase-discounted").checked,
       payment_method: $("purchase-method").value,
-    }), "purchase_recorded");
+      refund_of: refund ? refund.purchase_id : undefined,
+    }), refund ? "refund_recorded" : "purchase_recorded");
     if (done) {
+      endRefund();
       $("purchase-amount").value = "";
       $("purchase-discounted").checked = false;
+      showPriceToPay();
     }
   }
 
@@ -1373,6 +1496,9 @@
     $("category-form").addEventListener("submit", saveCategory);
     $("interaction-form").addEventListener("submit", logInteraction);
     $("purchase-form").addEventListener("submit", recordPurchase);
+    $("purchase-amount").addEventListener("input", showPriceToPay);
+    $("purchase-currency").addEventListener("input", showPriceToPay);
+    $("purchase-refund-cancel").addEventListener("click", endRefund);
     $("erase-form").addEventListener("submit", eraseCustomer);
     document.addEventListener("keydown", (event) => {
       if (event.key === "Escape") {

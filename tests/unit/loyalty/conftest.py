@@ -19,11 +19,19 @@ MakePurchase = Callable[..., PurchaseRecorded]
 def rules() -> EarningRules:
     return EarningRules.model_validate(
         {
-            "value_currency": "RUB",
             "currencies": {
-                "RUB": {"spend_per_point": "100", "value_rate": "1"},
-                "USD": {"spend_per_point": "1", "value_rate": "95"},
-                "IRR": {"spend_per_point": "10000", "value_rate": "0.0022"},
+                "RUB": {"spend_per_point": "100"},
+                "USD": {"spend_per_point": "1"},
+                "IRR": {"spend_per_point": "10000"},
+            },
+            "exchange": {
+                "value_currency": "RUB",
+                "currencies": {
+                    "RUB": [{"since": "2020-01-01", "rate": "1"}],
+                    "USD": [{"since": "2020-01-01", "rate": "95"}],
+                    "IRR": [{"since": "2020-01-01", "rate": "0.0022"}],
+                    "KZT": [{"since": "2020-01-01", "rate": "0.2"}],
+                },
             },
             "tier_multipliers": {"standard": "1", "silver": "1.25", "gold": "1.5"},
             "category_multipliers": {"employee": "0.5"},

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 
 from services.loyalty import handlers
 from services.loyalty.domain import EarningRules
+from services.loyalty.domain.rules import ProfileBonus
 from shared.audit import AuditTrail
 from shared.auth import Principal, Role
 from shared.contracts import (
@@ -17,6 +19,7 @@ from shared.contracts import (
     ReferralCredited,
     TierChanged,
 )
+from shared.currencies import DatedRate
 from shared.errors import Rejected
 from tests.unit.loyalty.wiring import NOW, bought, new_repo, registered
 
@@ -84,10 +87,43 @@ async def test_a_full_refund_takes_back_exactly_the_points_earned_whatever_the_c
 ) -> None:
     repo = new_repo()
     await handlers.on_purchase(repo, rules, bought("c-1", "1000", purchase_id="p-1"), NOW)
-    await handlers.on_updated(repo, CustomerUpdated(customer_id="c-1", category="employee"))
+    await handlers.on_updated(
+        repo, rules, CustomerUpdated(customer_id="c-1", category="employee"), NOW)
     await handlers.on_purchase(repo, rules, bought("c-1", "-1000", refund_of="p-1"), NOW)
     account = await repo.account("c-1")
     assert account is not None and account.points_balance == 0
+
+
+def with_usd_rates(rules: EarningRules, before: str, since_2026: str) -> EarningRules:
+    """The rules with USD worth ``before`` RUB in 2025 and ``since_2026`` from 2026 on."""
+    usd = [DatedRate(since=date(2025, 1, 1), rate=Decimal(before)),
+           DatedRate(since=date(2026, 1, 1), rate=Decimal(since_2026))]
+    exchange = rules.exchange.model_copy(
+        update={"currencies": {**rules.exchange.currencies, "USD": usd}})
+    return rules.model_copy(update={"exchange": exchange})
+
+
+async def test_value_is_kept_at_the_rate_of_the_purchase_date(rules: EarningRules) -> None:
+    repo, dated = new_repo(), with_usd_rates(rules, "100", "90")
+    december = datetime(2025, 12, 20, tzinfo=UTC)
+    await handlers.on_purchase(repo, dated, bought("c-1", "10", at=december, currency="USD"), NOW)
+    await handlers.on_purchase(repo, dated, bought("c-1", "10", currency="USD"), NOW)
+    account = await repo.account("c-1")
+    assert account is not None
+    assert account.value_by_month == {"2025-12": Decimal(1000), "2026-06": Decimal(900)}
+
+
+async def test_a_refund_naming_its_purchase_takes_back_the_value_at_that_purchase_rate(
+    rules: EarningRules,
+) -> None:
+    repo, dated = new_repo(), with_usd_rates(rules, "100", "90")
+    december = datetime(2025, 12, 20, tzinfo=UTC)
+    await handlers.on_purchase(
+        repo, dated, bought("c-1", "10", "p-1", at=december, currency="USD"), NOW)
+    await handlers.on_purchase(
+        repo, dated, bought("c-1", "-10", currency="USD", refund_of="p-1"), NOW)
+    account = await repo.account("c-1")
+    assert account is not None and account.value_lifetime == 0
 
 
 async def test_refunds_beyond_the_purchase_they_name_are_rejected(rules: EarningRules) -> None:
@@ -139,7 +175,8 @@ async def test_a_card_number_held_by_another_customer_is_not_taken_over(
     await handlers.on_registered(repo, rules, registered("c-1", card_number="777"), NOW)
     await handlers.on_registered(repo, rules, registered("c-2", card_number="777"), NOW)
     assert await repo.card_owner("777") == "c-1"
-    await handlers.on_updated(repo, CustomerUpdated(customer_id="c-1", card_number="888"))
+    await handlers.on_updated(
+        repo, rules, CustomerUpdated(customer_id="c-1", card_number="888"), NOW)
     assert (await repo.card_owner("777"), await repo.card_owner("888")) == (None, "c-1")
 
 
@@ -171,3 +208,39 @@ async def test_a_tier_floor_change_is_kept_with_who_made_it(rules: EarningRules)
     assert (entry["action"], entry["by"], entry["by_name"]) == (
         "tier_floor_set", "op-olga", "Olga Admin")
     assert entry["changes"] == [{"field": "tier_floor", "from": None, "to": "silver"}]
+
+
+def with_profile_bonus(rules: EarningRules) -> EarningRules:
+    return rules.model_copy(update={"profile_bonus": ProfileBonus(
+        points=100, fields=["email", "source"])})
+
+
+async def test_the_profile_bonus_is_credited_once_when_the_profile_becomes_complete(
+    rules: EarningRules,
+) -> None:
+    rules, repo = with_profile_bonus(rules), new_repo()
+    assert await handlers.on_registered(repo, rules, registered("c-1", source="friend"), NOW) == []
+    completing = CustomerUpdated(customer_id="c-1", email="a@example.ru", changed=["email"])
+
+    [update] = await handlers.on_updated(repo, rules, completing, NOW)
+    again = await handlers.on_updated(repo, rules, completing, NOW)  # redelivered
+    cleared = CustomerUpdated(customer_id="c-1", changed=["email"])
+    await handlers.on_updated(repo, rules, cleared, NOW)
+    refilled = await handlers.on_updated(repo, rules, CustomerUpdated(
+        customer_id="c-1", email="b@example.ru", changed=["email"]), NOW)
+
+    assert isinstance(update, LoyaltyUpdated)
+    assert (update.points_delta, update.points_balance) == (100, 100)
+    assert again == [] and refilled == []
+    account = await repo.account("c-1")
+    assert account is not None and account.points_balance == 100
+
+
+async def test_a_registration_with_a_complete_profile_earns_the_bonus_at_once(
+    rules: EarningRules,
+) -> None:
+    rules, repo = with_profile_bonus(rules), new_repo()
+    event = registered("c-1", email="a@example.ru", source="friend")
+    [update] = await handlers.on_registered(repo, rules, event, NOW)
+    assert isinstance(update, LoyaltyUpdated) and update.points_delta == 100
+    assert await handlers.on_registered(repo, rules, event, NOW) == []  # redelivered

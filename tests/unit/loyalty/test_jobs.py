@@ -8,7 +8,7 @@ from decimal import Decimal
 from services.loyalty import handlers, jobs, queries
 from services.loyalty.domain import EarningRules
 from services.loyalty.repository import LoyaltyRepository
-from shared.contracts import CustomerLapsed, Event, TierChanged
+from shared.contracts import CustomerLapsed, Event, InteractionLogged, TierChanged
 from tests.unit.loyalty.wiring import NOW, bought, new_repo, registered, run_tier_job
 
 
@@ -72,6 +72,31 @@ async def test_the_lapse_job_announces_each_lapse_once(rules: EarningRules) -> N
     later = await run_lapse(repo, rules, days=1000)
     assert [type(e) for e in later] == [CustomerLapsed]
     assert later[0].event_id != first[0].event_id
+
+
+def called(customer_id: str, days: int, interaction_id: str) -> InteractionLogged:
+    return InteractionLogged(interaction_id=interaction_id, customer_id=customer_id,
+                             channel="call", outcome="info",
+                             occurred_at=NOW + timedelta(days=days))
+
+
+async def test_the_lapse_job_counts_contacts_and_says_why(rules: EarningRules) -> None:
+    repo = new_repo()
+    await handlers.on_interaction(repo, called("caller", 0, "i-1"))  # calls, never buys
+    await handlers.on_interaction(repo, called("caller", 150, "i-2"))
+    await handlers.on_interaction(repo, called("caller", 150, "i-2"))  # redelivered
+    await handlers.on_interaction(repo, called("quiet", 0, "i-3"))  # called once, then gone
+
+    assert await run_lapse(repo, rules, days=180) == []  # default interval 90 x 2
+    lapsed = await run_lapse(repo, rules, days=181)
+    again = await run_lapse(repo, rules, days=190)
+
+    by_customer = {e.customer_id: e for e in lapsed if isinstance(e, CustomerLapsed)}
+    assert {c: (e.reason, e.never_bought) for c, e in by_customer.items()} == {
+        "caller": ("no_purchase", True), "quiet": ("no_contact", True)}
+    assert by_customer["caller"].last_purchase_at == NOW  # a never-buyer: the first contact
+    assert by_customer["caller"].last_contact_at == NOW + timedelta(days=150)
+    assert again == []
 
 
 async def test_profitability_by_category_sums_to_total_revenue(rules: EarningRules) -> None:

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from services.loyalty.domain import (
     Account,
     EarningRules,
+    apply_contact,
     apply_purchase,
     lapse_check,
     mark_lapsed,
@@ -51,7 +52,7 @@ def test_purchases_on_the_same_day_do_not_make_the_usual_interval_shorter_than_a
     assert lapse_check(account, rules, START + timedelta(days=15)) is not None
 
 
-def test_a_customer_who_never_bought_never_lapses(rules: EarningRules) -> None:
+def test_a_customer_who_never_bought_nor_got_in_touch_never_lapses(rules: EarningRules) -> None:
     assert lapse_check(Account(customer_id="c-1"), rules, START + timedelta(days=999)) is None
 
 
@@ -92,3 +93,65 @@ def test_a_late_arriving_purchase_older_than_the_last_does_not_clear_a_lapse(
     account, _ = apply_purchase(flagged, late, rules, flagged_at + timedelta(hours=1))
     assert account.lapsed
     assert account.purchase_count == 3
+
+
+def contacted_on(account: Account, *days: float) -> Account:
+    for day in days:
+        account = apply_contact(account, START + timedelta(days=day))
+    return account
+
+
+def test_a_buyer_who_still_calls_lapses_with_reason_no_purchase(
+    rules: EarningRules, purchase: MakePurchase
+) -> None:
+    account = contacted_on(bought_on(rules, purchase, 0), 170)
+    decision = lapse_check(account, rules, START + timedelta(days=181))
+    assert decision is not None
+    assert (decision.reason, decision.never_bought) == ("no_purchase", False)
+    assert decision.last_purchase_at == START
+    assert decision.last_contact_at == START + timedelta(days=170)
+
+
+def test_a_buyer_out_of_touch_lapses_with_reason_no_contact(
+    rules: EarningRules, purchase: MakePurchase
+) -> None:
+    account = contacted_on(bought_on(rules, purchase, 0), 0.5)
+    decision = lapse_check(account, rules, START + timedelta(days=181))
+    assert decision is not None
+    assert decision.reason == "no_contact"
+    no_contacts = lapse_check(bought_on(rules, purchase, 0), rules, START + timedelta(days=181))
+    assert no_contacts is not None
+    assert (no_contacts.reason, no_contacts.last_contact_at) == ("no_contact", None)
+
+
+def test_a_caller_who_never_bought_lapses_measured_from_the_first_contact(
+    rules: EarningRules,
+) -> None:
+    account = contacted_on(Account(customer_id="c-1"), 10, 100, 185)
+    assert lapse_check(account, rules, START + timedelta(days=190)) is None
+    decision = lapse_check(account, rules, START + timedelta(days=191))
+    assert decision is not None
+    assert (decision.reason, decision.never_bought) == ("no_purchase", True)
+    assert decision.last_purchase_at == START + timedelta(days=10)  # the first contact
+    assert decision.days_since == 181.0
+
+
+def test_a_caller_who_never_bought_and_went_quiet_lapses_with_reason_no_contact(
+    rules: EarningRules,
+) -> None:
+    account = contacted_on(Account(customer_id="c-1"), 0)
+    decision = lapse_check(account, rules, START + timedelta(days=181))
+    assert decision is not None
+    assert (decision.reason, decision.never_bought) == ("no_contact", True)
+
+
+def test_a_contact_is_kept_once_whatever_the_order_and_does_not_end_a_lapse(
+    rules: EarningRules, purchase: MakePurchase
+) -> None:
+    account = contacted_on(Account(customer_id="c-1"), 5, 2, 5)
+    assert (account.first_contact_at, account.last_contact_at) == (
+        START + timedelta(days=2), START + timedelta(days=5))
+    assert apply_contact(account, START + timedelta(days=5)) is account  # a redelivery
+    lapsed = mark_lapsed(bought_on(rules, purchase, 0), START + timedelta(days=181))
+    assert contacted_on(lapsed, 182).lapsed
+    assert lapse_check(contacted_on(lapsed, 182), rules, START + timedelta(days=183)) is None

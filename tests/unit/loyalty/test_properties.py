@@ -21,10 +21,13 @@ from shared.contracts.events import PurchaseRecorded
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 RULES = EarningRules.model_validate(
     {
-        "value_currency": "RUB",
-        "currencies": {
-            "RUB": {"spend_per_point": "100", "value_rate": "1"},
-            "USD": {"spend_per_point": "1", "value_rate": "95.5"},
+        "currencies": {"RUB": {"spend_per_point": "100"}, "USD": {"spend_per_point": "1"}},
+        "exchange": {
+            "value_currency": "RUB",
+            "currencies": {
+                "RUB": [{"since": "2020-01-01", "rate": "1"}],
+                "USD": [{"since": "2020-01-01", "rate": "95.5"}],
+            },
         },
         "promotion_multiplier": "0.5",
         "gold_percent": 20,

@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from services.loyalty.domain import (
     points_for,
     to_value_currency,
 )
+from shared.currencies import DatedRate
 
 
 def test_the_shipped_rules_file_loads_with_gold_at_twenty_percent() -> None:
@@ -43,13 +45,26 @@ def test_an_invalid_field_is_reported_with_its_location(tmp_path: Path) -> None:
         load_rules(bad)
 
 
-def test_a_value_currency_without_a_rate_is_rejected(tmp_path: Path) -> None:
+def test_the_value_currency_needs_an_earning_rule(tmp_path: Path) -> None:
     bad = tmp_path / "rules.yaml"
-    bad.write_text(
-        "value_currency: EUR\ncurrencies:\n  RUB: {spend_per_point: '100', value_rate: '1'}\n",
-        encoding="utf-8",
-    )
-    with pytest.raises(RulesError, match="value_currency EUR"):
+    bad.write_text("currencies:\n  USD: {spend_per_point: '1'}\n", encoding="utf-8")
+    with pytest.raises(RulesError, match="value currency RUB has no earning rule"):
+        load_rules(bad)
+
+
+def test_an_earning_rule_for_a_currency_without_a_rate_is_rejected(tmp_path: Path) -> None:
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("currencies:\n  RUB: {spend_per_point: '100'}\n  BRL: {spend_per_point: '1'}\n",
+                   encoding="utf-8")
+    with pytest.raises(RulesError, match="BRL"):
+        load_rules(bad)
+
+
+def test_rates_are_not_kept_in_the_rules_file(tmp_path: Path) -> None:
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("currencies:\n  RUB: {spend_per_point: '100', value_rate: '1'}\n",
+                   encoding="utf-8")
+    with pytest.raises(RulesError, match="value_rate"):
         load_rules(bad)
 
 
@@ -72,6 +87,13 @@ def test_currency_codes_are_matched_case_insensitively(rules: EarningRules) -> N
 def test_an_unknown_currency_is_rejected_rather_than_guessed(rules: EarningRules) -> None:
     with pytest.raises(UnknownCurrency, match="JPY"):
         points_for(Decimal("1000"), "JPY", False, "standard", "ordinary", rules)
+
+
+def test_a_valued_currency_without_an_earning_rule_earns_through_the_value_currency(
+    rules: EarningRules,
+) -> None:
+    # 10,000 KZT at 0.2 = 2,000 RUB -> one point per 100 RUB
+    assert points_for(Decimal("10000"), "KZT", False, "standard", "ordinary", rules) == 20
 
 
 def test_gold_customers_earn_half_as_much_again(rules: EarningRules) -> None:
@@ -117,3 +139,13 @@ def test_value_in_the_value_currency_is_kept_exactly(rules: EarningRules) -> Non
 def test_value_in_another_currency_is_converted_to_four_places(rules: EarningRules) -> None:
     assert to_value_currency(Decimal("10.01"), "USD", rules) == Decimal("950.95")
     assert to_value_currency(Decimal("12345"), "IRR", rules) == Decimal("27.1590")
+
+
+def test_value_is_converted_at_the_rate_of_the_purchase_date(rules: EarningRules) -> None:
+    dated = rules.exchange.model_copy(update={"currencies": {
+        **rules.exchange.currencies,
+        "USD": [DatedRate(since=date(2025, 1, 1), rate=Decimal("100")),
+                DatedRate(since=date(2026, 1, 1), rate=Decimal("95"))]}})
+    at = rules.model_copy(update={"exchange": dated})
+    assert to_value_currency(Decimal("10"), "USD", at, date(2025, 12, 31)) == Decimal("1000")
+    assert to_value_currency(Decimal("10"), "USD", at, date(2026, 1, 1)) == Decimal("950")

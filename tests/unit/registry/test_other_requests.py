@@ -58,7 +58,7 @@ def test_interaction_becomes_a_logged_event() -> None:
 
 
 def purchase(**overrides: object) -> dict[str, object]:
-    base = {"customer_id": "c-1", "amount": "1250.00", "currency": "rub", "payment_method": "Card"}
+    base = {"customer_id": "c-1", "amount": "1250.00", "currency": "RUB", "payment_method": "Card"}
     return base | overrides
 
 
@@ -68,9 +68,29 @@ def test_purchase_amount_stays_an_exact_decimal() -> None:
     assert request.to_event("p-1").model_dump(mode="json")["amount"] == "1250.00"
 
 
-def test_purchase_currency_is_upper_cased_and_method_lower_cased() -> None:
-    request = PurchaseRequest.model_validate(purchase())
-    assert (request.currency, request.payment_method) == ("RUB", "card")
+def test_purchase_method_is_lower_cased() -> None:
+    assert PurchaseRequest.model_validate(purchase()).payment_method == "card"
+
+
+@pytest.mark.parametrize("code", ["rub", "US$", "ABC"])
+def test_a_currency_code_that_is_no_iso_code_is_refused_as_such(code: str) -> None:
+    with pytest.raises(ValidationError, match="not an ISO 4217 currency code"):
+        PurchaseRequest.model_validate(purchase(currency=code))
+
+
+def test_a_currency_the_suite_cannot_value_is_refused_naming_the_accepted_ones() -> None:
+    with pytest.raises(ValidationError, match=r"cannot value BRL; accepted currencies: .*KZT"):
+        PurchaseRequest.model_validate(purchase(currency="BRL"))
+
+
+def test_a_refund_names_the_purchase_it_reverses() -> None:
+    request = PurchaseRequest.model_validate(purchase(amount="-300.00", refund_of="p-1"))
+    assert request.to_event("p-2").refund_of == "p-1"
+
+
+def test_refund_of_with_a_positive_amount_is_refused() -> None:
+    with pytest.raises(ValidationError, match="needs a negative amount"):
+        PurchaseRequest.model_validate(purchase(refund_of="p-1"))
 
 
 def test_negative_amount_is_a_refund() -> None:

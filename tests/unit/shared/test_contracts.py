@@ -46,6 +46,8 @@ EXAMPLES: dict[str, dict[str, object]] = {
     topics.CUSTOMER_LAPSED: {"customer_id": "c-1", "last_purchase_at": "2026-01-01T10:00:00Z",
                              "expected_interval_days": 30, "days_since": 75},
     topics.REFERRAL_CREDITED: {"referrer_id": "c-0", "referred_id": "c-1", "bonus_points": 500},
+    topics.POINTS_REDEEMED: {"redemption_id": "r-1", "customer_id": "c-1", "points": 200,
+                             "points_balance": 300, "purchase_id": "p-1"},
     topics.NOTIFICATION_SENT: {"notification_id": "n-1", "customer_id": "c-1",
                                "kind": "quality_survey", "channel": "sms", "status": "sent"},
     topics.SURVEY_ANSWERED: {"survey_id": "n-1", "customer_id": "c-1", "kind": "quality_survey",
