@@ -62,8 +62,10 @@ async def sign_in(page: Page, login: str, password: str = PASSWORD) -> None:
     await page.click("#sign-in-button")
     await page.wait_for_selector("#session-status", state="visible")
     # The category list arrives after signing in; the forms need it.
-    await page.wait_for_function(
-        "document.querySelectorAll('#register-category option').length > 0")
+    # A selector, not a JavaScript predicate: polling a predicate string evaluates it, which
+    # the panel's Content Security Policy (script-src 'self') refuses when it is not true at
+    # once (seen in CI).
+    await page.wait_for_selector("#register-category option", state="attached")
 
 
 @pytest.fixture
