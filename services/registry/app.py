@@ -15,7 +15,7 @@ from services.registry.handlers import search
 from services.registry.people import People
 from services.registry.repository import RegistryRepository
 from services.registry.settings import RegistrySettings
-from shared.contracts import CustomerRegistered
+from shared.contracts import CustomerRegistered, CustomerScored
 from shared.privacy import forget_payment_card_numbers
 from shared.service import ServiceRuntime, create_http_app
 
@@ -25,6 +25,7 @@ log = logging.getLogger("crm.registry")
 def subscribe_card_updates(runtime: ServiceRuntime, repo: RegistryRepository) -> None:
     """Registrations from anywhere, and every event that changes a caller card."""
     runtime.subscribe(CustomerRegistered, lambda event: handlers.on_registered(repo, event))
+    runtime.subscribe(CustomerScored, lambda event: handlers.on_scored(repo, event))
     for kind, update in handlers.CARD_UPDATES:
         runtime.subscribe(kind, _card_subscriber(repo, update))
 

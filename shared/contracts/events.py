@@ -129,6 +129,17 @@ class Reason(BaseModel):
     weight: int | None = Field(default=None, description="Points this reason added to the score.")
 
 
+class PaymentPolicySources(BaseModel):
+    """What a published payment policy was combined from."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    risk: PaymentPolicy = Field(description="The fraud score's policy (crm.customer.scored.v1); "
+                                            "any until the customer is scored.")
+    category: PaymentPolicy = Field(description="The customer category's own rule: "
+                                                "prepaid_only for a prepayment category.")
+
+
 class CustomerRegistered(Event):
     """A new customer was registered by an operator or by self-service."""
 
@@ -170,6 +181,13 @@ class CustomerUpdated(Event):
         default=None, examples=["op-5b0f3c2a9d8e4f61"],
         description="Who changed it: the signed-in person's operator_id, or client:<role> "
                     "for a machine client.")
+    payment_policy: PaymentPolicy | None = Field(
+        default=None, examples=["prepaid_only"],
+        description="The payment policy billing applies from now on, present when it changed "
+                    "(and then named in changed): the stricter of the risk's policy and the "
+                    "category's rule. Until a customer's first such update it is any.")
+    payment_policy_sources: PaymentPolicySources | None = Field(
+        default=None, description="What payment_policy was combined from; present with it.")
 
 
 class CustomerScored(Event):

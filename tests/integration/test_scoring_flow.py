@@ -152,6 +152,50 @@ async def test_risk_reasons_reach_the_caller_card_of_a_registry_registration(
     assert "famous_name" in [reason["code"] for reason in card["risk"]["reasons"]]
 
 
+async def test_billing_reads_the_combined_payment_policy_on_customer_updated(
+    suite: Suite,
+) -> None:
+    """A score publishes the risk's policy when it is not ``any``; a move to a prepayment
+    category the stricter one, each with what it was combined from."""
+    people = [("Alexander Pushkin", {}),
+              ("Ekaterina Sokolova", {"email": "ekaterina.sokolova@yandex.ru",
+                                      "source": "friend", "language": "ru"})]
+    async with suite.client("registry") as client:
+        ids, risk = [], []
+        for name, extra in people:
+            number = phone()
+            created = await client.post("/api/customers", json={
+                "full_name": name, "phone": number, "country": "RU",
+                "person_type": "individual", "category": "ordinary", **extra})
+            assert created.status_code == 201, created.text
+            ids.append(created.json()["customer_id"])
+
+            async def card_risk(number: str = number) -> str | None:
+                card = (await client.get(f"/api/callers/{number}")).json()
+                return (card.get("risk") or {}).get("payment_policy")
+
+            risk.append(await eventually(card_risk, what="the score on the card"))
+        moved = await client.patch(f"/api/customers/{ids[0]}", json={"category": "problematic"})
+        assert moved.status_code == 200, moved.text
+
+    def policies(records: Any) -> list[tuple[str, str, dict[str, str]]]:
+        return [(v["customer_id"], v["payment_policy"], v["payment_policy_sources"])
+                for v in values(records)
+                if v["customer_id"] in ids and "payment_policy" in v["changed"]]
+
+    expected = [(ids[0], "irreversible_only", {"risk": "irreversible_only", "category": "any"})]
+    if risk[1] != "any":  # a customer whose score allows any payment costs billing no event
+        expected.append((ids[1], risk[1], {"risk": risk[1], "category": "any"}))
+    expected.append(
+        (ids[0], "prepaid_only", {"risk": "irreversible_only", "category": "prepaid_only"}))
+    records = await suite.read(topics.CUSTOMER_UPDATED,
+                               until=lambda rs: len(policies(rs)) >= len(expected))
+    assert risk[0] == "irreversible_only"
+    assert sorted(policies(records)) == sorted(expected)
+    assert [v["changed"] for v in values(records) if v["customer_id"] == ids[0]] == [
+        ["payment_policy"], ["category", "payment_policy"]]
+
+
 async def test_many_questions_and_no_purchase_are_segmented_as_time_waster(suite: Suite) -> None:
     customer_id = f"talker-{uuid.uuid4().hex[:8]}"
     for _ in range(4):

@@ -5,7 +5,7 @@ A card document is a plain dict, one per customer, stored as is in MongoDB::
     {"customer_id", "full_name", "phone", "category", "person_type", "language",
      "card_number", "registered_at", "segment", "risk", "loyalty", "lapsed",
      "lapsed_detail", "last_purchases", "last_interactions", "last_survey",
-     "versions": {section: occurred_at}, "revision": int}
+     "published_payment_policy", "versions": {section: occurred_at}, "revision": int}
 
 Events of one customer come from several topics, so they can arrive out of order and more
 than once. Each section remembers the ``occurred_at`` of the event that last set it
@@ -21,8 +21,9 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+from services.registry.domain.policy import stricter_policy
 from shared.contracts.events import (
     CustomerLapsed,
     CustomerRegistered,
@@ -31,10 +32,12 @@ from shared.contracts.events import (
     CustomerUpdated,
     InteractionLogged,
     LoyaltyUpdated,
+    PaymentPolicySources,
     PurchaseRecorded,
     SurveyAnswered,
     TierChanged,
 )
+from shared.contracts.types import PaymentPolicy
 
 Card = dict[str, Any]
 MAX_LAST_PURCHASES = 5
@@ -264,3 +267,34 @@ def apply_purchase(document: Mapping[str, Any] | None, event: PurchaseRecorded) 
             _set(card, "lapsed", event.occurred_at, lapsed=False, lapsed_detail=None)
 
     return _apply(document, event.customer_id, change)
+
+
+class PolicyChange(NamedTuple):
+    """A payment policy for billing that differs from the one published last."""
+
+    policy: PaymentPolicy
+    sources: PaymentPolicySources
+
+
+def payment_policy_change(card: Mapping[str, Any], category_policy: PaymentPolicy
+                          ) -> PolicyChange | None:
+    """The policy billing should apply now, when it differs from the last one published.
+
+    It is the stricter of the risk's policy (``any`` until scored) and the category's own
+    rule; a customer nothing was published for has ``any``, so an ordinary customer costs
+    no event.
+    """
+    risk: PaymentPolicy = (card.get("risk") or {}).get("payment_policy", "any")
+    combined = stricter_policy(risk, category_policy)
+    if combined == card.get("published_payment_policy", "any"):
+        return None
+    return PolicyChange(combined, PaymentPolicySources(risk=risk, category=category_policy))
+
+
+def record_published_policy(document: Mapping[str, Any], policy: PaymentPolicy) -> Card:
+    """The card remembering the payment policy last published for billing."""
+
+    def change(card: Card) -> None:
+        card["published_payment_policy"] = policy
+
+    return _apply(document, str(document["customer_id"]), change)

@@ -93,10 +93,14 @@ class Category(BaseModel):
         "a default category. Null: the built-in advice, if any.",
     )
 
+    @property
+    def own_payment_policy(self) -> PaymentPolicy:
+        """The category's own rule: prepaid_only for a prepayment category, else any."""
+        return "prepaid_only" if self.prepayment_required else "any"
+
     def payment_policy(self, risk_policy: PaymentPolicy = "any") -> PaymentPolicy:
         """The payment policy once this category's own rule is added to the risk policy."""
-        own: PaymentPolicy = "prepaid_only" if self.prepayment_required else "any"
-        return stricter_policy(own, risk_policy)
+        return stricter_policy(self.own_payment_policy, risk_policy)
 
 
 class CategoryPatch(BaseModel):

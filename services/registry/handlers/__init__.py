@@ -4,6 +4,7 @@ from services.registry.handlers.cards import (
     CARD_UPDATES,
     look_up_caller,
     on_registered,
+    on_scored,
     update_card,
 )
 from services.registry.handlers.categories import (
@@ -32,6 +33,7 @@ __all__ = [
     "log_interaction",
     "look_up_caller",
     "on_registered",
+    "on_scored",
     "record_purchase",
     "register",
     "seed_default_categories",

@@ -24,6 +24,7 @@ from services.registry.domain import (
     caller_card,
     phone_lookup_readings,
 )
+from services.registry.handlers.billing import billing_policy, policy_updated
 from services.registry.handlers.customers import store_registration
 from services.registry.handlers.errors import NotFound, Unprocessable
 from services.registry.handlers.search import remember_activity
@@ -50,8 +51,8 @@ _E164_NOISE = re.compile(r"[\s()\-.]")
 CardUpdate = Callable[[Mapping[str, Any] | None, E], dict[str, Any]]
 
 #: Every topic that changes a card, and the domain function that applies it.
+#: (The score has its own subscriber, ``on_scored``: it may change the payment policy.)
 CARD_UPDATES: tuple[tuple[type[Event], CardUpdate[Any]], ...] = (
-    (CustomerScored, apply_scored),
     (CustomerSegmented, apply_segmented),
     (LoyaltyUpdated, apply_loyalty_updated),
     (TierChanged, apply_tier_changed),
@@ -73,6 +74,16 @@ async def update_card(repo: RegistryRepository, update: CardUpdate[E], event: E)
     return []
 
 
+async def on_scored(repo: RegistryRepository, event: CustomerScored) -> Sequence[Event]:
+    """The risk section of the card; and billing told when the payment policy changes."""
+    before = await repo.card(event.customer_id)
+    after, change = await billing_policy(repo, apply_scored(before, event))
+    if before is None or after.get("revision") != before.get("revision"):
+        await repo.save_card(after)
+    await remember_activity(repo, event)
+    return policy_updated(event.customer_id, change)
+
+
 async def on_registered(repo: RegistryRepository, event: CustomerRegistered) -> Sequence[Event]:
     """Take in a registration made elsewhere (self-service, another system).
 
@@ -86,7 +97,11 @@ async def on_registered(repo: RegistryRepository, event: CustomerRegistered) -> 
     if event.card_number and await repo.loyalty_card_owner(event.card_number):
         raise Rejected("loyalty card number already belongs to another customer")
     await store_registration(repo, event)
-    return []
+    # A score that overtook this registration had no category to combine with.
+    card, change = await billing_policy(repo, await repo.card(event.customer_id) or {})
+    if change is not None:
+        await repo.save_card(card)
+    return policy_updated(event.customer_id, change)
 
 
 class SeveralCallers(Exception):

@@ -21,6 +21,7 @@ from services.registry.domain import (
     new_id,
     require_category,
 )
+from services.registry.handlers.billing import billing_policy
 from services.registry.handlers.errors import (
     CardNumberTaken,
     CustomerNotFound,
@@ -144,7 +145,13 @@ async def change_customer(
         await index_customer(repo, customer_id, after["full_name"], after.get("email"))
     event = CustomerUpdated(customer_id=customer_id, changed=sorted(changes),
                             changed_by=by.actor, **changes)
-    await repo.save_card(apply_customer_updated(await repo.card(customer_id), event))
+    card, policy = await billing_policy(repo, apply_customer_updated(await repo.card(customer_id),
+                                                                    event))
+    if policy is not None:  # a new category changed the payment policy: billing is told too
+        event = event.model_copy(update={
+            "changed": sorted([*changes, "payment_policy"]), "payment_policy": policy.policy,
+            "payment_policy_sources": policy.sources})
+    await repo.save_card(card)
     await audit.record(f"customer:{customer_id}", "changed", by, event.occurred_at,
                        field_changes(document, changes, changes))
     return customer_view({**document, **changes}, by), event

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from services.registry import handlers
-from services.registry.domain import PurchaseRequest, apply_purchase, apply_scored
+from services.registry.domain import PurchaseRequest, apply_purchase
 from services.registry.repository import RegistryRepository
 from shared.contracts import (
     CustomerLapsed,
@@ -56,6 +56,9 @@ def each_card_event(customer_id: str) -> list[Event]:
 
 
 async def apply(repo: RegistryRepository, event: Event) -> None:
+    if isinstance(event, CustomerScored):  # its own subscriber: it may publish a policy
+        await handlers.on_scored(repo, event)
+        return
     update = dict(handlers.CARD_UPDATES)[type(event)]
     await handlers.update_card(repo, update, event)
 
@@ -139,7 +142,6 @@ async def test_a_registration_with_a_phone_owned_by_another_customer_is_rejected
 
 
 def test_every_card_topic_has_an_update() -> None:
-    kinds = {kind for kind, _ in handlers.CARD_UPDATES}
+    kinds = {kind for kind, _ in handlers.CARD_UPDATES} | {CustomerScored}  # + on_scored
     assert {type(e) for e in each_card_event("c")} | {PurchaseRecorded} == kinds
     assert dict(handlers.CARD_UPDATES)[PurchaseRecorded] is apply_purchase
-    assert dict(handlers.CARD_UPDATES)[CustomerScored] is apply_scored

@@ -98,7 +98,8 @@ async def test_a_category_change_moves_the_usage_count_and_names_only_that_field
     patch = CustomerPatch(category="problematic", person_type="individual")
     view, event = await handlers.change_customer(repo, audit(repo), customer.customer_id, patch,
                                                  OPERATOR)
-    assert event is not None and event.changed == ["category"]
+    # the category, and the payment policy it brings (prepayment), for billing
+    assert event is not None and event.changed == ["category", "payment_policy"]
     assert view["category"] == "problematic"
     assert await repo.category_usage_count("ordinary") == 0
     assert await repo.category_usage_count("problematic") == 1

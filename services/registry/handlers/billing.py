@@ -1,0 +1,40 @@
+"""The payment policy a billing system applies: published when it changes.
+
+Billing reads ``crm.customer.updated.v1``: registry combines the risk's policy (scoring)
+with the category's own rule and publishes the stricter one, with what it came from,
+whenever a score or a category change makes it differ from the one published last.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.registry.domain.card_updates import (
+    PolicyChange,
+    payment_policy_change,
+    record_published_policy,
+)
+from services.registry.repository import RegistryRepository
+from shared.contracts import CustomerUpdated, Event
+
+
+async def billing_policy(repo: RegistryRepository, card: dict[str, Any]
+                         ) -> tuple[dict[str, Any], PolicyChange | None]:
+    """The card and the payment policy to publish for billing, when it changed (the
+    stricter of the card's risk policy and its category's rule; see ``payment_policy_change``).
+    A card whose registration has not arrived yet has no category: nothing to publish."""
+    if "category" not in card:
+        return card, None
+    category = await repo.category(card["category"])
+    change = payment_policy_change(card, category.own_payment_policy if category else "any")
+    if change is None:
+        return card, None
+    return record_published_policy(card, change.policy), change
+
+
+def policy_updated(customer_id: str, change: PolicyChange | None) -> list[Event]:
+    """The crm.customer.updated.v1 telling billing a customer's new payment policy."""
+    if change is None:
+        return []
+    return [CustomerUpdated(customer_id=customer_id, changed=["payment_policy"],
+                            payment_policy=change.policy, payment_policy_sources=change.sources)]
