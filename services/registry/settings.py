@@ -52,6 +52,17 @@ class RegistrySettings(ServiceSettings):
         description="A call still ringing or talked this long after it began is shown again "
                     "to a screen that connects (a reconnect, a new tab); older ones are not.")
 
+    # The panel's loyalty actions (redeeming points) go through registry to loyalty.
+    loyalty_port: int = Field(8002, validation_alias=_env("CRM_LOYALTY_PORT"))
+    loyalty_url: str | None = Field(
+        None, validation_alias=_env("CRM_LOYALTY_URL"),
+        description="Loyalty's HTTP API as registry reaches it, for the panel's redemptions "
+                    "(default http://127.0.0.1:CRM_LOYALTY_PORT).")
+
+    def loyalty_base_url(self) -> str:
+        """Where registry forwards the panel's loyalty requests."""
+        return (self.loyalty_url or f"http://127.0.0.1:{self.loyalty_port}").rstrip("/")
+
     def secrets(self) -> dict[str, SecretStr | None]:
         return super().secrets() | {"CRM_BOOTSTRAP_ADMIN_PASSWORD": self.bootstrap_admin_password,
                                     "CRM_TELEPHONY_TOKEN": self.telephony_token}

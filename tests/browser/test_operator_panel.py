@@ -340,3 +340,35 @@ async def test_a_purchase_on_the_card_is_refunded_in_part_from_its_refund_action
     await expect(page.locator("#points-balance")).to_have_text("750", timeout=15_000)
     await expect(page.locator("#purchase-form")).not_to_have_attribute("data-mode", "refund")
     await expect(page.locator("#purchase-currency")).to_have_value("RUB")
+
+
+async def test_points_are_spent_from_the_card_in_two_keystrokes_and_never_below_zero(
+    page: Page,
+) -> None:
+    await register_through_the_form(page, new_digits(), "Irina Volkova")
+    await page.fill("#purchase-amount", "1000.00")
+    await page.fill("#purchase-currency", "EUR")
+    await page.click("#purchase-submit")
+    balance = page.locator("#points-balance")
+    await expect(balance).to_have_text("1000", timeout=15_000)
+
+    await page.locator("#card-name").click()  # nothing typed into: R is the panel's key
+    await page.keyboard.press("r")
+    await expect(page.locator("#redeem-points")).to_be_focused()
+    await expect(page.locator("#redeem-points")).to_have_value("1000")
+    await page.keyboard.type("400")  # replaces the selected whole balance
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#message")).to_have_text("Spent 400 points. Balance: 600.")
+    await expect(balance).to_have_text("600")
+
+    await page.fill("#redeem-points", "1000")  # more than is left: loyalty refuses
+    await page.click("#redeem-submit")
+    await expect(page.locator("#error")).to_contain_text("balance")
+    await expect(balance).to_have_text("600")
+    await screenshot(page, "15-points-spent-from-the-card")
+
+    await page.locator("#card-name").click()
+    await page.keyboard.press("r")  # the two keystrokes: R, Enter
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#message")).to_have_text("Spent 600 points. Balance: 0.")
+    await expect(balance).to_have_text("0")

@@ -294,11 +294,12 @@ async def _balance(client: Any, card: str, points: int) -> bool:
     return response.status_code == 200 and response.json()["points_balance"] == points
 
 
-async def _customer_with_500_points(suite: Suite, tag: str) -> tuple[str, str]:
+async def _customer_with_500_points(suite: Suite, tag: str,
+                                    phone: str = "+79017770000") -> tuple[str, str]:
     customer_id, card = f"c-redeem-{tag}", f"card-redeem-{tag}"
     registered = {"event_id": str(uuid.uuid4()), "occurred_at": datetime.now(UTC).isoformat(),
                   "customer_id": customer_id,
-                  "full_name": "Redeeming Customer", "phone": "+79017770000", "country": "RU",
+                  "full_name": "Redeeming Customer", "phone": phone, "country": "RU",
                   "person_type": "individual", "category": "ordinary",
                   "entered_by": "operator", "card_number": card}
     await suite.produce(topics.CUSTOMER_REGISTERED, json.dumps(registered).encode(),
@@ -355,6 +356,41 @@ async def test_redeeming_points_done_when(suite: Suite) -> None:
     updates = await suite.read(topics.LOYALTY_UPDATED, until=lambda rs: any(
         v.get("points_delta") == -200 for v in redeemed(rs)))
     assert [v["points_balance"] for v in redeemed(updates) if v["points_delta"] < 0] == [300]
+
+
+async def test_the_panel_redeems_through_registry_and_the_caller_card_follows(
+    suite: Suite,
+) -> None:
+    """Registry forwards the panel's redemption to loyalty with the person's token; the
+    answers pass through unchanged, and the caller card shows the balance after."""
+    tag = uuid.uuid4().hex[:8]
+    phone = f"+7901{random.randrange(10**7):07d}"
+    customer_id, _ = await _customer_with_500_points(suite, tag, phone)
+    body = {"redemption_id": f"rd-panel-{tag}", "customer_id": customer_id, "points": 150}
+    async with suite.client("registry", role="operator") as registry:
+        first = await registry.post("/api/loyalty/redemptions", json=body)
+        again = await registry.post("/api/loyalty/redemptions", json=body)
+        short = await registry.post("/api/loyalty/redemptions",
+                                    json=body | {"redemption_id": f"rd-short-{tag}",
+                                                 "points": 5000})
+        bad = await registry.post("/api/loyalty/redemptions", json=body | {"points": 0})
+
+        async def card_balance() -> int | None:
+            card = (await registry.post("/api/callers/lookup", json={"phone": phone})).json()
+            balance = card.get("loyalty", {}).get("points_balance")
+            return balance if balance == 350 else None
+
+        assert await eventually(card_balance, what="the redemption on the caller card") == 350
+    async with suite.client("registry", role="analyst") as analyst:
+        refused = await analyst.post("/api/loyalty/redemptions", json=body)
+    async with suite.client("registry", role=None) as anonymous:
+        unsigned = await anonymous.post("/api/loyalty/redemptions", json=body)
+    assert first.status_code == 201, first.text
+    assert first.json() == body | {"points_balance": 350}
+    assert (again.status_code, again.json()) == (200, first.json())
+    assert short.status_code == 409 and "350" in short.json()["detail"]
+    assert bad.status_code == 422
+    assert (refused.status_code, unsigned.status_code) == (403, 401)
 
 
 async def test_two_redemptions_at_once_never_take_the_balance_below_zero(suite: Suite) -> None:

@@ -10,6 +10,7 @@ from services.registry.api import (
     categories,
     customers,
     errors,
+    loyalty,
     operators,
     panel,
     privacy,
@@ -38,4 +39,5 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
     categories.install(app, runtime, repo)
     activity.install(app, runtime, repo)
     telephony.install(app, runtime, repo, settings, screens)
+    loyalty.install(app, settings)
     panel.install(app, settings)

@@ -30,6 +30,9 @@
  *     none applies) #purchase-refund #purchase-refund-of (data-purchase-id)
  *     #purchase-refund-cancel
  *     (#last-purchases li button[data-action=refund] opens the refund of that purchase)
+ *   #redeem-form #redeem-points #redeem-submit: spend points (POST /api/loyalty/redemptions,
+ *     forwarded by registry to loyalty); the key R on a card fills in the whole balance,
+ *     selected, and Enter spends it: two keystrokes
  *   #erase-form (admins only) #erase-reason #erase-confirm #erase-submit
  *   #people-section (admins only) #people-list (tr[data-operator-id][data-active],
  *     button[data-action=toggle]) #person-form #person-name #person-login #person-role
@@ -304,6 +307,9 @@
       erase_reason: "Reason (no personal data)", erase_confirm: "I have checked who is asking",
       category_saved: "Category saved.", interaction_logged: "Interaction logged.",
       purchase_recorded: "Purchase recorded.", network: "The server cannot be reached.",
+      redeem_points: "Spend points", points_to_redeem: "Points to spend", redeem: "Spend",
+      redeem_hint: "R: the whole balance; Enter spends it.",
+      redeemed: "Spent {points} points. Balance: {balance}.",
       server_error: "Server error",
       "band.low": "Low risk", "band.medium": "Medium risk", "band.high": "High risk",
       "tier.standard": "Standard", "tier.silver": "Silver", "tier.gold": "Gold",
@@ -372,6 +378,9 @@
       already_registered: "Этот номер уже зарегистрирован.",
       category_saved: "Категория сохранена.", interaction_logged: "Обращение записано.",
       purchase_recorded: "Покупка записана.", network: "Сервер недоступен.",
+      redeem_points: "Списать баллы", points_to_redeem: "Сколько баллов списать",
+      redeem: "Списать", redeem_hint: "R — весь баланс; Enter — списать.",
+      redeemed: "Списано баллов: {points}. Баланс: {balance}.",
       server_error: "Ошибка сервера",
       "band.low": "Низкий риск", "band.medium": "Средний риск", "band.high": "Высокий риск",
       "tier.standard": "Стандарт", "tier.silver": "Серебро", "tier.gold": "Золото",
@@ -438,6 +447,9 @@
       erase_reason: "دلیل (بدون اطلاعات شخصی)", erase_confirm: "هویت درخواست‌کننده را بررسی کردم",
       category_saved: "دسته ذخیره شد.", interaction_logged: "تماس ثبت شد.",
       purchase_recorded: "خرید ثبت شد.", network: "دسترسی به سرور ممکن نیست.",
+      redeem_points: "خرج امتیاز", points_to_redeem: "امتیاز برای خرج", redeem: "خرج",
+      redeem_hint: "R: کل موجودی؛ Enter آن را خرج می‌کند.",
+      redeemed: "{points} امتیاز خرج شد. موجودی: {balance}.",
       server_error: "خطای سرور",
       "band.low": "ریسک کم", "band.medium": "ریسک متوسط", "band.high": "ریسک زیاد",
       "tier.standard": "عادی", "tier.silver": "نقره‌ای", "tier.gold": "طلایی",
@@ -471,6 +483,7 @@
     people: null,
     onDuty: () => false, // desk.js: is the phone line open?
     refund: null, // the purchase the purchase form is refunding: {purchase_id, currency}
+    redemption: null, // a redemption sent but not answered: {id, points, customer_id}
   };
 
   // ---- words -------------------------------------------------------------------------
@@ -897,6 +910,7 @@
     const another = !state.card || state.card.customer_id !== card.customer_id;
     if (another) {
       endRefund();
+      $("redeem-points").value = "";
     }
     state.card = card;
     $("register-section").hidden = true;
@@ -1164,6 +1178,53 @@
     }
   }
 
+  // ---- spending points -------------------------------------------------------------------
+  // The redemption id is made here and kept until loyalty has answered, so pressing Enter
+  // again after a network failure or a 503 repeats the same redemption: it counts once.
+
+  function newRedemptionId() {
+    const bytes = crypto.getRandomValues(new Uint8Array(12)); // also outside secure contexts
+    return "r-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  async function redeemPoints(event) {
+    const points = Number.parseInt($("redeem-points").value, 10);
+    if (!state.redemption || state.redemption.points !== points
+        || state.redemption.customer_id !== state.card?.customer_id) {
+      state.redemption = { id: newRedemptionId(), points, customer_id: state.card?.customer_id };
+    }
+    const pending = state.redemption;
+    let answer = null;
+    const done = await act(event, async (id) => {
+      try {
+        answer = await api("POST", "/api/loyalty/redemptions",
+                           { redemption_id: pending.id, customer_id: id, points });
+        state.redemption = null;
+      } catch (error) {
+        if (error instanceof ApiError && error.status >= 400 && error.status < 500) {
+          state.redemption = null; // refused: a new attempt is a new redemption
+        }
+        throw error;
+      }
+    }, "redeemed", { refresh: false });
+    if (done && answer) {
+      showMessage(t("redeemed").replace("{points}", String(answer.points))
+        .replace("{balance}", String(answer.points_balance)));
+      $("points-balance").textContent = answer.points_balance;
+      $("redeem-points").value = "";
+      // The card follows loyalty's event; look again shortly.
+      setTimeout(() => { if (state.card) { refreshCard(); } }, POLL_INTERVAL_MS);
+    }
+  }
+
+  function offerWholeBalance() {
+    const balance = Number.parseInt($("points-balance").textContent, 10);
+    const field = $("redeem-points");
+    field.value = Number.isFinite(balance) && balance > 0 ? String(balance) : "";
+    field.focus();
+    field.select();
+  }
+
   // ---- the price to pay and refunds in the purchase form ---------------------------------
   // The operator types the list price; a customer whose category has a discount
   // (discount_percent, e.g. employees' special prices) pays less, and the amount recorded
@@ -1314,6 +1375,7 @@
     $("session-role").dataset.role = role;
     $("people-section").hidden = role !== "admin";
     $("erase-form").hidden = role !== "admin";
+    $("redeem-form").hidden = role !== "operator" && role !== "admin"; // analysts read only
     if (role === "admin") {
       loadPeople();
     }
@@ -1500,6 +1562,17 @@
     $("purchase-currency").addEventListener("input", showPriceToPay);
     $("purchase-refund-cancel").addEventListener("click", endRefund);
     $("erase-form").addEventListener("submit", eraseCustomer);
+    $("redeem-form").addEventListener("submit", redeemPoints);
+    document.addEventListener("keydown", (event) => {
+      // R (by the key's place, so any keyboard layout) on a card: the whole balance to spend.
+      if (event.code !== "KeyR" || event.ctrlKey || event.metaKey || event.altKey
+          || !state.card || $("redeem-form").hidden
+          || event.target.closest("input, textarea, select, [contenteditable]")) {
+        return;
+      }
+      event.preventDefault();
+      offerWholeBalance();
+    });
     document.addEventListener("keydown", (event) => {
       if (event.key === "Escape") {
         event.preventDefault();
