@@ -1,7 +1,8 @@
 """Purchases streamed while loyalty and notify are killed with SIGKILL and lose their
-database for a while, with producer-side duplicates mixed in: every balance and value
-equals a recomputation from the input, every purchase gets exactly one loyalty update and
-exactly one survey decision, and consumer lag returns to zero."""
+database for a while, with producer-side duplicates and redemptions through the API mixed
+in: every balance and value equals a recomputation from the input, every purchase and every
+accepted redemption gets exactly one loyalty update, every purchase exactly one survey
+decision, no balance goes below zero, and consumer lag returns to zero."""
 
 import asyncio
 import json
@@ -18,7 +19,13 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from shared.contracts import topics
-from tests.support.purchases import Expected, register, settled_cards, stream_purchases
+from tests.support.purchases import (
+    Expected,
+    Redemptions,
+    register,
+    settled_cards,
+    stream_purchases,
+)
 from tests.support.suite import Suite, values
 
 pytestmark = pytest.mark.fault
@@ -70,10 +77,17 @@ async def test_purchases_are_counted_exactly_once_through_kills_and_outages(
         3 * PURCHASES // 5: lambda: outage(suite, "loyalty", 3),
         4 * PURCHASES // 5: lambda: outage(suite, "notify", 3),
     }
+    redemptions, streamed = Redemptions(), asyncio.Event()
     try:
         await register(producer, cards, "Oleg Petrov", f"+7926{run_digits(run)}")
-        await stream_purchases(producer, expected, PURCHASES, rng, faults, DUPLICATES,
-                               discounted_share=0.3)
+        spending = asyncio.create_task(redemptions.run(
+            suite, list(cards), random.Random(rng.random()), run, streamed))
+        try:
+            await stream_purchases(producer, expected, PURCHASES, rng, faults, DUPLICATES,
+                                   discounted_share=0.3)
+        finally:
+            streamed.set()
+            await spending
     finally:
         await producer.stop()
     stream_end = time.monotonic()
@@ -81,12 +95,18 @@ async def test_purchases_are_counted_exactly_once_through_kills_and_outages(
     figures["time from end of stream to balances settled (s)"] = round(
         time.monotonic() - stream_end, 1)
 
+    wanted = PURCHASES + len(redemptions.accepted)
     updates = await suite.read(topics.LOYALTY_UPDATED, timeout_s=60, until=lambda rs: len(
-        {v["event_id"] for v in values(rs)}) >= PURCHASES)
-    distinct = {v["event_id"]: v for v in values(updates)}
+        {v["event_id"] for v in values(rs) if v["customer_id"] in cards}) >= wanted)
+    distinct = {v["event_id"]: v for v in values(updates) if v["customer_id"] in cards}
     points: dict[str, int] = dict.fromkeys(cards, 0)
     for update in distinct.values():
         points[update["customer_id"]] += update["points_delta"]
+    redeemed = await suite.read(topics.POINTS_REDEEMED, timeout_s=30, until=lambda rs: len(
+        {v["redemption_id"] for v in values(rs)} & set(redemptions.accepted))
+        >= len(redemptions.accepted))
+    published = {v["redemption_id"]: (v["customer_id"], v["points"]) for v in values(redeemed)
+                 if v["customer_id"] in cards}
 
     surveys = await suite.read(topics.NOTIFICATION_SENT, timeout_s=120, until=lambda rs: len(
         {v["notification_id"] for v in values(rs) if v["kind"] == "quality_survey"})
@@ -101,17 +121,31 @@ async def test_purchases_are_counted_exactly_once_through_kills_and_outages(
 
     figures.update({
         "purchases sent": PURCHASES, "duplicates re-sent": DUPLICATES,
+        "redemptions accepted": len(redemptions.accepted),
+        "redemptions refused (by status)": dict(redemptions.refused),
+        "redemption requests retried (loyalty down)": redemptions.retries,
+        "redemptions answered as repeats after a retry": redemptions.repeats_answered_200,
         "loyalty.updated distinct": len(distinct),
         "loyalty.updated redelivered copies": len(values(updates)) - len(distinct),
         "balances wrong": sum(1 for c in cards if views[c]["points_balance"] != points[c]),
+        "balances below zero on the way": sum(
+            1 for update in distinct.values() if update["points_balance"] < 0),
         "values wrong": sum(1 for c in cards
                             if Decimal(views[c]["value_lifetime"]) != expected.value[c]),
         "survey decisions (quality)": len(survey_ids),
         "consumer lag after": lag.decode().strip(),
     })
     print("\nfault figures (loyalty, notify):", json.dumps(figures, indent=2))
-    assert len(distinct) == PURCHASES  # one update per purchase: none lost, none twice
+    # one update per purchase and per accepted redemption: none lost, none twice
+    assert len(distinct) == wanted
     assert figures["balances wrong"] == 0 and figures["values wrong"] == 0
+    assert figures["balances below zero on the way"] == 0
+    assert redemptions.accepted, "no redemption was accepted: the mix tested nothing"
+    assert published == redemptions.accepted  # each accepted one published, with its points
+    # the stream has no refunds: every negative update is a redemption, each counted once
+    spent = {c: sum(-u["points_delta"] for u in distinct.values()
+                    if u["customer_id"] == c and u["points_delta"] < 0) for c in cards}
+    assert spent == {c: redemptions.points(c) for c in cards}
     assert len(survey_ids) == PURCHASES  # one survey decision per purchase
     assert "total lag 0" in figures["consumer lag after"]
 

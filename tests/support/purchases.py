@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import httpx
 from aiokafka import AIOKafkaProducer
 
 from shared.contracts import topics
@@ -77,6 +78,61 @@ async def stream_purchases(producer: AIOKafkaProducer, expected: Expected, count
     for key, value in rng.sample(sent, duplicates):
         await producer.send(topics.PURCHASE_RECORDED, value, key=key)
     await producer.flush()
+
+
+@dataclass
+class Redemptions:
+    """Points spent through loyalty's API while purchases stream and faults strike.
+
+    Each redemption keeps its id until loyalty answers (connection refused while loyalty is
+    killed, 503 during an outage: the same id again), as the panel does; ``accepted`` is what
+    loyalty took (201, or 200 for a repeat of one it had taken), ``refused`` what it did not
+    (409 short balance, 404 not registered yet).
+    """
+
+    accepted: dict[str, tuple[str, int]] = field(default_factory=dict)  # id -> customer, points
+    refused: Counter[int] = field(default_factory=Counter)  # status -> how many
+    retries: int = 0
+    repeats_answered_200: int = 0
+
+    def points(self, customer_id: str) -> int:
+        return sum(points for owner, points in self.accepted.values() if owner == customer_id)
+
+    async def run(self, suite: Suite, customers: list[str], rng: random.Random, run: str,
+                  stop: asyncio.Event, every_s: float = 0.05) -> None:
+        async with suite.client("loyalty", role="operator") as client:
+            n = 0
+            while not stop.is_set():
+                n += 1
+                await self.redeem(client, {"redemption_id": f"rd-{run}-{n:04d}",
+                                           "customer_id": rng.choice(customers),
+                                           "points": rng.randint(1, 60)})
+                await asyncio.sleep(every_s)
+
+    async def redeem(self, client: httpx.AsyncClient, body: dict[str, Any],
+                     patience_s: float = 240) -> None:
+        deadline = asyncio.get_running_loop().time() + patience_s
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                answer = await client.post("/api/loyalty/redemptions", json=body)
+            except httpx.HTTPError:
+                answer = None
+            if answer is not None and answer.status_code < 500:
+                break
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"loyalty answered no redemption for {patience_s} s")
+            self.retries += 1
+            await asyncio.sleep(0.5)
+        if answer.status_code in (200, 201):
+            assert answer.json()["points_balance"] >= 0, answer.text
+            self.accepted[body["redemption_id"]] = (body["customer_id"], body["points"])
+            self.repeats_answered_200 += answer.status_code == 200 and tries > 1
+        elif answer.status_code in (404, 409):
+            self.refused[answer.status_code] += 1
+        else:
+            raise AssertionError(f"a redemption got {answer.status_code}: {answer.text}")
 
 
 async def settled_cards(suite: Suite, expected: Expected,
