@@ -104,6 +104,11 @@ class RegistryRepository:
             {"_id": customer_id}, {**_without_id(card), "_id": customer_id}, upsert=True
         )
 
+    async def card_ids_in_category(self, slug: str) -> list[str]:
+        """The ids of every card in a category (the ``category`` index on MongoDB)."""
+        rows = await self.cards.find({"category": str(slug)}, {"_id": 1}).to_list()
+        return sorted(str(row["_id"]) for row in rows)
+
     # categories --------------------------------------------------------------------------
     async def category(self, slug: str) -> Category | None:
         row = await self.categories.find_one({"_id": str(slug)})
@@ -314,6 +319,7 @@ class RegistryRepository:
         await self.calls.create_index("phone")
         await self.calls.create_index("choices")  # erasure: an $or uses an index per clause
         await self.live_calls.create_index("operator_id")
+        await self.cards.create_index("category")  # a category's rule change: its customers
 
     # meta --------------------------------------------------------------------------------
     async def defaults_seeded(self) -> bool:

@@ -421,6 +421,41 @@ async def test_the_category_lifecycle(suite: Suite) -> None:
     assert slug not in [row["slug"] for row in listed.json()]
 
 
+async def test_a_category_that_starts_requiring_prepayment_tells_billing(suite: Suite) -> None:
+    """Changing a category's own rule publishes the combined payment policy of each of its
+    customers whose policy changes, once: sending the rule again publishes nothing."""
+    slug = f"wholesale-{uuid.uuid4().hex[:6]}"
+    async with suite.client("registry", role="admin") as admin:
+        created = await admin.post("/api/categories", json={
+            "slug": slug, "titles": {"en": "Wholesale"}})
+        assert created.status_code == 201, created.text
+        phone = new_phone()
+        customer = await register(suite, phone=phone, category=slug)
+        card = await eventually(lambda: _scored_card(admin, phone), what="the score")
+        risk = card["risk"]["payment_policy"]
+        strict = await admin.patch(f"/api/categories/{slug}", json={"prepayment_required": True})
+        again = await admin.patch(f"/api/categories/{slug}", json={"prepayment_required": True})
+    assert strict.status_code == 200, strict.text
+    assert strict.json()["payment_policies_published"] == (0 if risk == "prepaid_only" else 1)
+    assert again.json()["payment_policies_published"] == 0
+
+    def policies(records: Any) -> list[Any]:
+        return [(v["payment_policy"], v["payment_policy_sources"]) for v in values(records)
+                if v["customer_id"] == customer["customer_id"] and v.get("payment_policy")]
+
+    # (a score that asked for prepayment already had it published, from the risk alone)
+    last = ("prepaid_only", {"risk": risk, "category": "prepaid_only" if risk != "prepaid_only"
+                             else "any"})
+    records = await suite.read(topics.CUSTOMER_UPDATED, timeout_s=10,
+                               until=lambda rs: last in policies(rs))
+    assert policies(records)[-1] == last
+
+
+async def _scored_card(client: httpx.AsyncClient, phone: str) -> dict[str, Any] | None:
+    card = await card_of(client, phone)
+    return card if card and card.get("risk") else None
+
+
 @pytest.mark.parametrize("body", [
     {"slug": "Bad Slug", "titles": {"en": "Bad"}},
     {"slug": "ok", "titles": {"en": "Ok"}, "colour": "red"},

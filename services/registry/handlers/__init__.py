@@ -1,5 +1,6 @@
 """Registry's use cases: a request or an event plus the repository in, events out."""
 
+from services.registry.handlers.billing import category_policy_updates
 from services.registry.handlers.cards import (
     CARD_UPDATES,
     look_up_caller,
@@ -24,6 +25,7 @@ from services.registry.handlers.customers import (
 
 __all__ = [
     "CARD_UPDATES",
+    "category_policy_updates",
     "change_category",
     "change_customer",
     "create_category",

@@ -38,3 +38,20 @@ def policy_updated(customer_id: str, change: PolicyChange | None) -> list[Event]
         return []
     return [CustomerUpdated(customer_id=customer_id, changed=["payment_policy"],
                             payment_policy=change.policy, payment_policy_sources=change.sources)]
+
+
+async def category_policy_updates(repo: RegistryRepository, customer_ids: list[str]
+                                  ) -> list[Event]:
+    """After a category's own rule changed: the policy updates of these of its customers
+    whose combined policy changed (each card remembers what was published, so running it
+    again publishes nothing twice)."""
+    events: list[Event] = []
+    for customer_id in customer_ids:
+        card = await repo.card(customer_id)
+        if card is None:
+            continue
+        after, change = await billing_policy(repo, card)
+        if change is not None:
+            await repo.save_card(after)
+            events.extend(policy_updated(customer_id, change))
+    return events

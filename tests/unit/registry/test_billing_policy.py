@@ -3,7 +3,7 @@
 from typing import Any
 
 from services.registry import handlers
-from services.registry.domain import CustomerPatch
+from services.registry.domain import CategoryPatch, CustomerPatch
 from services.registry.domain.card_updates import payment_policy_change, record_published_policy
 from services.registry.repository import RegistryRepository
 from shared.contracts import CustomerScored, CustomerUpdated
@@ -107,3 +107,24 @@ async def test_a_score_that_overtook_an_outside_registration_is_published_with_i
     events = await handlers.on_registered(repo, external_registration())
     assert only_policy(events) == [
         (["payment_policy"], "prepaid_only", {"risk": "prepaid_only", "category": "any"})]
+
+
+async def test_a_category_that_starts_requiring_prepayment_tells_billing_of_each_customer_once(
+    repo: RegistryRepository,
+) -> None:
+    first = await handlers.register(repo, audit(repo), registration(category="vip"), OPERATOR)
+    second = await handlers.register(
+        repo, audit(repo), registration(category="vip", phone="+79001112233"), OPERATOR)
+    await handlers.on_scored(repo, scored(first.customer_id))  # irreversible_only published
+    await handlers.change_category(repo, "vip", CategoryPatch(prepayment_required=True))
+    ids = await repo.card_ids_in_category("vip")
+    assert ids == sorted([first.customer_id, second.customer_id])
+    events = await handlers.category_policy_updates(repo, ids)
+    assert sorted(only_policy(events), key=lambda e: e[2]["risk"]) == [
+        (["payment_policy"], "prepaid_only", {"risk": "any", "category": "prepaid_only"}),
+        (["payment_policy"], "prepaid_only",
+         {"risk": "irreversible_only", "category": "prepaid_only"})]
+    assert await handlers.category_policy_updates(repo, ids) == []  # a second sweep: nothing
+    await handlers.change_category(repo, "vip", CategoryPatch(prepayment_required=False))
+    relaxed = await handlers.category_policy_updates(repo, ids)
+    assert sorted(e.payment_policy for e in relaxed) == ["any", "irreversible_only"]  # type: ignore[attr-defined]
