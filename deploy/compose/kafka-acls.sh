@@ -50,6 +50,7 @@ acl --allow-principal User:crm-scoring \
     --operation Read \
     --operation Describe \
     --topic crm.customer.registered.v1 \
+    --topic crm.customer.updated.v1 \
     --topic crm.interaction.logged.v1 \
     --topic crm.purchase.recorded.v1 \
     --topic crm.operator.updated.v1 \
@@ -58,6 +59,7 @@ acl --allow-principal User:crm-scoring \
     --operation Write \
     --operation Describe \
     --topic crm.customer.registered.v1.dlq \
+    --topic crm.customer.updated.v1.dlq \
     --topic crm.customer.scored.v1 \
     --topic crm.customer.segmented.v1 \
     --topic crm.interaction.logged.v1.dlq \

@@ -15,6 +15,7 @@ from shared.auth import Reader
 from shared.contracts import (
     CustomerErased,
     CustomerRegistered,
+    CustomerUpdated,
     InteractionLogged,
     OperatorUpdated,
     PurchaseRecorded,
@@ -29,20 +30,28 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
     repo = ScoringRepository(runtime.db)
     rules = LiveRules(settings.rules_path, settings.rules_check_interval_s)
 
-    # The behaviour profiles a unit's handlers read, read at once on MongoDB.
+    # The behaviour profiles (and, after registration, the scores) a unit's handlers read,
+    # read at once on MongoDB.
     def profiles(events: Sequence[CustomerRegistered | InteractionLogged | PurchaseRecorded]
                  ) -> dict[str, list[str]]:
         return {"behaviour": [event.customer_id for event in events]}
+
+    def profiles_and_scores(events: Sequence[InteractionLogged | PurchaseRecorded]
+                            ) -> dict[str, list[str]]:
+        customers = [event.customer_id for event in events]
+        return {"behaviour": customers, "scores": customers}
 
     runtime.subscribe(
         CustomerRegistered, lambda event: handlers.on_registered(repo, rules.current, event),
         reads=profiles)
     runtime.subscribe(
         InteractionLogged, lambda event: handlers.on_interaction(repo, rules.current, event),
-        reads=profiles)
+        reads=profiles_and_scores)
     runtime.subscribe(
         PurchaseRecorded, lambda event: handlers.on_purchase(repo, rules.current, event),
-        reads=profiles)
+        reads=profiles_and_scores)
+    runtime.subscribe(
+        CustomerUpdated, lambda event: handlers.on_customer_updated(repo, rules.current, event))
     runtime.subscribe(OperatorUpdated, runtime.people.mirror)  # names, disabled people
     erasures = Erasures(runtime.db)
     runtime.subscribe(CustomerErased, lambda event: privacy.on_erased(repo, erasures, event))

@@ -173,7 +173,8 @@ class CustomerUpdated(Event):
 
 
 class CustomerScored(Event):
-    """The fraud-risk score of a newly registered customer."""
+    """The fraud-risk score of a customer: at registration, and again when behaviour or a
+    profile change moves them to another band."""
 
     topic: ClassVar[str] = topics.CUSTOMER_SCORED
 
@@ -183,6 +184,12 @@ class CustomerScored(Event):
     reasons: list[Reason] = Field(default_factory=list, max_length=50)
     payment_policy: PaymentPolicy
     model_version: str = Field(max_length=40, examples=["rules-2026.11"])
+    trigger: Literal["registration", "behaviour", "profile"] | None = Field(
+        default=None, examples=["behaviour"],
+        description="What made this decision: the registration; behaviour after it "
+                    "(purchases, refunds, chargebacks, calls); or a profile change "
+                    "(crm.customer.updated.v1). A customer is scored again only when the band "
+                    "changes; the latest occurred_at is the decision in force.")
 
 
 class CustomerSegmented(Event):

@@ -177,3 +177,43 @@ async def test_many_questions_and_no_purchase_are_segmented_as_time_waster(suite
 async def _get_json(client: Any, path: str) -> Any:
     response = await client.get(path)
     return response.json() if response.status_code == 200 else None
+
+
+async def test_a_customer_whose_purchases_are_charged_back_is_re_scored_high_on_the_card(
+    suite: Suite,
+) -> None:
+    number = phone()
+    async with suite.client("registry") as client:
+        created = await client.post("/api/customers", json={
+            "full_name": "Ekaterina Sokolova", "phone": number, "country": "RU",
+            "person_type": "individual", "category": "ordinary",
+            "email": "ekaterina.sokolova@yandex.ru", "source": "friend", "language": "ru"})
+        assert created.status_code == 201, created.text
+        customer_id = created.json()["customer_id"]
+
+        async def card_risk(band: str | None = None) -> dict[str, Any] | None:
+            card = (await client.post("/api/callers/lookup", json={"phone": number})).json()
+            risk = card.get("risk")
+            return risk if risk and (band is None or risk["band"] == band) else None
+
+        before = await eventually(card_risk, what="the registration's score on the card")
+        for _ in range(2):
+            bought = await client.post("/api/purchases", json={
+                "customer_id": customer_id, "amount": "4990.00", "currency": "RUB",
+                "payment_method": "card"})
+            assert bought.status_code == 202, bought.text
+            reversed_ = await client.post("/api/purchases", json={
+                "customer_id": customer_id, "amount": "-4990.00", "currency": "RUB",
+                "payment_method": "chargeback", "refund_of": bought.json()["purchase_id"]})
+            assert reversed_.status_code == 202, reversed_.text
+        after = await eventually(lambda: card_risk("high"), what="the card's risk to be high")
+    assert before["band"] != "high"
+    assert after["reasons"][0]["code"] == "chargeback"
+    assert after["payment_policy"] == "irreversible_only"
+    records = await suite.read(topics.CUSTOMER_SCORED, until=lambda rs: any(
+        v["customer_id"] == customer_id and v["band"] == "high" for v in values(rs)))
+    mine = [(v["trigger"], v["band"]) for v in values(records) if v["customer_id"] == customer_id]
+    # one score at registration, then one each time the chargebacks moved the band
+    assert mine[0] == ("registration", before["band"]) and mine[-1] == ("behaviour", "high")
+    assert {trigger for trigger, _ in mine[1:]} == {"behaviour"}
+    assert len({band for _, band in mine}) == len(mine)
