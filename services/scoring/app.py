@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Query
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 
-from services.scoring import handlers, privacy
+from services.scoring import handlers, outcomes, privacy
 from services.scoring.repository import ScoringRepository
 from services.scoring.rules import LiveRules
 from services.scoring.settings import ScoringSettings
-from shared.auth import Reader
+from shared.auth import Analyst, Reader
 from shared.contracts import (
     CustomerErased,
     CustomerRegistered,
@@ -69,6 +71,33 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
         if stored is None:
             raise HTTPException(404, "no score for this customer")
         return stored
+
+    @app.get("/api/scores/outcomes", tags=["scores"])
+    async def recorded_outcomes(principal: Analyst, after: str | None = None,
+                                limit: int = Query(500, ge=1, le=1000)) -> Any:
+        """Recorded outcomes in customer-id order, a page after ``after`` (``next`` names
+        the next page's ``after``); for ``make eval-scoring``. Notes to admins only."""
+        page = await repo.outcomes_after(after, limit)
+        return {"outcomes": [outcomes.view(row, principal) for row in page],
+                "next": page[-1]["_id"] if len(page) == limit else None}
+
+    @app.post("/api/scores/{customer_id}/outcome", tags=["scores"], status_code=201,
+              responses={200: {"description": "The same outcome and note again: unchanged"},
+                         404: {"description": "No score for this customer"}})
+    async def record_outcome(customer_id: str, body: outcomes.OutcomeRequest,
+                             principal: Analyst) -> Any:
+        """Record what really happened (fraud or legitimate): kept with the decision in force
+        now, and published as crm.fraud.outcome.v1; a later outcome replaces it."""
+        async with runtime.command():
+            try:
+                answer, events = await outcomes.record(repo, rules.current(), customer_id,
+                                                       body, principal)
+            except outcomes.NoScore as error:
+                raise HTTPException(404, str(error)) from None
+            await runtime.publish(events)
+        if not events:
+            return JSONResponse(jsonable_encoder(answer), status_code=200)
+        return answer
 
     @app.get("/api/scores/{customer_id}", tags=["scores"])
     async def score(customer_id: str, principal: Reader, explain: bool = False) -> Any:

@@ -319,6 +319,24 @@ class PointsRedeemed(Event):
                                   "gives the points back.")
 
 
+class FraudOutcome(Event):
+    """What really happened to a scored customer, recorded by an analyst or admin
+    (POST /api/scores/{customer_id}/outcome), with the decision in force then; the
+    evaluation measures and re-fits the rules on these. A later outcome replaces an earlier
+    one. The analyst's note stays in scoring."""
+
+    topic: ClassVar[str] = topics.FRAUD_OUTCOME
+
+    customer_id: Identifier
+    outcome: Literal["fraud", "legitimate"]
+    recorded_by: Identifier = Field(
+        examples=["op-5b0f3c2a9d8e4f61"],
+        description="The signed-in person's operator_id, or client:<role> for a machine client.")
+    score: int = Field(ge=0, le=100, description="The score in force when it was recorded.")
+    band: RiskBand
+    model_version: str = Field(max_length=40, examples=["rules-2026.11.3"])
+
+
 class NotificationSent(Event):
     """A message was sent, suppressed by a rule, or failed for good."""
 
@@ -401,5 +419,6 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     SurveyAnswered,
     OperatorUpdated,
     CustomerErased,
+    FraudOutcome,
 )
 EVENT_BY_TOPIC: dict[str, type[Event]] = {event.topic: event for event in ALL_EVENTS}

@@ -15,6 +15,7 @@ PRODUCERS: dict[str, list[str]] = {
     topics.POINTS_REDEEMED: ["loyalty"],
     topics.NOTIFICATION_SENT: ["notify"], topics.SURVEY_ANSWERED: ["notify"],
     topics.OPERATOR_UPDATED: ["registry"], topics.CUSTOMER_ERASED: ["registry"],
+    topics.FRAUD_OUTCOME: ["scoring"],
 }
 CONSUMERS: dict[str, list[str]] = {
     topics.CUSTOMER_REGISTERED: ["registry", "scoring", "loyalty", "notify"],
@@ -32,4 +33,5 @@ CONSUMERS: dict[str, list[str]] = {
     topics.SURVEY_ANSWERED: ["registry"],
     topics.OPERATOR_UPDATED: ["scoring", "loyalty", "notify"],
     topics.CUSTOMER_ERASED: ["scoring", "loyalty", "notify"],
+    topics.FRAUD_OUTCOME: [],
 }

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from services.scoring import evaluation
 from shared.contracts import topics
-from tests.support.suite import Suite, eventually, values
+from tests.support.suite import TOKENS, Suite, eventually, values
 
 pytestmark = pytest.mark.integration
 
@@ -217,3 +218,43 @@ async def test_a_customer_whose_purchases_are_charged_back_is_re_scored_high_on_
     assert mine[0] == ("registration", before["band"]) and mine[-1] == ("behaviour", "high")
     assert {trigger for trigger, _ in mine[1:]} == {"behaviour"}
     assert len({band for _, band in mine}) == len(mine)
+
+
+async def test_an_outcome_recorded_through_the_api_appears_in_the_evaluation(
+    suite: Suite, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    event = registration(full_name="Alexander Pushkin", ip="8.8.8.8")
+    customer_id = event["customer_id"]
+    await register(suite, event)
+    body = {"outcome": "fraud", "note": "the bank reversed both payments"}
+    async with suite.client("scoring", role="analyst") as analyst:
+        await eventually(lambda: _get_json(analyst, f"/api/scores/{customer_id}"),
+                         what="the stored score")
+        first = await analyst.post(f"/api/scores/{customer_id}/outcome", json=body)
+        again = await analyst.post(f"/api/scores/{customer_id}/outcome", json=body)
+        unknown = await analyst.post("/api/scores/nobody-at-all/outcome", json=body)
+        wrong = await analyst.post(f"/api/scores/{customer_id}/outcome",
+                                   json={"outcome": "maybe"})
+        listed = (await analyst.get("/api/scores/outcomes")).json()
+    async with suite.client("scoring", role="operator") as operator:
+        refused = await operator.post(f"/api/scores/{customer_id}/outcome", json=body)
+    assert first.status_code == 201, first.text
+    assert (first.json()["outcome"], first.json()["band"]) == ("fraud", "high")
+    assert "note" not in first.json()  # an analyst reads no free text that may name someone
+    assert again.status_code == 200
+    assert (unknown.status_code, wrong.status_code, refused.status_code) == (404, 422, 403)
+    assert customer_id in [row["customer_id"] for row in listed["outcomes"]]
+    records = await suite.read(topics.FRAUD_OUTCOME, until=lambda rs: any(
+        v["customer_id"] == customer_id for v in values(rs)))
+    published = [v for v in values(records) if v["customer_id"] == customer_id]
+    assert [(v["outcome"], v["band"]) for v in published] == [("fraud", "high")]
+    assert "note" not in published[0]
+
+    monkeypatch.setenv("CRM_ANALYST_TOKEN", TOKENS["analyst"])
+    assert evaluation.main(["--seeds", "1", "--size", "200",
+                            "--outcomes-url", suite.url("scoring")]) == 0
+    report = capsys.readouterr().out
+    fraud = sum(row["outcome"] == "fraud" for row in listed["outcomes"])
+    assert f"recorded outcomes from {suite.url('scoring')}: {len(listed['outcomes'])} " \
+           f"(fraud {fraud}," in report
+    assert "proposed weights" in report
