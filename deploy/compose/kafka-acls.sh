@@ -50,6 +50,7 @@ acl --allow-principal User:crm-scoring \
     --operation Read \
     --operation Describe \
     --topic crm.customer.registered.v1 \
+    --topic crm.customer.updated.v1 \
     --topic crm.interaction.logged.v1 \
     --topic crm.purchase.recorded.v1 \
     --topic crm.operator.updated.v1 \
@@ -58,12 +59,14 @@ acl --allow-principal User:crm-scoring \
     --operation Write \
     --operation Describe \
     --topic crm.customer.registered.v1.dlq \
+    --topic crm.customer.updated.v1.dlq \
     --topic crm.customer.scored.v1 \
     --topic crm.customer.segmented.v1 \
     --topic crm.interaction.logged.v1.dlq \
     --topic crm.purchase.recorded.v1.dlq \
     --topic crm.operator.updated.v1.dlq \
-    --topic crm.customer.erased.v1.dlq
+    --topic crm.customer.erased.v1.dlq \
+    --topic crm.fraud.outcome.v1
 acl --allow-principal User:crm-loyalty \
     --operation Read \
     --operation Describe \
@@ -151,7 +154,8 @@ acl --allow-principal User:crm \
     --topic crm.notification.sent.v1.dlq \
     --topic crm.survey.answered.v1.dlq \
     --topic crm.operator.updated.v1.dlq \
-    --topic crm.customer.erased.v1.dlq
+    --topic crm.customer.erased.v1.dlq \
+    --topic crm.fraud.outcome.v1.dlq
 acl --allow-principal User:crm \
     --operation Write \
     --operation Describe \
@@ -171,7 +175,8 @@ acl --allow-principal User:crm \
 acl --allow-principal User:crm \
     --operation Describe \
     --topic crm.points.redeemed.v1 \
-    --topic crm.notification.sent.v1
+    --topic crm.notification.sent.v1 \
+    --topic crm.fraud.outcome.v1
 acl --allow-principal User:crm-exporter \
     --operation Describe \
     --resource-pattern-type prefixed \

@@ -6,11 +6,17 @@ Prints, per seed and averaged over the seeds: precision, recall and false-positi
 when flagging at "medium or above" and at "high", what share of each band is fraud, recall
 per fraud kind, and the confusion table (kind x band). Weights are not tuned to a seed;
 read the spread between seeds before trusting a figure.
+
+Then the outcomes recorded through a running suite's scoring API (``--outcomes-url``,
+``CRM_ANALYST_TOKEN``): the same figures on what really happened, and re-fitted weights
+proposed from them (from the synthetic populations while fewer than 30 are recorded or
+one kind is missing), never applied (see ``refit``).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections import Counter, defaultdict
@@ -28,7 +34,16 @@ from services.scoring.domain import (
     velocity_keys,
 )
 from services.scoring.domain.velocity import Entry
+from services.scoring.outcomes import firing_codes
 from services.scoring.population import FRAUD_KINDS, LEGIT_KINDS, Labelled, PopulationGenerator
+from services.scoring.refit import (
+    Sample,
+    enough_to_fit,
+    fetch_outcomes,
+    outcome_lines,
+    outcome_samples,
+    refit_lines,
+)
 from shared.contracts.types import RiskBand
 
 BANDS: tuple[RiskBand, ...] = ("low", "medium", "high")
@@ -40,6 +55,7 @@ class SeedResult:
     size: int
     confusion: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     seconds: float = 0.0
+    samples: Counter[Sample] = field(default_factory=Counter)  # what a re-fit learns from
 
     def _count(self, fraud: bool, bands: Sequence[str]) -> int:
         kinds = FRAUD_KINDS if fraud else LEGIT_KINDS
@@ -93,6 +109,8 @@ def evaluate_seed(seed: int, size: int, config: ScoringConfig) -> SeedResult:
         counts = window.count_and_add(velocity_keys(reg), item.at.timestamp(), reg.customer_id)
         decision = score_registration(reg, counts, config)
         result.confusion[item.kind][decision.band] += 1
+        fired = frozenset(firing_codes(decision.signals, config))
+        result.samples[(fired, item.kind in FRAUD_KINDS)] += 1
     result.seconds = time.perf_counter() - started
     return result
 
@@ -160,13 +178,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--size", type=int, default=2000)
     parser.add_argument("--rules", type=Path, default=DEFAULT_RULES_PATH)
+    parser.add_argument("--outcomes-url", default=os.environ.get(
+        "CRM_SCORING_URL", "http://127.0.0.1:8001"),
+        help="a running scoring service whose recorded outcomes to evaluate ('' for none)")
     args = parser.parse_args(argv)
     config = load_config(args.rules)
 
     def progress(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
-    print(report(evaluate(args.seeds, args.size, config, progress), config))
+    results = evaluate(args.seeds, args.size, config, progress)
+    print(report(results, config))
+    samples: Counter[Sample] = sum((r.samples for r in results), Counter())
+    source = f"the synthetic populations of seeds {', '.join(str(s) for s in args.seeds)}"
+    print()
+    if args.outcomes_url:
+        token = os.environ.get("CRM_ANALYST_TOKEN", "dev-analyst-token")
+        try:
+            recorded = fetch_outcomes(args.outcomes_url, token)
+        except Exception as error:
+            print(f"recorded outcomes: none read from {args.outcomes_url} "
+                  f"({type(error).__name__}: is the suite running? CRM_ANALYST_TOKEN set?)")
+        else:
+            print("\n".join(outcome_lines(recorded, args.outcomes_url)))
+            if enough_to_fit(outcome_samples(recorded)):
+                samples = outcome_samples(recorded)
+                source = f"{len(recorded)} recorded outcomes"
+        print()
+    print("\n".join(refit_lines(samples, config, source)))
     return 0
 
 

@@ -1,7 +1,7 @@
 """Erasing a customer from scoring, and what scoring keeps about one (subject access).
 
-Scoring keeps the decision (with its signals), the behaviour profile and the customer's
-place in the velocity lists (under digests of the values); all three go. The score
+Scoring keeps the decision (with its signals), the behaviour profile, a recorded outcome
+and the customer's place in the velocity lists (under digests of the values); all go. The score
 document names the velocity lists the registration entered, so none is scanned.
 """
 
@@ -24,6 +24,7 @@ async def on_erased(repo: ScoringRepository, erasures: Erasures,
             event.customer_id, list(stored.get("velocity_ids", []))))
     done.remove("scores", await repo.delete_score(event.customer_id))
     done.remove("behaviour", await repo.delete_behaviour(event.customer_id))
+    done.remove("outcomes", await repo.delete_outcome(event.customer_id))
     await erasures.record(event.customer_id, event.requested_by, done, event.occurred_at)
     return []
 
@@ -31,4 +32,6 @@ async def on_erased(repo: ScoringRepository, erasures: Erasures,
 async def holdings(repo: ScoringRepository, customer_id: str) -> Mapping[str, list[Document]]:
     score = await repo.score(customer_id)
     behaviour = await repo.behaviour_profile(customer_id)
-    return {"scores": [score] if score else [], "behaviour": [behaviour] if behaviour else []}
+    outcome = await repo.outcome(customer_id)
+    return {"scores": [score] if score else [], "behaviour": [behaviour] if behaviour else [],
+            "outcomes": [outcome] if outcome else []}

@@ -7,6 +7,8 @@
   stand-in copies and journals every array element on each write, which made a busy key's
   list the most expensive part of scoring (see benchmarks/scoring.py).
 - ``behaviour``: one profile per customer (``_id`` = customer id) and its last segment.
+- ``outcomes``: what really happened (fraud or legitimate) per customer (``_id`` = customer
+  id), with the decision in force then; the evaluation pages through them by ``_id``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class ScoringRepository:
         self.scores = db.collection("scores")
         self.velocity = db.collection("velocity")
         self.behaviour = db.collection("behaviour")
+        self.outcomes = db.collection("outcomes")
 
     async def save_score(self, document: Document) -> None:
         await self.scores.replace_one({"_id": document["_id"]}, document, upsert=True)
@@ -72,3 +75,17 @@ class ScoringRepository:
         await self.behaviour.replace_one(
             {"_id": customer_id}, {"_id": customer_id, **fields}, upsert=True
         )
+
+    async def outcome(self, customer_id: str) -> Document | None:
+        return await self.outcomes.find_one({"_id": customer_id})
+
+    async def save_outcome(self, document: Document) -> None:
+        await self.outcomes.replace_one({"_id": document["_id"]}, document, upsert=True)
+
+    async def outcomes_after(self, after: str | None, limit: int) -> list[Document]:
+        """Recorded outcomes in ``_id`` order, the page after ``after`` (the primary index)."""
+        query = {"_id": {"$gt": after}} if after else {}
+        return list(await self.outcomes.find(query).sort("_id", 1).limit(limit).to_list())
+
+    async def delete_outcome(self, customer_id: str) -> int:
+        return int((await self.outcomes.delete_one({"_id": customer_id})).deleted_count)

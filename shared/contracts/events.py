@@ -191,7 +191,8 @@ class CustomerUpdated(Event):
 
 
 class CustomerScored(Event):
-    """The fraud-risk score of a newly registered customer."""
+    """The fraud-risk score of a customer: at registration, and again when behaviour or a
+    profile change moves them to another band."""
 
     topic: ClassVar[str] = topics.CUSTOMER_SCORED
 
@@ -201,6 +202,12 @@ class CustomerScored(Event):
     reasons: list[Reason] = Field(default_factory=list, max_length=50)
     payment_policy: PaymentPolicy
     model_version: str = Field(max_length=40, examples=["rules-2026.11"])
+    trigger: Literal["registration", "behaviour", "profile"] | None = Field(
+        default=None, examples=["behaviour"],
+        description="What made this decision: the registration; behaviour after it "
+                    "(purchases, refunds, chargebacks, calls); or a profile change "
+                    "(crm.customer.updated.v1). A customer is scored again only when the band "
+                    "changes; the latest occurred_at is the decision in force.")
 
 
 class CustomerSegmented(Event):
@@ -330,6 +337,24 @@ class PointsRedeemed(Event):
                                   "gives the points back.")
 
 
+class FraudOutcome(Event):
+    """What really happened to a scored customer, recorded by an analyst or admin
+    (POST /api/scores/{customer_id}/outcome), with the decision in force then; the
+    evaluation measures and re-fits the rules on these. A later outcome replaces an earlier
+    one. The analyst's note stays in scoring."""
+
+    topic: ClassVar[str] = topics.FRAUD_OUTCOME
+
+    customer_id: Identifier
+    outcome: Literal["fraud", "legitimate"]
+    recorded_by: Identifier = Field(
+        examples=["op-5b0f3c2a9d8e4f61"],
+        description="The signed-in person's operator_id, or client:<role> for a machine client.")
+    score: int = Field(ge=0, le=100, description="The score in force when it was recorded.")
+    band: RiskBand
+    model_version: str = Field(max_length=40, examples=["rules-2026.11.3"])
+
+
 class NotificationSent(Event):
     """A message was sent, suppressed by a rule, or failed for good."""
 
@@ -412,5 +437,6 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     SurveyAnswered,
     OperatorUpdated,
     CustomerErased,
+    FraudOutcome,
 )
 EVENT_BY_TOPIC: dict[str, type[Event]] = {event.topic: event for event in ALL_EVENTS}

@@ -15,10 +15,11 @@ PRODUCERS: dict[str, list[str]] = {
     topics.POINTS_REDEEMED: ["loyalty"],
     topics.NOTIFICATION_SENT: ["notify"], topics.SURVEY_ANSWERED: ["notify"],
     topics.OPERATOR_UPDATED: ["registry"], topics.CUSTOMER_ERASED: ["registry"],
+    topics.FRAUD_OUTCOME: ["scoring"],
 }
 CONSUMERS: dict[str, list[str]] = {
     topics.CUSTOMER_REGISTERED: ["registry", "scoring", "loyalty", "notify"],
-    topics.CUSTOMER_UPDATED: ["registry", "loyalty"],
+    topics.CUSTOMER_UPDATED: ["registry", "scoring", "loyalty"],
     topics.CUSTOMER_SCORED: ["registry"],
     topics.CUSTOMER_SEGMENTED: ["registry", "loyalty"],
     topics.INTERACTION_LOGGED: ["registry", "scoring", "loyalty", "notify"],
@@ -32,4 +33,5 @@ CONSUMERS: dict[str, list[str]] = {
     topics.SURVEY_ANSWERED: ["registry"],
     topics.OPERATOR_UPDATED: ["scoring", "loyalty", "notify"],
     topics.CUSTOMER_ERASED: ["scoring", "loyalty", "notify"],
+    topics.FRAUD_OUTCOME: [],
 }

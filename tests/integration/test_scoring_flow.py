@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from services.scoring import evaluation
 from shared.contracts import topics
-from tests.support.suite import Suite, eventually, values
+from tests.support.suite import TOKENS, Suite, eventually, values
 
 pytestmark = pytest.mark.integration
 
@@ -221,3 +222,83 @@ async def test_many_questions_and_no_purchase_are_segmented_as_time_waster(suite
 async def _get_json(client: Any, path: str) -> Any:
     response = await client.get(path)
     return response.json() if response.status_code == 200 else None
+
+
+async def test_a_customer_whose_purchases_are_charged_back_is_re_scored_high_on_the_card(
+    suite: Suite,
+) -> None:
+    number = phone()
+    async with suite.client("registry") as client:
+        created = await client.post("/api/customers", json={
+            "full_name": "Ekaterina Sokolova", "phone": number, "country": "RU",
+            "person_type": "individual", "category": "ordinary",
+            "email": "ekaterina.sokolova@yandex.ru", "source": "friend", "language": "ru"})
+        assert created.status_code == 201, created.text
+        customer_id = created.json()["customer_id"]
+
+        async def card_risk(band: str | None = None) -> dict[str, Any] | None:
+            card = (await client.post("/api/callers/lookup", json={"phone": number})).json()
+            risk = card.get("risk")
+            return risk if risk and (band is None or risk["band"] == band) else None
+
+        before = await eventually(card_risk, what="the registration's score on the card")
+        for _ in range(2):
+            bought = await client.post("/api/purchases", json={
+                "customer_id": customer_id, "amount": "4990.00", "currency": "RUB",
+                "payment_method": "card"})
+            assert bought.status_code == 202, bought.text
+            reversed_ = await client.post("/api/purchases", json={
+                "customer_id": customer_id, "amount": "-4990.00", "currency": "RUB",
+                "payment_method": "chargeback", "refund_of": bought.json()["purchase_id"]})
+            assert reversed_.status_code == 202, reversed_.text
+        after = await eventually(lambda: card_risk("high"), what="the card's risk to be high")
+    assert before["band"] != "high"
+    assert after["reasons"][0]["code"] == "chargeback"
+    assert after["payment_policy"] == "irreversible_only"
+    records = await suite.read(topics.CUSTOMER_SCORED, until=lambda rs: any(
+        v["customer_id"] == customer_id and v["band"] == "high" for v in values(rs)))
+    mine = [(v["trigger"], v["band"]) for v in values(records) if v["customer_id"] == customer_id]
+    # one score at registration, then one each time the chargebacks moved the band
+    assert mine[0] == ("registration", before["band"]) and mine[-1] == ("behaviour", "high")
+    assert {trigger for trigger, _ in mine[1:]} == {"behaviour"}
+    assert len({band for _, band in mine}) == len(mine)
+
+
+async def test_an_outcome_recorded_through_the_api_appears_in_the_evaluation(
+    suite: Suite, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    event = registration(full_name="Alexander Pushkin", ip="8.8.8.8")
+    customer_id = event["customer_id"]
+    await register(suite, event)
+    body = {"outcome": "fraud", "note": "the bank reversed both payments"}
+    async with suite.client("scoring", role="analyst") as analyst:
+        await eventually(lambda: _get_json(analyst, f"/api/scores/{customer_id}"),
+                         what="the stored score")
+        first = await analyst.post(f"/api/scores/{customer_id}/outcome", json=body)
+        again = await analyst.post(f"/api/scores/{customer_id}/outcome", json=body)
+        unknown = await analyst.post("/api/scores/nobody-at-all/outcome", json=body)
+        wrong = await analyst.post(f"/api/scores/{customer_id}/outcome",
+                                   json={"outcome": "maybe"})
+        listed = (await analyst.get("/api/scores/outcomes")).json()
+    async with suite.client("scoring", role="operator") as operator:
+        refused = await operator.post(f"/api/scores/{customer_id}/outcome", json=body)
+    assert first.status_code == 201, first.text
+    assert (first.json()["outcome"], first.json()["band"]) == ("fraud", "high")
+    assert "note" not in first.json()  # an analyst reads no free text that may name someone
+    assert again.status_code == 200
+    assert (unknown.status_code, wrong.status_code, refused.status_code) == (404, 422, 403)
+    assert customer_id in [row["customer_id"] for row in listed["outcomes"]]
+    records = await suite.read(topics.FRAUD_OUTCOME, until=lambda rs: any(
+        v["customer_id"] == customer_id for v in values(rs)))
+    published = [v for v in values(records) if v["customer_id"] == customer_id]
+    assert [(v["outcome"], v["band"]) for v in published] == [("fraud", "high")]
+    assert "note" not in published[0]
+
+    monkeypatch.setenv("CRM_ANALYST_TOKEN", TOKENS["analyst"])
+    assert evaluation.main(["--seeds", "1", "--size", "200",
+                            "--outcomes-url", suite.url("scoring")]) == 0
+    report = capsys.readouterr().out
+    fraud = sum(row["outcome"] == "fraud" for row in listed["outcomes"])
+    assert f"recorded outcomes from {suite.url('scoring')}: {len(listed['outcomes'])} " \
+           f"(fraud {fraud}," in report
+    assert "proposed weights" in report

@@ -185,6 +185,31 @@
       "en": "Entered by an operator who spoke to the caller.",
       "ru": "Данные внёс оператор, который говорил с клиентом.",
       "fa": "اطلاعات را اپراتوری وارد کرده که با تماس‌گیرنده صحبت کرده است."
+    },
+    "chargeback": {
+      "en": "A payment was reversed by chargeback: take irreversible payments only.",
+      "ru": "Платёж отозван через чарджбэк: принимайте только безотзывную оплату.",
+      "fa": "پرداختی با برگشت وجه (چارج‌بک) پس گرفته شد: فقط پرداخت برگشت‌ناپذیر بپذیرید."
+    },
+    "refund_pattern": {
+      "en": "Many refunds for few purchases.",
+      "ru": "Много возвратов при немногих покупках.",
+      "fa": "بازپرداخت‌های زیاد در برابر خریدهای کم."
+    },
+    "forbidden_payment_method": {
+      "en": "Paid by a method the payment policy does not allow.",
+      "ru": "Оплата способом, который не разрешён платёжной политикой.",
+      "fa": "پرداخت با روشی که سیاست پرداخت اجازه نمی‌دهد."
+    },
+    "card_purchase_without_questions": {
+      "en": "Bought by card right after registering, without a call or a question.",
+      "ru": "Купил картой сразу после регистрации, не позвонив и ничего не спросив.",
+      "fa": "بلافاصله پس از ثبت‌نام با کارت خرید، بدون تماس یا پرسشی."
+    },
+    "questions_before_buying": {
+      "en": "Asked many questions before buying: a good sign.",
+      "ru": "Задал много вопросов перед покупкой: хороший признак.",
+      "fa": "پیش از خرید پرسش‌های زیادی پرسید: نشانهٔ خوبی است."
     }
   };
   /* reason-text:end */

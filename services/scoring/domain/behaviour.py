@@ -32,6 +32,15 @@ class BehaviourProfile(BaseModel):
     purchases: int = Field(default=0, ge=0)
     discounted_purchases: int = Field(default=0, ge=0)
     refunds: int = Field(default=0, ge=0)
+    # Facts for re-scoring (domain/rescoring.py); a profile stored before them reads as 0.
+    questions_before_purchase: int = Field(
+        default=0, ge=0, description="Questions asked while nothing was bought yet")
+    chargebacks: int = Field(default=0, ge=0)
+    forbidden_payments: int = Field(
+        default=0, ge=0, description="Purchases paid by a method the payment policy forbids")
+    quick_reversible_first_purchase: bool = Field(
+        default=False, description="The first purchase came soon after registering, by a "
+                                   "reversible method, with no contact before it")
 
 
 def apply_interaction(profile: BehaviourProfile, event: InteractionLogged) -> BehaviourProfile:
@@ -42,6 +51,8 @@ def apply_interaction(profile: BehaviourProfile, event: InteractionLogged) -> Be
             "interactions": profile.interactions + 1,
             "total_duration_s": profile.total_duration_s + (event.duration_s or 0),
             "questions": profile.questions + (event.questions or 0),
+            "questions_before_purchase": profile.questions_before_purchase
+            + ((event.questions or 0) if profile.purchases == 0 else 0),
             "complaints": profile.complaints + (event.outcome == "complaint"),
             "trials": profile.trials + trial,
             "open_trials": profile.open_trials + trial,

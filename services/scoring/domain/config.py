@@ -38,6 +38,12 @@ REASON_CODES: tuple[str, ...] = (
     "velocity_card_holder",
     "velocity_email_domain",
     "operator_entered",
+    # behaviour after registration (domain/rescoring.py)
+    "chargeback",
+    "refund_pattern",
+    "forbidden_payment_method",
+    "card_purchase_without_questions",
+    "questions_before_buying",
 )
 
 VelocityKey = Literal["ip", "card_holder", "email_domain"]
@@ -123,6 +129,30 @@ class BehaviourRules(_Strict):
     interested_min_trial_conversions: int = Field(ge=1)
 
 
+class RescoringRules(_Strict):
+    """What behaviour after registration counts (``domain/rescoring.py``); the reasons'
+    weights are in ``weights`` like every other reason's."""
+
+    chargeback_methods: list[str] = Field(
+        default_factory=lambda: ["chargeback"],
+        description="payment_method values of a negative amount that reverse a payment "
+                    "against the merchant (a card chargeback, a reversed transfer).")
+    reversible_methods: list[str] = Field(
+        default_factory=lambda: ["card", "online"],
+        description="Methods the payer can reverse: forbidden by irreversible_only.")
+    deferred_methods: list[str] = Field(
+        default_factory=lambda: ["invoice", "credit", "installments"],
+        description="Methods that pay after delivery: forbidden by prepaid_only.")
+    refund_pattern_min_refunds: int = Field(default=3, ge=1)
+    refund_pattern_min_share: float = Field(default=0.5, gt=0, le=1,
+                                            description="Refunds per purchase.")
+    quick_purchase_hours: float = Field(
+        default=24, ge=0, description="A first purchase this soon after registration, by a "
+                                      "reversible method and with no contact before, counts.")
+    questions_before_buying: int = Field(
+        default=5, ge=1, description="Questions asked before the first purchase that reassure.")
+
+
 class ScoringConfig(_Strict):
     """The whole rule set; one instance is one model version."""
 
@@ -135,6 +165,7 @@ class ScoringConfig(_Strict):
     completeness: CompletenessRules
     velocity: dict[VelocityKey, VelocityLimit]
     email: EmailRules = Field(default_factory=EmailRules)
+    rescoring: RescoringRules = Field(default_factory=RescoringRules)
     behaviour: BehaviourRules
 
     @model_validator(mode="after")

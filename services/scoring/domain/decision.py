@@ -8,15 +8,17 @@ a rule change would have done.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.scoring.domain.config import PolicyCondition, ScoringConfig
+from services.scoring.domain.rescoring import behaviour_reasons
 from services.scoring.domain.signals import Signals, VelocityCounts, extract_signals
 from shared.contracts import CustomerRegistered, CustomerScored, Reason
 from shared.contracts.types import PaymentPolicy, RiskBand
 
+Trigger = Literal["registration", "behaviour", "profile"]
 _VELOCITY_WHAT = {
     "ip": "from the same IP address",
     "card_holder": "with the same card-holder name",
@@ -45,7 +47,8 @@ class ScoreDecision(BaseModel):
     company_recognised: bool
     signals: dict[str, Any]
 
-    def to_event(self, customer_id: str, event_id: uuid.UUID | None = None) -> CustomerScored:
+    def to_event(self, customer_id: str, event_id: uuid.UUID | None = None,
+                 trigger: Trigger = "registration") -> CustomerScored:
         """The public event; pass a derived event id so a redelivery republishes the same id."""
         fields = {"event_id": event_id} if event_id else {}
         return CustomerScored(
@@ -56,6 +59,7 @@ class ScoreDecision(BaseModel):
             reasons=self.reasons,
             payment_policy=self.payment_policy,
             model_version=self.model_version,
+            trigger=trigger,
         )
 
 
@@ -188,10 +192,12 @@ def decide_from_signals(signals: Signals, config: ScoringConfig) -> ScoreDecisio
     found += _velocity_reasons(signals, config)
     if signals.get("entered_by") == "operator":
         found.append(("operator_entered", "entered by an operator who spoke to the caller"))
+    counted = [(code, detail, 1) for code, detail in found]
+    counted += behaviour_reasons(signals.get("behaviour") or {}, config)
 
     reasons = [
-        Reason(code=code, detail=detail, weight=config.weight(code))
-        for code, detail in found
+        Reason(code=code, detail=detail, weight=config.weight(code) * times)
+        for code, detail, times in counted
         if config.weight(code) != 0
     ]
     reasons.sort(key=lambda r: (-(r.weight or 0), r.code))

@@ -139,6 +139,27 @@ def velocity_keys(reg: CustomerRegistered) -> dict[str, str]:
     return keys
 
 
+def name_signals(full_name: str) -> Signals:
+    """What the registered name tells (famous, placeholder, typed nonsense)."""
+    famous = famous_match(full_name)
+    return {
+        "famous_category": famous.category if famous else None,
+        "famous_name": famous.name if famous else None,
+        "keyboard_mash": is_keyboard_mash(full_name),
+    }
+
+
+def email_signals(email: str | None, config: ScoringConfig) -> Signals:
+    """What the email address tells, without the address: its kind and a corporate domain."""
+    domain = email_domain(email)
+    email_kind = classify_email_domain(domain, config)
+    return {
+        "email_kind": email_kind,
+        "email_domain_free": email_kind == "free",
+        "corporate_domain": domain if email_kind == "corporate" else None,
+    }
+
+
 def extract_signals(
     reg: CustomerRegistered, velocity: VelocityCounts, config: ScoringConfig
 ) -> Signals:

@@ -57,6 +57,8 @@ EXAMPLES: dict[str, dict[str, object]] = {
                               "active": True, "role": "operator", "session_version": 2},
     topics.CUSTOMER_ERASED: {"customer_id": "c-1", "requested_by": "op-1",
                              "reason": "data subject's request"},
+    topics.FRAUD_OUTCOME: {"customer_id": "c-1", "outcome": "fraud", "recorded_by": "op-9",
+                           "score": 82, "band": "high", "model_version": "rules-1"},
 }
 
 
