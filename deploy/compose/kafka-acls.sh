@@ -30,6 +30,7 @@ acl --allow-principal User:crm-registry \
     --topic crm.loyalty.updated.v1.dlq \
     --topic crm.customer.tier-changed.v1.dlq \
     --topic crm.customer.lapsed.v1.dlq \
+    --topic crm.points.redeemed.v1.dlq \
     --topic crm.survey.answered.v1.dlq \
     --topic crm.operator.updated.v1 \
     --topic crm.customer.erased.v1
@@ -41,6 +42,7 @@ acl --allow-principal User:crm-registry \
     --topic crm.loyalty.updated.v1 \
     --topic crm.customer.tier-changed.v1 \
     --topic crm.customer.lapsed.v1 \
+    --topic crm.points.redeemed.v1 \
     --topic crm.survey.answered.v1
 acl --allow-principal User:crm-scoring \
     --operation Read \
@@ -169,12 +171,12 @@ acl --allow-principal User:crm \
     --topic crm.customer.tier-changed.v1 \
     --topic crm.customer.lapsed.v1 \
     --topic crm.referral.credited.v1 \
+    --topic crm.points.redeemed.v1 \
     --topic crm.survey.answered.v1 \
     --topic crm.operator.updated.v1 \
     --topic crm.customer.erased.v1
 acl --allow-principal User:crm \
     --operation Describe \
-    --topic crm.points.redeemed.v1 \
     --topic crm.notification.sent.v1 \
     --topic crm.fraud.outcome.v1
 acl --allow-principal User:crm-exporter \

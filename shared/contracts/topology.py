@@ -28,7 +28,7 @@ CONSUMERS: dict[str, list[str]] = {
     topics.TIER_CHANGED: ["registry", "notify"],
     topics.CUSTOMER_LAPSED: ["registry", "notify"],
     topics.REFERRAL_CREDITED: ["notify"],
-    topics.POINTS_REDEEMED: [],
+    topics.POINTS_REDEEMED: ["registry"],
     topics.NOTIFICATION_SENT: [],
     topics.SURVEY_ANSWERED: ["registry"],
     topics.OPERATOR_UPDATED: ["scoring", "loyalty", "notify"],

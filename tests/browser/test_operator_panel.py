@@ -372,3 +372,7 @@ async def test_points_are_spent_from_the_card_in_two_keystrokes_and_never_below_
     await page.keyboard.press("Enter")
     await expect(page.locator("#message")).to_have_text("Spent 600 points. Balance: 0.")
     await expect(balance).to_have_text("0")
+    # the card lists what was spent (from crm.points.redeemed.v1), newest first
+    spent = page.locator("#last-redemptions li[data-redemption-id]")
+    await expect(spent).to_have_count(2, timeout=10_000)
+    await expect(spent.first).to_contain_text("600 points spent, 0 left")

@@ -91,6 +91,18 @@ class InteractionLine(BaseModel):
     occurred_at: str
 
 
+class RedemptionLine(BaseModel):
+    """Points spent (``crm.points.redeemed.v1``), with the balance they left."""
+
+    model_config = _READ
+
+    redemption_id: str
+    points: int
+    points_balance: int
+    purchase_id: str | None = None
+    occurred_at: str
+
+
 class SurveyAnswer(BaseModel):
     model_config = _READ
 
@@ -133,6 +145,7 @@ class CallerCard(BaseModel):
     lapsed: bool = False
     last_purchases: list[PurchaseLine] = Field(default_factory=list)
     last_interactions: list[InteractionLine] = Field(default_factory=list)
+    last_redemptions: list[RedemptionLine] = Field(default_factory=list)
     last_survey: SurveyAnswer | None = None
     notes: list[NoteLine] = Field(default_factory=list, description="The newest notes")
 

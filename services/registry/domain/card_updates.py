@@ -4,7 +4,7 @@ A card document is a plain dict, one per customer, stored as is in MongoDB::
 
     {"customer_id", "full_name", "phone", "category", "person_type", "language",
      "card_number", "registered_at", "segment", "risk", "loyalty", "lapsed",
-     "lapsed_detail", "last_purchases", "last_interactions", "last_survey",
+     "lapsed_detail", "last_purchases", "last_interactions", "last_redemptions", "last_survey",
      "published_payment_policy", "versions": {section: occurred_at}, "revision": int}
 
 Events of one customer come from several topics, so they can arrive out of order and more
@@ -33,6 +33,7 @@ from shared.contracts.events import (
     InteractionLogged,
     LoyaltyUpdated,
     PaymentPolicySources,
+    PointsRedeemed,
     PurchaseRecorded,
     SurveyAnswered,
     TierChanged,
@@ -42,6 +43,7 @@ from shared.contracts.types import PaymentPolicy
 Card = dict[str, Any]
 MAX_LAST_PURCHASES = 5
 MAX_LAST_INTERACTIONS = 5
+MAX_LAST_REDEMPTIONS = 5
 _PROFILE_FIELDS = ("full_name", "phone", "category", "person_type", "language", "card_number")
 _UPDATABLE_FIELDS = ("full_name", "category", "person_type", "language", "card_number")
 
@@ -64,6 +66,7 @@ def blank_card(customer_id: str) -> Card:
         "lapsed_detail": None,
         "last_purchases": [],
         "last_interactions": [],
+        "last_redemptions": [],
         "last_survey": None,
         "versions": {},
         "revision": 0,
@@ -265,6 +268,21 @@ def apply_purchase(document: Mapping[str, Any] | None, event: PurchaseRecorded) 
         # delivered after it must not flag a customer who has already come back.
         if _not_older(card, "lapsed", event.occurred_at):
             _set(card, "lapsed", event.occurred_at, lapsed=False, lapsed_detail=None)
+
+    return _apply(document, event.customer_id, change)
+
+
+def apply_points_redeemed(document: Mapping[str, Any] | None, event: PointsRedeemed) -> Card:
+    """Add to the last redemptions (five, newest first, deduplicated by redemption_id);
+    the balance itself follows crm.loyalty.updated.v1."""
+    entry = event.model_dump(mode="json", include={"redemption_id", "points", "points_balance"})
+    if event.purchase_id is not None:
+        entry["purchase_id"] = event.purchase_id
+    entry["occurred_at"] = _iso(event.occurred_at)
+
+    def change(card: Card) -> None:
+        card["last_redemptions"] = _newest_first(
+            card.get("last_redemptions", []), entry, "redemption_id", MAX_LAST_REDEMPTIONS)
 
     return _apply(document, event.customer_id, change)
 

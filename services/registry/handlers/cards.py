@@ -16,6 +16,7 @@ from services.registry.domain import (
     apply_interaction,
     apply_lapsed,
     apply_loyalty_updated,
+    apply_points_redeemed,
     apply_purchase,
     apply_scored,
     apply_segmented,
@@ -38,6 +39,7 @@ from shared.contracts import (
     Event,
     InteractionLogged,
     LoyaltyUpdated,
+    PointsRedeemed,
     PurchaseRecorded,
     SurveyAnswered,
     TierChanged,
@@ -60,6 +62,7 @@ CARD_UPDATES: tuple[tuple[type[Event], CardUpdate[Any]], ...] = (
     (SurveyAnswered, apply_survey_answered),
     (InteractionLogged, apply_interaction),
     (PurchaseRecorded, apply_purchase),
+    (PointsRedeemed, apply_points_redeemed),
 )
 
 

@@ -20,6 +20,7 @@
  *   #payment-policy (data-policy) #card-segment #points-balance
  *   #value-month #value-year #value-lifetime
  *   #last-purchases (li[data-purchase-id]) #last-interactions (li[data-interaction-id])
+ *   #last-redemptions (li[data-redemption-id]: points spent, the balance they left)
  *   #last-survey
  *   #category-form #category-select #category-save
  *   #interaction-form #interaction-channel #interaction-outcome #interaction-duration
@@ -317,6 +318,8 @@
       card_number: "Loyalty card number", customer_language: "Customer's language",
       register: "Register", none: "—", no_purchases: "No purchases yet.",
       no_interactions: "No interactions yet.", no_survey: "No answers yet.",
+      last_redemptions: "Points spent", no_redemptions: "No points spent yet.",
+      spent_points: "{points} points spent, {balance} left",
       lapsed: "Lapsed", score: "score", rating: "rating", questions_n: "questions",
       advice: "Advice", seconds: "s", discounted_short: "promotion",
       need_token: "Sign in first.",
@@ -386,6 +389,8 @@
       card_number: "Номер карты лояльности", customer_language: "Язык клиента",
       register: "Зарегистрировать", none: "—", no_purchases: "Покупок пока нет.",
       no_interactions: "Обращений пока нет.", no_survey: "Ответов пока нет.",
+      last_redemptions: "Списанные баллы", no_redemptions: "Баллы ещё не списывались.",
+      spent_points: "списано баллов: {points}, осталось {balance}",
       lapsed: "Ушёл", score: "балл", rating: "оценка", questions_n: "вопросов",
       advice: "Совет", seconds: "с", discounted_short: "акция",
       need_token: "Сначала войдите.",
@@ -457,6 +462,8 @@
       card_number: "شماره کارت وفاداری", customer_language: "زبان مشتری",
       register: "ثبت‌نام", none: "—", no_purchases: "هنوز خریدی نیست.",
       no_interactions: "هنوز تماسی نیست.", no_survey: "هنوز پاسخی نیست.",
+      last_redemptions: "امتیازهای خرج‌شده", no_redemptions: "هنوز امتیازی خرج نشده است.",
+      spent_points: "{points} امتیاز خرج شد، {balance} مانده",
       lapsed: "از دست رفته", score: "امتیاز", rating: "نمره", questions_n: "پرسش",
       advice: "توصیه", seconds: "ثانیه", discounted_short: "حراج",
       need_token: "ابتدا وارد شوید.",
@@ -1012,6 +1019,17 @@
       return item;
     });
 
+    listItems($("last-redemptions"), card.last_redemptions, "no_redemptions", (redemption) => {
+      const item = document.createElement("li");
+      item.dataset.redemptionId = redemption.redemption_id;
+      item.textContent = [
+        t("spent_points").replace("{points}", String(redemption.points))
+          .replace("{balance}", String(redemption.points_balance)),
+        formatTime(redemption.occurred_at),
+      ].join(" · ");
+      return item;
+    });
+
     listItems($("last-interactions"), card.last_interactions, "no_interactions", (interaction) => {
       const item = document.createElement("li");
       item.dataset.interactionId = interaction.interaction_id;
@@ -1237,8 +1255,11 @@
         .replace("{balance}", String(answer.points_balance)));
       $("points-balance").textContent = answer.points_balance;
       $("redeem-points").value = "";
-      // The card follows loyalty's event; look again shortly.
-      setTimeout(() => { if (state.card) { refreshCard(); } }, POLL_INTERVAL_MS);
+      // The card follows loyalty's events (the balance, the list of points spent): look
+      // again shortly, and once more a little later for a busy moment.
+      for (const delay of [POLL_INTERVAL_MS, 4 * POLL_INTERVAL_MS]) {
+        setTimeout(() => { if (state.card) { refreshCard(); } }, delay);
+      }
     }
   }
 

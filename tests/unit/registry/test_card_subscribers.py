@@ -16,6 +16,7 @@ from shared.contracts import (
     Event,
     InteractionLogged,
     LoyaltyUpdated,
+    PointsRedeemed,
     PurchaseRecorded,
     SurveyAnswered,
     TierChanged,
@@ -52,6 +53,8 @@ def each_card_event(customer_id: str) -> list[Event]:
         SurveyAnswered(survey_id="s-1", customer_id=customer_id, kind="quality_survey", rating=9),
         InteractionLogged(interaction_id="i-1", customer_id=customer_id, channel="call",
                           outcome="info"),
+        PointsRedeemed(redemption_id="r-1", customer_id=customer_id, points=5,
+                       points_balance=7),
     ]
 
 
@@ -74,6 +77,8 @@ async def test_every_card_event_shows_on_the_card(repo: RegistryRepository) -> N
     assert card.lapsed is True
     assert card.last_survey is not None and card.last_survey.rating == 9
     assert [line.interaction_id for line in card.last_interactions] == ["i-1"]
+    assert [(r.redemption_id, r.points, r.points_balance) for r in card.last_redemptions] == [
+        ("r-1", 5, 7)]
     assert card.payment_policy == "prepaid_only"
 
 
