@@ -38,6 +38,8 @@ REASON_CODES: tuple[str, ...] = (
     "velocity_card_holder",
     "velocity_email_domain",
     "operator_entered",
+    "common_name",
+    "company_detected",
 )
 
 VelocityKey = Literal["ip", "card_holder", "email_domain"]
