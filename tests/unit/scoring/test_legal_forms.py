@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.scoring.domain.legal_forms import split_legal_form
 
@@ -84,3 +86,20 @@ def test_names_and_words_that_spell_a_short_form_are_left_alone(registered) -> N
 def test_a_name_that_is_only_a_legal_form_is_left_whole() -> None:
     legal = split_legal_form("ООО")
     assert (legal.name, legal.forms) == ("ООО", ())
+
+
+@given(st.text(max_size=60))
+def test_any_text_splits_without_error_and_keeps_a_name_proper(text: str) -> None:
+    legal = split_legal_form(text)
+    if legal.forms:
+        assert legal.name.strip()
+        assert not legal.sole_proprietor or not legal.organisation
+
+
+@given(st.sampled_from(["ООО", "GmbH", "LLC", "شرکت", "S.A.", "Pvt. Ltd."]),
+       st.sampled_from(["Вектор", "Acme Trading", "پارس مسکن"]),
+       st.sampled_from([("«", "»"), ('"', '"'), ("'", "'"), ("", "")]), st.booleans())
+def test_a_form_before_or_after_a_quoted_name_is_found(form, name, quotes, before) -> None:
+    quoted = f"{quotes[0]}{name}{quotes[1]}"
+    legal = split_legal_form(f"{form} {quoted}" if before else f"{quoted}, {form}")
+    assert legal.name == name and legal.organisation
