@@ -3,9 +3,12 @@
     python -m services.scoring.evaluation --seeds 1 2 3 --size 2000
 
 Prints, per seed and averaged over the seeds: precision, recall and false-positive rate
-when flagging at "medium or above" and at "high", what share of each band is fraud, recall
-per fraud kind, and the confusion table (kind x band). Weights are not tuned to a seed;
-read the spread between seeds before trusting a figure.
+when flagging at "medium or above" and at "high", what share of each band is fraud, and a
+table per population kind (count, per band, flagged high and medium+): for a fraud kind
+the flagged share is its recall, for a legitimate kind its false-positive rate; "precision"
+of a fraud kind is the precision the flags would have if that kind were the only fraud
+(its flagged registrations against every flagged legitimate one). Weights are not tuned to
+a seed; read the spread between seeds before trusting a figure.
 
 Then the outcomes recorded through a running suite's scoring API (``--outcomes-url``,
 ``CRM_ANALYST_TOKEN``): the same figures on what really happened, and re-fitted weights
@@ -132,16 +135,36 @@ def _summary_lines(results: Sequence[SeedResult]) -> list[str]:
     lines.append("fraud share per band: " + ", ".join(
         f"{band} {_pct(mean(lambda r, b=band: r.band_fraud_share(b)))}" for band in BANDS  # type: ignore[misc]
     ))  # fmt: skip
-    lines.append("recall per fraud kind (high | medium+):")
-    for kind in FRAUD_KINDS:
-        high = mean(lambda r, k=kind: r.kind_recall(k, ("high",)))  # type: ignore[misc]
-        med = mean(lambda r, k=kind: r.kind_recall(k, ("medium", "high")))  # type: ignore[misc]
-        lines.append(f"  {kind:<28} {_pct(high)} | {_pct(med)}")
-    lines.append(f"{'confusion (kind x band)':<37}" + "".join(f"{b:>8}" for b in BANDS))
+    return lines + _kind_table(results)
+
+
+def _kind_table(results: Sequence[SeedResult]) -> list[str]:
+    """Per population kind, counts summed over the results: n, per band, flagged shares.
+
+    flagged = recall for a fraud kind, false-positive rate for a legitimate one; precision
+    (fraud kinds) = that kind's flags / (its flags + every legitimate kind's flags).
+    """
+    def total(kind: str, bands: Sequence[str]) -> int:
+        return sum(r.confusion[kind][b] for r in results for b in bands)
+
+    flags = {label: bands for label, bands in (("high", ("high",)), ("med+", ("medium", "high")))}
+    legit_flags = {label: sum(total(k, bands) for k in LEGIT_KINDS)
+                   for label, bands in flags.items()}
+    lines = [f"{'confusion per kind':<33}{'n':>6}" + "".join(f"{b:>7}" for b in BANDS)
+             + "  flagged high | med+   precision high | med+"]
     for kind in LEGIT_KINDS + FRAUD_KINDS:
-        label = f"{'fraud' if kind in FRAUD_KINDS else 'legit'}:{kind}"
-        cells = "".join(f"{sum(r.confusion[kind][b] for r in results):>8}" for b in BANDS)
-        lines.append(f"  {label:<35}{cells}")
+        fraud = kind in FRAUD_KINDS
+        n = total(kind, BANDS)
+        flagged = {label: total(kind, bands) for label, bands in flags.items()}
+        shares = " | ".join(_pct(flagged[label] / n if n else 0.0) for label in flags)
+        precision = " | ".join(
+            _pct(flagged[label] / (flagged[label] + legit_flags[label]))
+            if flagged[label] + legit_flags[label] else "    - "
+            for label in flags
+        ) if fraud else ""
+        label = f"{'fraud' if fraud else 'legit'}:{kind}"
+        cells = "".join(f"{total(kind, (b,)):>7}" for b in BANDS)
+        lines.append(f"  {label:<31}{n:>6}{cells}  {shares:>19}   {precision}".rstrip())
     return lines
 
 

@@ -37,7 +37,7 @@ from shared.contracts import (
     InteractionLogged,
     PurchaseRecorded,
 )
-from shared.contracts.types import PaymentPolicy
+from shared.contracts.types import PaymentPolicy, PersonType
 
 Rules = Callable[[], ScoringConfig]
 ProfileChange = Callable[[BehaviourProfile], BehaviourProfile]
@@ -57,9 +57,11 @@ async def on_registered(
     # The velocity lists it entered (digests), so that an erasure finds them without a scan.
     await repo.save_score({**score_document(event, decision), "velocity_ids": lists})
     scored = decision.to_event(event.customer_id, Event.derived_id(event.event_id, "scored"))
+    # A company registered as an individual (a legal form and a corporate domain) is one.
+    person_type: PersonType = "company" if decision.company_recognised else event.person_type
     typed, _ = await update_behaviour(
         repo, config, event.customer_id, event.event_id,
-        lambda profile: with_person_type(profile, event.person_type),
+        lambda profile: with_person_type(profile, person_type),
     )
     return [scored, *typed]
 

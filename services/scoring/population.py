@@ -2,12 +2,17 @@
 
 Normal individuals and companies in several countries, with the noise real customers
 have (travelling, a relative's card, a skipped field), and fraudsters of several kinds,
-some of them deliberately hard. Everything comes from one seeded generator.
+some of them deliberately hard. Beside them, populations that test one thing each:
+companies under every legal form (Russian, Latin, Persian; often registered as an
+individual), honest customers with exactly one odd fact (a roaming IP, a spouse's card,
+only name and phone), and subtle fraud (a complete, tidy profile with one or two of the
+seeds' signals). Everything comes from one seeded generator.
 """
 
 from __future__ import annotations
 
 import random
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,6 +23,7 @@ import phonenumbers
 from faker import Faker
 
 from services.scoring.domain.famous import famous_names
+from services.scoring.domain.names import to_latin
 from services.scoring.domain.signals import builtin_free_mail_domains
 from shared.contracts import CustomerRegistered
 
@@ -66,11 +72,20 @@ _ICAO = str.maketrans(
         "ю": "iu", "я": "ia",
     }
 )  # fmt: skip
+_CYRILLIC = re.compile("[\u0400-\u04FF]")
 _KEYBOARD = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "йцукенгшщз", "фывапролдж")
 DISPOSABLE = ("mailinator.com", "yopmail.com", "10minutemail.com", "guerrillamail.com")
 SOURCES = ("friend", "search", "advert", "social", "tv", "partner", "returning")
 
-LEGIT_KINDS = ("individual", "company")
+LEGIT_KINDS = (
+    "individual",
+    "company",
+    "company_legal_form",
+    "odd_roaming_ip",
+    "odd_spouse_card",
+    "odd_name_and_phone_only",
+)
+LEGIT_MIX = (70, 10, 8, 4, 4, 4)
 FRAUD_KINDS = (
     "famous_name",
     "placeholder_or_mash",
@@ -79,8 +94,44 @@ FRAUD_KINDS = (
     "carder_ring",
     "hard_real_name_foreign_ip",
     "hard_famous_matching_ip",
+    "subtle_one_signal",
+    "subtle_two_signals",
 )
-FRAUD_MIX = (20, 8, 15, 20, 8, 10, 10)  # a carder ring yields 2-5 registrations
+FRAUD_MIX = (20, 8, 15, 20, 8, 10, 10, 8, 8)  # a carder ring yields 2-5 registrations
+# The seeds' signals (003: "fill in the minimum, register under famous names"; "IP country
+# matches, the card-holder name matches"), one or two of which a tidy fraudster shows.
+SUBTLE_SIGNALS = ("foreign_ip", "stolen_card", "foreign_phone", "famous_name")
+
+# Legal forms as companies write them, per country: (form, before the name?).
+LEGAL_FORMS: dict[str, tuple[tuple[str, bool], ...]] = {
+    "RU": (("ООО", True), ("АО", True), ("ПАО", True), ("ЗАО", True), ("ОАО", True),
+           ("НКО", True), ("ИП", True), ("OOO", True), ("ZAO", True), ("OAO", True),
+           ("LLC", False), ("JSC", False)),
+    "KZ": (("ТОО", True), ("АО", True), ("ИП", True), ("TOO", True), ("LLP", False)),
+    "IR": (("شرکت … سهامی خاص", True), ("شرکت … سهامی عام", True),
+           ("شرکت … با مسئولیت محدود", True), ("موسسه", True), ("شرکت", True),
+           ("(سهامی خاص)", False)),
+    "US": (("LLC", False), ("L.L.C.", False), ("Inc.", False), ("Corp.", False),
+           ("Inc", False)),
+    "GB": (("Ltd", False), ("Limited", False), ("LLP", False), ("PLC", False)),
+    "IN": (("Pvt. Ltd.", False), ("Private Limited", False), ("LLP", False)),
+    "AE": (("LLC", False), ("FZE", False), ("FZ-LLC", False)),
+    "DE": (("GmbH", False), ("AG", False), ("KG", False), ("GmbH & Co. KG", False),
+           ("e.K.", False), ("UG", False)),
+    "FR": (("SA", False), ("SARL", False), ("SAS", False), ("S.A.", False)),
+    "TR": (("A.Ş.", False), ("Ltd. Şti.", False)),
+    "NL": (("B.V.", False), ("N.V.", False), ("BV", False)),
+}  # fmt: skip
+BUSINESS_WORDS = {
+    "cyrillic": ("Вектор", "Ромашка", "Северная Логистика", "Альфа", "Техносервис",
+                 "Стройинвест", "Меридиан", "Гарант", "Импульс", "Восток", "Сибирь Трейд"),
+    "latin_ru": ("Romashka", "Vektor", "Alfa", "Tekhnoservis", "Stroyinvest", "Meridian"),
+    "persian": ("فولاد", "پارس", "نوین", "صنایع", "تهران", "البرز", "آریا", "کاوه", "دارو",
+                "پخش", "سپهر"),
+    "latin": ("Trading", "Logistics", "Plumbing", "Consulting", "Holdings", "Systems",
+              "Solutions", "Bakery", "Motors", "Textiles"),
+}  # fmt: skip
+QUOTES = (("«", "»"), ('"', '"'), ("'", "'"), ("", ""), ("", ""))
 
 
 @dataclass(frozen=True)
@@ -142,8 +193,9 @@ class PopulationGenerator:
             faker.seed_instance(seed * 1000 + i)
         self.pools = ip_pools()
         listed = famous_names()
-        self.famous = [name for cat, name, _ in listed if cat != "placeholder"]
-        self.placeholders = [name for cat, name, _ in listed if cat == "placeholder"]
+        self.famous = [name for cat, name, _ in listed if cat not in ("placeholder", "common")]
+        # Fraudsters type the common names (Ivan Ivanov) as well as the made-up ones.
+        self.placeholders = [name for cat, name, _ in listed if cat in ("placeholder", "common")]
         self.free_mail = sorted(builtin_free_mail_domains())
         self.counter = 0
 
@@ -247,6 +299,102 @@ class PopulationGenerator:
             entered_by="operator" if operator else "self",
         )
 
+    def legit(self, kind: str) -> CustomerRegistered:
+        """A normal customer of one of LEGIT_KINDS."""
+        if kind == "individual":
+            return self.individual()
+        if kind == "company":
+            return self.company()
+        if kind == "company_legal_form":
+            return self.company_with_legal_form()
+        return self.odd_individual(kind)
+
+    def tidy(self, country: str, name: str, card: str, entered_by: str) -> dict[str, object]:
+        """Every field filled in and consistent: what a careful customer (or fraudster) types."""
+        rng = self.rng
+        return {
+            "full_name": name,
+            "phone": _phone(rng, country),
+            "email": self.email(name),
+            "country": country,
+            "ip": None if entered_by == "operator" else self.ip_in(country),
+            "card_holder_name": card,
+            "person_type": "individual",
+            "source": rng.choice(SOURCES),
+            "language": COUNTRIES[country][1],
+            "entered_by": entered_by,
+        }
+
+    def odd_individual(self, kind: str) -> CustomerRegistered:
+        """An honest customer whose registration is tidy but for exactly one odd fact."""
+        rng, country = self.rng, self.country()
+        full, card = self.person(country)
+        fields = self.tidy(country, full, card, "self")
+        if kind == "odd_roaming_ip":  # registering from a trip abroad
+            fields["ip"] = self.foreign_ip(country)
+        elif kind == "odd_spouse_card":  # the spouse's card: their first name, often surname
+            _, spouse_card = self.person(country)
+            same_surname = rng.random() < 0.5
+            fields["card_holder_name"] = (
+                f"{spouse_card.split()[0]} {card.split()[-1]}" if same_surname else spouse_card
+            )
+        elif kind == "odd_name_and_phone_only":  # nothing but what the form requires
+            operator = rng.random() < 0.6
+            fields |= {"email": None, "card_holder_name": None, "source": None,
+                       "language": None, "entered_by": "operator" if operator else "self"}
+            fields["ip"] = None if operator else self.ip_in(country)
+        else:
+            raise ValueError(f"not an odd-fact kind: {kind}")
+        return self._registration(**fields)
+
+    def company_with_legal_form(self) -> CustomerRegistered:
+        """A company whose name carries its country's legal form, before or after the name,
+        in quotes or not; half are registered as individuals (the operator did not pick
+        "company"), a fifth with a free-mail address, a third with the minimum of fields."""
+        rng, country = self.rng, self.country()
+        form, before = rng.choice(LEGAL_FORMS[country])
+        proper = self.business_name(country, form)
+        opening, closing = rng.choice(QUOTES)
+        quoted = f"{opening}{proper}{closing}"
+        if "…" in form:
+            head, _, tail = form.partition("…")
+            name = f"{head.strip()} {quoted} {tail.strip()}"
+        else:
+            name = f"{form} {quoted}" if before else f"{quoted} {form}"
+        domain = f"{to_latin(proper).replace(' ', '-')[:20] or 'firm'}{rng.randint(1, 99)}"
+        domain = f"{domain}.{country.lower()}"
+        contact, card = self.person(country)
+        thin = rng.random() < 0.35
+        operator = rng.random() < 0.5
+        return self._registration(
+            full_name=name[:120],
+            phone=_phone(rng, country),
+            email=f"{rng.choice(('info', 'office', 'buh', 'sales'))}@{domain}"
+            if rng.random() < 0.8 else self.email(contact),
+            country=country,
+            ip=None if operator else self.ip_in(country),
+            card_holder_name=None if thin or rng.random() < 0.5 else card,
+            person_type="individual" if rng.random() < 0.5 else "company",
+            source=None if thin else rng.choice(SOURCES),
+            language=None if thin else COUNTRIES[country][1],
+            entered_by="operator" if operator else "self",
+        )
+
+    def business_name(self, country: str, form: str) -> str:
+        """A company's name proper in the script its legal form is written in."""
+        rng = self.rng
+        if form in ("ИП", "IP"):  # an individual entrepreneur trades under their own name
+            return self.person(country)[0]
+        if country == "IR":
+            return " ".join(rng.sample(BUSINESS_WORDS["persian"], 2))
+        if _CYRILLIC.search(form):
+            return rng.choice(BUSINESS_WORDS["cyrillic"])
+        if country in ("RU", "KZ"):
+            return rng.choice(BUSINESS_WORDS["latin_ru"])
+        surname = self.fakers[COUNTRIES[country][0]].last_name()
+        prefix = "AAA " if rng.random() < 0.1 else ""  # first in the phone book
+        return f"{prefix}{surname} {rng.choice(BUSINESS_WORDS['latin'])}"
+
     # -- fraudsters ------------------------------------------------------------------
     def fraud(self, kind: str) -> list[CustomerRegistered]:
         rng, country = self.rng, self.country()
@@ -288,7 +436,27 @@ class PopulationGenerator:
             base |= {"language": COUNTRIES[country][1], "entered_by": "self"}
         elif kind == "carder_ring":
             return self.carder_ring(base, country)
+        elif kind.startswith("subtle_"):
+            return [self.subtle_fraud(country, 1 if kind == "subtle_one_signal" else 2)]
         return [self._registration(**base)]
+
+    def subtle_fraud(self, country: str, signals: int) -> CustomerRegistered:
+        """A complete, tidy profile in the victim's name with `signals` of the seeds' signals:
+        the first is a foreign IP or another card holder, the second any other."""
+        rng = self.rng
+        victim, victim_card = self.person(country)
+        first = rng.choice(SUBTLE_SIGNALS[:2])
+        shown = {first, *rng.sample([s for s in SUBTLE_SIGNALS if s != first], signals - 1)}
+        fields = self.tidy(country, victim, victim_card, entered_by="self")
+        if "foreign_ip" in shown:
+            fields["ip"] = self.foreign_ip(country)
+        if "stolen_card" in shown:
+            fields["card_holder_name"] = self.person(self.country())[1]
+        if "foreign_phone" in shown:
+            fields["phone"] = _phone(rng, rng.choice([c for c in COUNTRIES if c != country]))
+        if "famous_name" in shown:
+            fields["full_name"] = rng.choice(self.famous)
+        return self._registration(**fields)
 
     def carder_ring(self, base: dict[str, object], country: str) -> list[CustomerRegistered]:
         """Several accounts in a burst from one IP, often paying with the same stolen card."""
@@ -320,10 +488,9 @@ class PopulationGenerator:
                 for offset, reg in enumerate(self.fraud(kind)):
                     moment = at + timedelta(seconds=offset * self.rng.uniform(60, 600))
                     out.append(Labelled(reg, kind, True, moment))
-            elif self.rng.random() < 0.15:
-                out.append(Labelled(self.company(), "company", False, at))
             else:
-                out.append(Labelled(self.individual(), "individual", False, at))
+                kind = self.rng.choices(LEGIT_KINDS, weights=LEGIT_MIX)[0]
+                out.append(Labelled(self.legit(kind), kind, False, at))
         out = out[:size]
         out.sort(key=lambda item: item.at)
         return out

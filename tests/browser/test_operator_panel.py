@@ -116,7 +116,7 @@ async def test_the_persian_card_gives_its_reasons_and_advice_in_persian(
     await page.click("#lang-fa")
     digits = new_digits()
     await look_up(page, spoken(digits))
-    await page.fill("#register-name", "Ivan Ivanov")  # a placeholder name
+    await page.fill("#register-name", "John Doe")  # a placeholder (Ivan Ivanov: common_name)
     await page.select_option("#register-person-type", "company")
     await page.select_option("#register-category", "vip")
     await page.click("#register-submit")
@@ -124,7 +124,7 @@ async def test_the_persian_card_gives_its_reasons_and_advice_in_persian(
 
     reason = page.locator('#risk-reasons li[data-code="placeholder_name"]')
     await expect(reason).to_have_text(REASON_TEXT["placeholder_name"]["fa"], timeout=15_000)
-    await expect(reason).to_have_attribute("title", re.compile(r"placeholder \(Ivan Ivanov\)"))
+    await expect(reason).to_have_attribute("title", re.compile(r"placeholder \(John Doe\)"))
     advice = page.locator("#card-advice")
     await expect(advice.locator("li[data-advice=category]")).to_have_text(
         CATEGORY_ADVICE["vip"]["fa"])

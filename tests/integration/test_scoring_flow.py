@@ -100,6 +100,23 @@ async def test_company_with_a_corporate_email_is_recognised_and_prepays(suite: S
     assert segment["segment"] == "company"
 
 
+async def test_a_minimal_ooo_with_a_corporate_email_is_a_company_and_not_high(
+    suite: Suite,
+) -> None:
+    event = registration(full_name="ООО «Северная Логистика»", email="info@sev-logistika.ru")
+    decision = (await register(suite, event))[event["customer_id"]]
+    assert decision["band"] != "high"
+    assert decision["payment_policy"] == "prepaid_only"
+    assert "company_detected" in codes(decision)
+    assert "keyboard_mash_name" not in codes(decision)
+    segmented = await suite.read(
+        topics.CUSTOMER_SEGMENTED,
+        until=lambda rs: any(v["customer_id"] == event["customer_id"] for v in values(rs)),
+    )
+    assert [v["segment"] for v in values(segmented)
+            if v["customer_id"] == event["customer_id"]] == ["company"]
+
+
 async def test_the_scores_api_shows_the_decision_and_replays_it(suite: Suite) -> None:
     event = registration(full_name="Дмитрий Медведев", ip="8.8.8.8")
     scored = (await register(suite, event))[event["customer_id"]]

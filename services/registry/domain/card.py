@@ -186,7 +186,7 @@ def caller_card(
 NOT_FOR_ANALYSTS = frozenset({"full_name", "phone", "card_number", "notes"})
 #: Reasons whose detail ends with the famous or placeholder name matched, "(…)": that name
 #: is, near enough, the caller's own.
-_NAMED_REASONS = frozenset({"famous_name", "placeholder_name"})
+_NAMED_REASONS = frozenset({"famous_name", "placeholder_name", "common_name"})
 _TRAILING_NAME = re.compile(r"\s*\([^()]*\)\s*$")
 
 

@@ -19,7 +19,7 @@ REASON_TEXT: dict[str, dict[Language, str]] = {
     },
     "placeholder_name": {
         "en": "The name is a placeholder, like John Doe: ask for the real name.",
-        "ru": "Вместо имени заглушка вроде «Иван Иванов»: спросите настоящее имя.",
+        "ru": "Вместо имени заглушка вроде «Тест Тестов»: спросите настоящее имя.",
         "fa": "نام ثبت‌شده یک نام ساختگی و نمونه است: نام واقعی را بپرسید.",
     },
     "keyboard_mash_name": {
@@ -131,6 +131,16 @@ REASON_TEXT: dict[str, dict[Language, str]] = {
         "en": "Asked many questions before buying: a good sign.",
         "ru": "Задал много вопросов перед покупкой: хороший признак.",
         "fa": "پیش از خرید پرسش‌های زیادی پرسید: نشانهٔ خوبی است.",
+    },
+    "common_name": {
+        "en": "A very common name, often used as a placeholder: alone, a weak sign.",
+        "ru": "Очень частое имя, им нередко подменяют настоящее: само по себе слабый признак.",
+        "fa": "نامی بسیار رایج که جای نام واقعی هم نوشته می‌شود: به‌تنهایی نشانه ضعیفی است.",
+    },
+    "company_detected": {
+        "en": "Registered as a person, but with a legal form and a corporate email: a company.",
+        "ru": "Записан как частное лицо, но с ООО, АО или ИП и корпоративной почтой: это компания.",
+        "fa": "به‌عنوان شخص ثبت شده، ولی نام نوع شرکت و ایمیل سازمانی دارد: شرکت است.",
     },
 }
 

@@ -44,6 +44,8 @@ REASON_CODES: tuple[str, ...] = (
     "forbidden_payment_method",
     "card_purchase_without_questions",
     "questions_before_buying",
+    "common_name",
+    "company_detected",
 )
 
 VelocityKey = Literal["ip", "card_holder", "email_domain"]

@@ -71,10 +71,39 @@ def _window(seconds: int) -> str:
     return f"{seconds} s"
 
 
+def _company_detected(s: Signals) -> bool:
+    """Registered as an individual, but a legal form in the name and a corporate domain."""
+    return (
+        s["person_type"] == "individual"
+        and bool(s.get("legal_forms"))
+        and bool(s.get("corporate_domain"))
+    )
+
+
+def _company_recognised(s: Signals) -> bool:
+    return (s["person_type"] == "company" and bool(s.get("corporate_domain"))) or (
+        _company_detected(s)
+    )
+
+
+def _named_as_company(s: Signals) -> bool:
+    """Registered as a company, or under a company's name ("ООО Вектор", "Acme GmbH")."""
+    return (
+        s["person_type"] == "company"
+        or s.get("legal_form_kind") == "organisation"
+        or _company_detected(s)
+    )
+
+
 def _name_reason(s: Signals) -> tuple[str, str] | None:
     category = s.get("famous_category")
     if category == "placeholder":
         return "placeholder_name", f"registered name is a placeholder ({s['famous_name']})"
+    if category == "common":
+        name = s["famous_name"]
+        return "common_name", f"registered name is a common real name, also a placeholder ({name})"
+    if category and s.get("legal_form_kind") == "organisation":
+        category = None  # companies are named after poets and cartoon characters: ООО «Чебурашка»
     if category == "fictional":
         return "famous_name", f"registered name is a fictional character ({s['famous_name']})"
     if category:
@@ -88,7 +117,7 @@ def _card_holder_reason(s: Signals, config: ScoringConfig) -> tuple[str, str] | 
     similarity = s.get("card_holder_similarity")
     if similarity is None:
         return None
-    if s["person_type"] == "company" and not config.card_holder.check_companies:
+    if _named_as_company(s) and not config.card_holder.check_companies:
         return None
     if similarity >= config.card_holder.match_from:
         return "card_holder_match", "card-holder name matches the registered name"
@@ -140,7 +169,12 @@ def _email_reasons(s: Signals) -> list[tuple[str, str]]:
     kind = s.get("email_kind")
     if kind == "disposable":
         return [("disposable_email", "email is on a disposable (throw-away) domain")]
-    if s["person_type"] != "company":
+    if _company_detected(s):
+        forms, domain = " ".join(s["legal_forms"]), s["corporate_domain"]
+        detail = (f"registered as an individual, but the name carries the legal form {forms} "
+                  f"and the email is on the corporate domain {domain}: scored as a company")
+        return [("company_detected", detail)]
+    if not _named_as_company(s):
         return []
     if kind == "corporate":
         domain = s["corporate_domain"]
@@ -204,7 +238,7 @@ def decide_from_signals(signals: Signals, config: ScoringConfig) -> ScoreDecisio
     total = config.base_score + sum(r.weight or 0 for r in reasons)
     score = max(0, min(100, total))
     band = config.bands.band_for(score)
-    company = signals["person_type"] == "company" and bool(signals.get("corporate_domain"))
+    company = _company_recognised(signals)
     return ScoreDecision(
         score=score,
         band=band,

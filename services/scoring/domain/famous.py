@@ -19,10 +19,24 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from services.scoring.domain.names import WORD_CACHE, NameForm, coverage, name_form, skeleton
+from services.scoring.domain.names import (
+    WORD_CACHE,
+    NameForm,
+    coverage,
+    name_form,
+    skeleton,
+    to_latin,
+)
 
 FAMOUS_NAMES_PATH = Path(__file__).resolve().parent.parent / "famous_names.txt"
 MATCH_FROM = 88.0  # the mean word similarity that makes a listed name a match
+# Words that only a test or made-up registration carries, in their Latin form: one of them
+# anywhere in a name makes it a placeholder ("Иван Иванович Тестов", "Test Ivanova").
+PLACEHOLDER_WORDS = frozenset({
+    "test", "testov", "testova", "testovich", "testovna", "testovyy", "testovaya", "testovyi",
+    "tst", "tsty", "azmysh", "azmyshy", "dummy", "noname", "fake", "feyk",
+})  # fmt: skip
+_NOT_A_LETTER = "«»„“”\"'‘’()[].,;:!?-"
 # The whole-name similarity (token set ratio) a listed name needed to be compared at all
 # when the list was scanned; kept, so that what matches stays what matched.
 SHORTLIST_FROM = 70.0
@@ -167,3 +181,12 @@ def famous_match(name: str, path: Path = FAMOUS_NAMES_PATH) -> FamousMatch | Non
     if not form.tokens or any(len(token) == 1 for token in form.raw_tokens):
         return None
     return famous_index(path).match(form)
+
+
+def placeholder_word(name: str) -> FamousMatch | None:
+    """A word of the name that only test and made-up registrations carry ("Тестов", "تست"),
+    as a placeholder match; the listed names are matched by ``famous_match``."""
+    for word in name.split():
+        if to_latin(word) in PLACEHOLDER_WORDS:
+            return FamousMatch("placeholder", word.strip(_NOT_A_LETTER), 100.0)
+    return None

@@ -49,6 +49,7 @@ _KEYBOARD_ROWS = (
 )  # fmt: skip
 _KEYBOARD_RUNS = _KEYBOARD_ROWS + tuple(row[::-1] for row in _KEYBOARD_ROWS)
 _TRIPLED = re.compile(r"(.)\1\1")
+_LONG_RUN = re.compile(r"(.)\1\1\1")  # four of a letter in a row: never a real word
 _LATIN_VOWEL = re.compile(r"[aeiouy]")
 WORD_CACHE = 16384  # recent words (first names, surnames), each decided once
 
@@ -147,21 +148,44 @@ def _is_keyboard_run(token: str) -> bool:
 
 
 def is_keyboard_mash(name: str) -> bool:
-    """Heuristic for typed nonsense: keyboard runs, long vowelless words, repeated letters."""
+    """Heuristic for typed nonsense: keyboard runs, long vowelless words, repeated letters.
+
+    A word of one letter repeated ("AAA", "Ооо") is nonsense only when the whole name is
+    made of such words ("Aaaa Bbbb"): beside a real word it is a business-name prefix
+    ("AAA Plumbing") or a legal form ("ООО Вектор"). Pass the name with its legal form
+    set aside (``legal_forms.split_legal_form``).
+    """
     words = unicodedata.normalize("NFC", name).lower().split()
     if not words:
         return False
     abjad = bool(_ABJAD.search(name))
     if any(_is_mashed_word(word, abjad) for word in words):
         return True
+    if all(_is_one_letter_repeated(word) for word in words):
+        return True
     return len(words) > 1 and len(set(words)) == 1 and len(words[0]) <= 4  # "aa aa"
+
+
+def _letters(word: str) -> str:
+    return "".join(ch for ch in word if ch.isalnum())
+
+
+def _is_one_letter_repeated(word: str) -> bool:
+    letters = _letters(word)
+    return len(letters) >= 3 and len(set(letters)) == 1
 
 
 @lru_cache(maxsize=WORD_CACHE)
 def _is_mashed_word(word: str, abjad: bool) -> bool:
     # Words repeat far more than names do: first names and surnames are decided once.
-    letters = "".join(ch for ch in word if ch.isalnum())
-    if _is_keyboard_run(letters) or _TRIPLED.search(letters):
+    letters = _letters(word)
+    if _is_one_letter_repeated(word):
+        return False  # judged with the whole name (see is_keyboard_mash)
+    if _is_keyboard_run(letters) or _LONG_RUN.search(letters):
+        return True
+    # A tripled letter inside a short word is typing ("Ivannn"); a long German compound
+    # may have one ("Schifffahrt", "Brennnessel").
+    if _TRIPLED.search(letters) and len(letters) < 8:
         return True
     latin = to_latin(letters)
     return not abjad and len(latin) >= 5 and not _LATIN_VOWEL.search(latin)

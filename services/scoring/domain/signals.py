@@ -19,11 +19,12 @@ from disposable_email_domains import blocklist as disposable_blocklist
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.scoring.domain.config import ScoringConfig
-from services.scoring.domain.famous import famous_match
+from services.scoring.domain.famous import famous_match, placeholder_word
+from services.scoring.domain.legal_forms import split_legal_form
 from services.scoring.domain.names import is_keyboard_mash, name_form, name_similarity
 from shared.contracts import CustomerRegistered
 
-SIGNALS_VERSION = 1
+SIGNALS_VERSION = 2  # 2: legal_forms and legal_form_kind; name checks on the name proper
 FREE_MAIL_PATH = Path(__file__).resolve().parent.parent / "free_mail_domains.txt"
 OPTIONAL_FIELDS = ("email", "card_holder_name", "source", "language", "ip", "card_number")
 FACTS_CACHE = 8192  # recent addresses and phone numbers, each a few hundred bytes
@@ -140,12 +141,20 @@ def velocity_keys(reg: CustomerRegistered) -> dict[str, str]:
 
 
 def name_signals(full_name: str) -> Signals:
-    """What the registered name tells (famous, placeholder, typed nonsense)."""
-    famous = famous_match(full_name)
+    """What the registered name tells (famous, placeholder, typed nonsense, a legal form).
+
+    "ООО «Вектор»" is checked as "Вектор": the legal form is no part of the name proper.
+    """
+    legal = split_legal_form(full_name)
+    famous = famous_match(legal.name) or placeholder_word(legal.name)
     return {
         "famous_category": famous.category if famous else None,
         "famous_name": famous.name if famous else None,
-        "keyboard_mash": is_keyboard_mash(full_name),
+        "keyboard_mash": is_keyboard_mash(legal.name),
+        "legal_forms": list(legal.forms),
+        "legal_form_kind": (
+            None if not legal.forms else "organisation" if legal.organisation else "sole_proprietor"
+        ),
     }
 
 
@@ -166,7 +175,7 @@ def extract_signals(
     """Every fact the decision needs, as a JSON-able dict (see decide_from_signals)."""
     ip_status, ip_country = ip_facts(reg.ip)
     phone_valid, phone_country = phone_facts(reg.phone)
-    famous = famous_match(reg.full_name)
+    legal = split_legal_form(reg.full_name)
     domain = email_domain(reg.email)
     email_kind = classify_email_domain(domain, config)
     missing = [f for f in OPTIONAL_FIELDS if not getattr(reg, f)]
@@ -182,11 +191,9 @@ def extract_signals(
         "phone_valid": phone_valid,
         "phone_country": phone_country,
         "card_holder_similarity": (
-            name_similarity(reg.full_name, reg.card_holder_name) if reg.card_holder_name else None
+            name_similarity(legal.name, reg.card_holder_name) if reg.card_holder_name else None
         ),
-        "famous_category": famous.category if famous else None,
-        "famous_name": famous.name if famous else None,
-        "keyboard_mash": is_keyboard_mash(reg.full_name),
+        **name_signals(reg.full_name),
         "missing_fields": missing,
         "email_kind": email_kind,
         "email_domain_free": email_kind == "free",

@@ -203,3 +203,17 @@ def test_an_analysts_caller_card_names_nobody() -> None:
     assert shown["risk"]["reasons"][0]["detail"] == "registered name matches a famous politician"
     assert shown["risk"]["reasons"][1]["detail"].endswith("registration country RU")
     assert shown["last_survey"]["rating"] == 2 and "comment" not in shown["last_survey"]
+
+
+def test_an_analysts_card_drops_the_common_name_a_reason_matched() -> None:
+    registered = CustomerRegistered(
+        customer_id="c-2", full_name="Ivan Ivanov", phone="+79001234568", country="RU",
+        person_type="individual", category="ordinary", entered_by="operator")
+    card = apply_scored(card_from_registration(registered), CustomerScored(
+        customer_id="c-2", score=50, band="medium", payment_policy="prepaid_only",
+        model_version="rules-1", reasons=[
+            {"code": "common_name",
+             "detail": "registered name is a common real name, also a placeholder (Ivan Ivanov)"}]))
+    shown = analyst_card(caller_card(card, None))
+    assert "Ivanov" not in json.dumps(shown, ensure_ascii=False)
+    assert shown["risk"]["reasons"][0]["code"] == "common_name"

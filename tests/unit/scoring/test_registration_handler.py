@@ -11,7 +11,7 @@ import pytest
 from services.scoring import handlers
 from services.scoring.domain import ScoringConfig
 from services.scoring.repository import ScoringRepository
-from shared.contracts import CustomerRegistered, CustomerScored, Event
+from shared.contracts import CustomerRegistered, CustomerScored, CustomerSegmented, Event
 from shared.database.memory import MemoryDatabase
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -154,3 +154,15 @@ async def test_explain_shows_what_new_rules_would_decide(register, repo, config)
     assert explanation["recorded"]["model_version"] == config.model_version
     assert explanation["replayed"]["model_version"] == "stricter"
     assert explanation["replayed"]["band"] == "high"
+
+
+async def test_an_individual_recognised_as_a_company_is_segmented_as_one(
+    repo, config, registration
+) -> None:
+    event = registration(customer_id="ooo-1", full_name="ООО «Северная Логистика»",
+                         email="info@sev-logistika.ru", card_holder_name=None)
+    out = await handlers.on_registered(repo, lambda: config, event)
+    assert [e.segment for e in out if isinstance(e, CustomerSegmented)] == ["company"]
+    person = registration(customer_id="anna-1", email="anna@sev-logistika.ru")
+    out = await handlers.on_registered(repo, lambda: config, person)
+    assert not [e for e in out if isinstance(e, CustomerSegmented)]

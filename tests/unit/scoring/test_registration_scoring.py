@@ -3,6 +3,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from services.scoring.domain import (
     VelocityCounts,
     decide_from_signals,
@@ -175,3 +177,85 @@ def test_decision_becomes_a_scored_event(config, registration):
     event = score_registration(registration(), NONE, config).to_event("c-1")
     assert event.customer_id == "c-1"
     assert event.model_version == config.model_version
+
+
+def minimal(registration, **fields):
+    """Only what the form requires: name, phone, country; no IP, card holder, source."""
+    return registration(email=None, ip=None, card_holder_name=None, source=None, language=None,
+                        **fields)
+
+
+def test_minimal_ooo_with_a_corporate_email_is_recognised_as_a_company_and_not_high(
+    config, registration
+):
+    reg = minimal(registration, full_name="ООО «Северная Логистика»")
+    reg = reg.model_copy(update={"email": "info@sev-logistika.ru"})
+    decision = score_registration(reg, NONE, config)
+    assert decision.band != "high"
+    assert decision.company_recognised
+    assert "company_detected" in codes(decision)
+    assert "keyboard_mash_name" not in codes(decision)
+    assert decision.payment_policy == "prepaid_only"
+    assert decision.signals["legal_forms"] == ["ООО"]
+
+
+@pytest.mark.parametrize("email", ["vektor@gmail.com", None])
+def test_a_legal_form_without_a_corporate_domain_is_not_a_recognised_company(
+    config, registration, email
+):
+    decision = score_registration(registration(full_name="ООО Вектор", email=email), NONE, config)
+    assert not decision.company_recognised
+    assert "company_detected" not in codes(decision)
+    assert "keyboard_mash_name" not in codes(decision)
+
+
+def test_a_company_name_with_free_mail_counts_as_a_company_with_free_mail(config, registration):
+    reg = registration(full_name="OOO Romashka", email="romashka@gmail.com",
+                       card_holder_name="IVAN PETROV")
+    found = codes(score_registration(reg, NONE, config))
+    assert "free_mail_company" in found
+    assert "card_holder_mismatch" not in found  # a card never carries a company's name
+
+
+def test_an_individual_entrepreneurs_card_is_compared_with_the_persons_name(config, registration):
+    reg = registration(full_name="ИП Петрова Анна", card_holder_name="ANNA PETROVA")
+    assert "card_holder_match" in codes(score_registration(reg, NONE, config))
+
+
+def test_a_corporate_email_without_a_legal_form_leaves_an_individual_an_individual(
+    config, registration
+):
+    decision = score_registration(registration(email="anna.petrova@sberbank.ru"), NONE, config)
+    assert not decision.company_recognised
+    assert "company_detected" not in codes(decision)
+
+
+def test_a_company_named_after_a_cartoon_character_is_not_a_famous_name(config, registration):
+    reg = registration(full_name="ООО «Чебурашка»", email="info@cheburashka-sad.ru")
+    assert "famous_name" not in codes(score_registration(reg, NONE, config))
+    assert "famous_name" in codes(score_registration(registration(full_name="Чебурашка"), NONE,
+                                                     config))
+
+
+def test_a_company_named_test_is_still_a_placeholder(config, registration):
+    reg = registration(full_name="ООО «Тест»", email="info@test-firm.ru")
+    assert "placeholder_name" in codes(score_registration(reg, NONE, config))
+
+
+def test_a_common_real_name_is_weak_evidence_not_a_verdict(config, registration):
+    complete = score_registration(registration(full_name="Иван Иванов",
+                                               card_holder_name="IVAN IVANOV"), NONE, config)
+    assert "common_name" in codes(complete)
+    assert "placeholder_name" not in codes(complete)
+    assert complete.band == "low"
+    by_operator = minimal(registration, full_name="Ivan Ivanov", entered_by="operator")
+    by_operator = by_operator.model_copy(update={"email": "i.ivanov@sberbank.ru"})
+    assert score_registration(by_operator, NONE, config).band != "high"
+    assert config.weight("common_name") < config.weight("placeholder_name") / 2
+
+
+@pytest.mark.parametrize("name", ["Test Test", "Иван Иванович Тестов", "John Doe", "asdf"])
+def test_true_placeholders_stay_strong(config, registration, name):
+    decision = score_registration(minimal(registration, full_name=name), NONE, config)
+    assert decision.band == "high"
+    assert codes(decision)[0] in ("placeholder_name", "keyboard_mash_name")
