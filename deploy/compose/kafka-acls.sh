@@ -15,14 +15,13 @@ acl --allow-principal User:crm-registry \
     --operation Write \
     --operation Describe \
     --topic crm.customer.registered.v1 \
-    --topic crm.customer.updated.v1 \
     --topic crm.interaction.logged.v1 \
     --topic crm.purchase.recorded.v1
 acl --allow-principal User:crm-registry \
     --operation Write \
     --operation Describe \
     --topic crm.customer.registered.v1.dlq \
-    --topic crm.customer.updated.v1.dlq \
+    --topic crm.customer.updated.v1 \
     --topic crm.customer.scored.v1.dlq \
     --topic crm.customer.segmented.v1.dlq \
     --topic crm.interaction.logged.v1.dlq \

@@ -19,7 +19,7 @@ PRODUCERS: dict[str, list[str]] = {
 }
 CONSUMERS: dict[str, list[str]] = {
     topics.CUSTOMER_REGISTERED: ["registry", "scoring", "loyalty", "notify"],
-    topics.CUSTOMER_UPDATED: ["registry", "scoring", "loyalty"],
+    topics.CUSTOMER_UPDATED: ["scoring", "loyalty"],
     topics.CUSTOMER_SCORED: ["registry"],
     topics.CUSTOMER_SEGMENTED: ["registry", "loyalty"],
     topics.INTERACTION_LOGGED: ["registry", "scoring", "loyalty", "notify"],
