@@ -96,7 +96,9 @@ acl --allow-principal User:crm-loyalty \
     --topic crm.referral.credited.v1 \
     --topic crm.points.redeemed.v1 \
     --topic crm.operator.updated.v1.dlq \
-    --topic crm.customer.erased.v1.dlq
+    --topic crm.customer.erased.v1.dlq \
+    --topic crm.points.expired.v1 \
+    --topic crm.points.expiring.v1
 acl --allow-principal User:crm-notify \
     --operation Read \
     --operation Describe \
@@ -111,7 +113,8 @@ acl --allow-principal User:crm-notify \
     --topic crm.customer.lapsed.v1 \
     --topic crm.referral.credited.v1 \
     --topic crm.operator.updated.v1 \
-    --topic crm.customer.erased.v1
+    --topic crm.customer.erased.v1 \
+    --topic crm.points.expiring.v1
 acl --allow-principal User:crm-notify \
     --operation Write \
     --operation Describe \
@@ -124,7 +127,8 @@ acl --allow-principal User:crm-notify \
     --topic crm.notification.sent.v1 \
     --topic crm.survey.answered.v1 \
     --topic crm.operator.updated.v1.dlq \
-    --topic crm.customer.erased.v1.dlq
+    --topic crm.customer.erased.v1.dlq \
+    --topic crm.points.expiring.v1.dlq
 acl --allow-principal User:crm \
     --operation Read \
     --operation Describe \
@@ -156,7 +160,9 @@ acl --allow-principal User:crm \
     --topic crm.survey.answered.v1.dlq \
     --topic crm.operator.updated.v1.dlq \
     --topic crm.customer.erased.v1.dlq \
-    --topic crm.fraud.outcome.v1.dlq
+    --topic crm.fraud.outcome.v1.dlq \
+    --topic crm.points.expired.v1.dlq \
+    --topic crm.points.expiring.v1.dlq
 acl --allow-principal User:crm \
     --operation Write \
     --operation Describe \
@@ -173,11 +179,13 @@ acl --allow-principal User:crm \
     --topic crm.points.redeemed.v1 \
     --topic crm.survey.answered.v1 \
     --topic crm.operator.updated.v1 \
-    --topic crm.customer.erased.v1
+    --topic crm.customer.erased.v1 \
+    --topic crm.points.expiring.v1
 acl --allow-principal User:crm \
     --operation Describe \
     --topic crm.notification.sent.v1 \
-    --topic crm.fraud.outcome.v1
+    --topic crm.fraud.outcome.v1 \
+    --topic crm.points.expired.v1
 acl --allow-principal User:crm-exporter \
     --operation Describe \
     --resource-pattern-type prefixed \

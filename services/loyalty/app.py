@@ -28,6 +28,7 @@ from shared.contracts import (
     OperatorUpdated,
     PurchaseRecorded,
 )
+from shared.contracts.events import PointsExpired, PointsExpiring
 from shared.contracts.types import LoyaltyCardNumber, Tier
 from shared.privacy import Erasures, forget_payment_card_numbers, install_privacy
 from shared.service import ServiceRuntime, create_http_app
@@ -141,8 +142,26 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
                  len(events))
         return {"job": "lapse", "now": at, "lapsed": len(events)}
 
+    async def run_expiry(at: datetime) -> dict[str, Any]:
+        started = time.perf_counter()
+        customers = await jobs.plan_expiry(repo, rules, at)
+        expired = notices = 0
+        for chunk in jobs.expiry_chunks(customers):  # a transaction each, with its events
+            async with runtime.command():
+                events = await jobs.apply_expiries(repo, rules, chunk, at)
+                await runtime.publish(events)
+            expired += sum(isinstance(e, PointsExpired) for e in events)
+            notices += sum(isinstance(e, PointsExpiring) for e in events)
+        if customers:
+            log.info("points expiry in %.1fs: %d balances expired, %d notices",
+                     time.perf_counter() - started, expired, notices)
+        return {"job": "expiry", "now": at, "expired": expired, "notices": notices}
+
     async def tiers_now() -> None:
         await run_tiers(now())
+
+    async def expiry_now() -> None:
+        await run_expiry(now())
 
     async def lapse_now() -> None:
         await run_lapse(now())
@@ -171,6 +190,7 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
 
     runtime.every("tier-thresholds", settings.tier_interval_s, tiers_now)
     runtime.every("lapse-check", settings.lapse_interval_s, lapse_now)
+    runtime.every("points-expiry", settings.expiry_interval_s, expiry_now)
     app = create_http_app(runtime, "crm loyalty", "Points, value, tiers, referrals, lapse.",
                           on_start=tiers_on_start)
 
@@ -243,16 +263,18 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
         return queries.card_view(result[0], at, personal=True)
 
     @app.post("/api/loyalty/jobs/{job}/run", tags=["ops"])
-    async def run_job(job: Literal["tiers", "lapse"], principal: Admin,
+    async def run_job(job: Literal["tiers", "lapse", "expiry"], principal: Admin,
                       now_: Annotated[datetime | None, Query(alias="now")] = None) -> Any:
         """Run a periodic job at once; ``now`` (ISO 8601) replays the run the schedule was
         about to make: not in the future, at most one job interval back (else 422)."""
-        interval = settings.tier_interval_s if job == "tiers" else settings.lapse_interval_s
+        interval = {"tiers": settings.tier_interval_s, "lapse": settings.lapse_interval_s,
+                    "expiry": settings.expiry_interval_s}[job]
         try:
             at = jobs.as_of(now_, now(), timedelta(seconds=interval))
         except jobs.OutsideWindow as refused:
             raise HTTPException(422, str(refused)) from None
-        result = await (run_tiers(at) if job == "tiers" else run_lapse(at))
+        run = {"tiers": run_tiers, "lapse": run_lapse, "expiry": run_expiry}[job]
+        result = await run(at)
         async with runtime.command():
             await audit.record("jobs", f"{job}_run", principal, now(),
                                job=job, as_of=at, result={k: v for k, v in result.items()

@@ -1,4 +1,5 @@
-"""The periodic jobs: tier thresholds over the whole population, and lapse detection.
+"""The periodic jobs: tier thresholds over the whole population, lapse detection, and
+points expiry.
 
 Each job has a read phase (a scan, outside any transaction, so consumers keep running) and
 an apply phase the caller runs inside transactions: it re-reads every account it changes,
@@ -23,13 +24,16 @@ from services.loyalty.domain import (
     EarningRules,
     LapseDecision,
     lapse_check,
+    loyalty_figures,
     mark_lapsed,
     reassess_tier,
 )
+from services.loyalty.domain.expiry import apply_expiry, expiry_check
 from services.loyalty.domain.tiers import ValueRanking
 from services.loyalty.handlers import tier_changed
 from services.loyalty.repository import LoyaltyRepository, TierState
-from shared.contracts import CustomerLapsed, Event
+from shared.contracts import CustomerLapsed, Event, LoyaltyUpdated
+from shared.contracts.events import PointsExpired, PointsExpiring
 
 LAPSE_FIELDS = ("purchase_count", "first_purchase_at", "last_purchase_at", "lapsed",
                 "first_contact_at", "last_contact_at")
@@ -145,4 +149,62 @@ async def apply_lapses(
         source = f"lapse:{decision.customer_id}:{decision.last_purchase_at.isoformat()}"
         events.append(CustomerLapsed(
             event_id=Event.derived_id(source, "lapsed"), **decision.model_dump()))
+    return events
+
+
+#: Expiries and notices per transaction (each a re-read, a write and one or two events).
+EXPIRY_CHUNK = 500
+EXPIRY_FIELDS = ("points_balance", "last_earned_at", "expiry_notice_for")
+
+
+async def plan_expiry(repo: LoyaltyRepository, rules: EarningRules, now: datetime) -> list[str]:
+    """The customers whose points expire now or are due a notice (``domain.expiry``).
+
+    Only accounts whose last earning is older than ``after_days - notice_days`` can be due,
+    so the scan reads those alone (an index on ``last_earned_at``); nothing when expiry is off.
+    """
+    rule = rules.points_expiry
+    if rule.after_days <= 0:
+        return []
+    due_from = now - timedelta(days=rule.after_days - max(rule.notice_days, 0))
+    query = {"points_balance": {"$gt": 0}, "last_earned_at": {"$lte": due_from}}
+    return [account.customer_id async for account in repo.all_accounts(query, EXPIRY_FIELDS)
+            if expiry_check(account, rules, now) is not None]
+
+
+def expiry_chunks(customers: list[str], size: int = EXPIRY_CHUNK) -> Iterator[list[str]]:
+    for start in range(0, len(customers), size):
+        yield customers[start:start + size]
+
+
+async def apply_expiries(repo: LoyaltyRepository, rules: EarningRules, customers: Sequence[str],
+                         now: datetime) -> list[Event]:
+    """Expire or give notice, as each account stands now (re-read in this transaction: a
+    purchase since the scan restarted its clock, a redemption lowered what expires).
+
+    Event ids come from the customer and the expiry moment, so a re-run, a second replica
+    or a crash between write and publish never repeats one; an expired balance is 0 and a
+    notice is remembered (``expiry_notice_for``), so nothing is due twice either.
+    """
+    events: list[Event] = []
+    for customer_id in customers:
+        account = await repo.account(customer_id)
+        decision = None if account is None else expiry_check(account, rules, now)
+        if account is None or decision is None:
+            continue
+        after = apply_expiry(account, decision)
+        await repo.save(after, account)
+        source = f"points-expiry:{customer_id}:{decision.expires_at.isoformat()}"
+        if decision.kind == "notice":
+            events.append(PointsExpiring(
+                event_id=Event.derived_id(source, "expiring"), customer_id=customer_id,
+                points=decision.points, expires_at=decision.expires_at))
+            continue
+        events.append(PointsExpired(
+            event_id=Event.derived_id(source, "expired"), customer_id=customer_id,
+            points=decision.points, points_balance=after.points_balance,
+            expired_at=decision.expires_at))
+        events.append(LoyaltyUpdated(
+            event_id=Event.derived_id(source, "loyalty-updated"),
+            **loyalty_figures(after, -decision.points, now)))  # type: ignore[arg-type]
     return events

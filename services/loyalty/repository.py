@@ -209,6 +209,8 @@ class LoyaltyRepository:
         # The card view lists a customer's last redemptions.
         await self.redemptions.create_index([("customer_id", 1), ("at", -1)])
         await self.redemptions.create_index("purchase_id")  # a refund finds what it reverses
+        # The points-expiry job finds the accounts whose last earning is old enough.
+        await self.accounts.create_index("last_earned_at")
 
     async def record_refund(self, purchase_id: str, refunded: str) -> None:
         await self.purchases.update_one({"_id": purchase_id}, {"$set": {"refunded": refunded}})

@@ -18,3 +18,6 @@ class LoyaltySettings(ServiceSettings):
     lapse_interval_s: float = Field(
         300, gt=0, validation_alias=_env("CRM_LOYALTY_LAPSE_INTERVAL_S")
     )
+    expiry_interval_s: float = Field(
+        3600, gt=0, validation_alias=_env("CRM_LOYALTY_EXPIRY_INTERVAL_S"),
+        description="How often the points-expiry job runs (points_expiry in rules.yaml).")

@@ -28,6 +28,7 @@ from shared.contracts import (
     Event,
     InteractionLogged,
     OperatorUpdated,
+    PointsExpiring,
     PurchaseRecorded,
     ReferralCredited,
     TierChanged,
@@ -136,6 +137,7 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     on(CustomerLapsed, handlers.on_lapsed)
     on(ReferralCredited, handlers.on_referral)
     on(TierChanged, handlers.on_tier_changed)
+    on(PointsExpiring, handlers.on_points_expiring)
 
     runtime.subscribe(OperatorUpdated, runtime.people.mirror)  # names, disabled people
     erasures = Erasures(runtime.db)

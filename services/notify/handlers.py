@@ -23,6 +23,7 @@ from shared.contracts import (
     Event,
     InteractionLogged,
     NotificationSent,
+    PointsExpiring,
     PurchaseRecorded,
     ReferralCredited,
     TierChanged,
@@ -174,6 +175,11 @@ async def on_referral(repo: NotifyRepository, rules: Rules, event: ReferralCredi
 async def on_tier_changed(repo: NotifyRepository, rules: Rules, event: TierChanged,
                           now: datetime) -> Sequence[Event]:
     return await request_message(repo, rules, domain.thank_you_for_gold(event), now)
+
+
+async def on_points_expiring(repo: NotifyRepository, rules: Rules, event: PointsExpiring,
+                             now: datetime) -> Sequence[Event]:
+    return await request_message(repo, rules, domain.points_expiry_notice_for(event), now)
 
 
 async def expire_pending(repo: NotifyRepository, rules: Rules, now: datetime) -> list[Event]:

@@ -355,6 +355,32 @@ class FraudOutcome(Event):
     model_version: str = Field(max_length=40, examples=["rules-2026.11.3"])
 
 
+class PointsExpired(Event):
+    """A customer's points expired (``points_expiry`` in loyalty's rules: no earning for
+    ``after_days``). The same change goes out as crm.loyalty.updated.v1 with a negative
+    points_delta, so every reader of balances follows. Once per expiry."""
+
+    topic: ClassVar[str] = topics.POINTS_EXPIRED
+
+    customer_id: Identifier
+    points: int = Field(gt=0, description="Points that expired.")
+    points_balance: int = Field(ge=0, description="The balance after: 0.")
+    expired_at: datetime = Field(description="When they expired: the last earning plus "
+                                             "after_days.")
+
+
+class PointsExpiring(Event):
+    """A customer's points will expire soon (``notice_days`` before): notify sends the
+    points_expiry SMS. Once per expiry moment; a purchase that earns points moves the moment
+    and a new notice follows in time for the new one."""
+
+    topic: ClassVar[str] = topics.POINTS_EXPIRING
+
+    customer_id: Identifier
+    points: int = Field(gt=0, description="Points that will expire (the balance now).")
+    expires_at: datetime
+
+
 class NotificationSent(Event):
     """A message was sent, suppressed by a rule, or failed for good."""
 
@@ -438,5 +464,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     OperatorUpdated,
     CustomerErased,
     FraudOutcome,
+    PointsExpired,
+    PointsExpiring,
 )
 EVENT_BY_TOPIC: dict[str, type[Event]] = {event.topic: event for event in ALL_EVENTS}

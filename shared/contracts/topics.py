@@ -16,6 +16,8 @@ SURVEY_ANSWERED = "crm.survey.answered.v1"
 OPERATOR_UPDATED = "crm.operator.updated.v1"
 CUSTOMER_ERASED = "crm.customer.erased.v1"
 FRAUD_OUTCOME = "crm.fraud.outcome.v1"
+POINTS_EXPIRED = "crm.points.expired.v1"
+POINTS_EXPIRING = "crm.points.expiring.v1"
 
 ALL = (
     CUSTOMER_REGISTERED,
@@ -34,6 +36,8 @@ ALL = (
     OPERATOR_UPDATED,
     CUSTOMER_ERASED,
     FRAUD_OUTCOME,
+    POINTS_EXPIRED,
+    POINTS_EXPIRING,
 )
 
 

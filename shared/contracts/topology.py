@@ -16,6 +16,7 @@ PRODUCERS: dict[str, list[str]] = {
     topics.NOTIFICATION_SENT: ["notify"], topics.SURVEY_ANSWERED: ["notify"],
     topics.OPERATOR_UPDATED: ["registry"], topics.CUSTOMER_ERASED: ["registry"],
     topics.FRAUD_OUTCOME: ["scoring"],
+    topics.POINTS_EXPIRED: ["loyalty"], topics.POINTS_EXPIRING: ["loyalty"],
 }
 CONSUMERS: dict[str, list[str]] = {
     topics.CUSTOMER_REGISTERED: ["registry", "scoring", "loyalty", "notify"],
@@ -34,4 +35,6 @@ CONSUMERS: dict[str, list[str]] = {
     topics.OPERATOR_UPDATED: ["scoring", "loyalty", "notify"],
     topics.CUSTOMER_ERASED: ["scoring", "loyalty", "notify"],
     topics.FRAUD_OUTCOME: [],
+    topics.POINTS_EXPIRED: [],
+    topics.POINTS_EXPIRING: ["notify"],
 }

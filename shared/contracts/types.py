@@ -164,6 +164,8 @@ Segment = Literal["chatty", "bargain_hunter", "time_waster", "interested", "comp
 Channel = Literal["call", "chat", "email", "sms"]
 Outcome = Literal["purchase", "no_purchase", "complaint", "info", "trial"]
 Tier = Literal["standard", "silver", "gold"]
-NotificationKind = Literal["quality_survey", "winback_survey", "thank_you", "why_us_survey"]
+# points_expiry: a round-2 addition (the notice before points expire).
+NotificationKind = Literal["quality_survey", "winback_survey", "thank_you", "why_us_survey",
+                           "points_expiry"]
 NotificationStatus = Literal["sent", "suppressed", "failed"]
 StaffRole = Literal["operator", "analyst", "admin"]

@@ -6,6 +6,7 @@ function takes ``now`` (UTC).
 
 from services.notify.domain.causes import (
     notification_id,
+    points_expiry_notice_for,
     quality_survey_for_interaction,
     quality_survey_for_purchase,
     thank_you_for_gold,
@@ -58,6 +59,7 @@ __all__ = [
     "is_gsm7",
     "notification_id",
     "parse_inbound",
+    "points_expiry_notice_for",
     "quality_survey_for_interaction",
     "quality_survey_for_purchase",
     "render",

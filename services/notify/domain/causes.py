@@ -14,6 +14,7 @@ from shared.contracts.events import (
     CustomerLapsed,
     CustomerRegistered,
     InteractionLogged,
+    PointsExpiring,
     PurchaseRecorded,
     ReferralCredited,
     TierChanged,
@@ -102,3 +103,16 @@ def thank_you_for_gold(event: TierChanged) -> NotificationRequest | None:
         occurred_at=event.occurred_at,
     )
 
+
+
+def points_expiry_notice_for(event: PointsExpiring) -> NotificationRequest:
+    """Tell the customer their points expire soon, once per expiry moment."""
+    return NotificationRequest(
+        notification_id=notification_id(
+            "points_expiry", f"{event.customer_id}:{event.expires_at.isoformat()}"),
+        customer_id=event.customer_id,
+        kind="points_expiry",
+        template="points_expiry",
+        occurred_at=event.occurred_at,
+        context={"points": str(event.points), "date": event.expires_at.date().isoformat()},
+    )

@@ -18,6 +18,7 @@ TemplateKind = Literal[
     "thank_you_gold",
     "clarify",
     "opted_out",
+    "points_expiry",
 ]
 TEMPLATE_KINDS: tuple[str, ...] = get_args(TemplateKind)
 LANGUAGES: tuple[str, ...] = ("en", "ru", "fa")

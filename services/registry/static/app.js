@@ -365,6 +365,7 @@
       "language.fa": "Persian",
       "kind.quality_survey": "Quality survey", "kind.winback_survey": "Win-back survey",
       "kind.thank_you": "Thank you", "kind.why_us_survey": "Why us",
+      "kind.points_expiry": "Points expiry notice",
     },
     ru: {
       title: "Карточка звонящего", language: "Язык", login: "Логин", password: "Пароль",
@@ -438,6 +439,7 @@
       "language.fa": "Персидский",
       "kind.quality_survey": "Оценка качества", "kind.winback_survey": "Почему ушёл",
       "kind.thank_you": "Благодарность", "kind.why_us_survey": "Почему мы",
+      "kind.points_expiry": "Бонусы скоро сгорят",
     },
     fa: {
       title: "کارت تماس‌گیرنده", language: "زبان", login: "نام کاربری", password: "گذرواژه",
@@ -509,6 +511,7 @@
       "language.fa": "فارسی",
       "kind.quality_survey": "نظرسنجی کیفیت", "kind.winback_survey": "چرا رفتید",
       "kind.thank_you": "تشکر", "kind.why_us_survey": "چرا ما",
+      "kind.points_expiry": "هشدار انقضای امتیاز",
     },
   };
 

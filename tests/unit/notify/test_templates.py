@@ -11,7 +11,8 @@ from services.notify.domain import (
 )
 from services.notify.domain.templates import EMPLOYEE_LABEL_MAX, templates_for
 
-CONTEXT = {"employee": "E" * EMPLOYEE_LABEL_MAX, "bonus_points": "10000", "low": 1, "high": 5}
+CONTEXT = {"employee": "E" * EMPLOYEE_LABEL_MAX, "bonus_points": "10000", "low": 1, "high": 5,
+           "points": "100000", "date": "2027-12-31"}
 
 # The fewest segments each text can take in its alphabet. Russian and Persian need UCS-2
 # (70 units); the two surveys that list five numbered options do not fit 70, so they take 2.

@@ -59,6 +59,10 @@ EXAMPLES: dict[str, dict[str, object]] = {
                              "reason": "data subject's request"},
     topics.FRAUD_OUTCOME: {"customer_id": "c-1", "outcome": "fraud", "recorded_by": "op-9",
                            "score": 82, "band": "high", "model_version": "rules-1"},
+    topics.POINTS_EXPIRED: {"customer_id": "c-1", "points": 300, "points_balance": 0,
+                            "expired_at": "2027-11-28T09:00:00Z"},
+    topics.POINTS_EXPIRING: {"customer_id": "c-1", "points": 300,
+                             "expires_at": "2027-11-28T09:00:00Z"},
 }
 
 
