@@ -24,10 +24,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.registry.domain.calls import Call, CallEvent, advance, was_talked
+from services.registry.domain.card_updates import apply_interaction
 from services.registry.domain.errors import InvalidPhone
 from services.registry.domain.phones import phone_lookup_readings
 from services.registry.handlers.cards import registered_readings
 from services.registry.handlers.errors import Conflict, NotFound, Unprocessable
+from services.registry.handlers.search import remember_activity
 from services.registry.repository import RegistryRepository
 from shared.auth import Principal
 from shared.contracts import Event, InteractionLogged
@@ -110,7 +112,8 @@ async def on_call_event(repo: RegistryRepository, event: CallEvent,
 
 
 async def _log(repo: RegistryRepository, call: Call) -> tuple[Call, list[Event]]:
-    """The call's interaction (for a customer registered meanwhile too), once."""
+    """The call's interaction (for a customer registered meanwhile too), once: on the card
+    and in the history at once, and published."""
     customer_id = call.customer_id
     if customer_id is None and call.phone is not None:
         customer_id = await repo.customer_by_phone(call.phone)
@@ -129,6 +132,10 @@ async def _log(repo: RegistryRepository, call: Call) -> tuple[Call, list[Event]]
         outcome=call.outcome or DEFAULT_OUTCOME,
         operator_id=call.operator_id,
     )
+    # On the card and in the history at once, as an interaction logged by hand is; the
+    # event coming back is then a no-op.
+    await repo.save_card(apply_interaction(await repo.card(customer_id), logged))
+    await remember_activity(repo, logged)
     return done.model_copy(update={"interaction_id": logged.interaction_id,
                                    "outcome": logged.outcome}), [logged]
 
