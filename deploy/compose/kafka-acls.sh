@@ -17,7 +17,8 @@ acl --allow-principal User:crm-registry \
     --topic crm.customer.registered.v1 \
     --topic crm.customer.updated.v1 \
     --topic crm.interaction.logged.v1 \
-    --topic crm.purchase.recorded.v1
+    --topic crm.purchase.recorded.v1 \
+    --topic crm.customer.thanked.v1
 acl --allow-principal User:crm-registry \
     --operation Write \
     --operation Describe \
@@ -30,9 +31,11 @@ acl --allow-principal User:crm-registry \
     --topic crm.loyalty.updated.v1.dlq \
     --topic crm.customer.tier-changed.v1.dlq \
     --topic crm.customer.lapsed.v1.dlq \
+    --topic crm.notification.sent.v1.dlq \
     --topic crm.survey.answered.v1.dlq \
     --topic crm.operator.updated.v1 \
-    --topic crm.customer.erased.v1
+    --topic crm.customer.erased.v1 \
+    --topic crm.customer.thanked.v1.dlq
 acl --allow-principal User:crm-registry \
     --operation Read \
     --operation Describe \
@@ -41,6 +44,7 @@ acl --allow-principal User:crm-registry \
     --topic crm.loyalty.updated.v1 \
     --topic crm.customer.tier-changed.v1 \
     --topic crm.customer.lapsed.v1 \
+    --topic crm.notification.sent.v1 \
     --topic crm.survey.answered.v1
 acl --allow-principal User:crm-scoring \
     --operation Read \
@@ -77,7 +81,8 @@ acl --allow-principal User:crm-loyalty \
     --topic crm.interaction.logged.v1 \
     --topic crm.purchase.recorded.v1 \
     --topic crm.operator.updated.v1 \
-    --topic crm.customer.erased.v1
+    --topic crm.customer.erased.v1 \
+    --topic crm.customer.thanked.v1
 acl --allow-principal User:crm-loyalty \
     --operation Write \
     --operation Describe \
@@ -92,7 +97,8 @@ acl --allow-principal User:crm-loyalty \
     --topic crm.referral.credited.v1 \
     --topic crm.points.redeemed.v1 \
     --topic crm.operator.updated.v1.dlq \
-    --topic crm.customer.erased.v1.dlq
+    --topic crm.customer.erased.v1.dlq \
+    --topic crm.customer.thanked.v1.dlq
 acl --allow-principal User:crm-notify \
     --operation Read \
     --operation Describe \
@@ -107,7 +113,8 @@ acl --allow-principal User:crm-notify \
     --topic crm.customer.lapsed.v1 \
     --topic crm.referral.credited.v1 \
     --topic crm.operator.updated.v1 \
-    --topic crm.customer.erased.v1
+    --topic crm.customer.erased.v1 \
+    --topic crm.customer.thanked.v1
 acl --allow-principal User:crm-notify \
     --operation Write \
     --operation Describe \
@@ -120,7 +127,8 @@ acl --allow-principal User:crm-notify \
     --topic crm.notification.sent.v1 \
     --topic crm.survey.answered.v1 \
     --topic crm.operator.updated.v1.dlq \
-    --topic crm.customer.erased.v1.dlq
+    --topic crm.customer.erased.v1.dlq \
+    --topic crm.customer.thanked.v1.dlq
 acl --allow-principal User:crm \
     --operation Read \
     --operation Describe \
@@ -151,7 +159,8 @@ acl --allow-principal User:crm \
     --topic crm.notification.sent.v1.dlq \
     --topic crm.survey.answered.v1.dlq \
     --topic crm.operator.updated.v1.dlq \
-    --topic crm.customer.erased.v1.dlq
+    --topic crm.customer.erased.v1.dlq \
+    --topic crm.customer.thanked.v1.dlq
 acl --allow-principal User:crm \
     --operation Write \
     --operation Describe \
@@ -165,13 +174,14 @@ acl --allow-principal User:crm \
     --topic crm.customer.tier-changed.v1 \
     --topic crm.customer.lapsed.v1 \
     --topic crm.referral.credited.v1 \
+    --topic crm.notification.sent.v1 \
     --topic crm.survey.answered.v1 \
     --topic crm.operator.updated.v1 \
-    --topic crm.customer.erased.v1
+    --topic crm.customer.erased.v1 \
+    --topic crm.customer.thanked.v1
 acl --allow-principal User:crm \
     --operation Describe \
-    --topic crm.points.redeemed.v1 \
-    --topic crm.notification.sent.v1
+    --topic crm.points.redeemed.v1
 acl --allow-principal User:crm-exporter \
     --operation Describe \
     --resource-pattern-type prefixed \

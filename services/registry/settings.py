@@ -52,6 +52,11 @@ class RegistrySettings(ServiceSettings):
         description="A call still ringing or talked this long after it began is shown again "
                     "to a screen that connects (a reconnect, a new tab); older ones are not.")
 
+    # Thank-yous
+    thank_you_max_bonus: int = Field(
+        1000, ge=0, validation_alias=_env("CRM_THANK_YOU_MAX_BONUS"),
+        description="The most bonus points an operator may give with one thank-you.")
+
     def secrets(self) -> dict[str, SecretStr | None]:
         return super().secrets() | {"CRM_BOOTSTRAP_ADMIN_PASSWORD": self.bootstrap_admin_password,
                                     "CRM_TELEPHONY_TOKEN": self.telephony_token}

@@ -15,6 +15,7 @@ NOTIFICATION_SENT = "crm.notification.sent.v1"
 SURVEY_ANSWERED = "crm.survey.answered.v1"
 OPERATOR_UPDATED = "crm.operator.updated.v1"
 CUSTOMER_ERASED = "crm.customer.erased.v1"
+CUSTOMER_THANKED = "crm.customer.thanked.v1"
 
 ALL = (
     CUSTOMER_REGISTERED,
@@ -32,6 +33,7 @@ ALL = (
     SURVEY_ANSWERED,
     OPERATOR_UPDATED,
     CUSTOMER_ERASED,
+    CUSTOMER_THANKED,
 )
 
 

@@ -18,6 +18,10 @@ TemplateKind = Literal[
     "thank_you_gold",
     "clarify",
     "opted_out",
+    "thank_you_manual",
+    "thank_you_manual_points",
+    "thank_you_complaint",
+    "thank_you_complaint_points",
 ]
 TEMPLATE_KINDS: tuple[str, ...] = get_args(TemplateKind)
 LANGUAGES: tuple[str, ...] = ("en", "ru", "fa")

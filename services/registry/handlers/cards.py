@@ -24,6 +24,7 @@ from services.registry.domain import (
     caller_card,
     phone_lookup_readings,
 )
+from services.registry.domain.thanks import apply_notification_sent, apply_thanked
 from services.registry.handlers.customers import store_registration
 from services.registry.handlers.errors import NotFound, Unprocessable
 from services.registry.handlers.search import remember_activity
@@ -34,9 +35,11 @@ from shared.contracts import (
     CustomerRegistered,
     CustomerScored,
     CustomerSegmented,
+    CustomerThanked,
     Event,
     InteractionLogged,
     LoyaltyUpdated,
+    NotificationSent,
     PurchaseRecorded,
     SurveyAnswered,
     TierChanged,
@@ -59,6 +62,8 @@ CARD_UPDATES: tuple[tuple[type[Event], CardUpdate[Any]], ...] = (
     (SurveyAnswered, apply_survey_answered),
     (InteractionLogged, apply_interaction),
     (PurchaseRecorded, apply_purchase),
+    (CustomerThanked, apply_thanked),
+    (NotificationSent, apply_notification_sent),
 )
 
 

@@ -13,9 +13,11 @@ from shared.contracts import (
     CustomerRegistered,
     CustomerScored,
     CustomerSegmented,
+    CustomerThanked,
     Event,
     InteractionLogged,
     LoyaltyUpdated,
+    NotificationSent,
     PurchaseRecorded,
     SurveyAnswered,
     TierChanged,
@@ -52,6 +54,10 @@ def each_card_event(customer_id: str) -> list[Event]:
         SurveyAnswered(survey_id="s-1", customer_id=customer_id, kind="quality_survey", rating=9),
         InteractionLogged(interaction_id="i-1", customer_id=customer_id, channel="call",
                           outcome="info"),
+        CustomerThanked(thank_you_id="ty-1", customer_id=customer_id, reason="big_purchase",
+                        bonus_points=50, operator_id="op-1"),
+        NotificationSent(notification_id="thank_you:1", customer_id=customer_id,
+                         kind="thank_you", status="sent", cause="gold"),
     ]
 
 
@@ -72,6 +78,8 @@ async def test_every_card_event_shows_on_the_card(repo: RegistryRepository) -> N
     assert card.last_survey is not None and card.last_survey.rating == 9
     assert [line.interaction_id for line in card.last_interactions] == ["i-1"]
     assert card.payment_policy == "prepaid_only"
+    assert {(t.thank_you_id, t.reason, t.automatic) for t in card.thank_yous} == {
+        ("ty-1", "big_purchase", False), ("thank_you:1", "gold", True)}
 
 
 async def test_a_purchase_from_another_system_reaches_the_card(repo: RegistryRepository) -> None:

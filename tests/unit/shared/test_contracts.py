@@ -57,6 +57,9 @@ EXAMPLES: dict[str, dict[str, object]] = {
                               "active": True, "role": "operator", "session_version": 2},
     topics.CUSTOMER_ERASED: {"customer_id": "c-1", "requested_by": "op-1",
                              "reason": "data subject's request"},
+    topics.CUSTOMER_THANKED: {"thank_you_id": "ty-1", "customer_id": "c-1",
+                              "reason": "complaint_resolved", "bonus_points": 100,
+                              "operator_id": "op-7", "note": "sorry for the delay"},
 }
 
 
