@@ -16,7 +16,8 @@ acl --allow-principal User:crm-registry \
     --operation Describe \
     --topic crm.customer.registered.v1 \
     --topic crm.interaction.logged.v1 \
-    --topic crm.purchase.recorded.v1
+    --topic crm.purchase.recorded.v1 \
+    --topic crm.customer.thanked.v1
 acl --allow-principal User:crm-registry \
     --operation Write \
     --operation Describe \
@@ -30,9 +31,11 @@ acl --allow-principal User:crm-registry \
     --topic crm.customer.tier-changed.v1.dlq \
     --topic crm.customer.lapsed.v1.dlq \
     --topic crm.points.redeemed.v1.dlq \
+    --topic crm.notification.sent.v1.dlq \
     --topic crm.survey.answered.v1.dlq \
     --topic crm.operator.updated.v1 \
-    --topic crm.customer.erased.v1
+    --topic crm.customer.erased.v1 \
+    --topic crm.customer.thanked.v1.dlq
 acl --allow-principal User:crm-registry \
     --operation Read \
     --operation Describe \
@@ -42,6 +45,7 @@ acl --allow-principal User:crm-registry \
     --topic crm.customer.tier-changed.v1 \
     --topic crm.customer.lapsed.v1 \
     --topic crm.points.redeemed.v1 \
+    --topic crm.notification.sent.v1 \
     --topic crm.survey.answered.v1
 acl --allow-principal User:crm-scoring \
     --operation Read \
@@ -81,7 +85,8 @@ acl --allow-principal User:crm-loyalty \
     --topic crm.interaction.logged.v1 \
     --topic crm.purchase.recorded.v1 \
     --topic crm.operator.updated.v1 \
-    --topic crm.customer.erased.v1
+    --topic crm.customer.erased.v1 \
+    --topic crm.customer.thanked.v1
 acl --allow-principal User:crm-loyalty \
     --operation Write \
     --operation Describe \
@@ -98,7 +103,8 @@ acl --allow-principal User:crm-loyalty \
     --topic crm.operator.updated.v1.dlq \
     --topic crm.customer.erased.v1.dlq \
     --topic crm.points.expired.v1 \
-    --topic crm.points.expiring.v1
+    --topic crm.points.expiring.v1 \
+    --topic crm.customer.thanked.v1.dlq
 acl --allow-principal User:crm-notify \
     --operation Read \
     --operation Describe \
@@ -114,7 +120,8 @@ acl --allow-principal User:crm-notify \
     --topic crm.referral.credited.v1 \
     --topic crm.operator.updated.v1 \
     --topic crm.customer.erased.v1 \
-    --topic crm.points.expiring.v1
+    --topic crm.points.expiring.v1 \
+    --topic crm.customer.thanked.v1
 acl --allow-principal User:crm-notify \
     --operation Write \
     --operation Describe \
@@ -128,7 +135,8 @@ acl --allow-principal User:crm-notify \
     --topic crm.survey.answered.v1 \
     --topic crm.operator.updated.v1.dlq \
     --topic crm.customer.erased.v1.dlq \
-    --topic crm.points.expiring.v1.dlq
+    --topic crm.points.expiring.v1.dlq \
+    --topic crm.customer.thanked.v1.dlq
 acl --allow-principal User:crm \
     --operation Read \
     --operation Describe \
@@ -162,7 +170,8 @@ acl --allow-principal User:crm \
     --topic crm.customer.erased.v1.dlq \
     --topic crm.fraud.outcome.v1.dlq \
     --topic crm.points.expired.v1.dlq \
-    --topic crm.points.expiring.v1.dlq
+    --topic crm.points.expiring.v1.dlq \
+    --topic crm.customer.thanked.v1.dlq
 acl --allow-principal User:crm \
     --operation Write \
     --operation Describe \
@@ -177,13 +186,14 @@ acl --allow-principal User:crm \
     --topic crm.customer.lapsed.v1 \
     --topic crm.referral.credited.v1 \
     --topic crm.points.redeemed.v1 \
+    --topic crm.notification.sent.v1 \
     --topic crm.survey.answered.v1 \
     --topic crm.operator.updated.v1 \
     --topic crm.customer.erased.v1 \
-    --topic crm.points.expiring.v1
+    --topic crm.points.expiring.v1 \
+    --topic crm.customer.thanked.v1
 acl --allow-principal User:crm \
     --operation Describe \
-    --topic crm.notification.sent.v1 \
     --topic crm.fraud.outcome.v1 \
     --topic crm.points.expired.v1
 acl --allow-principal User:crm-exporter \

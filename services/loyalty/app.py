@@ -23,6 +23,7 @@ from shared.contracts import (
     CustomerErased,
     CustomerRegistered,
     CustomerSegmented,
+    CustomerThanked,
     CustomerUpdated,
     InteractionLogged,
     OperatorUpdated,
@@ -109,6 +110,8 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
                           "accounts": [event.customer_id for event in events],
                           "purchases": [event.purchase_id for event in events]})
 
+    runtime.subscribe(CustomerThanked,
+                      lambda event: handlers.on_thanked(repo, event, now()))
     runtime.subscribe(OperatorUpdated, runtime.people.mirror)  # names, disabled people
     erasures = Erasures(runtime.db)
     runtime.subscribe(CustomerErased, lambda event: privacy.on_erased(repo, erasures, event))

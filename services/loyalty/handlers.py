@@ -29,6 +29,7 @@ from services.loyalty.domain import (
     referral_credit,
 )
 from services.loyalty.domain.refunds import RefundRefused, check_refund, refund_points
+from services.loyalty.domain.thanks import credit_thank_you
 from services.loyalty.domain.tiers import TierChange
 from services.loyalty.repository import LoyaltyRepository
 from shared.audit import AuditTrail
@@ -36,6 +37,7 @@ from shared.auth import Principal
 from shared.contracts import (
     CustomerRegistered,
     CustomerSegmented,
+    CustomerThanked,
     CustomerUpdated,
     Event,
     InteractionLogged,
@@ -151,6 +153,26 @@ async def on_purchase(
     if change is not None:
         events.append(tier_changed(change, Event.derived_id(event.event_id, "tier-changed")))
     return events + referral_events
+
+
+async def on_thanked(repo: LoyaltyRepository, event: CustomerThanked,
+                     now: datetime) -> list[Event]:
+    """Credit a thank-you's bonus points once per thank_you_id: the ledger (any age) and
+    the account's recent ids (the same transaction) both say whether it was applied."""
+    if await repo.thank_you(event.thank_you_id) is not None:
+        return []
+    before = await repo.account(event.customer_id)
+    account = credit_thank_you(before or Account(customer_id=event.customer_id),
+                               event.thank_you_id, event.bonus_points)
+    await repo.record_thank_you({
+        "_id": event.thank_you_id, "customer_id": event.customer_id,
+        "reason": event.reason, "points": event.bonus_points, "at": event.occurred_at})
+    if account is None or not event.bonus_points:
+        return []
+    await repo.save(account, before)
+    return [LoyaltyUpdated(
+        event_id=Event.derived_id(event.event_id, "loyalty-updated"),
+        **loyalty_figures(account, event.bonus_points, now))]  # type: ignore[arg-type]
 
 
 async def set_tier_floor(

@@ -3,8 +3,8 @@
 The account's money stays where revenue is counted: it moves to ``erased_accounts`` under
 a random id, without the card number or the customer id, so profitability and referral
 revenue stay right while nothing leads back to the person. The card, the purchase
-ledger and the redemptions are removed; tiers are recomputed without the customer by the
-next tier job.
+ledger, the redemptions and the thank-yous are removed; tiers are recomputed without the
+customer by the next tier job.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ async def on_erased(repo: LoyaltyRepository, erasures: Erasures,
         done.anonymise("erased_accounts", 1)
     done.remove("purchases", await repo.delete_purchases_of(event.customer_id))
     done.remove("redemptions", await repo.delete_redemptions_of(event.customer_id))
+    done.remove("thank_yous", await repo.delete_thank_yous_of(event.customer_id))
     await erasures.record(event.customer_id, event.requested_by, done, event.occurred_at)
     return []
 
@@ -48,6 +49,7 @@ async def holdings(repo: LoyaltyRepository, audit: AuditTrail,
         "accounts": [account_document(account)] if account else [],
         "purchases": await repo.purchases_of(customer_id),
         "redemptions": await repo.redemptions_of(customer_id, limit=10_000),
+        "thank_yous": await repo.thank_yous_of(customer_id),
         "history": await audit.entries(f"customer:{customer_id}", limit=500),
     }
 

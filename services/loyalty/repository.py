@@ -106,6 +106,7 @@ class LoyaltyRepository:
         self.purchases = db.collection("purchases")
         self.meta = db.collection("meta")
         self.redemptions = db.collection("redemptions")
+        self.thank_yous = db.collection("thank_yous")
         self.erased_accounts = db.collection("erased_accounts")
         self._empty = TierState(
             Thresholds(gold_min=None, silver_min=None, population=0,
@@ -246,6 +247,20 @@ class LoyaltyRepository:
 
     async def delete_redemptions_of(self, customer_id: str) -> int:
         result = await self.redemptions.delete_many({"customer_id": str(customer_id)})
+        return int(result.deleted_count)
+
+    # thank-yous (their bonus points, credited once per thank_you_id) ------------------
+    async def thank_you(self, thank_you_id: str) -> Document | None:
+        return await self.thank_yous.find_one({"_id": thank_you_id})
+
+    async def record_thank_you(self, document: Document) -> None:
+        await self.thank_yous.insert_one(document)
+
+    async def thank_yous_of(self, customer_id: str) -> list[Document]:
+        return list(await self.thank_yous.find({"customer_id": str(customer_id)}).to_list())
+
+    async def delete_thank_yous_of(self, customer_id: str) -> int:
+        result = await self.thank_yous.delete_many({"customer_id": str(customer_id)})
         return int(result.deleted_count)
 
     # tiers -------------------------------------------------------------------------------

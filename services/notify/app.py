@@ -1,6 +1,6 @@
 """Notify: SMS surveys and thank-yous with consent, quiet hours and throttling.
 
-Wiring only: eight subscriptions, the sender and pending-expiry jobs, four endpoints.
+Wiring only: nine subscriptions, the sender and pending-expiry jobs, four endpoints.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from shared.contracts import (
     CustomerErased,
     CustomerLapsed,
     CustomerRegistered,
+    CustomerThanked,
     Event,
     InteractionLogged,
     OperatorUpdated,
@@ -138,6 +139,7 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     on(ReferralCredited, handlers.on_referral)
     on(TierChanged, handlers.on_tier_changed)
     on(PointsExpiring, handlers.on_points_expiring)
+    on(CustomerThanked, handlers.on_thanked)
 
     runtime.subscribe(OperatorUpdated, runtime.people.mirror)  # names, disabled people
     erasures = Erasures(runtime.db)

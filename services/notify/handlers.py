@@ -20,6 +20,7 @@ from services.notify.repository import NotifyRepository
 from shared.contracts import (
     CustomerLapsed,
     CustomerRegistered,
+    CustomerThanked,
     Event,
     InteractionLogged,
     NotificationSent,
@@ -48,6 +49,7 @@ def notification_sent(document: Document, status: str, reason: str | None,
         occurred_at=now, notification_id=document["_id"],
         customer_id=document["customer_id"], kind=document["kind"],
         status=status, reason=reason,  # type: ignore[arg-type]
+        cause=document.get("cause"), thank_you_id=document.get("thank_you_id"),
     )
 
 
@@ -57,6 +59,8 @@ def request_document(request: NotificationRequest, status: str, now: datetime) -
         "kind": request.kind, "template": request.template, "context": dict(request.context),
         "employee_id": request.employee_id, "occurred_at": request.occurred_at,
         "created_at": now, "status": status, "send_at": None, "reason": None, "attempts": 0,
+        **({"cause": request.cause} if request.cause else {}),
+        **({"thank_you_id": request.thank_you_id} if request.thank_you_id else {}),
     }
 
 
@@ -66,6 +70,7 @@ def request_from(document: Document) -> NotificationRequest:
         kind=document["kind"], template=document["template"],
         occurred_at=document["occurred_at"], context=document.get("context") or {},
         employee_id=document.get("employee_id"),
+        cause=document.get("cause"), thank_you_id=document.get("thank_you_id"),
     )
 
 
@@ -180,6 +185,11 @@ async def on_tier_changed(repo: NotifyRepository, rules: Rules, event: TierChang
 async def on_points_expiring(repo: NotifyRepository, rules: Rules, event: PointsExpiring,
                              now: datetime) -> Sequence[Event]:
     return await request_message(repo, rules, domain.points_expiry_notice_for(event), now)
+
+
+async def on_thanked(repo: NotifyRepository, rules: Rules, event: CustomerThanked,
+                     now: datetime) -> Sequence[Event]:
+    return await request_message(repo, rules, domain.thank_you_from_operator(event), now)
 
 
 async def expire_pending(repo: NotifyRepository, rules: Rules, now: datetime) -> list[Event]:

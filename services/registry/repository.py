@@ -19,6 +19,7 @@ unique keys are documents keyed by ``_id`` so uniqueness holds without secondary
 - ``activity``        _id: ``purchase:<id>`` / ``interaction:<id>``, every one of them, for
                       the card's full history (the card itself keeps the last five)
 - ``notes``           _id: note_id, operators' notes on a customer
+- ``thank_yous``      _id: thank_you_id, operators' thank-yous (the event sent)
 - ``calls``           _id: the PBX's call_id, a call while it rings, is talked and ends
 - ``live_calls``      _id: call_id, the calls still going on (see ``save_call``)
 
@@ -63,6 +64,7 @@ class RegistryRepository:
         self.search = db.collection("customer_search")
         self.activity = db.collection("activity")
         self.notes = db.collection("notes")
+        self.thank_yous = db.collection("thank_yous")
         self.calls = db.collection("calls")
         self.live_calls = db.collection("live_calls")
 
@@ -231,6 +233,19 @@ class RegistryRepository:
         rows.sort(key=lambda row: row["at"], reverse=True)
         return rows
 
+    async def thank_you(self, thank_you_id: str) -> Document | None:
+        return await self.thank_yous.find_one({"_id": thank_you_id})
+
+    async def add_thank_you(self, document: Document) -> None:
+        await self.thank_yous.insert_one(document)
+
+    async def thank_yous_of(self, customer_id: str) -> list[Document]:
+        return list(await self.thank_yous.find({"customer_id": str(customer_id)}).to_list())
+
+    async def delete_thank_yous_of(self, customer_id: str) -> int:
+        result = await self.thank_yous.delete_many({"customer_id": str(customer_id)})
+        return int(result.deleted_count)
+
     # calls -------------------------------------------------------------------------------
     # ``live_calls`` mirrors the calls still going on (ringing, talked, in after-call work):
     # a handful at any moment, so the reads on every stream connect and every second of the
@@ -314,6 +329,7 @@ class RegistryRepository:
         await self.search.create_index("keys")
         await self.activity.create_index("customer_id")
         await self.notes.create_index("customer_id")
+        await self.thank_yous.create_index("customer_id")  # erasure, subject access
         await self.calls.create_index("opened_at")
         await self.calls.create_index("customer_id")  # erasure
         await self.calls.create_index("phone")

@@ -62,6 +62,10 @@ class RegistrySettings(ServiceSettings):
     def loyalty_base_url(self) -> str:
         """Where registry forwards the panel's loyalty requests."""
         return (self.loyalty_url or f"http://127.0.0.1:{self.loyalty_port}").rstrip("/")
+    # Thank-yous
+    thank_you_max_bonus: int = Field(
+        1000, ge=0, validation_alias=_env("CRM_THANK_YOU_MAX_BONUS"),
+        description="The most bonus points an operator may give with one thank-you.")
 
     def secrets(self) -> dict[str, SecretStr | None]:
         return super().secrets() | {"CRM_BOOTSTRAP_ADMIN_PASSWORD": self.bootstrap_admin_password,

@@ -35,6 +35,7 @@ from shared.contracts.types import (
     Slug,
     StaffRole,
     Text,
+    ThankYouReason,
     Tier,
 )
 
@@ -392,6 +393,13 @@ class NotificationSent(Event):
     channel: str = Field(default="sms", pattern="^sms$")
     status: NotificationStatus
     reason: str | None = Field(default=None, max_length=200)
+    cause: str | None = Field(
+        default=None, max_length=40, examples=["referral"],
+        description="Why the message was sent, for a thank_you: referral, gold, or manual "
+                    "(an operator's thank-you, crm.customer.thanked.v1). Absent from older "
+                    "producers and other kinds.")
+    thank_you_id: Identifier | None = Field(
+        default=None, description="For a manual thank-you: the thank_you_id it answers.")
 
 
 class SurveyAnswered(Event):
@@ -447,6 +455,26 @@ class CustomerErased(Event):
         examples=["data subject's request of 2026-11-27"])
 
 
+class CustomerThanked(Event):
+    """An operator thanked a customer from the caller card (POST
+    /api/customers/{id}/thank-yous), with optional bonus points. Notify sends the thank-you
+    SMS; loyalty credits the points once per thank_you_id."""
+
+    topic: ClassVar[str] = topics.CUSTOMER_THANKED
+
+    thank_you_id: Identifier = Field(
+        description="The id of this thank-you: the same id again changes nothing.")
+    customer_id: Identifier
+    reason: ThankYouReason = Field(description="Why the customer is thanked.")
+    bonus_points: int = Field(default=0, ge=0, description="Points credited with the thanks.")
+    operator_id: Identifier | None = Field(
+        default=None, description="Who thanked: the signed-in person's operator_id, or "
+                                  "client:<role> for a machine client.")
+    note: LongText | None = Field(
+        default=None, description="The operator's free-text note (may hold personal data: "
+                                  "never logged).")
+
+
 ALL_EVENTS: tuple[type[Event], ...] = (
     CustomerRegistered,
     CustomerUpdated,
@@ -466,5 +494,6 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     FraudOutcome,
     PointsExpired,
     PointsExpiring,
+    CustomerThanked,
 )
 EVENT_BY_TOPIC: dict[str, type[Event]] = {event.topic: event for event in ALL_EVENTS}

@@ -18,6 +18,7 @@ CUSTOMER_ERASED = "crm.customer.erased.v1"
 FRAUD_OUTCOME = "crm.fraud.outcome.v1"
 POINTS_EXPIRED = "crm.points.expired.v1"
 POINTS_EXPIRING = "crm.points.expiring.v1"
+CUSTOMER_THANKED = "crm.customer.thanked.v1"
 
 ALL = (
     CUSTOMER_REGISTERED,
@@ -38,6 +39,7 @@ ALL = (
     FRAUD_OUTCOME,
     POINTS_EXPIRED,
     POINTS_EXPIRING,
+    CUSTOMER_THANKED,
 )
 
 

@@ -2,6 +2,7 @@
 
 Loyalty also consumes crm.customer.segmented.v1: it keeps each customer's segment for
 profitability by segment, and crm.interaction.logged.v1: lapse counts contacts too.
+Registry consumes crm.notification.sent.v1 to list notify's automatic thank-yous on the card.
 """
 
 from shared.contracts import topics
@@ -17,6 +18,7 @@ PRODUCERS: dict[str, list[str]] = {
     topics.OPERATOR_UPDATED: ["registry"], topics.CUSTOMER_ERASED: ["registry"],
     topics.FRAUD_OUTCOME: ["scoring"],
     topics.POINTS_EXPIRED: ["loyalty"], topics.POINTS_EXPIRING: ["loyalty"],
+    topics.CUSTOMER_THANKED: ["registry"],
 }
 CONSUMERS: dict[str, list[str]] = {
     topics.CUSTOMER_REGISTERED: ["registry", "scoring", "loyalty", "notify"],
@@ -30,11 +32,12 @@ CONSUMERS: dict[str, list[str]] = {
     topics.CUSTOMER_LAPSED: ["registry", "notify"],
     topics.REFERRAL_CREDITED: ["notify"],
     topics.POINTS_REDEEMED: ["registry"],
-    topics.NOTIFICATION_SENT: [],
+    topics.NOTIFICATION_SENT: ["registry"],
     topics.SURVEY_ANSWERED: ["registry"],
     topics.OPERATOR_UPDATED: ["scoring", "loyalty", "notify"],
     topics.CUSTOMER_ERASED: ["scoring", "loyalty", "notify"],
     topics.FRAUD_OUTCOME: [],
     topics.POINTS_EXPIRED: [],
     topics.POINTS_EXPIRING: ["notify"],
+    topics.CUSTOMER_THANKED: ["registry", "loyalty", "notify"],
 }

@@ -169,3 +169,7 @@ NotificationKind = Literal["quality_survey", "winback_survey", "thank_you", "why
                            "points_expiry"]
 NotificationStatus = Literal["sent", "suppressed", "failed"]
 StaffRole = Literal["operator", "analyst", "admin"]
+# Why an operator thanked a customer (crm.customer.thanked.v1); "referral" and "gold" are
+# also the causes of notify's automatic thank-yous.
+ThankYouReason = Literal[
+    "loyal_customer", "complaint_resolved", "referral", "big_purchase", "other"]

@@ -11,6 +11,7 @@ from services.notify.domain.causes import (
     quality_survey_for_purchase,
     thank_you_for_gold,
     thank_you_for_referral,
+    thank_you_from_operator,
     why_us_survey_for,
     winback_survey_for,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "sms_segments",
     "thank_you_for_gold",
     "thank_you_for_referral",
+    "thank_you_from_operator",
     "why_us_survey_for",
     "winback_survey_for",
     "zone_for_phone",

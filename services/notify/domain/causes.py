@@ -10,9 +10,11 @@ from __future__ import annotations
 import uuid
 
 from services.notify.domain.rules import NotificationRequest
+from services.notify.domain.templates import TemplateKind
 from shared.contracts.events import (
     CustomerLapsed,
     CustomerRegistered,
+    CustomerThanked,
     InteractionLogged,
     PointsExpiring,
     PurchaseRecorded,
@@ -88,6 +90,7 @@ def thank_you_for_referral(event: ReferralCredited) -> NotificationRequest:
         template="thank_you_referral",
         occurred_at=event.occurred_at,
         context={"bonus_points": str(event.bonus_points)},
+        cause="referral",
     )
 
 
@@ -101,8 +104,8 @@ def thank_you_for_gold(event: TierChanged) -> NotificationRequest | None:
         kind="thank_you",
         template="thank_you_gold",
         occurred_at=event.occurred_at,
+        cause="gold",
     )
-
 
 
 def points_expiry_notice_for(event: PointsExpiring) -> NotificationRequest:
@@ -115,4 +118,22 @@ def points_expiry_notice_for(event: PointsExpiring) -> NotificationRequest:
         template="points_expiry",
         occurred_at=event.occurred_at,
         context={"points": str(event.points), "date": event.expires_at.date().isoformat()},
+    )
+
+
+def thank_you_from_operator(event: CustomerThanked) -> NotificationRequest:
+    """An operator's thank-you, once per thank_you_id. A resolved complaint is thanked for
+    the patience; other reasons get the general words; bonus points are named when given."""
+    wording = "thank_you_complaint" if event.reason == "complaint_resolved" else "thank_you_manual"
+    template: TemplateKind = (
+        f"{wording}_points" if event.bonus_points else wording)  # type: ignore[assignment]
+    return NotificationRequest(
+        notification_id=notification_id("thank_you", f"manual:{event.thank_you_id}"),
+        customer_id=event.customer_id,
+        kind="thank_you",
+        template=template,
+        occurred_at=event.occurred_at,
+        context={"bonus_points": str(event.bonus_points)},
+        cause="manual",
+        thank_you_id=event.thank_you_id,
     )

@@ -54,6 +54,10 @@ class NotificationRequest:
     occurred_at: datetime
     context: Mapping[str, str] = field(default_factory=dict)
     employee_id: str | None = None
+    # Why a thank-you is sent (referral, gold, manual) and, for a manual one, its id: both
+    # go out on crm.notification.sent.v1 so the caller card can list the thank-you.
+    cause: str | None = None
+    thank_you_id: str | None = None
 
     @property
     def is_survey(self) -> bool:

@@ -19,6 +19,10 @@ TemplateKind = Literal[
     "clarify",
     "opted_out",
     "points_expiry",
+    "thank_you_manual",
+    "thank_you_manual_points",
+    "thank_you_complaint",
+    "thank_you_complaint_points",
 ]
 TEMPLATE_KINDS: tuple[str, ...] = get_args(TemplateKind)
 LANGUAGES: tuple[str, ...] = ("en", "ru", "fa")

@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.registry import handlers
 from services.registry.domain import CustomerPatch, RegistrationRequest
 from services.registry.domain.notes import NoteRequest
-from services.registry.handlers import notes, search
+from services.registry.domain.thanks import ThankYouRequest
+from services.registry.handlers import notes, search, thanks
 from services.registry.repository import RegistryRepository
 from services.registry.settings import RegistrySettings
 from shared.audit import AuditTrail
@@ -124,6 +125,23 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
                        principal: Operator) -> dict[str, Any]:
         async with runtime.command():
             return await notes.add_note(repo, customer_id, body, principal)
+
+    @app.post("/api/customers/{customer_id}/thank-yous", tags=TAGS, status_code=202,
+              responses={404: {"description": "No customer with this id"},
+                         409: {"description": "The thank_you_id was used for another "
+                                            "thank-you"},
+                         422: {"description": "Unknown reason, or bonus_points above "
+                                            "CRM_THANK_YOU_MAX_BONUS"}},
+              summary="Thank a customer, with optional bonus points; publishes "
+                      "crm.customer.thanked.v1 (notify sends the SMS, loyalty credits)")
+    async def thank_customer(customer_id: str, body: ThankYouRequest,
+                             principal: Operator) -> dict[str, Any]:
+        async with runtime.command():
+            event, new = await thanks.thank_customer(
+                repo, customer_id, body, principal, settings.thank_you_max_bonus)
+            if new:
+                await runtime.publish([event])
+        return event.model_dump(mode="json")
 
     @app.get("/api/customers/{customer_id}/notes", tags=TAGS, responses=PERSONAL,
              summary="A customer's notes, newest first; paged")

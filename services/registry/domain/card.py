@@ -125,6 +125,23 @@ class NoteLine(BaseModel):
     at: str
 
 
+class ThankYouLine(BaseModel):
+    """A thank-you: an operator's (reason, points, who, note) or notify's automatic one
+    (``automatic``; reason referral or gold). ``sms``: what became of its SMS."""
+
+    model_config = _READ
+
+    thank_you_id: str
+    reason: str
+    automatic: bool = False
+    bonus_points: int | None = None
+    by: str | None = None
+    by_name: str | None = None
+    note: str | None = None
+    sms: str | None = None
+    occurred_at: str
+
+
 class CallerCard(BaseModel):
     """``GET /api/callers/{phone}``: every card field of DESIGN, plus display helpers.
 
@@ -148,6 +165,8 @@ class CallerCard(BaseModel):
     last_redemptions: list[RedemptionLine] = Field(default_factory=list)
     last_survey: SurveyAnswer | None = None
     notes: list[NoteLine] = Field(default_factory=list, description="The newest notes")
+    thank_yous: list[ThankYouLine] = Field(
+        default_factory=list, description="The newest thank-yous, manual and automatic")
 
     language: Language | None = None
     card_number: str | None = None
@@ -193,10 +212,12 @@ _TRAILING_NAME = re.compile(r"\s*\([^()]*\)\s*$")
 def analyst_card(card: CallerCard) -> dict[str, Any]:
     """The card for someone who sees no personal data (an analyst): the customer by id
     with their classification, risk, loyalty and activity, but no name, phone, card
-    number, notes, survey comment or matched famous name."""
+    number, notes, survey comment, thank-you note or matched famous name."""
     view = card.model_dump(mode="json", exclude=set(NOT_FOR_ANALYSTS))
     if view.get("last_survey"):
         view["last_survey"] = {k: v for k, v in view["last_survey"].items() if k != "comment"}
+    view["thank_yous"] = [{k: v for k, v in entry.items() if k != "note"}
+                          for entry in view.get("thank_yous") or []]
     if view.get("risk"):
         view["risk"]["reasons"] = [
             {**reason, "detail": _TRAILING_NAME.sub("", reason["detail"])}

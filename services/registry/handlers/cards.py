@@ -25,6 +25,7 @@ from services.registry.domain import (
     caller_card,
     phone_lookup_readings,
 )
+from services.registry.domain.thanks import apply_notification_sent, apply_thanked
 from services.registry.handlers.billing import billing_policy, policy_updated
 from services.registry.handlers.customers import store_registration
 from services.registry.handlers.errors import NotFound, Unprocessable
@@ -36,9 +37,11 @@ from shared.contracts import (
     CustomerRegistered,
     CustomerScored,
     CustomerSegmented,
+    CustomerThanked,
     Event,
     InteractionLogged,
     LoyaltyUpdated,
+    NotificationSent,
     PointsRedeemed,
     PurchaseRecorded,
     SurveyAnswered,
@@ -63,6 +66,8 @@ CARD_UPDATES: tuple[tuple[type[Event], CardUpdate[Any]], ...] = (
     (InteractionLogged, apply_interaction),
     (PurchaseRecorded, apply_purchase),
     (PointsRedeemed, apply_points_redeemed),
+    (CustomerThanked, apply_thanked),
+    (NotificationSent, apply_notification_sent),
 )
 
 

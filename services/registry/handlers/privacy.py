@@ -42,6 +42,7 @@ async def erase(repo: RegistryRepository, erasures: Erasures, audit: AuditTrail,
     done.remove("customer_search", await repo.forget_search_keys(customer_id))
     done.remove("activity", await repo.delete_activity_of(customer_id))
     done.remove("notes", await repo.delete_notes_of(customer_id))
+    done.remove("thank_yous", await repo.delete_thank_yous_of(customer_id))
     done.remove("calls", await repo.delete_calls_of(customer_id, phone))
     await repo.count_in_category(document["category"], -1)
     done.remove("customers", await repo.delete_customer(customer_id))
@@ -63,6 +64,7 @@ async def holdings(repo: RegistryRepository, audit: AuditTrail,
         "caller_cards": [card] if card else [],
         "activity": await repo.activity_of(customer_id, None),
         "notes": await repo.notes_of(customer_id),
+        "thank_yous": await repo.thank_yous_of(customer_id),
         "calls": await repo.calls.find({"customer_id": str(customer_id)}).to_list(),
         "history": await audit.entries(f"customer:{customer_id}", limit=500),
     }

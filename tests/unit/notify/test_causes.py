@@ -120,3 +120,28 @@ def test_only_reaching_gold_calls_for_a_thank_you() -> None:
     assert request is not None
     assert request.template == "thank_you_gold"
     assert thank_you_for_gold(down) is None
+
+
+def test_an_operators_thank_you_is_one_message_per_thank_you_id_worded_by_reason() -> None:
+    from services.notify.domain import thank_you_from_operator
+    from shared.contracts.events import CustomerThanked
+
+    complaint = CustomerThanked(thank_you_id="t-1", customer_id="c-1",
+                                reason="complaint_resolved", bonus_points=200)
+    plain = CustomerThanked(thank_you_id="t-2", customer_id="c-1", reason="loyal_customer")
+    request = thank_you_from_operator(complaint)
+    assert (request.kind, request.cause, request.thank_you_id) == ("thank_you", "manual", "t-1")
+    assert request.notification_id == thank_you_from_operator(
+        complaint.model_copy(update={"event_id": plain.event_id})).notification_id
+    assert "patience" in render(request.template, "en", request.context)
+    assert "200" in render(request.template, "en", request.context)
+    assert render(thank_you_from_operator(plain).template, "en", {}).startswith(
+        "Thank you for being our customer")
+
+
+def test_automatic_thank_yous_name_their_cause() -> None:
+    referral = thank_you_for_referral(
+        ReferralCredited(referrer_id="c-ref", referred_id="c-new", bonus_points=5))
+    gold = thank_you_for_gold(
+        TierChanged(customer_id="c-1", old_tier="silver", new_tier="gold", value_percentile=91))
+    assert (referral.cause, gold and gold.cause) == ("referral", "gold")

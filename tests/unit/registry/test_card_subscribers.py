@@ -13,9 +13,11 @@ from shared.contracts import (
     CustomerRegistered,
     CustomerScored,
     CustomerSegmented,
+    CustomerThanked,
     Event,
     InteractionLogged,
     LoyaltyUpdated,
+    NotificationSent,
     PointsRedeemed,
     PurchaseRecorded,
     SurveyAnswered,
@@ -55,6 +57,10 @@ def each_card_event(customer_id: str) -> list[Event]:
                           outcome="info"),
         PointsRedeemed(redemption_id="r-1", customer_id=customer_id, points=5,
                        points_balance=7),
+        CustomerThanked(thank_you_id="ty-1", customer_id=customer_id, reason="big_purchase",
+                        bonus_points=50, operator_id="op-1"),
+        NotificationSent(notification_id="thank_you:1", customer_id=customer_id,
+                         kind="thank_you", status="sent", cause="gold"),
     ]
 
 
@@ -80,6 +86,8 @@ async def test_every_card_event_shows_on_the_card(repo: RegistryRepository) -> N
     assert [(r.redemption_id, r.points, r.points_balance) for r in card.last_redemptions] == [
         ("r-1", 5, 7)]
     assert card.payment_policy == "prepaid_only"
+    assert {(t.thank_you_id, t.reason, t.automatic) for t in card.thank_yous} == {
+        ("ty-1", "big_purchase", False), ("thank_you:1", "gold", True)}
 
 
 async def test_a_purchase_from_another_system_reaches_the_card(repo: RegistryRepository) -> None:

@@ -63,6 +63,9 @@ EXAMPLES: dict[str, dict[str, object]] = {
                             "expired_at": "2027-11-28T09:00:00Z"},
     topics.POINTS_EXPIRING: {"customer_id": "c-1", "points": 300,
                              "expires_at": "2027-11-28T09:00:00Z"},
+    topics.CUSTOMER_THANKED: {"thank_you_id": "ty-1", "customer_id": "c-1",
+                              "reason": "complaint_resolved", "bonus_points": 100,
+                              "operator_id": "op-7", "note": "sorry for the delay"},
 }
 
 
