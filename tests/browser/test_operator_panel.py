@@ -376,3 +376,35 @@ async def test_points_are_spent_from_the_card_in_two_keystrokes_and_never_below_
     spent = page.locator("#last-redemptions li[data-redemption-id]")
     await expect(spent).to_have_count(2, timeout=10_000)
     await expect(spent.first).to_contain_text("600 points spent, 0 left")
+
+
+async def test_the_operator_thanks_a_customer_from_the_card_and_the_card_lists_it(
+    page: Page,
+) -> None:
+    await register_through_the_form(page, new_digits(), "Tatiana Orlova")
+    thanks = page.locator("#thank-yous li[data-thank-you-id]")
+    await expect(page.locator("#thank-yous")).to_contain_text("No thank-yous yet.")
+
+    await page.locator("#card-name").click()  # nothing typed into: T is the panel's key
+    await page.keyboard.press("t")
+    await expect(page.locator("#thank-reason")).to_be_focused()
+    await page.select_option("#thank-reason", "complaint_resolved")
+    await page.fill("#thank-points", "50")
+    await page.fill("#thank-note", "The parcel came a week late")
+    await page.press("#thank-note", "Enter")
+    await expect(page.locator("#message")).to_have_text(
+        "Thank-you sent with 50 bonus points.")
+    await expect(thanks).to_have_count(1)
+    await expect(thanks.first).to_contain_text("Complaint resolved · +50 points · Anna Petrova · SMS")
+    await expect(thanks.first.locator("q")).to_have_text("The parcel came a week late")
+    await expect(thanks.first).to_have_attribute("data-automatic", "false")
+    # loyalty credits the bonus, through events, to the card (the SMS waits for the
+    # customer's daytime, so its fate is checked by the integration test)
+    await expect(page.locator("#points-balance")).to_have_text("50", timeout=15_000)
+    await expect(page.locator("#thank-points")).to_have_value("")
+
+    await page.fill("#thank-points", "100000")  # above the cap: refused, nothing sent
+    await page.click("#thank-submit")
+    await expect(page.locator("#error")).to_contain_text("bonus_points")
+    await expect(thanks).to_have_count(1)
+    await screenshot(page, "16-thank-you-from-the-card")

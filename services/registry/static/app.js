@@ -21,6 +21,8 @@
  *   #value-month #value-year #value-lifetime
  *   #last-purchases (li[data-purchase-id]) #last-interactions (li[data-interaction-id])
  *   #last-redemptions (li[data-redemption-id]: points spent, the balance they left)
+ *   #thank-yous (li[data-thank-you-id][data-automatic][data-sms]: an operator's thank-you
+ *     with reason, points, who and note; an automatic one for a referral or reaching gold)
  *   #last-survey
  *   #category-form #category-select #category-save
  *   #interaction-form #interaction-channel #interaction-outcome #interaction-duration
@@ -34,6 +36,9 @@
  *   #redeem-form #redeem-points #redeem-submit: spend points (POST /api/loyalty/redemptions,
  *     forwarded by registry to loyalty); the key R on a card fills in the whole balance,
  *     selected, and Enter spends it: two keystrokes
+ *   #thank-form #thank-reason #thank-points #thank-note #thank-submit: say thank you
+ *     (POST /api/customers/{id}/thank-yous: an SMS, and the bonus points credited once);
+ *     the key T on a card opens it at the reason
  *   #erase-form (admins only) #erase-reason #erase-confirm #erase-submit
  *   #people-section (admins only) #people-list (tr[data-operator-id][data-active],
  *     button[data-action=toggle]) #person-form #person-name #person-login #person-role
@@ -49,7 +54,8 @@
  * and searches POST /api/customers/search (proxies' access logs and the browser's history
  * keep URLs).
  *
- * Keyboard: Enter in the phone box looks up; Esc anywhere clears and returns to it.
+ * Keyboard: Enter in the phone box looks up; Esc anywhere clears and returns to it; on a
+ * card, R offers the whole balance to spend and T opens the thank-you.
  * Signing in: login and password go to POST /api/sessions once; the password field is
  * emptied at once and the password is never stored. The short-lived token, its expiry and
  * who signed in are kept in sessionStorage ("crm-session", this tab only); the token is
@@ -292,6 +298,8 @@
     payment_method: ["card", "cash", "bank_transfer", "online"],
     language: ["", "en", "ru", "fa"],
     role: ["operator", "analyst", "admin"],
+    thank_you_reason: ["loyal_customer", "complaint_resolved", "big_purchase", "referral",
+                       "other"],
   };
 
   const TEXT = {
@@ -345,6 +353,20 @@
       erase_reason: "Reason (no personal data)", erase_confirm: "I have checked who is asking",
       category_saved: "Category saved.", interaction_logged: "Interaction logged.",
       purchase_recorded: "Purchase recorded.", network: "The server cannot be reached.",
+      thank_yous: "Thank-yous", no_thank_yous: "No thank-yous yet.",
+      thank_customer: "Say thank you", thank_reason: "What for",
+      thank_points: "Bonus points (optional)", thank_note: "Note (optional)", thank: "Thank",
+      thank_hint: "T: say thank you. The customer gets an SMS in their language; bonus "
+        + "points go to their balance.",
+      thanked: "Thank-you sent.", thanked_points: "Thank-you sent with {points} bonus points.",
+      thank_automatic: "automatic", thank_bonus: "+{points} points",
+      "thank_you_reason.loyal_customer": "Loyal customer",
+      "thank_you_reason.complaint_resolved": "Complaint resolved",
+      "thank_you_reason.big_purchase": "Big purchase",
+      "thank_you_reason.referral": "Brought a new customer",
+      "thank_you_reason.gold": "Reached gold", "thank_you_reason.other": "Other",
+      "sms.sent": "SMS sent", "sms.suppressed": "no SMS (no consent, quiet hours or too late)",
+      "sms.failed": "SMS failed", "sms.queued": "SMS queued",
       redeem_points: "Spend points", points_to_redeem: "Points to spend", redeem: "Spend",
       redeem_hint: "R: the whole balance; Enter spends it.",
       redeemed: "Spent {points} points. Balance: {balance}.",
@@ -419,6 +441,23 @@
       already_registered: "Этот номер уже зарегистрирован.",
       category_saved: "Категория сохранена.", interaction_logged: "Обращение записано.",
       purchase_recorded: "Покупка записана.", network: "Сервер недоступен.",
+      thank_yous: "Благодарности", no_thank_yous: "Благодарностей пока нет.",
+      thank_customer: "Поблагодарить", thank_reason: "За что",
+      thank_points: "Бонусные баллы (необязательно)", thank_note: "Заметка (необязательно)",
+      thank: "Поблагодарить",
+      thank_hint: "T — поблагодарить. Клиент получит SMS на своём языке; бонусы зачисляются "
+        + "на его баланс.",
+      thanked: "Благодарность отправлена.",
+      thanked_points: "Благодарность отправлена, начислено бонусов: {points}.",
+      thank_automatic: "автоматически", thank_bonus: "+{points} баллов",
+      "thank_you_reason.loyal_customer": "Постоянный клиент",
+      "thank_you_reason.complaint_resolved": "Жалоба решена",
+      "thank_you_reason.big_purchase": "Крупная покупка",
+      "thank_you_reason.referral": "Привёл нового клиента",
+      "thank_you_reason.gold": "Стал золотым клиентом", "thank_you_reason.other": "Другое",
+      "sms.sent": "SMS отправлено",
+      "sms.suppressed": "без SMS (нет согласия, тихие часы или поздно)",
+      "sms.failed": "SMS не доставлено", "sms.queued": "SMS в очереди",
       redeem_points: "Списать баллы", points_to_redeem: "Сколько баллов списать",
       redeem: "Списать", redeem_hint: "R — весь баланс; Enter — списать.",
       redeemed: "Списано баллов: {points}. Баланс: {balance}.",
@@ -491,6 +530,21 @@
       erase_reason: "دلیل (بدون اطلاعات شخصی)", erase_confirm: "هویت درخواست‌کننده را بررسی کردم",
       category_saved: "دسته ذخیره شد.", interaction_logged: "تماس ثبت شد.",
       purchase_recorded: "خرید ثبت شد.", network: "دسترسی به سرور ممکن نیست.",
+      thank_yous: "قدردانی‌ها", no_thank_yous: "هنوز قدردانی‌ای نیست.",
+      thank_customer: "قدردانی", thank_reason: "برای چه",
+      thank_points: "امتیاز هدیه (اختیاری)", thank_note: "یادداشت (اختیاری)", thank: "قدردانی",
+      thank_hint: "T: قدردانی. مشتری پیامکی به زبان خودش می‌گیرد؛ امتیاز هدیه به موجودی او "
+        + "افزوده می‌شود.",
+      thanked: "قدردانی فرستاده شد.", thanked_points: "قدردانی با {points} امتیاز هدیه فرستاده شد.",
+      thank_automatic: "خودکار", thank_bonus: "+{points} امتیاز",
+      "thank_you_reason.loyal_customer": "مشتری وفادار",
+      "thank_you_reason.complaint_resolved": "رفع شکایت",
+      "thank_you_reason.big_purchase": "خرید بزرگ",
+      "thank_you_reason.referral": "معرفی مشتری تازه",
+      "thank_you_reason.gold": "رسیدن به سطح طلایی", "thank_you_reason.other": "دیگر",
+      "sms.sent": "پیامک فرستاده شد",
+      "sms.suppressed": "بدون پیامک (بدون رضایت، ساعت سکوت یا دیر)",
+      "sms.failed": "پیامک نرسید", "sms.queued": "پیامک در صف",
       redeem_points: "خرج امتیاز", points_to_redeem: "امتیاز برای خرج", redeem: "خرج",
       redeem_hint: "R: کل موجودی؛ Enter آن را خرج می‌کند.",
       redeemed: "{points} امتیاز خرج شد. موجودی: {balance}.",
@@ -529,6 +583,7 @@
     onDuty: () => false, // desk.js: is the phone line open?
     refund: null, // the purchase the purchase form is refunding: {purchase_id, currency}
     redemption: null, // a redemption sent but not answered: {id, points, customer_id}
+    thankYou: null, // a thank-you sent but not answered: {id, key}
   };
 
   // ---- words -------------------------------------------------------------------------
@@ -956,6 +1011,8 @@
     if (another) {
       endRefund();
       $("redeem-points").value = "";
+      $("thank-points").value = "";
+      $("thank-note").value = "";
     }
     state.card = card;
     $("register-section").hidden = true;
@@ -1040,6 +1097,29 @@
           .replace("{balance}", String(redemption.points_balance)),
         formatTime(redemption.occurred_at),
       ].join(" · ");
+      return item;
+    });
+
+    listItems($("thank-yous"), card.thank_yous, "no_thank_yous", (thanks) => {
+      const item = document.createElement("li");
+      item.dataset.thankYouId = thanks.thank_you_id;
+      item.dataset.automatic = String(Boolean(thanks.automatic));
+      item.dataset.sms = thanks.sms || "";
+      const parts = [t(`thank_you_reason.${thanks.reason}`)];
+      if (thanks.bonus_points) {
+        parts.push(t("thank_bonus").replace("{points}", String(thanks.bonus_points)));
+      }
+      parts.push(thanks.automatic ? t("thank_automatic") : (thanks.by_name || thanks.by || ""));
+      if (thanks.sms || !thanks.automatic) {
+        parts.push(t(`sms.${thanks.sms || "queued"}`)); // the SMS may wait for daytime
+      }
+      parts.push(formatTime(thanks.occurred_at));
+      item.textContent = parts.filter(Boolean).join(" · ");
+      if (thanks.note) {
+        const note = document.createElement("q");
+        note.textContent = thanks.note;
+        item.append(" ", note);
+      }
       return item;
     });
 
@@ -1189,6 +1269,7 @@
       return;
     }
     showError("");
+    showMessage("");
     const button = event.target.querySelector("button[type=submit]");
     button.disabled = true;
     try {
@@ -1238,16 +1319,16 @@
   // The redemption id is made here and kept until loyalty has answered, so pressing Enter
   // again after a network failure or a 503 repeats the same redemption: it counts once.
 
-  function newRedemptionId() {
+  function newId(prefix) {
     const bytes = crypto.getRandomValues(new Uint8Array(12)); // also outside secure contexts
-    return "r-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    return prefix + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
   async function redeemPoints(event) {
     const points = Number.parseInt($("redeem-points").value, 10);
     if (!state.redemption || state.redemption.points !== points
         || state.redemption.customer_id !== state.card?.customer_id) {
-      state.redemption = { id: newRedemptionId(), points, customer_id: state.card?.customer_id };
+      state.redemption = { id: newId("r-"), points, customer_id: state.card?.customer_id };
     }
     const pending = state.redemption;
     let answer = null;
@@ -1274,6 +1355,48 @@
         setTimeout(() => { if (state.card) { refreshCard(); } }, delay);
       }
     }
+  }
+
+  // ---- thank-yous ---------------------------------------------------------------------------
+  // As with points, the thank-you's id is kept until registry has answered: pressing Enter
+  // again after a network failure sends the same thank-you, not a second SMS and bonus.
+
+  async function thankCustomer(event) {
+    const body = {
+      reason: $("thank-reason").value,
+      bonus_points: numberOrUndefined("thank-points") ?? 0,
+      note: $("thank-note").value.trim() || undefined,
+    };
+    const key = JSON.stringify([state.card?.customer_id, body]);
+    if (!state.thankYou || state.thankYou.key !== key) {
+      state.thankYou = { id: newId("ty-"), key };
+    }
+    const pending = state.thankYou;
+    const done = await act(event, async (id) => {
+      try {
+        await api("POST", `/api/customers/${encodeURIComponent(id)}/thank-yous`,
+                  { thank_you_id: pending.id, ...body });
+        state.thankYou = null;
+      } catch (error) {
+        if (error instanceof ApiError && error.status >= 400 && error.status < 500) {
+          state.thankYou = null; // refused: a new attempt is a new thank-you
+        }
+        throw error;
+      }
+    }, "thanked");
+    if (done) {
+      if (body.bonus_points) {
+        showMessage(t("thanked_points").replace("{points}", String(body.bonus_points)));
+        // The balance follows loyalty's event: look again a little later too.
+        setTimeout(() => { if (state.card) { refreshCard(); } }, 4 * POLL_INTERVAL_MS);
+      }
+      $("thank-points").value = "";
+      $("thank-note").value = "";
+    }
+  }
+
+  function openThankYou() {
+    $("thank-reason").focus();
   }
 
   function offerWholeBalance() {
@@ -1435,6 +1558,7 @@
     $("people-section").hidden = role !== "admin";
     $("erase-form").hidden = role !== "admin";
     $("redeem-form").hidden = role !== "operator" && role !== "admin"; // analysts read only
+    $("thank-form").hidden = role !== "operator" && role !== "admin";
     if (role === "admin") {
       loadPeople();
     }
@@ -1622,15 +1746,19 @@
     $("purchase-refund-cancel").addEventListener("click", endRefund);
     $("erase-form").addEventListener("submit", eraseCustomer);
     $("redeem-form").addEventListener("submit", redeemPoints);
+    $("thank-form").addEventListener("submit", thankCustomer);
     document.addEventListener("keydown", (event) => {
-      // R (by the key's place, so any keyboard layout) on a card: the whole balance to spend.
-      if (event.code !== "KeyR" || event.ctrlKey || event.metaKey || event.altKey
-          || !state.card || $("redeem-form").hidden
+      // On a card, by the key's place (so any keyboard layout): R the whole balance to
+      // spend, T the thank-you.
+      const action = { KeyR: ["redeem-form", offerWholeBalance],
+                       KeyT: ["thank-form", openThankYou] }[event.code];
+      if (!action || event.ctrlKey || event.metaKey || event.altKey
+          || !state.card || $(action[0]).hidden
           || event.target.closest("input, textarea, select, [contenteditable]")) {
         return;
       }
       event.preventDefault();
-      offerWholeBalance();
+      action[1]();
     });
     document.addEventListener("keydown", (event) => {
       if (event.key === "Escape") {

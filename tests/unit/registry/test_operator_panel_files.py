@@ -6,10 +6,12 @@ import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
 from services.registry.domain import PAYMENT_POLICY_TEXT
+from shared.contracts.types import Channel, Outcome, PersonType, ThankYouReason
 
 STATIC = Path(__file__).parents[3] / "services" / "registry" / "static"
 APP_JS = (STATIC / "app.js").read_text(encoding="utf-8")
@@ -92,3 +94,22 @@ def test_app_js_has_no_syntax_errors() -> None:
         [node, "--check", str(STATIC / "app.js")], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+def _options(name: str) -> list[str]:
+    block = APP_JS.split("const OPTIONS = {", 1)[1].split("};", 1)[0]
+    match = re.search(rf"\b{name}: \[(.*?)\]", block, re.DOTALL)
+    assert match, f"OPTIONS.{name} is missing"
+    return re.findall(r'"([a-z_]*)"', match.group(1))
+
+
+@pytest.mark.parametrize(("name", "literal"), [
+    ("thank_you_reason", ThankYouReason), ("channel", Channel), ("outcome", Outcome),
+    ("person_type", PersonType)])
+def test_the_panels_choices_are_the_contracts_values(name: str, literal: object) -> None:
+    offered = set(_options(name))
+    assert offered == set(get_args(literal))
+    # and each is worded in the panel's three languages
+    tables = re.findall(r"\n    (en|ru|fa): \{(.*?)\n    \},", APP_JS, re.DOTALL)
+    for lang, body in tables:
+        assert {v for v in offered if f'"{name}.{v}"' not in body} == set(), lang
