@@ -395,7 +395,8 @@ async def test_the_operator_thanks_a_customer_from_the_card_and_the_card_lists_i
     await expect(page.locator("#message")).to_have_text(
         "Thank-you sent with 50 bonus points.")
     await expect(thanks).to_have_count(1)
-    await expect(thanks.first).to_contain_text("Complaint resolved · +50 points · Anna Petrova · SMS")
+    await expect(thanks.first).to_contain_text(
+        "Complaint resolved · +50 points · Anna Petrova · SMS")
     await expect(thanks.first.locator("q")).to_have_text("The parcel came a week late")
     await expect(thanks.first).to_have_attribute("data-automatic", "false")
     # loyalty credits the bonus, through events, to the card (the SMS waits for the
