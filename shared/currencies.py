@@ -146,3 +146,19 @@ def valued() -> tuple[str, ...]:
 def rate(code: str, on: date | datetime | None = None) -> Decimal:
     """Units of the value currency per unit of ``code`` on the day ``on`` (today if None)."""
     return default_table().rate(code, on)
+
+
+#: ISO 4217 minor units where they are not two (the rial and the yen are written whole in
+#: practice): how many decimals a person reads an amount of the currency with.
+MINOR_UNITS: dict[str, int] = {"IRR": 0, "JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0,
+                               "UGX": 0, "KWD": 3, "BHD": 3, "OMR": 3, "JOD": 3, "TND": 3}
+
+
+def minor_units(code: str) -> int:
+    return MINOR_UNITS.get(code.upper(), 2)
+
+
+def for_people(amount: Decimal, code: str) -> Decimal:
+    """``amount`` rounded to the currency's minor unit (half to even), for a person to read:
+    reports, exports, the analyst view. Sums are made before rounding, never after."""
+    return amount.quantize(Decimal(1).scaleb(-minor_units(code)), ROUND_HALF_EVEN)

@@ -6,7 +6,8 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, HTTPException, Path, Query, Response
@@ -15,8 +16,10 @@ from pymongo.errors import DuplicateKeyError
 
 from services.loyalty import handlers, jobs, privacy, queries, redemptions
 from services.loyalty.domain import EarningRules, GroupBy, load_rules
+from services.loyalty.domain.periods import BadPeriod, Period
 from services.loyalty.repository import LoyaltyRepository
 from services.loyalty.settings import LoyaltySettings
+from shared import exports
 from shared.audit import AuditTrail
 from shared.auth import Admin, Analyst, Operator, PersonalReads, Principal, Reader
 from shared.contracts import (
@@ -31,12 +34,23 @@ from shared.contracts import (
 )
 from shared.contracts.events import PointsExpired, PointsExpiring
 from shared.contracts.types import LoyaltyCardNumber, Tier
+from shared.currencies import for_people
 from shared.privacy import Erasures, forget_payment_card_numbers, install_privacy
 from shared.service import ServiceRuntime, create_http_app
 
 log = logging.getLogger(__name__)
 
 Limit = Annotated[int, Query(ge=1, le=100_000)]
+From = Annotated[date | None, Query(alias="from", description="First day (UTC), included")]
+To = Annotated[date | None, Query(alias="to", description="Last day (UTC), included")]
+Format = Annotated[Literal["json", "csv"], Query(
+    description="csv: UTF-8 with a byte-order mark, money to the currency's minor unit")]
+
+
+def suffix(start: date | None, end: date | None) -> str:
+    """A CSV file name's period part."""
+    return "".join(f"-{part}" for part in (start and f"from-{start}", end and f"to-{end}")
+                   if part)
 
 
 class TierFloor(BaseModel):
@@ -97,6 +111,18 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
 
     def now() -> datetime:
         return datetime.now(UTC)
+
+    currency = rules.exchange.value_currency
+
+    def people(amount: str) -> str:
+        """Money for a person to read: to the value currency's minor unit."""
+        return str(for_people(Decimal(amount), currency))
+
+    def period_of(start: date | None, end: date | None) -> Period:
+        try:
+            return Period.of(start, end)
+        except BadPeriod as refused:
+            raise HTTPException(422, str(refused)) from None
 
     runtime.subscribe(CustomerRegistered,
                       lambda event: handlers.on_registered(repo, rules, event, now()))
@@ -160,6 +186,38 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
                      time.perf_counter() - started, expired, notices)
         return {"job": "expiry", "now": at, "expired": expired, "notices": notices}
 
+    fold = asyncio.Lock()  # one fold at a time here; replicas' folds conflict and retry
+
+    async def run_analytics(at: datetime) -> dict[str, Any]:
+        """Fold what is pending into the reports' running totals (built from the ledger
+        the first time)."""
+        started = time.perf_counter()
+        async with fold:
+            built = False
+            if await repo.analytics_state() is None:
+                plan = await jobs.plan_initial_totals(repo, rules)
+                async with runtime.command():
+                    await jobs.apply_initial_totals(repo, plan)
+                built = True
+            folded = 0
+            while True:
+                async with runtime.command():
+                    n = await jobs.fold_pending(repo)
+                folded += n
+                if n < jobs.FOLD_CHUNK:
+                    break
+        if built or folded > jobs.FOLD_CHUNK:
+            log.info("analytics totals %s in %.1fs, %d pending folded",
+                     "built" if built else "updated", time.perf_counter() - started, folded)
+        return {"job": "analytics", "now": at, "built": built, "folded": folded}
+
+    async def ensure_totals() -> None:
+        """A report reads the totals with what is pending folded in."""
+        await run_analytics(now())
+
+    async def analytics_now() -> None:
+        await run_analytics(now())
+
     async def tiers_now() -> None:
         await run_tiers(now())
 
@@ -194,6 +252,7 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
     runtime.every("tier-thresholds", settings.tier_interval_s, tiers_now)
     runtime.every("lapse-check", settings.lapse_interval_s, lapse_now)
     runtime.every("points-expiry", settings.expiry_interval_s, expiry_now)
+    runtime.every("analytics", settings.analytics_interval_s, analytics_now)
     app = create_http_app(runtime, "crm loyalty", "Points, value, tiers, referrals, lapse.",
                           on_start=tiers_on_start)
 
@@ -266,17 +325,19 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
         return queries.card_view(result[0], at, personal=True)
 
     @app.post("/api/loyalty/jobs/{job}/run", tags=["ops"])
-    async def run_job(job: Literal["tiers", "lapse", "expiry"], principal: Admin,
+    async def run_job(job: Literal["tiers", "lapse", "expiry", "analytics"], principal: Admin,
                       now_: Annotated[datetime | None, Query(alias="now")] = None) -> Any:
         """Run a periodic job at once; ``now`` (ISO 8601) replays the run the schedule was
         about to make: not in the future, at most one job interval back (else 422)."""
         interval = {"tiers": settings.tier_interval_s, "lapse": settings.lapse_interval_s,
-                    "expiry": settings.expiry_interval_s}[job]
+                    "expiry": settings.expiry_interval_s,
+                    "analytics": settings.analytics_interval_s}[job]
         try:
             at = jobs.as_of(now_, now(), timedelta(seconds=interval))
         except jobs.OutsideWindow as refused:
             raise HTTPException(422, str(refused)) from None
-        run = {"tiers": run_tiers, "lapse": run_lapse, "expiry": run_expiry}[job]
+        run = {"tiers": run_tiers, "lapse": run_lapse, "expiry": run_expiry,
+               "analytics": run_analytics}[job]
         result = await run(at)
         async with runtime.command():
             await audit.record("jobs", f"{job}_run", principal, now(),
@@ -299,19 +360,60 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
         return {"entries": await audit.entries("jobs", limit)}
 
     @app.get("/api/analytics/profitability", tags=["analytics"])
-    async def profitability(by: GroupBy, principal: Analyst) -> Any:
-        return await queries.profitability_report(repo, by)
+    async def profitability(by: GroupBy, principal: Analyst, start: From = None,
+                            end: To = None, format: Format = "json") -> Any:
+        """Revenue, customers, revenue per customer and share per group, for a period
+        (days, UTC, both included; lifetime when open); CSV for a spreadsheet."""
+        await ensure_totals()
+        report = await queries.profitability_report(repo, by, period_of(start, end))
+        if format == "csv":
+            return exports.csv_response(
+                f"profitability-by-{by}{suffix(start, end)}.csv",
+                [by, f"revenue_{currency}", "customers", f"revenue_per_customer_{currency}",
+                 "share_percent"],
+                [[g["group"], people(g["revenue"]), g["customers"],
+                  people(g["revenue_per_customer"]), f"{Decimal(g['share']) * 100:.2f}"]
+                 for g in report["groups"]])
+        return report
 
     @app.get("/api/analytics/gold", tags=["analytics"])
-    async def gold(principal: Analyst, limit: Limit = 1000) -> Any:
-        return await queries.gold_report(repo, now(), limit)
+    async def gold(principal: Analyst, limit: Limit = 1000, format: Format = "json") -> Any:
+        """The gold (and silver) thresholds, the value distribution, the gold customers."""
+        report = await queries.gold_report(repo, now(), limit)
+        if format == "csv":
+            return exports.csv_response(
+                "gold.csv", ["customer_id", f"value_12m_{currency}", "value_percentile",
+                             "manual_tier_floor"],
+                [[c["customer_id"], people(c["value_12m"]), c["value_percentile"],
+                  c["manual_tier_floor"]] for c in report["customers"]])
+        return report
 
     @app.get("/api/analytics/lapsed", tags=["analytics"])
-    async def lapsed(principal: Analyst, limit: Limit = 1000) -> Any:
-        return await queries.lapsed_report(repo, rules, now(), limit)
+    async def lapsed(principal: Analyst, limit: Limit = 1000, start: From = None,
+                     end: To = None, format: Format = "json") -> Any:
+        """Lapsed customers (lapsed in the period when one is given) and per month."""
+        report = await queries.lapsed_report(repo, rules, now(), limit, period_of(start, end))
+        if format == "csv":
+            return exports.csv_response(
+                f"lapsed{suffix(start, end)}.csv",
+                ["customer_id", "category", "lapsed_since", "last_purchase_at",
+                 f"value_lifetime_{currency}"],
+                [[c["customer_id"], c["category"], c["lapsed_since"], c["last_purchase_at"],
+                  people(c["value_lifetime"])] for c in report["customers"]])
+        return report
 
     @app.get("/api/analytics/referrals", tags=["analytics"])
-    async def referrals(principal: Analyst, limit: Limit = 100) -> Any:
-        return await queries.referrals_report(repo, limit)
+    async def referrals(principal: Analyst, limit: Limit = 100, start: From = None,
+                        end: To = None, format: Format = "json") -> Any:
+        """Referrers by the value their customers brought (in the months of a period)."""
+        report = await queries.referrals_report(repo, limit, period_of(start, end))
+        if format == "csv":
+            return exports.csv_response(
+                f"referrals{suffix(start, end)}.csv",
+                ["referrer_id", "referred_customers", "buying_customers", "credited",
+                 f"revenue_{currency}"],
+                [[r["referrer_id"], r["referred_customers"], r["buying_customers"],
+                  r["credited"], people(r["revenue"])] for r in report["top"]])
+        return report
 
     return app

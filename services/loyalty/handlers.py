@@ -67,6 +67,7 @@ async def on_registered(
     account = await _claim_card(repo, account, existing.card_number if existing else None)
     account, events = await _credit_referrer(repo, rules, account, event.event_id, now)
     account, bonus_events = _profile_bonus(account, rules, event.event_id, now)
+    await repo.count_membership(existing, account)
     await repo.save(account)
     return events + bonus_events
 
@@ -76,9 +77,11 @@ async def on_updated(
 ) -> list[Event]:
     """Follow changes of category, person type, source and card number, and which profile
     fields are filled (the profile bonus, credited once when they all are)."""
-    existing = await repo.account(event.customer_id) or Account(customer_id=event.customer_id)
+    stored = await repo.account(event.customer_id)
+    existing = stored or Account(customer_id=event.customer_id)
     account = apply_customer_update(existing, event)
     account, events = _profile_bonus(account, rules, event.event_id, now)
+    await repo.count_membership(stored, account)
     await repo.save(await _claim_card(repo, account, existing.card_number))
     return events
 
@@ -99,8 +102,10 @@ def _profile_bonus(
 
 async def on_segmented(repo: LoyaltyRepository, event: CustomerSegmented) -> list[Event]:
     """Keep a copy of the behavioural segment for profitability by segment."""
-    account = await repo.account(event.customer_id) or Account(customer_id=event.customer_id)
-    await repo.save(apply_segment(account, event.segment))
+    stored = await repo.account(event.customer_id)
+    account = apply_segment(stored or Account(customer_id=event.customer_id), event.segment)
+    await repo.count_membership(stored, account)
+    await repo.save(account)
     return []
 
 
@@ -108,6 +113,8 @@ async def on_interaction(repo: LoyaltyRepository, event: InteractionLogged) -> l
     """Keep the first and last contact, which lapse counts (a redelivery changes nothing)."""
     before = await repo.account(event.customer_id)
     account = apply_contact(before or Account(customer_id=event.customer_id), event.occurred_at)
+    if before is None:
+        await repo.count_membership(None, account)
     await repo.save(account, before)
     return []
 
@@ -141,6 +148,12 @@ async def on_purchase(
     tiers = await repo.tiers()
     account, change = reassess_tier(account, tiers.thresholds, tiers.percentiles, now)
     account, referral_events = await _credit_referrer(repo, rules, account, event.event_id, now)
+    if before is None:
+        await repo.count_membership(None, account)
+    # the revenue for the reports: what the purchase (or refund) added to the value
+    await repo.pending_purchase(event.purchase_id, event.occurred_at, account,
+                                account.value_lifetime - (before.value_lifetime if before
+                                                          else Decimal(0)))
     await repo.save(account, before)
     await repo.record_purchase({
         "_id": event.purchase_id, "customer_id": event.customer_id, "amount": str(event.amount),
@@ -169,6 +182,8 @@ async def on_thanked(repo: LoyaltyRepository, event: CustomerThanked,
         "reason": event.reason, "points": event.bonus_points, "at": event.occurred_at})
     if account is None or not event.bonus_points:
         return []
+    if before is None:
+        await repo.count_membership(None, account)
     await repo.save(account, before)
     return [LoyaltyUpdated(
         event_id=Event.derived_id(event.event_id, "loyalty-updated"),

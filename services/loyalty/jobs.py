@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from services.loyalty.domain import (
     EarningRules,
@@ -29,9 +30,11 @@ from services.loyalty.domain import (
     reassess_tier,
 )
 from services.loyalty.domain.expiry import apply_expiry, expiry_check
+from services.loyalty.domain.periods import DayTotals, SizeChanges, day_of, group_values
+from services.loyalty.domain.rules import to_value_currency
 from services.loyalty.domain.tiers import ValueRanking
 from services.loyalty.handlers import tier_changed
-from services.loyalty.repository import LoyaltyRepository, TierState
+from services.loyalty.repository import LoyaltyRepository, TierState, groups_of
 from shared.contracts import CustomerLapsed, Event, LoyaltyUpdated
 from shared.contracts.events import PointsExpired, PointsExpiring
 
@@ -208,3 +211,77 @@ async def apply_expiries(repo: LoyaltyRepository, rules: EarningRules, customers
             event_id=Event.derived_id(source, "loyalty-updated"),
             **loyalty_figures(after, -decision.points, now)))  # type: ignore[arg-type]
     return events
+
+
+# the reports' running totals ---------------------------------------------------------------
+#: Pending purchases and membership changes folded per transaction.
+FOLD_CHUNK = 1000
+
+
+@dataclass
+class InitialTotals:
+    """The running totals built from the ledger and the accounts, the first time."""
+
+    days: DayTotals
+    sizes: dict[str, int]
+    purchase_ids: set[str]
+    started: datetime
+
+
+async def plan_initial_totals(repo: LoyaltyRepository, rules: EarningRules) -> InitialTotals:
+    """Scan the ledger and the accounts once (outside any transaction) for the totals of
+    what happened before the reports kept them.
+
+    A purchase counts in the customer's groups now (the ledger did not keep them then). An
+    erased customer's purchases left the ledger with them; their anonymised account keeps
+    its value per month, counted on each month's first day.
+    """
+    started = datetime.now(UTC)
+    groups: dict[str, dict[str, str]] = {}
+    sizes: dict[str, int] = {}
+    erased: list[tuple[str, dict[str, str], Decimal]] = []
+    async for account in repo.all_accounts(include_erased=True):
+        mine = groups_of(account)
+        groups[account.customer_id] = mine
+        for by, group in mine.items():
+            sizes[f"{by}|{group}"] = sizes.get(f"{by}|{group}", 0) + 1
+        if account.customer_id.startswith("erased-"):
+            erased += [(f"{month}-01", mine, value)
+                       for month, value in account.value_by_month.items()]
+    ledger = [row async for row in repo.all_purchases()]
+    dates = {row["_id"]: row["occurred_at"] for row in ledger}
+    purchases = [
+        (day_of(row["occurred_at"]),
+         groups.get(row["customer_id"]) or group_values({}),
+         to_value_currency(Decimal(row["amount"]), row["currency"], rules,
+                           dates.get(row.get("refund_of") or "", row["occurred_at"])))
+        for row in ledger]
+    return InitialTotals(DayTotals.of(purchases + erased), sizes, set(dates), started)
+
+
+async def apply_initial_totals(repo: LoyaltyRepository, built: InitialTotals) -> None:
+    """Store the built totals; what the scan took in leaves the pending list (a purchase by
+    its id, a change to a customer's groups noted before the scan began)."""
+    await repo.replace_totals(built.days, built.sizes)
+    stale = [row["_id"] for row in await repo.pending(limit=0)
+             if row["_id"][2:] in built.purchase_ids
+             or (row["_id"].startswith("m:") and _aware(row["at"]) < built.started)]
+    await repo.forget_pending(stale)
+    await repo.save_analytics_state({"built_at": built.started})
+
+
+async def fold_pending(repo: LoyaltyRepository, limit: int = FOLD_CHUNK) -> int:
+    """Fold up to ``limit`` pending purchases and group changes into the totals and forget
+    them: run inside one transaction, so each counts exactly once."""
+    rows = await repo.pending(limit)
+    purchases = [(row["day"], row["groups"], Decimal(row["value"]))
+                 for row in rows if row["_id"].startswith("p:")]
+    changes = [(row["before"], row["after"]) for row in rows if row["_id"].startswith("m:")]
+    await repo.add_to_days(DayTotals.of(purchases))
+    await repo.add_to_sizes(SizeChanges.of(changes))
+    await repo.forget_pending([row["_id"] for row in rows])
+    return len(rows)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -15,16 +15,18 @@ from services.loyalty.domain import (
     Account,
     GroupBy,
     expected_interval_days,
-    profitability,
     referral_report,
     trailing_12m_value,
     value_month,
     value_percentile,
     value_year,
 )
+from services.loyalty.domain.periods import Period, day_of, period_profitability
 from services.loyalty.domain.rules import EarningRules
+from services.loyalty.domain.tiers import Percentiles
 from services.loyalty.repository import LoyaltyRepository
 
+LIFETIME = Period()
 GOLD_FIELDS = ("value_by_month", "manual_tier_floor", "tier")
 REFERRAL_FIELDS = ("referred_by", "purchase_count", "referral_credited", "value_lifetime")
 
@@ -54,16 +56,23 @@ def card_view(account: Account, now: datetime, *, personal: bool) -> dict[str, A
     }
 
 
-async def profitability_report(repo: LoyaltyRepository, by: GroupBy) -> dict[str, Any]:
-    """Lifetime revenue per group; every account loyalty knows counts as a customer."""
-    rows = [(getattr(a, by), a.value_lifetime)
-            async for a in repo.all_accounts(fields=(by, "value_lifetime"),
-                                                include_erased=True)]
-    return profitability(rows, by).model_dump(mode="json")
+async def profitability_report(repo: LoyaltyRepository, by: GroupBy,
+                               period: Period = LIFETIME) -> dict[str, Any]:
+    """A period's revenue per group (lifetime when open), from the running totals; a
+    group's customers are every customer loyalty knows in it now, erased ones included."""
+    report = period_profitability(by, await repo.days_of(by, period), await repo.sizes_of(by))
+    return {**report.model_dump(mode="json"), "period": period.as_json()}
+
+
+def month_in(period: Period, month: str) -> bool:
+    """Whether a ``YYYY-MM`` month overlaps the period (reports kept by month)."""
+    return ((period.start is None or month >= period.start.isoformat()[:7])
+            and (period.end is None or month <= period.end.isoformat()[:7]))
 
 
 async def gold_report(repo: LoyaltyRepository, now: datetime, limit: int) -> dict[str, Any]:
-    """The thresholds of the last recompute and the gold customers, best first."""
+    """The thresholds of the last recompute, the value distribution it saw (the value at
+    each percentile, for a chart), and the gold customers, best first."""
     state = await repo.tiers()
     accounts = repo.all_accounts({"tier": "gold"}, GOLD_FIELDS)
     gold = sorted(
@@ -76,6 +85,7 @@ async def gold_report(repo: LoyaltyRepository, now: datetime, limit: int) -> dic
         "silver_threshold": money(state.thresholds.silver_min),
         "population": state.thresholds.population,
         "computed_at": state.computed_at,
+        "distribution": distribution(state.percentiles),
         "count": len(gold),
         "customers": [
             {"customer_id": a.customer_id, "value_12m": str(value),
@@ -86,13 +96,37 @@ async def gold_report(repo: LoyaltyRepository, now: datetime, limit: int) -> dic
     }
 
 
+def distribution(percentiles: Percentiles, points: int = 100) -> list[dict[str, Any]]:
+    """About ``points`` (percent of customers at or below, value) pairs along the stored
+    percentiles: the shape of the value distribution."""
+    pairs = list(zip(percentiles.values, percentiles.at_or_below, strict=True))
+    if not pairs or not percentiles.population:
+        return []
+    step = max(1, len(pairs) // points)
+    chosen = pairs[step - 1::step]
+    if chosen[-1] != pairs[-1]:
+        chosen.append(pairs[-1])
+    return [{"percent": round(100 * below / percentiles.population, 2), "value": str(value)}
+            for value, below in chosen]
+
+
 async def lapsed_report(
-    repo: LoyaltyRepository, rules: EarningRules, now: datetime, limit: int
+    repo: LoyaltyRepository, rules: EarningRules, now: datetime, limit: int,
+    period: Period = LIFETIME,
 ) -> dict[str, Any]:
-    """Lapsed customers, the most valuable first: whom to win back."""
-    lapsed = sorted([a async for a in repo.all_accounts({"lapsed": True})],
+    """Lapsed customers (lapsed in the period, when one is given), the most valuable first:
+    whom to win back; and how many lapsed each month."""
+    lapsed = sorted([a async for a in repo.all_accounts({"lapsed": True})
+                     if a.lapsed_since is None or period.holds(day_of(a.lapsed_since))],
                     key=lambda a: (-a.value_lifetime, a.customer_id))
+    months: dict[str, int] = {}
+    for account in lapsed:
+        if account.lapsed_since is not None:
+            month = day_of(account.lapsed_since)[:7]
+            months[month] = months.get(month, 0) + 1
     return {
+        "period": period.as_json(),
+        "by_month": [{"month": m, "lapsed": months[m]} for m in sorted(months)],
         "count": len(lapsed),
         "customers": [
             {"customer_id": a.customer_id, "last_purchase_at": a.last_purchase_at,
@@ -106,12 +140,17 @@ async def lapsed_report(
     }
 
 
-async def referrals_report(repo: LoyaltyRepository, limit: int) -> dict[str, Any]:
-    """Referrers by the lifetime value of the customers they brought."""
-    referred = repo.all_accounts({"referred_by": {"$ne": None}}, REFERRAL_FIELDS,
-                                include_erased=True)
-    report = referral_report([a async for a in referred])
+async def referrals_report(repo: LoyaltyRepository, limit: int,
+                           period: Period = LIFETIME) -> dict[str, Any]:
+    """Referrers by the value of the customers they brought: lifetime, or in the months
+    a period touches (values are kept by month)."""
+    referred = repo.all_accounts({"referred_by": {"$ne": None}}, (*REFERRAL_FIELDS,
+                                 "value_by_month"), include_erased=True)
+    in_period = None if period == LIFETIME else (lambda a: sum(
+        (v for m, v in a.value_by_month.items() if month_in(period, m)), Decimal(0)))
+    report = referral_report([a async for a in referred], in_period)
     return {
+        "period": period.as_json(),
         "referrers": len(report),
         "total_revenue": str(sum((s.revenue for s in report), Decimal(0))),
         "top": [s.model_dump(mode="json") for s in report[:limit]],

@@ -10,22 +10,40 @@
   ``erased-…`` id; no card, no link to the customer): the revenue reports keep counting
   them, nothing else reads them.
 - ``meta``: the ``tiers`` document: thresholds and percentiles of the last recompute, its
-  size independent of the population (25-32 KB; see ``tiers_document``).
+  size independent of the population (25-32 KB; see ``tiers_document``); the ``analytics``
+  document: when the running totals below were first built.
+- ``analytics_pending``: what the reports have not taken in yet, written in the transaction
+  that caused it: a purchase's value, day and groups (``p:`` + purchase id), a customer
+  joining or moving between groups (``m:`` + a random id). No customer id: nothing here
+  identifies anyone. The analytics job folds them into the totals and deletes them.
+- ``revenue_days``: per grouping, group and UTC day, the revenue and number of purchases
+  (``_id`` = ``by|group|day``); ``group_sizes``: customers per group now (``by|group``).
+  Reports for any period read these, never the accounts.
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from services.loyalty.domain import Account, Thresholds
+from services.loyalty.domain.periods import (
+    GROUP_BY,
+    DayTotals,
+    Period,
+    SizeChanges,
+    day_of,
+    group_values,
+)
 from services.loyalty.domain.tiers import Percentiles, TierStanding, ValueRanking
 from shared.database import Database, Document
 
 TIERS_ID = "tiers"
+ANALYTICS_ID = "analytics"
 #: How long a replica trusts its copy of the tiers document before reading it again:
 #: another replica's job may have replaced it. Purchases read it this often, not each.
 TIERS_FRESH_S = 5.0
@@ -39,6 +57,11 @@ def account_document(account: Account) -> Document:
     document["value_lifetime"] = str(account.value_lifetime)
     document["value_by_month"] = {k: str(v) for k, v in account.value_by_month.items()}
     return {"_id": account.customer_id, **document}
+
+
+def groups_of(account: Account) -> dict[str, str]:
+    """The groups the reports count a customer in (category, source, segment, type)."""
+    return group_values({by: getattr(account, by, None) for by in GROUP_BY})
 
 
 def account_from(document: Document) -> Account:
@@ -108,6 +131,9 @@ class LoyaltyRepository:
         self.redemptions = db.collection("redemptions")
         self.thank_yous = db.collection("thank_yous")
         self.erased_accounts = db.collection("erased_accounts")
+        self.analytics_pending = db.collection("analytics_pending")
+        self.revenue_days = db.collection("revenue_days")
+        self.group_sizes = db.collection("group_sizes")
         self._empty = TierState(
             Thresholds(gold_min=None, silver_min=None, population=0,
                        gold_percent=gold_percent, silver_percent=silver_percent),
@@ -139,6 +165,23 @@ class LoyaltyRepository:
         document = account_document(account)
         await self.accounts.replace_one({"_id": document["_id"]}, document,
                                         upsert=before is None)
+
+    async def count_membership(self, was: Account | None, account: Account) -> None:
+        """Note for the reports that a customer joined their groups (``was`` None) or
+        moved between them; nothing when their groups are the same."""
+        before = None if was is None else groups_of(was)
+        after = groups_of(account)
+        if before != after:
+            await self.analytics_pending.insert_one({
+                "_id": f"m:{uuid.uuid4().hex}", "before": before, "after": after,
+                "at": datetime.now(UTC)})
+
+    async def pending_purchase(self, purchase_id: str, occurred_at: datetime,
+                               account: Account, value: Decimal) -> None:
+        """A purchase's revenue for the reports, on its day, in the customer's groups now."""
+        await self.analytics_pending.insert_one({
+            "_id": f"p:{purchase_id}", "day": day_of(occurred_at),
+            "groups": groups_of(account), "value": str(value)})
 
     async def set_tier(self, customer_id: str, tier: str) -> None:
         await self.accounts.update_one({"_id": customer_id}, {"$set": {"tier": tier}})
@@ -212,6 +255,9 @@ class LoyaltyRepository:
         await self.redemptions.create_index("purchase_id")  # a refund finds what it reverses
         # The points-expiry job finds the accounts whose last earning is old enough.
         await self.accounts.create_index("last_earned_at")
+        # A report reads one grouping's days of a period.
+        await self.revenue_days.create_index([("by", 1), ("day", 1)])
+        await self.group_sizes.create_index("by")
 
     async def record_refund(self, purchase_id: str, refunded: str) -> None:
         await self.purchases.update_one({"_id": purchase_id}, {"$set": {"refunded": refunded}})
@@ -262,6 +308,69 @@ class LoyaltyRepository:
     async def delete_thank_yous_of(self, customer_id: str) -> int:
         result = await self.thank_yous.delete_many({"customer_id": str(customer_id)})
         return int(result.deleted_count)
+
+    # the reports' running totals ------------------------------------------------------------
+    async def analytics_state(self) -> Document | None:
+        return await self.meta.find_one({"_id": ANALYTICS_ID})
+
+    async def save_analytics_state(self, document: Document) -> None:
+        await self.meta.replace_one({"_id": ANALYTICS_ID}, {**document, "_id": ANALYTICS_ID},
+                                    upsert=True)
+
+    async def pending(self, limit: int) -> list[Document]:
+        return list(await self.analytics_pending.find({}).limit(limit).to_list())
+
+    async def count_pending(self) -> int:
+        return await self.analytics_pending.count_documents({})
+
+    async def forget_pending(self, ids: list[str]) -> None:
+        if ids:
+            await self.analytics_pending.delete_many({"_id": {"$in": ids}})
+
+    async def add_to_days(self, totals: DayTotals) -> None:
+        """Add folded purchases to the running totals (read, add, replace: exact decimals)."""
+        keys = sorted(totals.revenue)
+        stored = {row["_id"]: row for row in
+                  await self.revenue_days.find({"_id": {"$in": keys}}).to_list()}
+        for key in keys:
+            by, group, day = key.split("|", 2)
+            row = stored.get(key) or {"revenue": "0", "purchases": 0}
+            await self.revenue_days.replace_one({"_id": key}, {
+                "_id": key, "by": by, "group": group, "day": day,
+                "revenue": str(Decimal(row["revenue"]) + totals.revenue[key]),
+                "purchases": int(row["purchases"]) + totals.purchases[key]}, upsert=True)
+
+    async def add_to_sizes(self, changes: SizeChanges) -> None:
+        for key, delta in sorted(changes.delta.items()):
+            by, group = key.split("|", 1)
+            await self.group_sizes.update_one(
+                {"_id": key}, {"$inc": {"customers": delta}, "$set": {"by": by, "group": group}},
+                upsert=True)
+
+    async def replace_totals(self, days: DayTotals, sizes: dict[str, int]) -> None:
+        """The totals built from scratch (the first run over an existing ledger)."""
+        await self.revenue_days.delete_many({})
+        await self.group_sizes.delete_many({})
+        await self.add_to_days(days)
+        await self.add_to_sizes(SizeChanges(sizes))
+
+    async def days_of(self, by: str, period: Period) -> list[Document]:
+        """The running totals of one grouping over a period's days."""
+        filter: dict[str, Any] = {"by": by}
+        if period.start is not None or period.end is not None:
+            filter["day"] = {
+                **({"$gte": period.start.isoformat()} if period.start else {}),
+                **({"$lte": period.end.isoformat()} if period.end else {})}
+        return list(await self.revenue_days.find(filter).to_list())
+
+    async def sizes_of(self, by: str) -> dict[str, int]:
+        rows = await self.group_sizes.find({"by": by}).to_list()
+        return {row["group"]: int(row["customers"]) for row in rows}
+
+    async def all_purchases(self) -> AsyncIterator[Document]:
+        """The whole ledger: a scan, for building the totals the first time only."""
+        async for document in self.purchases.find({}):
+            yield document
 
     # tiers -------------------------------------------------------------------------------
     async def tiers(self) -> TierState:

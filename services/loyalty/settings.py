@@ -21,3 +21,7 @@ class LoyaltySettings(ServiceSettings):
     expiry_interval_s: float = Field(
         3600, gt=0, validation_alias=_env("CRM_LOYALTY_EXPIRY_INTERVAL_S"),
         description="How often the points-expiry job runs (points_expiry in rules.yaml).")
+    analytics_interval_s: float = Field(
+        60, gt=0, validation_alias=_env("CRM_LOYALTY_ANALYTICS_INTERVAL_S"),
+        description="How often the analytics job folds new purchases and group changes into "
+                    "the reports' running totals (a report also folds what is pending).")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
@@ -82,8 +82,10 @@ class ReferrerSummary(BaseModel):
     revenue: Decimal
 
 
-def referral_report(accounts: Iterable[Account]) -> list[ReferrerSummary]:
-    """Referrers by the lifetime value their referred customers brought, highest first."""
+def referral_report(accounts: Iterable[Account],
+                    value: Callable[[Account], Decimal] | None = None) -> list[ReferrerSummary]:
+    """Referrers by the value their referred customers brought (lifetime, or ``value`` of
+    each: a period's), highest first."""
     referred: dict[str, list[Account]] = {}
     for account in accounts:
         if account.referred_by is not None and account.referred_by != account.customer_id:
@@ -94,7 +96,8 @@ def referral_report(accounts: Iterable[Account]) -> list[ReferrerSummary]:
             referred_customers=len(group),
             buying_customers=sum(1 for a in group if a.purchase_count > 0),
             credited=sum(1 for a in group if a.referral_credited),
-            revenue=sum((a.value_lifetime for a in group), ZERO),
+            revenue=sum((a.value_lifetime if value is None else value(a) for a in group),
+                        ZERO),
         )
         for referrer_id, group in referred.items()
     ]

@@ -108,6 +108,7 @@ async def test_profitability_by_category_sums_to_total_revenue(rules: EarningRul
                                      NOW)
         await handlers.on_purchase(repo, rules, bought(customer_id, amount), NOW)
     await handlers.on_purchase(repo, rules, bought("b", "-33.33"), NOW)
+    await jobs.fold_pending(repo)
 
     report = await queries.profitability_report(repo, "category")
 
