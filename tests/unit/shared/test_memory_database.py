@@ -7,7 +7,7 @@ import bson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
 
 from shared.database import fastpath
 from shared.database.memory import MemoryDatabase
@@ -48,10 +48,16 @@ async def apply(db: MemoryDatabase, ops: list) -> list:
             result = await collection.replace_one({"_id": key}, {"r": 2, "at": WHEN}, upsert=True)
             trace.append((result.matched_count, result.modified_count, result.upserted_id))
         elif op == "update":
-            trace.append((await collection.update_one({"_id": key}, update)).matched_count)
+            try:  # $inc on the list $set there: MongoDB refuses it, mongomock raises TypeError
+                trace.append((await collection.update_one({"_id": key}, update)).matched_count)
+            except (TypeError, WriteError) as refused:
+                trace.append(("refused", type(refused).__name__))
         elif op == "upsert":
-            result = await collection.update_one({"_id": key}, update, upsert=True)
-            trace.append((result.matched_count, result.upserted_id))
+            try:
+                result = await collection.update_one({"_id": key}, update, upsert=True)
+                trace.append((result.matched_count, result.upserted_id))
+            except (TypeError, WriteError) as refused:
+                trace.append(("refused", type(refused).__name__))
         elif op == "replace":
             result = await collection.replace_one({"_id": key}, {"r": 1})
             trace.append((result.matched_count, result.modified_count, result.upserted_id))
