@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -16,7 +16,6 @@ from pymongo.errors import DuplicateKeyError
 
 from services.loyalty import handlers, jobs, privacy, queries, redemptions
 from services.loyalty.domain import EarningRules, GroupBy, load_rules
-from services.loyalty.domain.periods import BadPeriod, Period
 from services.loyalty.repository import LoyaltyRepository
 from services.loyalty.settings import LoyaltySettings
 from shared import exports
@@ -35,22 +34,13 @@ from shared.contracts import (
 from shared.contracts.events import PointsExpired, PointsExpiring
 from shared.contracts.types import LoyaltyCardNumber, Tier
 from shared.currencies import for_people
+from shared.exports import Format, From, To, period_of, suffix
 from shared.privacy import Erasures, forget_payment_card_numbers, install_privacy
 from shared.service import ServiceRuntime, create_http_app
 
 log = logging.getLogger(__name__)
 
 Limit = Annotated[int, Query(ge=1, le=100_000)]
-From = Annotated[date | None, Query(alias="from", description="First day (UTC), included")]
-To = Annotated[date | None, Query(alias="to", description="Last day (UTC), included")]
-Format = Annotated[Literal["json", "csv"], Query(
-    description="csv: UTF-8 with a byte-order mark, money to the currency's minor unit")]
-
-
-def suffix(start: date | None, end: date | None) -> str:
-    """A CSV file name's period part."""
-    return "".join(f"-{part}" for part in (start and f"from-{start}", end and f"to-{end}")
-                   if part)
 
 
 class TierFloor(BaseModel):
@@ -117,12 +107,6 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
     def people(amount: str) -> str:
         """Money for a person to read: to the value currency's minor unit."""
         return str(for_people(Decimal(amount), currency))
-
-    def period_of(start: date | None, end: date | None) -> Period:
-        try:
-            return Period.of(start, end)
-        except BadPeriod as refused:
-            raise HTTPException(422, str(refused)) from None
 
     runtime.subscribe(CustomerRegistered,
                       lambda event: handlers.on_registered(repo, rules, event, now()))

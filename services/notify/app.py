@@ -20,6 +20,7 @@ from services.notify.gateway import HttpSmsGateway, OutboundSms, OutboxGateway, 
 from services.notify.repository import NotifyRepository
 from services.notify.sender import Sender
 from services.notify.settings import NotifySettings
+from shared import exports
 from shared.auth import PersonalReads, Principal, Role, authenticate, bearer_token, require
 from shared.contracts import (
     CustomerErased,
@@ -34,6 +35,7 @@ from shared.contracts import (
     ReferralCredited,
     TierChanged,
 )
+from shared.exports import Format, From, To, period_of, suffix
 from shared.leases import this_process
 from shared.privacy import Erasures, install_privacy, subject_of
 from shared.service import ServiceRuntime, create_http_app
@@ -196,13 +198,23 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
         return {"gateway": settings.sms_gateway, "messages": messages}
 
     @app.get("/api/surveys/summary", tags=["surveys"])
-    async def summary(principal: Principal = SUMMARY_READERS) -> dict[str, Any]:
+    async def summary(principal: Principal = SUMMARY_READERS, start: From = None,
+                      end: To = None, format: Format = "json") -> Any:
         """Ratings per employee (with their names), response rates per kind, win-back
-        reasons, why-us answers."""
-        summary = replies.survey_summary(await repo.summary_rows())
+        reasons, why-us answers: for a period (days, UTC, both included) or all time; CSV
+        (one row per employee) for a spreadsheet."""
+        period = period_of(start, end)
+        summary = replies.survey_summary(await repo.summary_rows(period))
         names = await runtime.people.names(row["employee_id"] for row in summary["employees"])
         for row in summary["employees"]:
             row["display_name"] = names.get(row["employee_id"])
+        summary["period"] = period.as_json()
+        if format == "csv":
+            return exports.csv_response(
+                f"survey-ratings{suffix(start, end)}.csv",
+                ["employee_id", "employee", "responses", "average_rating"],
+                [[row["employee_id"], row["display_name"], row["responses"],
+                  row["average_rating"]] for row in summary["employees"]])
         return summary
 
     return app

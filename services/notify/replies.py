@@ -7,6 +7,7 @@ ignored reply, so the endpoint does not reveal which numbers are customers.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -61,7 +62,8 @@ async def _answer(repo: NotifyRepository, customer_id: str, survey: domain.OpenS
     )
     answer: Document = event.model_dump(mode="python", exclude={"event_id", "occurred_at"})
     await repo.save_answer({"_id": survey.survey_id, **answer, "answered_at": now})
-    await repo.count_answer(survey.kind, survey.employee_id, outcome.rating, outcome.reason_code)
+    await repo.count_answer(survey.kind, survey.employee_id, outcome.rating, outcome.reason_code,
+                            now)
     await repo.close_survey(customer_id)
     return [event]
 
@@ -87,28 +89,35 @@ async def _clarify(repo: NotifyRepository, rules: Rules, customer_id: str,
 
 
 def survey_summary(rows: list[Document]) -> dict[str, Any]:
-    """The analysts' view of the running aggregates kept in ``summary``."""
-    employees, rates, reasons = [], {}, {}
+    """The analysts' view of the running aggregates kept in ``summary`` (the rows of a
+    period's days, or all), summed across the days."""
+    responses: Counter[str] = Counter()
+    rating_sums: Counter[str] = Counter()
+    sent: Counter[str] = Counter()
+    answered: Counter[str] = Counter()
+    counts: dict[str, Counter[str]] = {}
     for row in rows:
         section = row.get("section")
         if section == "employee":
-            responses = int(row.get("responses", 0))
-            employees.append({
-                "employee_id": row["employee_id"], "responses": responses,
-                "average_rating": round(row.get("rating_sum", 0) / responses, 2)
-                if responses else None,
-            })
+            responses[row["employee_id"]] += int(row.get("responses", 0))
+            rating_sums[row["employee_id"]] += int(row.get("rating_sum", 0))
         elif section == "kind":
-            sent, answered = int(row.get("sent", 0)), int(row.get("answered", 0))
-            rates[row["kind"]] = {"sent": sent, "answered": answered,
-                                  "response_rate": round(answered / sent, 4) if sent else None}
+            sent[row["kind"]] += int(row.get("sent", 0))
+            answered[row["kind"]] += int(row.get("answered", 0))
         elif section == "reasons":
-            counts = row.get("counts") or {}
-            reasons[row["kind"]] = [
-                {"reason": code, "count": count}
-                for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-            ]
-    employees.sort(key=lambda item: (-item["responses"], item["employee_id"]))
+            counts.setdefault(row["kind"], Counter()).update(
+                {code: int(n) for code, n in (row.get("counts") or {}).items()})
+    employees: list[dict[str, Any]] = [
+        {"employee_id": employee, "responses": n,
+         "average_rating": round(rating_sums[employee] / n, 2) if n else None}
+        for employee, n in sorted(responses.items(), key=lambda item: (-item[1], item[0]))]
+    rates = {kind: {"sent": sent[kind], "answered": answered[kind],
+                    "response_rate": round(answered[kind] / sent[kind], 4)
+                    if sent[kind] else None}
+             for kind in sorted(set(sent) | set(answered))}
+    reasons = {kind: [{"reason": code, "count": n}
+                      for code, n in sorted(c.items(), key=lambda item: (-item[1], item[0]))]
+               for kind, c in counts.items()}
     return {
         "employees": employees,
         "response_rates": rates,

@@ -28,6 +28,7 @@ from pymongo.errors import DuplicateKeyError
 from services.notify.domain import OpenSurvey, RecipientState
 from services.notify.gateway import OutboundSms
 from shared.database import Database, Document
+from shared.periods import Period, day_of
 
 
 class DueIndex:
@@ -237,36 +238,47 @@ class NotifyRepository:
         await self.answers.replace_one({"_id": answer["_id"]}, answer, upsert=True)
 
     # running aggregates -----------------------------------------------------------------
-    async def count_surveys_sent(self, kind: str, count: int = 1) -> None:
+    # Kept per UTC day (``day``), so the summary answers for any period by reading the
+    # period's days: a handful of documents a day, never the history of messages.
+    async def count_surveys_sent(self, kind: str, count: int, at: datetime) -> None:
+        day = day_of(at)
         await self.summary.update_one(
-            {"_id": f"kind:{kind}"},
-            {"$inc": {"sent": count}, "$set": {"section": "kind", "kind": kind}}, upsert=True,
+            {"_id": f"kind:{kind}:{day}"},
+            {"$inc": {"sent": count}, "$set": {"section": "kind", "kind": kind, "day": day}},
+            upsert=True,
         )
 
     async def count_answer(self, kind: str, employee_id: str | None, rating: int,
-                           reason_code: str | None) -> None:
+                           reason_code: str | None, at: datetime) -> None:
+        day = day_of(at)
         await self.summary.update_one(
-            {"_id": f"kind:{kind}"},
-            {"$inc": {"answered": 1}, "$set": {"section": "kind", "kind": kind}}, upsert=True,
+            {"_id": f"kind:{kind}:{day}"},
+            {"$inc": {"answered": 1}, "$set": {"section": "kind", "kind": kind, "day": day}},
+            upsert=True,
         )
         if kind == "quality_survey" and employee_id:
             await self.summary.update_one(
-                {"_id": f"employee:{employee_id}"},
+                {"_id": f"employee:{employee_id}:{day}"},
                 {"$inc": {"responses": 1, "rating_sum": rating},
-                 "$set": {"section": "employee", "employee_id": employee_id}},
+                 "$set": {"section": "employee", "employee_id": employee_id, "day": day}},
                 upsert=True,
             )
         if reason_code:  # a fixed vocabulary (WINBACK_REASONS, WHY_US_REASONS): safe as keys
             await self.summary.update_one(
-                {"_id": f"reasons:{kind}"},
+                {"_id": f"reasons:{kind}:{day}"},
                 {"$inc": {f"counts.{reason_code}": 1},
-                 "$set": {"section": "reasons", "kind": kind}},
+                 "$set": {"section": "reasons", "kind": kind, "day": day}},
                 upsert=True,
             )
 
-    async def summary_rows(self) -> list[Document]:
-        # One row per employee plus a handful: small by construction, never the history.
-        return await self.summary.find({}).to_list()
+    async def summary_rows(self, period: Period | None = None) -> list[Document]:
+        """The aggregates of a period's days (both included), or all of them. Rows kept
+        before they were kept by day have no ``day``: they count in the lifetime only."""
+        if period is None or (period.start is None and period.end is None):
+            return await self.summary.find({}).to_list()
+        day = {**({"$gte": period.start.isoformat()} if period.start else {}),
+               **({"$lte": period.end.isoformat()} if period.end else {})}
+        return await self.summary.find({"day": day}).to_list()
 
     # the outbox gateway's store ---------------------------------------------------------
     async def store_outbound(self, message: OutboundSms, at: datetime) -> None:
@@ -321,6 +333,7 @@ class NotifyRepository:
         # Erasure and subject access find a customer's messages (the stand-in scans).
         for name in ("notifications", "answers", "sms_outbox"):
             await getattr(self, name).create_index("customer_id")
+        await self.summary.create_index("day")  # the summary of a period reads its days
 
     async def recent_outbound(self, limit: int) -> list[Document]:
         return await self.sms_outbox.find({}).sort("stored_at", -1).limit(limit).to_list()

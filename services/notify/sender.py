@@ -176,7 +176,7 @@ class Sender:
                 events += await self._record(document, recipient, result, now, surveys, done)
             await self.repo.unschedule_many(done)
             for kind, count in surveys.items():  # one update per kind and round
-                await self.repo.count_surveys_sent(kind, count)
+                await self.repo.count_surveys_sent(kind, count, now)
             await self.publish(events)
 
     async def _redecide(self, due: list[str], now: datetime) -> list[Sendable]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -11,6 +12,7 @@ from services.notify.gateway import GatewayResult, OutboundSms
 from services.notify.handlers import Rules
 from services.notify.replies import survey_summary
 from shared.contracts import CustomerLapsed, InteractionLogged
+from shared.periods import Period
 from tests.unit.notify.helpers import MOSCOW, utc
 from tests.unit.notify.wiring import Clock, Notify, purchase
 
@@ -152,6 +154,33 @@ async def test_an_answer_is_published_and_counted_in_the_summary(notify: Notify)
         "sent": 1, "answered": 1, "response_rate": 1.0}
     assert await notify.reply(MOSCOW, "4") == "ignored"  # answered already
     assert len(notify.answers()) == 1
+
+
+async def test_the_summary_of_a_period_counts_the_answers_of_its_days(notify: Notify) -> None:
+    await notify.register("c-1", MOSCOW)
+    await notify.register("c-2", "+74951234568")
+    await notify.consume(handlers.on_purchase, purchase("c-1", "p-1", notify.clock()))
+    await notify.sender.send_due()
+    assert await notify.reply(MOSCOW, "5") == "answered"
+    first_day = notify.clock().date()
+    notify.clock.advance(days=40)  # past the survey interval: another day, another survey
+    await notify.consume(handlers.on_purchase, purchase("c-2", "p-2", notify.clock()))
+    await notify.sender.send_due()
+    assert await notify.reply("+74951234568", "3") == "answered"
+
+    async def employees(period: Period | None) -> Any:
+        return survey_summary(await notify.repo.summary_rows(period))["employees"]
+
+    assert await employees(None) == [
+        {"employee_id": "e-ivan", "responses": 2, "average_rating": 4.0}]
+    assert await employees(Period.of(first_day, first_day)) == [
+        {"employee_id": "e-ivan", "responses": 1, "average_rating": 5.0}]
+    assert await employees(Period.of(first_day + timedelta(days=1), None)) == [
+        {"employee_id": "e-ivan", "responses": 1, "average_rating": 3.0}]
+    later = survey_summary(await notify.repo.summary_rows(Period.of(
+        first_day + timedelta(days=1), None)))
+    assert later["response_rates"]["quality_survey"] == {
+        "sent": 1, "answered": 1, "response_rate": 1.0}
 
 
 async def test_an_unclear_answer_gets_one_clarification_only(notify: Notify) -> None:
