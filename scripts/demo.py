@@ -37,6 +37,7 @@ from faker import Faker
 
 from services.loyalty.domain import load_rules, to_value_currency
 from shared.contracts import CustomerUpdated, Event, PurchaseRecorded
+from shared.currencies import for_people
 
 LOCALES = {"RU": ("ru_RU", "ru", "RUB", "+7916"), "IR": ("fa_IR", "fa", "IRR", "+98912"),
            "US": ("en_US", "en", "USD", "+1646")}
@@ -104,6 +105,14 @@ def registration(n: int, rng: random.Random, fakers: dict[str, Faker],
             "email": f"user{n}@{'corp-' if company else ''}{fake.free_email_domain()}",
             "card_number": f"77{n:010d}", "language": language}
     return body | ({"referred_by": referred_by} if referred_by else {})
+
+
+def money(amount: str | None, currency: str) -> str:
+    """An amount for a person: the currency's minor unit, digits grouped."""
+    if amount is None:
+        return "-"
+    rounded = for_people(Decimal(amount), currency)
+    return f"{rounded:,} {currency}"
 
 
 async def gather_limited(jobs: Iterable[Callable[[], Awaitable[Any]]], limit: int) -> list[Any]:
@@ -312,6 +321,32 @@ class Demo:
                 await asyncio.sleep(3)
         print("loyalty has not caught up after 180 s; reporting what it has")
 
+    async def answer_surveys(self) -> None:
+        """Customers answer some of the surveys notify has sent so far (as the SMS
+        provider's webhook would bring the replies): each employee has a typical rating, a
+        lapsed customer says why they left, a new one why they chose us. Surveys due at night
+        in a customer's time zone are still waiting for the morning: run the demo again
+        later for more."""
+        rng = random.Random(self.args.seed)
+        skill = {login: rng.uniform(3.2, 4.8) for login, *_ in STAFF}
+        async with self.client(self.args.notify_url, "admin") as notify:
+            outbox = (await notify.get("/api/outbox", params={"limit": 500})).json()
+            answered = 0
+            for message in outbox.get("messages", []):
+                kind = message.get("kind")
+                if kind not in ("quality_survey", "winback_survey", "why_us_survey") \
+                        or rng.random() > 0.6:
+                    continue
+                if kind == "quality_survey":
+                    typical = skill[rng.choice(list(skill))]
+                    text = str(min(5, max(1, round(rng.gauss(typical, 0.8)))))
+                else:
+                    text = str(rng.choices(range(1, 6), weights=(4, 3, 2, 3, 1))[0])
+                reply = await notify.post("/api/sms/inbound",
+                                          json={"from": message["to"], "text": text})
+                answered += reply.status_code == 200 and reply.json().get("action") == "answered"
+        print(f"customers answered {answered} surveys")
+
     async def report(self) -> None:
         async with self.client(self.args.loyalty_url, "admin") as loyalty:
             loyalty.timeout = httpx.Timeout(300)
@@ -319,25 +354,30 @@ class Demo:
                 ran = (await loyalty.post(f"/api/loyalty/jobs/{job}/run")).json()
                 print(f"{job} job: {ran}")
             gold = (await loyalty.get("/api/analytics/gold", params={"limit": 5})).json()
-            print(f"\ngold: top {gold['gold_percent']}% = {gold['count']} of "
-                  f"{gold['population']} buying customers; threshold {gold['gold_threshold']} "
-                  f"RUB trailing 12 months (silver from {gold['silver_threshold']})")
+            currency = gold.get("value_currency", "RUB")
+            print(f"\ngold: top {gold['gold_percent']}% = {gold['count']:,} of "
+                  f"{gold['population']:,} buying customers; threshold "
+                  f"{money(gold['gold_threshold'], currency)} trailing 12 months (silver from "
+                  f"{money(gold['silver_threshold'], currency)})")
             for by in ("category", "source", "person_type"):
                 table = (await loyalty.get("/api/analytics/profitability",
                                            params={"by": by})).json()
-                print(f"\nprofitability by {by} (total {table['total_revenue']} RUB)")
-                print(f"  {'group':<14}{'revenue':>18}{'customers':>11}{'per customer':>16}"
+                print(f"\nprofitability by {by} (total "
+                      f"{money(table['total_revenue'], currency)})")
+                print(f"  {'group':<14}{'revenue':>22}{'customers':>11}{'per customer':>18}"
                       f"{'share':>8}")
                 for g in table["groups"]:
-                    print(f"  {g['group']:<14}{g['revenue']:>18}{g['customers']:>11}"
-                          f"{g['revenue_per_customer']:>16}{float(g['share']):>8.1%}")
+                    print(f"  {g['group']:<14}{money(g['revenue'], currency):>22}"
+                          f"{g['customers']:>11,}{money(g['revenue_per_customer'], currency):>18}"
+                          f"{float(g['share']):>8.1%}")
             referrals = (await loyalty.get("/api/analytics/referrals",
                                            params={"limit": 5})).json()
-            print(f"\ntop referrers ({referrals['referrers']} referrers brought "
-                  f"{referrals['total_revenue']} RUB)")
+            print(f"\ntop referrers ({referrals['referrers']:,} referrers brought "
+                  f"{money(referrals['total_revenue'], currency)})")
             for r in referrals["top"]:
                 print(f"  {r['referrer_id']:<20} brought {r['referred_customers']} "
-                      f"({r['buying_customers']} buying), revenue {r['revenue']}")
+                      f"({r['buying_customers']} buying), revenue "
+                      f"{money(r['revenue'], currency)}")
             lapsed = (await loyalty.get("/api/analytics/lapsed", params={"limit": 3})).json()
             print(f"\nlapsed customers: {lapsed['count']}")
 
@@ -357,8 +397,11 @@ class Demo:
         await self.publish(list(purchases))
         await self.interactions(min(5000, len(self.customers)))
         await self.wait_for_loyalty(purchases)
+        await self.answer_surveys()
         await self.report()
         self.show_the_phone_line()
+        print(f"\nthe analyst view: {self.args.registry_url}/analytics (sign in as an analyst "
+              "or admin)")
         print(f"\ndemo finished in {time.perf_counter() - started:.0f}s")
 
     def show_the_phone_line(self) -> None:
@@ -382,6 +425,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--registry-url", default="http://127.0.0.1:8000")
     parser.add_argument("--loyalty-url", default="http://127.0.0.1:8002")
+    parser.add_argument("--notify-url", default="http://127.0.0.1:8003")
     parser.add_argument("--kafka", default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS",
                                                           "127.0.0.1:9092"))
     args = parser.parse_args()

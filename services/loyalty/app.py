@@ -104,6 +104,10 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
 
     currency = rules.exchange.value_currency
 
+    def money_of(report: dict[str, Any]) -> dict[str, Any]:
+        """A report's money is in the value currency (decimal strings, exact)."""
+        return {**report, "value_currency": currency}
+
     def people(amount: str) -> str:
         """Money for a person to read: to the value currency's minor unit."""
         return str(for_people(Decimal(amount), currency))
@@ -358,7 +362,7 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
                 [[g["group"], people(g["revenue"]), g["customers"],
                   people(g["revenue_per_customer"]), f"{Decimal(g['share']) * 100:.2f}"]
                  for g in report["groups"]])
-        return report
+        return money_of(report)
 
     @app.get("/api/analytics/gold", tags=["analytics"])
     async def gold(principal: Analyst, limit: Limit = 1000, format: Format = "json") -> Any:
@@ -370,7 +374,7 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
                              "manual_tier_floor"],
                 [[c["customer_id"], people(c["value_12m"]), c["value_percentile"],
                   c["manual_tier_floor"]] for c in report["customers"]])
-        return report
+        return money_of(report)
 
     @app.get("/api/analytics/lapsed", tags=["analytics"])
     async def lapsed(principal: Analyst, limit: Limit = 1000, start: From = None,
@@ -384,7 +388,7 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
                  f"value_lifetime_{currency}"],
                 [[c["customer_id"], c["category"], c["lapsed_since"], c["last_purchase_at"],
                   people(c["value_lifetime"])] for c in report["customers"]])
-        return report
+        return money_of(report)
 
     @app.get("/api/analytics/referrals", tags=["analytics"])
     async def referrals(principal: Analyst, limit: Limit = 100, start: From = None,
@@ -398,6 +402,6 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
                  f"revenue_{currency}"],
                 [[r["referrer_id"], r["referred_customers"], r["buying_customers"],
                   r["credited"], people(r["revenue"])] for r in report["top"]])
-        return report
+        return money_of(report)
 
     return app

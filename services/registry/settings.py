@@ -62,6 +62,18 @@ class RegistrySettings(ServiceSettings):
     def loyalty_base_url(self) -> str:
         """Where registry forwards the panel's loyalty requests."""
         return (self.loyalty_url or f"http://127.0.0.1:{self.loyalty_port}").rstrip("/")
+
+    # The analyst view (/analytics) reads loyalty's and notify's reports through registry.
+    notify_port: int = Field(8003, validation_alias=_env("CRM_NOTIFY_PORT"))
+    notify_url: str | None = Field(
+        None, validation_alias=_env("CRM_NOTIFY_URL"),
+        description="Notify's HTTP API as registry reaches it, for the analyst view's survey "
+                    "summary (default http://127.0.0.1:CRM_NOTIFY_PORT).")
+
+    def notify_base_url(self) -> str:
+        """Where registry forwards the analyst view's survey summary."""
+        return (self.notify_url or f"http://127.0.0.1:{self.notify_port}").rstrip("/")
+
     # Thank-yous
     thank_you_max_bonus: int = Field(
         1000, ge=0, validation_alias=_env("CRM_THANK_YOU_MAX_BONUS"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.registry.api import (
+    analytics,
     activity,
     callers,
     categories,
@@ -40,4 +41,5 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
     activity.install(app, runtime, repo)
     telephony.install(app, runtime, repo, settings, screens)
     loyalty.install(app, settings)
+    analytics.install(app, settings)
     panel.install(app, settings)
