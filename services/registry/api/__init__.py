@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.registry.api import (
-    analytics,
     activity,
+    analytics,
     callers,
     categories,
     customers,
