@@ -31,12 +31,14 @@ from benchmarks import RESULTS_ENV
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_PATH = ROOT / "bench" / "results.json"
 ORDER = ["reference", "database", "auth", "registry", "telephony", "scoring", "loyalty",
-         "notify", "scoring:mongodb", "loyalty:mongodb", "notify:mongodb", "reference"]
+         "notify", "analytics", "scoring:mongodb", "loyalty:mongodb", "notify:mongodb",
+         "reference"]
 STAGES = ("scoring", "loyalty", "notify")
 MIN_RATIO = 0.40
 SCORING_PACED_P99_MS = 250.0
 CARD_P99_MS = 10.0
 RSS_MB = 300.0
+ANALYTICS_P99_MS = 250.0  # an analyst's report at 100,000 customers
 
 
 def summarize(raw: Mapping[str, Any], machine: Mapping[str, Any] | None = None,
@@ -57,6 +59,7 @@ def summarize(raw: Mapping[str, Any], machine: Mapping[str, Any] | None = None,
         "stages_mongodb": over_wire,
         **{f"{name}_mongodb_ratio": stage["ratio"] for name, stage in over_wire.items()},
         "caller_card": raw.get("caller_card", {}), "rss_mb": raw.get("rss_mb", {}),
+        "analytics": raw.get("analytics", {}),
     }
     results["targets"] = targets(results)
     results["machine"] = dict(machine or {})
@@ -99,6 +102,9 @@ def targets(results: Mapping[str, Any]) -> list[dict[str, Any]]:
               f"p99 < {CARD_P99_MS:.0f} ms", CARD_P99_MS)
     for service, megabytes in sorted(results["rss_mb"].items()):
         check(f"{service} peak RSS MB", megabytes, f"< {RSS_MB:.0f} MB", RSS_MB)
+    for report, figures in results.get("analytics", {}).get("reports", {}).items():
+        check(f"analytics {report} p99 ms", figures.get("p99_ms"),
+              f"p99 < {ANALYTICS_P99_MS:.0f} ms", ANALYTICS_P99_MS)
     return checks
 
 
@@ -146,6 +152,14 @@ def table(results: Mapping[str, Any]) -> str:
                 for service, megabytes in sorted(results.get("rss_mb", {}).items())]
     if rss_rows:
         lines += ["", *columns(["service", "peak RSS MB", "target"], rss_rows)]
+    analytics = results.get("analytics", {})
+    if analytics.get("reports"):
+        lines += ["", f"analytics at {number(analytics.get('customers'))} customers, "
+                  f"{number(analytics.get('days'))} days of totals (first run's scan "
+                  f"{number(analytics.get('first_run_scan_s'), 1)} s):", *columns(
+            ["report", "p50/p99 ms", "target"],
+            [[report, pair(figures, "p50_ms", "p99_ms"), verdict(f"analytics {report} p99 ms")]
+             for report, figures in analytics["reports"].items()])]
     return "\n".join(lines)
 
 

@@ -365,7 +365,10 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
         return money_of(report)
 
     @app.get("/api/analytics/gold", tags=["analytics"])
-    async def gold(principal: Analyst, limit: Limit = 1000, format: Format = "json") -> Any:
+    async def gold(principal: Analyst, format: Format = "json", limit: Annotated[int, Query(
+            ge=0, le=100_000, description="Gold customers listed, best first; 0: only the "
+                                          "thresholds, the distribution and the count")] = 1000,
+                   ) -> Any:
         """The gold (and silver) thresholds, the value distribution, the gold customers."""
         report = await queries.gold_report(repo, now(), limit)
         if format == "csv":

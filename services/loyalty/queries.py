@@ -74,11 +74,16 @@ async def gold_report(repo: LoyaltyRepository, now: datetime, limit: int) -> dic
     """The thresholds of the last recompute, the value distribution it saw (the value at
     each percentile, for a chart), and the gold customers, best first."""
     state = await repo.tiers()
-    accounts = repo.all_accounts({"tier": "gold"}, GOLD_FIELDS)
-    gold = sorted(
-        [(trailing_12m_value(a, now), a) async for a in accounts],
-        key=lambda pair: (-pair[0], pair[1].customer_id),
-    )
+    if limit == 0:  # the figures only (the analyst view): counted, not read
+        gold = []
+        count = await repo.accounts.count_documents({"tier": "gold"})
+    else:
+        accounts = repo.all_accounts({"tier": "gold"}, GOLD_FIELDS)
+        gold = sorted(
+            [(trailing_12m_value(a, now), a) async for a in accounts],
+            key=lambda pair: (-pair[0], pair[1].customer_id),
+        )
+        count = len(gold)
     return {
         "gold_percent": state.thresholds.gold_percent,
         "gold_threshold": money(state.thresholds.gold_min),
@@ -86,7 +91,7 @@ async def gold_report(repo: LoyaltyRepository, now: datetime, limit: int) -> dic
         "population": state.thresholds.population,
         "computed_at": state.computed_at,
         "distribution": distribution(state.percentiles),
-        "count": len(gold),
+        "count": count,
         "customers": [
             {"customer_id": a.customer_id, "value_12m": str(value),
              "manual_tier_floor": a.manual_tier_floor,
@@ -116,7 +121,8 @@ async def lapsed_report(
 ) -> dict[str, Any]:
     """Lapsed customers (lapsed in the period, when one is given), the most valuable first:
     whom to win back; and how many lapsed each month."""
-    lapsed = sorted([a async for a in repo.all_accounts({"lapsed": True})
+    lapsed = sorted([a async for a in repo.all_accounts({"lapsed_since": {"$ne": None},
+                                                         "lapsed": True})
                      if a.lapsed_since is None or period.holds(day_of(a.lapsed_since))],
                     key=lambda a: (-a.value_lifetime, a.customer_id))
     months: dict[str, int] = {}

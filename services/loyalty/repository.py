@@ -255,6 +255,10 @@ class LoyaltyRepository:
         await self.redemptions.create_index("purchase_id")  # a refund finds what it reverses
         # The points-expiry job finds the accounts whose last earning is old enough.
         await self.accounts.create_index("last_earned_at")
+        # The gold, lapsed and referral reports read their few customers, not everyone.
+        await self.accounts.create_index("tier")
+        await self.accounts.create_index("lapsed_since")
+        await self.accounts.create_index("referred_by")
         # A report reads one grouping's days of a period.
         await self.revenue_days.create_index([("by", 1), ("day", 1)])
         await self.group_sizes.create_index("by")

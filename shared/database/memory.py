@@ -182,6 +182,9 @@ class MemoryCollection:
     async def count_documents(self, filter: Filter) -> int:
         if not filter:
             return len(self._docs)
+        if fastpath.enabled() and self.postings.candidates(filter) is not None:
+            # an index narrows it: count the candidates that match, as a find would list them
+            return sum(1 for _ in self.find(filter, {"_id": 1})._rows())
         return self._mock.count_documents(dict(filter))
 
     def aggregate(self, pipeline: Sequence[Mapping[str, Any]]) -> _Rows:

@@ -107,3 +107,18 @@ def test_a_stage_over_a_mongodb_server_is_a_second_column_with_its_own_ratio() -
     assert results["stages"]["scoring"]["events_per_s"] == 16_000  # the stand-in's, untouched
     assert "MongoDB server" in table(results) and "320" in table(results)
     assert steps(["scoring:mongodb"]) == [["scoring", "--mongodb"]]
+
+
+def test_the_analytics_reports_are_checked_and_tabled_one_line_each() -> None:
+    raw = RAW | {"analytics": {"customers": 100_000, "days": 730, "first_run_scan_s": 2.0,
+                               "reports": {"profitability by category, year":
+                                           {"p50_ms": 50.0, "p99_ms": 60.0},
+                                           "gold": {"p50_ms": 900.0, "p99_ms": 1200.0}}}}
+    results = summarize(raw)
+    met = {check["what"]: check["met"] for check in results["targets"]}
+    assert met["analytics profitability by category, year p99 ms"] is True
+    assert met["analytics gold p99 ms"] is False
+    text = table(results)
+    assert "analytics at 100,000 customers, 730 days of totals" in text
+    assert any(line.startswith("gold ") and "p99 < 250 ms: MISSED" in line
+               for line in text.splitlines())

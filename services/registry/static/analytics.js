@@ -430,7 +430,7 @@
     try {
       const [profit, gold, lapsed, referrals, surveys] = await Promise.all([
         request(withQuery("/api/analytics/profitability", { by: state.by })),
-        request("/api/analytics/gold?limit=1"),
+        request("/api/analytics/gold?limit=0"),
         request(withQuery("/api/analytics/lapsed", { limit: 1 })),
         request(withQuery("/api/analytics/referrals", { limit: 10 })),
         request(withQuery("/api/surveys/summary")),

@@ -95,7 +95,14 @@ async def apply(db: MemoryDatabase, ops: list) -> list:
     trace.append(await collection.find({"n": {"$gte": 1}}, {"n": 1}).to_list())
     trace.append(await collection.find({"at": {"$lt": WHEN + dt.timedelta(days=1)}},
                                        {"at": 1, "_id": 0}).to_list())
-    trace.append(await collection.find({"tag": {"$ne": None}}).limit(2).to_list())
+    # no order is promised without a sort: compared sorted (an index narrows these)
+    trace.append(sorted(await collection.find({"tag": {"$ne": None}}).to_list(),
+                        key=lambda row: str(row["_id"])))
+    trace.append(sorted(await collection.find({"n": {"$ne": None}, "r": {"$ne": 1}}).to_list(),
+                        key=lambda row: str(row["_id"])))
+    trace.append(len(await collection.find({"tag": {"$ne": None}}).limit(2).to_list()))
+    for counted in ({"n": 1}, {"tag": {"$ne": None}}, {"n": {"$in": [0, 9]}, "r": {"$ne": 1}}):
+        trace.append(await collection.count_documents(counted))
     trace.append([row async for row in collection.find({"r": 2}, {"r": True})])
     return trace
 
