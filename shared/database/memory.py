@@ -182,8 +182,12 @@ class MemoryCollection:
     async def count_documents(self, filter: Filter) -> int:
         if not filter:
             return len(self._docs)
-        if fastpath.enabled() and self.postings.candidates(filter) is not None:
-            # an index narrows it: count the candidates that match, as a find would list them
+        candidates = self.postings.candidates(filter) if fastpath.enabled() else None
+        if candidates is not None:
+            [(field, value)] = filter.items() if len(filter) == 1 else [(None, None)]
+            if field is not None and type(value) in (str, int):
+                return len(candidates)  # one equality on an indexed field: exactly these
+            # else count the candidates that match, as a find would list them
             return sum(1 for _ in self.find(filter, {"_id": 1})._rows())
         return self._mock.count_documents(dict(filter))
 
