@@ -11,15 +11,18 @@ from decimal import Decimal
 import pytest
 
 from tests.support.analytics import Business, seed
-from tests.support.suite import Suite
+from tests.support.suite import Suite, isolated_prefix
 
 pytestmark = pytest.mark.integration
+DATABASES = ("memory", "mongodb")  # the running totals in MongoDB transactions too
 
 
 @pytest.fixture(scope="module")
-async def suite(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Suite]:
-    running = Suite(tmp_path_factory.mktemp("analytics"),
-                    services=("registry", "loyalty", "notify"),
+async def suite(tmp_path_factory: pytest.TempPathFactory,
+                mongodb_url: str | None) -> AsyncIterator[Suite]:
+    workdir = tmp_path_factory.mktemp("analytics")
+    running = Suite(workdir, services=("registry", "loyalty", "notify"),
+                    mongodb_url=mongodb_url, database_prefix=isolated_prefix(workdir),
                     env={"CRM_QUIET_HOURS": "off", "CRM_SURVEY_THROTTLE_DAYS": "0"})
     await running.start()
     yield running
