@@ -36,8 +36,10 @@ from benchmarks import (
     record,
     settle_load_generator,
 )
+from services.loyalty import jobs
 from services.loyalty.domain import (
     Account,
+    load_rules,
     month_key,
     population_values,
     tier_for,
@@ -81,6 +83,10 @@ async def build_store(data_dir: Path, accounts: int, rng: random.Random,
             await repo.accounts.insert_many(batch)
             await repo.cards.insert_many(
                 [{"_id": d["card_number"], "customer_id": d["_id"]} for d in batch])
+    # The reports' running totals, as the first analytics run leaves them.
+    built = await jobs.plan_initial_totals(repo, load_rules())
+    async with db.transaction():
+        await jobs.apply_initial_totals(repo, built)
     await db.close()
 
 

@@ -30,7 +30,13 @@ from services.loyalty.domain import (
     reassess_tier,
 )
 from services.loyalty.domain.expiry import apply_expiry, expiry_check
-from services.loyalty.domain.periods import DayTotals, SizeChanges, day_of, group_values
+from services.loyalty.domain.periods import (
+    GROUP_BY,
+    DayTotals,
+    SizeChanges,
+    day_of,
+    group_values,
+)
 from services.loyalty.domain.rules import to_value_currency
 from services.loyalty.domain.tiers import ValueRanking
 from services.loyalty.handlers import tier_changed
@@ -237,11 +243,15 @@ async def plan_initial_totals(repo: LoyaltyRepository, rules: EarningRules) -> I
     its value per month, counted on each month's first day.
     """
     started = datetime.now(UTC)
+    # Each customer's groups, one shared copy per combination (a few dozen), not a dict each.
+    combinations: dict[tuple[str, ...], dict[str, str]] = {}
     groups: dict[str, dict[str, str]] = {}
     sizes: dict[str, int] = {}
     erased: list[tuple[str, dict[str, str], Decimal]] = []
-    async for account in repo.all_accounts(include_erased=True):
-        mine = groups_of(account)
+    async for account in repo.all_accounts(fields=(*GROUP_BY, "value_by_month"),
+                                           include_erased=True):
+        found = groups_of(account)
+        mine = combinations.setdefault(tuple(found.values()), found)
         groups[account.customer_id] = mine
         for by, group in mine.items():
             sizes[f"{by}|{group}"] = sizes.get(f"{by}|{group}", 0) + 1

@@ -22,6 +22,6 @@ class LoyaltySettings(ServiceSettings):
         3600, gt=0, validation_alias=_env("CRM_LOYALTY_EXPIRY_INTERVAL_S"),
         description="How often the points-expiry job runs (points_expiry in rules.yaml).")
     analytics_interval_s: float = Field(
-        60, gt=0, validation_alias=_env("CRM_LOYALTY_ANALYTICS_INTERVAL_S"),
+        10, gt=0, validation_alias=_env("CRM_LOYALTY_ANALYTICS_INTERVAL_S"),
         description="How often the analytics job folds new purchases and group changes into "
                     "the reports' running totals (a report also folds what is pending).")
