@@ -90,7 +90,7 @@ class Postings:
                 # array field's empty array has none and does match: not narrowed then)
                 if field in self._arrays:
                     continue
-                return [key for key, values in self._of[field].items() if values]
+                return list(self._of[field])
             if isinstance(condition, Mapping):
                 if set(condition) != {"$in"} or not isinstance(condition["$in"], list | tuple):
                     continue
@@ -117,6 +117,8 @@ class Postings:
             return
         if isinstance(document.get(field), list):
             self._arrays.add(field)
+        if not values:
+            return  # nothing to find it by (a field most documents lack costs nothing)
         self._of[field][key] = values
         postings = self._by_value[field]
         for value in values:
