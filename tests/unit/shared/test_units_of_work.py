@@ -212,9 +212,10 @@ async def test_a_unit_rolled_back_and_applied_one_by_one_counts_each_event_once(
 ) -> None:
     assert scored(harness.runtime) == 0
     harness.scorer.refuse = {"c-bad"}
-    await harness.consume([registration("c-1"), registration("c-bad"), registration("c-2")])
+    events = [registration("c-1"), registration("c-bad"), registration("c-2")]
+    await harness.consume(events)
     assert scored(harness.runtime) == 2  # not the rolled-back unit's 1 (c-1) on top
-    await harness.consume([registration("c-1")])  # a redelivery: a duplicate
+    await harness.consume(events)  # redelivered: the applied ones are duplicates
     assert scored(harness.runtime) == 2
 
 
