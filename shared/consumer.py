@@ -46,7 +46,7 @@ from shared.database import Database
 from shared.database.port import DeferredResult
 from shared.errors import Rejected, is_transient
 from shared.metrics import ServiceMetrics
-from shared.outbox import Outbox
+from shared.outbox import Outbox, committing
 from shared.privacy import Erasures, subject_of
 from shared.settings import ServiceSettings
 
@@ -325,7 +325,7 @@ class Subscription:
             dropped: list[Pending] = []
             now_erased = set(erased)
             try:
-                async with self.db.unit_of_work():
+                async with committing(), self.db.unit_of_work():
                     await self._preload(unit)
                     derived: list[Event] = []
                     for item in unit:
@@ -425,7 +425,7 @@ class Subscription:
         transient_since: float | None = None
         while True:
             try:
-                async with self.db.transaction():
+                async with committing(), self.db.transaction():
                     derived = await route.handler(event)
                     await self.processed.insert_one(processed_record(record, key))
                     await self.outbox.add(derived)

@@ -50,5 +50,17 @@ class ServiceMetrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
             registry=r,
         )
+        self.consumer_lag = Gauge(
+            "crm_consumer_lag",
+            "Messages this service's consumer group has not committed yet, summed over the "
+            "topic's partitions (refreshed every CRM_LAG_INTERVAL_S). Every replica reports "
+            "the whole group's lag: take max() over replicas, never sum().",
+            ["topic"], registry=r,
+        )
+        self.consumer_lag_refreshed = Gauge(
+            "crm_consumer_lag_refreshed_timestamp_seconds",
+            "When crm_consumer_lag was last read from the broker (Unix time; 0: never).",
+            registry=r,
+        )
         self.info = Gauge("crm_service_info", "Service identity.", ["service"], registry=r)
         self.info.labels(service=service).set(1)

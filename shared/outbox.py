@@ -19,7 +19,8 @@ import inspect
 import itertools
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from shared.broker import raw_producer
@@ -37,6 +38,30 @@ KAFKA_HEADERS = [(name, value.encode()) for name, value in JSON_HEADERS.items()]
 #: How old another replica's pending event must be before this relay publishes it.
 ORPHAN_AFTER_S = 30.0
 
+#: What ``Outbox.add`` wrote inside the current ``committing()`` block, by outbox.
+_written: ContextVar[list[tuple[Outbox, Sequence[Event]]] | None] = ContextVar(
+    "outbox_written", default=None)
+
+
+@contextlib.asynccontextmanager
+async def committing() -> AsyncIterator[None]:
+    """Around a transaction (outside it): once the block ends without an error, i.e. the
+    transaction committed, every event added to an outbox inside is shown to that outbox's
+    ``observe`` (business metrics count committed events, never a handler's attempt: a unit
+    of work rolled back and applied again, or a redelivered duplicate, counts once). Nested
+    blocks join the outermost one, which observes at its end."""
+    if _written.get() is not None:
+        yield
+        return
+    written: list[tuple[Outbox, Sequence[Event]]] = []
+    token = _written.set(written)
+    try:
+        yield
+    finally:
+        _written.reset(token)
+    for outbox, events in written:
+        outbox.observed(events)
+
 
 class Outbox:
     def __init__(self, db: Database, broker: Any, metrics: ServiceMetrics,
@@ -50,6 +75,19 @@ class Outbox:
         self._lock = asyncio.Lock()
         self._sequence = itertools.count()
         self._wakeup = asyncio.Event()
+        #: Shown every committed event (``committing()``): the service's business metrics.
+        self.observe: Callable[[Event], None] | None = None
+
+    def observed(self, events: Sequence[Event]) -> None:
+        """Show committed events to ``observe``; a failing observer never fails a commit."""
+        if self.observe is None:
+            return
+        for event in events:
+            try:
+                self.observe(event)
+            except Exception as error:
+                log.warning("outbox: observing %s failed: %s", event.topic,
+                            type(error).__name__)
 
     async def add(self, events: Sequence[Event]) -> None:
         """Record events to publish; call inside the transaction that changes the state."""
@@ -61,6 +99,9 @@ class Outbox:
              "topic": event.topic, "key": event.key().decode(), "value": event.model_dump_json(),
              **({"owner": self._owner} if self._owner else {})}
             for event in events])
+        written = _written.get()
+        if written is not None:
+            written.append((self, list(events)))
         self._wakeup.set()
 
     async def flush(self) -> int:

@@ -30,10 +30,11 @@ from shared.database.journal import DataDirectoryInUse
 from shared.database.port import DeploymentRefused
 from shared.faults import FaultClock, FaultyDatabase, fault_routes
 from shared.http import install_api_docs, install_common
+from shared.lag import ConsumerLag
 from shared.leases import Leases, this_process
 from shared.logs import configure_logging
 from shared.metrics import ServiceMetrics
-from shared.outbox import Outbox
+from shared.outbox import Outbox, committing
 from shared.privacy import COLLECTION as PRIVACY_COLLECTION
 from shared.privacy import scrub_after_erasures
 from shared.retries import RetryingRoute, retry_transient
@@ -111,14 +112,22 @@ class ServiceRuntime:
     @contextlib.asynccontextmanager
     async def command(self) -> AsyncIterator[None]:
         """One HTTP command or job step: its writes and ``publish`` calls commit together,
-        and are durable when the block ends (answer only after that)."""
-        async with self.db.transaction():
-            yield
-        await self.db.durable()
+        and are durable when the block ends (answer only after that). The events it
+        published are counted by the business metrics then (``shared.outbox.committing``)."""
+        async with committing():
+            async with self.db.transaction():
+                yield
+            await self.db.durable()
 
     async def publish(self, events: Sequence[Event]) -> None:
         """Record events in the outbox (call inside a transaction) and wake the relay."""
         await self.outbox.add(events)
+
+    def observe_committed(self, observe: Callable[[Event], None]) -> None:
+        """Show ``observe`` every event this service commits (a consumed unit's derived
+        events, a command's or job step's published ones), once the transaction committed:
+        the service's business metrics count there, never inside a handler."""
+        self.outbox.observe = observe
 
     def register_consumers(self) -> None:
         """Put the service's subscription on the broker (once; before the broker starts)."""
@@ -146,6 +155,12 @@ class ServiceRuntime:
         # session expires (10 s); the HTTP API serves meanwhile, from the database.
         self._joining = asyncio.create_task(self._start_consuming())
         self._tasks.append(asyncio.create_task(self.outbox.run(self._stop)))
+        if self._routes and self.settings.lag_interval_s > 0:
+            lag = ConsumerLag(self.settings, self.metrics,
+                              f"{self.settings.kafka_group_prefix}.{self.settings.service_name}",
+                              [route.topic for route in self._routes])
+            self._tasks.append(asyncio.create_task(
+                lag.run(self._stop, self.settings.lag_interval_s)))
         for name, interval, job, each_replica in self._jobs:
             self._tasks.append(asyncio.create_task(
                 self._periodic(name, interval, job, each_replica)))

@@ -144,6 +144,9 @@ class ServiceSettings(BaseSettings):
     # How soon an erased customer's removed documents leave the stand-in's files (its
     # journal keeps after-images until it is compacted); MongoDB needs nothing.
     erasure_scrub_s: float = Field(60, gt=0, validation_alias=_env("CRM_ERASURE_SCRUB_S"))
+    # How often each service reads its own consumer group's lag for /metrics
+    # (crm_consumer_lag); 0 turns it off.
+    lag_interval_s: float = Field(15, ge=0, validation_alias=_env("CRM_LAG_INTERVAL_S"))
     card_lookups_per_minute: int = Field(
         600, validation_alias=_env("CRM_CARD_LOOKUPS_PER_MINUTE")
     )

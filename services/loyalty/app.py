@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from pymongo.errors import DuplicateKeyError
 
 from services.loyalty import handlers, jobs, privacy, queries, redemptions
+from services.loyalty.business import LoyaltyMetrics
 from services.loyalty.domain import EarningRules, GroupBy, load_rules
 from services.loyalty.repository import LoyaltyRepository
 from services.loyalty.settings import LoyaltySettings
@@ -96,6 +97,7 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
     settings = settings or LoyaltySettings()
     rules = effective_rules(settings)
     runtime = ServiceRuntime(settings)
+    runtime.observe_committed(LoyaltyMetrics(runtime.metrics.registry).observe)
     repo = LoyaltyRepository(runtime.db, rules.gold_percent, rules.silver_percent)
     audit = AuditTrail(runtime.db)
 

@@ -16,6 +16,7 @@ from fastapi import FastAPI, HTTPException, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.notify import handlers, privacy, replies
+from services.notify.business import NotifyMetrics
 from services.notify.gateway import HttpSmsGateway, OutboundSms, OutboxGateway, SmsGateway
 from services.notify.repository import NotifyRepository
 from services.notify.sender import Sender
@@ -111,6 +112,7 @@ def inbound_caller(settings: NotifySettings) -> Callable[[Request], Awaitable[No
 def create_app(settings: NotifySettings | None = None) -> FastAPI:
     settings = settings or NotifySettings()
     runtime = ServiceRuntime(settings)
+    runtime.observe_committed(NotifyMetrics(runtime.metrics.registry).observe)
     repo = NotifyRepository(runtime.db)
     rules = handlers.Rules(policy=settings.policy(),
                            why_us_delay=timedelta(seconds=settings.why_us_delay_s),

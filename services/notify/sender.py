@@ -53,6 +53,7 @@ from services.notify.repository import NotifyRepository
 from shared.auth import PeopleDirectory
 from shared.contracts import Event
 from shared.database import Database, Document
+from shared.outbox import committing
 from shared.retries import backoff_s, is_transient_transaction_error, retry_transient
 
 log = logging.getLogger(__name__)
@@ -168,7 +169,7 @@ class Sender:
 
     async def _record_all(self, to_send: list[Sendable], results: list[GatewayResult],
                           now: datetime) -> None:
-        async with self.db.unit_of_work():
+        async with committing(), self.db.unit_of_work():
             events: list[Event] = []
             surveys: Counter[str] = Counter()
             done: list[str] = []
@@ -181,7 +182,7 @@ class Sender:
 
     async def _redecide(self, due: list[str], now: datetime) -> list[Sendable]:
         to_send: list[Sendable] = []
-        async with self.db.unit_of_work():
+        async with committing(), self.db.unit_of_work():
             documents = await self.repo.notifications_by_id(due)
             recipients = await self.repo.recipients_of(
                 document["customer_id"] for document in documents.values())

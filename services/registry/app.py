@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from services.registry import api, handlers
+from services.registry.business import RegistryMetrics
 from services.registry.handlers import search
 from services.registry.people import People
 from services.registry.repository import RegistryRepository
@@ -37,6 +38,7 @@ def _card_subscriber(repo: RegistryRepository, update: Any) -> Any:
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     settings = settings or RegistrySettings()
     runtime = ServiceRuntime(settings)
+    runtime.observe_committed(RegistryMetrics(runtime.metrics.registry).observe)
     repo = RegistryRepository(runtime.db)
     subscribe_card_updates(runtime, repo)
     people = People.from_settings(settings, runtime)

@@ -10,6 +10,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from services.scoring import handlers, outcomes, privacy
+from services.scoring.business import ScoringMetrics
 from services.scoring.repository import ScoringRepository
 from services.scoring.rules import LiveRules
 from services.scoring.settings import ScoringSettings
@@ -29,6 +30,7 @@ from shared.service import ServiceRuntime, create_http_app
 def create_app(settings: ScoringSettings | None = None) -> FastAPI:
     settings = settings or ScoringSettings()
     runtime = ServiceRuntime(settings)
+    runtime.observe_committed(ScoringMetrics(runtime.metrics.registry).observe)
     repo = ScoringRepository(runtime.db)
     rules = LiveRules(settings.rules_path, settings.rules_check_interval_s)
 

@@ -71,6 +71,7 @@ class Suite:
             "CRM_OPERATOR_TOKEN": TOKENS["operator"], "CRM_ANALYST_TOKEN": TOKENS["analyst"],
             "CRM_ADMIN_TOKEN": TOKENS["admin"], "CRM_TELEPHONY_TOKEN": TOKENS["telephony"],
             "CRM_RETRY_BACKOFF_S": "0.05",
+            "CRM_LAG_INTERVAL_S": "2",  # crm_consumer_lag on /metrics soon after a start
             # Tests and benchmarks poll customers and cards with one token: not a scrape.
             # A test of the limit itself passes a lower one in ``env``.
             "CRM_PERSONAL_READS_PER_MINUTE": "1000000",

@@ -319,3 +319,40 @@ async def test_an_outcome_recorded_through_the_api_appears_in_the_evaluation(
     assert f"recorded outcomes from {suite.url('scoring')}: {len(listed['outcomes'])} " \
            f"(fraud {fraud}," in report
     assert "proposed weights" in report
+
+
+def scraped(text: str, name: str) -> dict[tuple[tuple[str, str], ...], float]:
+    """One metric's samples from a /metrics page, by labels."""
+    from prometheus_client.parser import text_string_to_metric_families
+    return {tuple(sorted(sample.labels.items())): sample.value
+            for family in text_string_to_metric_families(text) for sample in family.samples
+            if sample.name == name}
+
+
+async def test_a_registration_moves_the_scored_counter_by_one_and_lag_is_on_metrics(
+    suite: Suite,
+) -> None:
+    band = (("band", "high"), ("trigger", "registration"))
+    async with suite.client("scoring") as scoring:
+        before = scraped((await scoring.get("/metrics")).text, "crm_customers_scored_total")
+        number = phone()
+        async with suite.client("registry") as registry:
+            created = await registry.post("/api/customers", json={
+                "full_name": "Dmitry Medvedev", "phone": number, "country": "RU",
+                "person_type": "individual", "category": "ordinary"})
+            assert created.status_code == 201, created.text
+
+            async def risk() -> dict[str, Any] | None:
+                response = await registry.get(f"/api/callers/{number}")
+                card = response.json() if response.status_code == 200 else None
+                return card["risk"] if card and card.get("risk") else None
+
+            assert (await eventually(risk, what="the risk on the card"))["band"] == "high"
+        page = (await scoring.get("/metrics")).text
+    after = scraped(page, "crm_customers_scored_total")
+    assert after.get(band, 0) == before.get(band, 0) + 1
+    assert {key: value for key, value in after.items() if key != band} == {
+        key: value for key, value in before.items() if key != band}
+    lag = scraped(page, "crm_consumer_lag")
+    assert (("topic", topics.CUSTOMER_REGISTERED),) in lag
+    assert all(value >= 0 for value in lag.values())

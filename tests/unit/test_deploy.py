@@ -408,7 +408,9 @@ def test_dashboard_panels_all_query_something() -> None:
     for metric in ("crm_events_consumed_total", "crm_event_handle_seconds_bucket",
                    "crm_dead_letters_total", "crm_outbox_pending", "crm_http_requests_total",
                    "crm_http_request_seconds_bucket", "crm_event_retries_total",
-                   '/api/callers/{phone}'):
+                   '/api/callers/{phone}', "crm_consumer_lag", "crm_customers_scored_total",
+                   "crm_registrations_total", "crm_loyalty_points_issued_total",
+                   "crm_notifications_total"):
         assert metric in exprs
 
 
@@ -428,7 +430,8 @@ def test_alert_rules_have_runbook_annotations() -> None:
         assert rule["labels"]["severity"] in ("warning", "critical")
     exprs = " ".join(rule["expr"] for rule in rules)
     for needle in ("up{", "crm_dead_letters_total", 'kind="outage"', "crm_outbox_pending",
-                   "kafka_consumergroup_lag", '"429"', '"/api/callers/{phone}"'):
+                   "kafka_consumergroup_lag", '"429"', '"/api/callers/{phone}"',
+                   "max by (job, topic) (crm_consumer_lag)"):
         assert needle in exprs
 
 

@@ -193,3 +193,81 @@ async def test_an_invalid_record_in_a_batch_is_dead_lettered_and_the_rest_applie
     await harness.consume([registration("c-1"), b'{"customer_id": ', registration("c-2")])
     assert [headers["crm-dlq-kind"] for headers in harness.dead] == ["invalid"]
     assert await harness.derived() == 2
+
+
+# Business metrics count what a unit committed (shared.outbox.committing), never an attempt.
+
+def scored(runtime: ServiceRuntime) -> float:
+    """The harness's scorer publishes band low, without a trigger."""
+    from services.scoring.business import ScoringMetrics
+    if runtime.outbox.observe is None:
+        runtime.observe_committed(ScoringMetrics(runtime.metrics.registry).observe)
+    value = runtime.metrics.registry.get_sample_value(
+        "crm_customers_scored_total", {"band": "low", "trigger": "unknown"})
+    return value or 0.0
+
+
+async def test_a_unit_rolled_back_and_applied_one_by_one_counts_each_event_once(
+    harness: Harness,
+) -> None:
+    assert scored(harness.runtime) == 0
+    harness.scorer.refuse = {"c-bad"}
+    events = [registration("c-1"), registration("c-bad"), registration("c-2")]
+    await harness.consume(events)
+    assert scored(harness.runtime) == 2  # not the rolled-back unit's 1 (c-1) on top
+    await harness.consume(events)  # redelivered: the applied ones are duplicates
+    assert scored(harness.runtime) == 2
+
+
+async def test_a_unit_whose_commit_failed_after_its_outbox_write_counts_once(
+    harness: Harness,
+) -> None:
+    scored(harness.runtime)
+    db = harness.runtime.db
+    inner, failures = db.transaction, [1]
+
+    @asynccontextmanager
+    async def commit_fails_once() -> AsyncIterator[None]:
+        async with inner():
+            yield  # the handlers ran and the outbox has the derived events
+            if failures:
+                failures.pop()
+                raise AutoReconnect("commit lost")  # rolled back, retried as an outage
+
+    db.transaction = commit_fails_once  # type: ignore[method-assign]
+    events = [registration(f"c-{n}") for n in range(3)]
+    await harness.consume(events)
+    assert harness.transactions == 2
+    assert await harness.derived() == 3
+    assert scored(harness.runtime) == 3  # not 6
+    await harness.consume(events)  # redelivered: duplicates change nothing
+    assert scored(harness.runtime) == 3
+
+
+async def test_a_rolled_back_command_counts_nothing_and_a_committed_one_counts_once(
+    harness: Harness,
+) -> None:
+    runtime = harness.runtime
+    scored(runtime)
+    event = CustomerScored(customer_id="c-1", score=5, band="low", payment_policy="any",
+                           model_version="t")
+    with pytest.raises(RuntimeError):
+        async with runtime.command():
+            await runtime.publish([event])
+            raise RuntimeError("conflict")
+    assert scored(runtime) == 0
+    async with runtime.command():
+        async with runtime.command():  # nested: counted when the outer one commits
+            await runtime.publish([event])
+        assert scored(runtime) == 0
+    assert scored(runtime) == 1
+
+
+async def test_a_failing_observer_never_fails_the_commit(harness: Harness) -> None:
+    def broken(event: Event) -> None:
+        raise ValueError("bug")
+
+    harness.runtime.observe_committed(broken)
+    await harness.consume([registration("c-1")])
+    assert await harness.registrations("c-1") == 1
+    assert harness.processed("processed") == 1
