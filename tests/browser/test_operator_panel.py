@@ -321,6 +321,8 @@ async def test_a_purchase_on_the_card_is_refunded_in_part_from_its_refund_action
     purchases = page.locator("#last-purchases li[data-purchase-id]")
     await expect(purchases).to_have_count(1)
     await expect(page.locator("#points-balance")).to_have_text("1000", timeout=15_000)
+    # the value in the value currency, to its minor unit with grouped digits
+    await expect(page.locator("#value-lifetime")).to_have_text("100,000.00 RUB")
 
     await purchases.first.locator("button[data-action=refund]").click()
     await expect(page.locator("#purchase-form")).to_have_attribute("data-mode", "refund")

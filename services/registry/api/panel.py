@@ -13,11 +13,12 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from services.registry.settings import RegistrySettings
-from shared.currencies import valued
+from shared.currencies import default_table, valued
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 _DEFAULT_COUNTRY = '<meta name="crm-default-country" content="RU">'
 _CURRENCIES = '<datalist id="purchase-currencies" data-testid="purchase-currencies"></datalist>'
+_VALUE_CURRENCY = '<meta name="crm-value-currency" content="RUB">'
 
 #: The panel runs only its own files: no inline script or style, no eval, no other origin,
 #: and no page may frame it. Its API calls and the call stream (EventSource) are same-origin;
@@ -46,6 +47,10 @@ class PanelFiles(StaticFiles):
         return response
 
 
+def value_currency() -> str:
+    return default_table().value_currency
+
+
 def install(app: FastAPI, settings: RegistrySettings) -> None:
     # The page is read once; the call center's region becomes a new caller's default country,
     # and the currencies the suite values (shared/currencies.yaml) the currency choices.
@@ -53,7 +58,8 @@ def install(app: FastAPI, settings: RegistrySettings) -> None:
     page = (STATIC / "index.html").read_text(encoding="utf-8").replace(
         _DEFAULT_COUNTRY,
         f'<meta name="crm-default-country" content="{settings.default_region.upper()[:2]}">',
-    ).replace(_CURRENCIES, _CURRENCIES.replace("></", f">{options}</"))
+    ).replace(_CURRENCIES, _CURRENCIES.replace("></", f">{options}</")).replace(
+        _VALUE_CURRENCY, f'<meta name="crm-value-currency" content="{value_currency()}">')
 
     @app.get("/", include_in_schema=False)
     async def operator_panel() -> HTMLResponse:

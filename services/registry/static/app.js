@@ -639,6 +639,22 @@
     return typeof colour === "string" && /^#[0-9a-fA-F]{6}$/.test(colour) ? colour : "";
   }
 
+  // A customer's value for a person to read: the value currency's minor unit, grouped
+  // digits in the panel's language ("256,457,777.02 RUB"; the card keeps it exact).
+  const MINOR_UNITS = { IRR: 0, JPY: 0, KRW: 0, KWD: 3, BHD: 3, OMR: 3 };
+
+  function valueText(amount) {
+    const number = Number(amount);
+    if (amount === null || amount === undefined || !Number.isFinite(number)) {
+      return t("none");
+    }
+    const currency = defaultSetting("crm-value-currency", "RUB");
+    const digits = MINOR_UNITS[currency] ?? 2;
+    return `${new Intl.NumberFormat(state.lang, {
+      minimumFractionDigits: digits, maximumFractionDigits: digits,
+    }).format(number)} ${currency}`;
+  }
+
   function formatTime(iso) {
     const moment = new Date(iso);
     if (Number.isNaN(moment.getTime())) {
@@ -1064,9 +1080,9 @@
 
     $("card-segment").textContent = card.segment ? t(`segment.${card.segment}`) : t("none");
     $("points-balance").textContent = loyalty.points_balance ?? t("none");
-    $("value-month").textContent = loyalty.value_month ?? t("none");
-    $("value-year").textContent = loyalty.value_year ?? t("none");
-    $("value-lifetime").textContent = loyalty.value_lifetime ?? t("none");
+    $("value-month").textContent = valueText(loyalty.value_month);
+    $("value-year").textContent = valueText(loyalty.value_year);
+    $("value-lifetime").textContent = valueText(loyalty.value_lifetime);
 
     listItems($("last-purchases"), card.last_purchases, "no_purchases", (purchase) => {
       const item = document.createElement("li");
