@@ -4,6 +4,7 @@ and what operators post reaching the caller card and Kafka."""
 import asyncio
 import json
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -534,8 +535,9 @@ async def test_stored_free_text_is_normalised_once_it_is_a_synonym(suite: Suite)
     adds it as a synonym, the sweep stores the slug and tells loyalty."""
     customer_id, text = f"c-{uuid.uuid4().hex[:12]}", f"billboard {uuid.uuid4().hex[:6]}"
     event = person(new_phone()) | {
-        "event_id": str(uuid.uuid4()), "customer_id": customer_id, "source": text,
-        "person_type": "individual", "category": "ordinary", "entered_by": "self"}
+        "event_id": str(uuid.uuid4()), "occurred_at": datetime.now(UTC).isoformat(),
+        "customer_id": customer_id, "source": text, "person_type": "individual",
+        "category": "ordinary", "entered_by": "self"}
     await suite.produce(topics.CUSTOMER_REGISTERED, json.dumps(event).encode(),
                         customer_id.encode())
     async with suite.client("registry", role="admin") as admin:
