@@ -38,7 +38,7 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
     privacy.install(app, runtime, repo, people.audit)
     callers.install(app, repo, settings)
     categories.install(app, runtime, repo)
-    sources.install(app, runtime, repo)
+    sources.install(app, runtime, repo, people.audit)
     activity.install(app, runtime, repo)
     telephony.install(app, runtime, repo, settings, screens)
     loyalty.install(app, settings)

@@ -11,7 +11,8 @@ from fastapi import FastAPI, Response
 from services.registry import handlers
 from services.registry.domain.sources import Source, SourcePatch
 from services.registry.repository import RegistryRepository
-from shared.auth import Admin, Reader
+from shared.audit import AuditTrail
+from shared.auth import Admin, Principal, Reader
 from shared.service import ServiceRuntime
 
 TAGS: list[str | Enum] = ["sources"]
@@ -21,7 +22,8 @@ CLASH: dict[int | str, dict[str, Any]] = {
     409: {"description": "The slug exists, or a title or synonym names another source"}}
 
 
-def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository) -> None:
+def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
+            audit: AuditTrail) -> None:
     @app.get("/api/sources", tags=TAGS,
              summary="Every source (how customers found us), with titles and synonyms")
     async def list_all(principal: Reader) -> list[dict[str, Any]]:
@@ -37,16 +39,16 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository) -> 
               summary="Map customers' stored free-text sources that are a known title or "
                       "synonym to the slug; publishes crm.customer.updated.v1 for each")
     async def normalise(principal: Admin) -> dict[str, int]:
-        return await normalise_all()
+        return await normalise_all(principal)
 
-    async def normalise_all() -> dict[str, int]:
+    async def normalise_all(by: Principal) -> dict[str, int]:
         """In chunks, each a unit of work with its events. Idempotent: an interrupted sweep
         is finished by running it again."""
         after, read, changed = "", 0, 0
         while True:
             async with runtime.command():
                 events, last, rows = await handlers.normalise_sources(
-                    repo, after, NORMALISE_CHUNK)
+                    repo, audit, after, NORMALISE_CHUNK, by)
                 await runtime.publish(events)
             read, changed = read + rows, changed + len(events)
             log.info("sources normalised: %d customers read, %d changed", read, changed)

@@ -20,10 +20,12 @@ from services.registry.handlers.errors import (
     UnknownSource,
 )
 from services.registry.repository import RegistryRepository
+from shared.audit import AuditTrail, field_changes
+from shared.auth import Principal
 from shared.contracts import CustomerUpdated
 
 SOURCES_SEEDED = "default_sources_seeded"
-#: ``changed_by`` of the updates the normalising sweep publishes.
+#: ``changed_by`` of the update told when a registration from elsewhere is mapped.
 NORMALISER = "client:sources-normaliser"
 
 
@@ -104,11 +106,12 @@ async def known_source(repo: RegistryRepository, text: str | None) -> str | None
 
 
 async def normalise_sources(
-    repo: RegistryRepository, after: str, limit: int
+    repo: RegistryRepository, audit: AuditTrail, after: str, limit: int, by: Principal
 ) -> tuple[list[CustomerUpdated], str | None, int]:
-    """One chunk of the sweep: customers after id ``after`` whose stored source is a known
-    title or synonym get the slug. Returns the updates to publish, the last id read (None
-    when the sweep is done) and how many customers were read."""
+    """One chunk of the sweep ``by`` started: customers after id ``after`` whose stored
+    source is a known title or synonym get the slug, in their history too. Returns the
+    updates to publish, the last id read (None when the sweep is done) and how many
+    customers were read."""
     sources = await repo.all_sources()
     rows = await repo.customer_sources(after, limit)
     events = []
@@ -116,7 +119,10 @@ async def normalise_sources(
         slug = resolve_source(str(row["source"]), sources)
         if slug is not None and slug != row["source"]:
             await repo.update_customer(row["_id"], {"source": slug})
-            events.append(CustomerUpdated(customer_id=row["_id"], source=slug,
-                                          changed=["source"], changed_by=NORMALISER))
+            event = CustomerUpdated(customer_id=row["_id"], source=slug, changed=["source"],
+                                    changed_by=by.actor)
+            await audit.record(f"customer:{row['_id']}", "changed", by, event.occurred_at,
+                               field_changes(row, {"source": slug}, ["source"]))
+            events.append(event)
     last = str(rows[-1]["_id"]) if len(rows) == limit else None
     return events, last, len(rows)

@@ -174,10 +174,15 @@ async def test_the_sweep_maps_known_spellings_and_leaves_the_rest(
     for n, source in enumerate(["Друг", "friend", "pigeon", "ЯНДЕКС", "Друзья"]):
         await handlers.on_registered(repo, elsewhere(f"c-000001{n}", "pigeon"))
         await repo.update_customer(f"c-000001{n}", {"source": source})
-    first, after, read = await handlers.normalise_sources(repo, "", 2)
-    rest, done, more = await handlers.normalise_sources(repo, after or "", 10)
+    first, after, read = await handlers.normalise_sources(repo, audit(repo), "", 2, OPERATOR)
+    rest, done, more = await handlers.normalise_sources(repo, audit(repo), after or "", 10,
+                                                        OPERATOR)
     changed = {e.customer_id: e.source for e in [*first, *rest]}
     assert (read, more, done) == (2, 3, None)
     assert changed == {"c-0000010": "friend", "c-0000013": "search", "c-0000014": "friend"}
-    again, _, _ = await handlers.normalise_sources(repo, "", 10)
+    again, _, _ = await handlers.normalise_sources(repo, audit(repo), "", 10, OPERATOR)
     assert again == []
+    history = await audit(repo).collection.find_one({"_id": "customer:c-0000010"})
+    assert history is not None
+    assert history["entries"][-1]["changes"] == [
+        {"field": "source", "from": "Друг", "to": "friend"}]
