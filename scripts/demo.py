@@ -42,7 +42,8 @@ from shared.currencies import for_people
 LOCALES = {"RU": ("ru_RU", "ru", "RUB", "+7916"), "IR": ("fa_IR", "fa", "IRR", "+98912"),
            "US": ("en_US", "en", "USD", "+1646")}
 COUNTRY_WEIGHTS = {"RU": 6, "IR": 3, "US": 1}
-SOURCES = {"friend": 3, "google": 4, "instagram": 4, "outdoor": 1, "radio": 1}
+#: Slugs from registry's list of sources (GET /api/sources), as the panel sends them.
+SOURCES = {"friend": 3, "search": 4, "social": 4, "advertising": 2, "walk_in": 1, "partner": 1}
 CATEGORIES = {"ordinary": 85, "vip": 5, "problematic": 4, "employee": 6}
 BASKET = {"RUB": (2_500, 0.8), "USD": (40, 0.8), "IRR": (15_000_000, 0.8)}  # median, sigma
 CATEGORY_BASKET = {"vip": 3.0, "employee": 0.7, "problematic": 0.8}

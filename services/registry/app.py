@@ -46,6 +46,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     async def prepare() -> None:
         async with runtime.command():
             await handlers.seed_default_categories(repo)
+            await handlers.seed_default_sources(repo)
         await people.prepare(settings, runtime, repo)
         await repo.create_indexes()
         await forget_payment_card_numbers(runtime.db, "loyalty_cards",

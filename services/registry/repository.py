@@ -9,6 +9,7 @@ unique keys are documents keyed by ``_id`` so uniqueness holds without secondary
 - ``caller_cards``    _id: customer_id, the read model (see ``domain.card_updates``)
 - ``categories``      _id: slug
 - ``category_usage``  _id: slug -> number of customers in it (kept with every write)
+- ``sources``         _id: slug, where customers come from (``domain.sources``)
 - ``meta``            _id: a fact about the database itself (e.g. defaults seeded)
 - ``operators``       _id: operator_id, the people who sign in (password hash included)
 - ``operator_logins`` _id: login (case-folded) -> operator_id
@@ -38,6 +39,7 @@ from typing import Any
 
 from services.registry.domain import Category
 from services.registry.domain.calls import Call
+from services.registry.domain.sources import Source
 from shared.database import Database, Document
 
 DEFAULTS_SEEDED = "default_categories_seeded"
@@ -67,6 +69,7 @@ class RegistryRepository:
         self.thank_yous = db.collection("thank_yous")
         self.calls = db.collection("calls")
         self.live_calls = db.collection("live_calls")
+        self.sources = db.collection("sources")
 
     # customers ---------------------------------------------------------------------------
     async def customer(self, customer_id: str) -> Document | None:
@@ -138,6 +141,30 @@ class RegistryRepository:
         await self.category_usage.update_one(
             {"_id": slug}, {"$inc": {"customers": delta}}, upsert=True
         )
+
+    # sources ---------------------------------------------------------------------------
+    async def all_sources(self) -> list[Source]:
+        """Every source, by slug."""
+        rows = await self.sources.find({}).sort("_id", 1).to_list()
+        return [Source.model_validate(_without_id(row)) for row in rows]
+
+    async def save_source(self, source: Source) -> None:
+        document = {**source.model_dump(mode="json"), "_id": source.slug}
+        await self.sources.replace_one({"_id": source.slug}, document, upsert=True)
+
+    async def delete_source(self, slug: str) -> None:
+        await self.sources.delete_one({"_id": str(slug)})
+
+    async def source_usage_count(self, slug: str) -> int:
+        """Customers whose source is ``slug`` (the ``source`` index on MongoDB)."""
+        return int(await self.customers.count_documents({"source": str(slug)}))
+
+    async def customer_sources(self, after: str, limit: int) -> list[Document]:
+        """``{_id, source}`` of customers with a source, by id after ``after``: a sweep."""
+        rows = await (self.customers.find({"_id": {"$gt": after}, "source": {"$ne": None}},
+                                          {"_id": 1, "source": 1})
+                      .sort("_id", 1).limit(limit).to_list())
+        return list(rows)
 
     # operators ---------------------------------------------------------------------------
     async def operator(self, operator_id: str) -> Document | None:
@@ -336,6 +363,7 @@ class RegistryRepository:
         await self.calls.create_index("choices")  # erasure: an $or uses an index per clause
         await self.live_calls.create_index("operator_id")
         await self.cards.create_index("category")  # a category's rule change: its customers
+        await self.customers.create_index("source")  # deleting a source: is it in use?
 
     # meta --------------------------------------------------------------------------------
     async def defaults_seeded(self) -> bool:

@@ -155,7 +155,10 @@ class CustomerRegistered(Event):
     card_holder_name: Text | None = Field(default=None, examples=["ANNA PETROVA"])
     person_type: PersonType
     category: Slug
-    source: Text | None = Field(default=None, description="How they found us.", examples=["friend"])
+    source: Text | None = Field(
+        default=None, examples=["friend"],
+        description="How they found us: a source slug from registry's list (GET /api/sources). "
+                    "Other systems may still send free text; consumers accept it.")
     referred_by: Identifier | None = Field(default=None, description="customer_id of the referrer")
     card_number: LoyaltyCardNumber | None = Field(
         default=None, description="Loyalty card number (never a payment card number)")
@@ -174,7 +177,10 @@ class CustomerUpdated(Event):
     person_type: PersonType | None = None
     full_name: Text | None = None
     email: str | None = Field(default=None, max_length=254)
-    source: Text | None = None
+    source: Text | None = Field(
+        default=None, examples=["friend"],
+        description="A source slug from registry's list (GET /api/sources); free text from "
+                    "other systems is still accepted.")
     card_number: LoyaltyCardNumber | None = None
     language: Language | None = None
     changed: list[str] = Field(default_factory=list, description="Names of the changed fields.")

@@ -111,6 +111,27 @@ async def test_persian_reads_right_to_left(page: Page, suite: Suite) -> None:
     assert await page.evaluate("document.dir") == "ltr"
 
 
+async def test_the_source_is_chosen_from_the_list_by_its_title_and_stored_as_the_slug(
+        page: Page, suite: Suite) -> None:
+    await page.click("#lang-ru")
+    digits = new_digits()
+    await look_up(page, spoken(digits))
+    source = page.locator("#register-source")
+    await expect(source.locator("option").first).to_have_text("Не спрашивали")
+    await expect(source).to_have_value("")
+    await page.fill("#register-name", "Olga Smirnova")
+    await page.select_option("#register-source", label="Друг, знакомый")
+    await page.click("#lang-fa")  # the titles follow the language; the choice stays
+    await expect(source.locator("option:checked")).to_have_text("معرفی دوست")
+    await page.click("#register-submit")
+    await expect(page.locator("#card")).to_be_visible()
+    async with suite.client("registry", role="admin") as admin:
+        card = (await admin.get(f"/api/callers/+7{digits}")).json()
+        stored = (await admin.get(f"/api/customers/{card['customer_id']}")).json()
+    assert stored["source"] == "friend"
+    await page.click("#lang-en")
+
+
 async def test_the_persian_card_gives_its_reasons_and_advice_in_persian(
         page: Page, suite: Suite) -> None:
     await page.click("#lang-fa")

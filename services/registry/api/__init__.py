@@ -16,6 +16,7 @@ from services.registry.api import (
     panel,
     privacy,
     sessions,
+    sources,
     telephony,
 )
 from services.registry.people import People
@@ -38,6 +39,7 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
     privacy.install(app, runtime, repo, people.audit)
     callers.install(app, repo, settings)
     categories.install(app, runtime, repo)
+    sources.install(app, runtime, repo, people.audit)
     activity.install(app, runtime, repo)
     telephony.install(app, runtime, repo, settings, screens)
     loyalty.install(app, settings)

@@ -95,7 +95,10 @@ class RegistrationRequest(BaseModel):
     email: Email | None = None
     person_type: PersonType = "individual"
     category: Slug = "ordinary"
-    source: Text | None = Field(default=None, description="How they found us.")
+    source: Text | None = Field(
+        default=None, examples=["friend"],
+        description="How they found us: a slug, title or synonym from GET /api/sources "
+                    "(any language, any case); stored as the slug.")
     referred_by: Identifier | None = Field(default=None, description="customer_id of the referrer")
     card_number: LoyaltyCardNumber | None = Field(
         default=None, description="Loyalty card number; a payment card number is refused")

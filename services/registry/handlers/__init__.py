@@ -22,22 +22,36 @@ from services.registry.handlers.customers import (
     record_purchase,
     register,
 )
+from services.registry.handlers.sources import (
+    change_source,
+    create_source,
+    delete_source,
+    list_sources,
+    normalise_sources,
+    seed_default_sources,
+)
 
 __all__ = [
     "CARD_UPDATES",
     "category_policy_updates",
     "change_category",
     "change_customer",
+    "change_source",
     "create_category",
+    "create_source",
     "customer",
     "delete_category",
+    "delete_source",
     "list_categories",
+    "list_sources",
     "log_interaction",
     "look_up_caller",
+    "normalise_sources",
     "on_registered",
     "on_scored",
     "record_purchase",
     "register",
     "seed_default_categories",
+    "seed_default_sources",
     "update_card",
 ]

@@ -30,6 +30,7 @@ from services.registry.handlers.billing import billing_policy, policy_updated
 from services.registry.handlers.customers import store_registration
 from services.registry.handlers.errors import NotFound, Unprocessable
 from services.registry.handlers.search import remember_activity
+from services.registry.handlers.sources import NORMALISER, known_source
 from services.registry.repository import RegistryRepository
 from shared.auth import Principal
 from shared.contracts import (
@@ -38,6 +39,7 @@ from shared.contracts import (
     CustomerScored,
     CustomerSegmented,
     CustomerThanked,
+    CustomerUpdated,
     Event,
     InteractionLogged,
     LoyaltyUpdated,
@@ -104,12 +106,19 @@ async def on_registered(repo: RegistryRepository, event: CustomerRegistered) -> 
         raise Rejected("phone already registered to another customer")
     if event.card_number and await repo.loyalty_card_owner(event.card_number):
         raise Rejected("loyalty card number already belongs to another customer")
+    source = await known_source(repo, event.source)
+    mapped = source != event.source
+    if mapped:  # stored and told as the slug, so loyalty's groups follow
+        event = event.model_copy(update={"source": source})
     await store_registration(repo, event)
     # A score that overtook this registration had no category to combine with.
     card, change = await billing_policy(repo, await repo.card(event.customer_id) or {})
     if change is not None:
         await repo.save_card(card)
-    return policy_updated(event.customer_id, change)
+    told: list[Event] = [CustomerUpdated(customer_id=event.customer_id, source=source,
+                                         changed=["source"], changed_by=NORMALISER)
+                         ] if mapped else []
+    return [*told, *policy_updated(event.customer_id, change)]
 
 
 class SeveralCallers(Exception):

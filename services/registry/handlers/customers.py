@@ -30,6 +30,7 @@ from services.registry.handlers.errors import (
     Unprocessable,
 )
 from services.registry.handlers.search import index_customer, remember_activity
+from services.registry.handlers.sources import source_slug
 from services.registry.repository import RegistryRepository
 from shared.audit import AuditTrail, field_changes
 from shared.auth import Principal
@@ -98,6 +99,8 @@ async def register(
     otherwise invalid body would tell anyone with a list of numbers whose they are.
     """
     await check_category(repo, request.category)
+    if request.source is not None:
+        request = request.model_copy(update={"source": await source_slug(repo, request.source)})
     if request.referred_by and await repo.customer(request.referred_by) is None:
         raise UnknownCustomer("referred_by")
     owner = await repo.customer_by_phone(request.phone)
@@ -129,7 +132,10 @@ async def change_customer(
     document = await repo.customer(customer_id)
     if document is None:
         raise CustomerNotFound()
-    changes = {k: v for k, v in patch.changes().items() if document.get(k) != v}
+    sent = patch.changes()
+    if "source" in sent:
+        sent["source"] = await source_slug(repo, sent["source"])
+    changes = {k: v for k, v in sent.items() if document.get(k) != v}
     if not changes:
         return customer_view(document, by), None
     if "category" in changes:

@@ -95,3 +95,36 @@ class ExtensionTaken(Conflict):
 class LastAdmin(Conflict):
     def __init__(self) -> None:
         super().__init__("at least one active admin must remain: make someone else admin first")
+
+
+class SourceNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("no source with this slug")
+
+
+class SourceExists(Conflict):
+    def __init__(self, slug: str) -> None:
+        super().__init__(f"source {slug!r} already exists", slug=slug)
+
+
+class SourceClash(Conflict):
+    """A title or synonym that, once normalised, already names another source."""
+
+    def __init__(self, other: str, spelling: str) -> None:
+        super().__init__(f"{spelling!r} already names source {other!r}", source=other,
+                         spelling=spelling)
+
+
+class SourceInUse(Conflict):
+    def __init__(self, slug: str, customers: int) -> None:
+        super().__init__(
+            f"source {slug!r} is used by {customers} customer(s); move them first",
+            slug=slug, customers=customers,
+        )
+
+
+class UnknownSource(Unprocessable):
+    def __init__(self, valid: list[str]) -> None:
+        super().__init__(f"source: not in the list of sources; valid sources are: "
+                         f"{', '.join(sorted(valid))} (or their titles and synonyms)",
+                         field="source", valid=sorted(valid))

@@ -333,6 +333,7 @@
       new_caller: "New caller: register", phone: "Phone", full_name: "Full name",
       email: "Email", country: "Country (ISO code)", person_type: "Customer type",
       source: "How they found us", referred_by: "Referred by (customer id)",
+      source_not_asked: "Not asked",
       card_number: "Loyalty card number", customer_language: "Customer's language",
       register: "Register", none: "—", no_purchases: "No purchases yet.",
       no_interactions: "No interactions yet.", no_survey: "No answers yet.",
@@ -419,6 +420,7 @@
       new_caller: "Новый клиент: регистрация", phone: "Телефон", full_name: "ФИО",
       email: "Эл. почта", country: "Страна (код ISO)", person_type: "Тип клиента",
       source: "Откуда узнал о нас", referred_by: "Кто привёл (id клиента)",
+      source_not_asked: "Не спрашивали",
       card_number: "Номер карты лояльности", customer_language: "Язык клиента",
       register: "Зарегистрировать", none: "—", no_purchases: "Покупок пока нет.",
       no_interactions: "Обращений пока нет.", no_survey: "Ответов пока нет.",
@@ -510,6 +512,7 @@
       new_caller: "تماس‌گیرنده جدید: ثبت‌نام", phone: "تلفن", full_name: "نام و نام خانوادگی",
       email: "ایمیل", country: "کشور (کد ISO)", person_type: "نوع مشتری",
       source: "از کجا با ما آشنا شد", referred_by: "معرف (شناسه مشتری)",
+      source_not_asked: "پرسیده نشد",
       card_number: "شماره کارت وفاداری", customer_language: "زبان مشتری",
       register: "ثبت‌نام", none: "—", no_purchases: "هنوز خریدی نیست.",
       no_interactions: "هنوز تماسی نیست.", no_survey: "هنوز پاسخی نیست.",
@@ -584,6 +587,7 @@
     refund: null, // the purchase the purchase form is refunding: {purchase_id, currency}
     redemption: null, // a redemption sent but not answered: {id, points, customer_id}
     thankYou: null, // a thank-you sent but not answered: {id, key}
+    sources: [], // GET /api/sources: how customers found us, with titles
   };
 
   // ---- words -------------------------------------------------------------------------
@@ -679,6 +683,7 @@
     });
     document.querySelectorAll("select[data-options]").forEach(fillOptions);
     fillCategorySelects();
+    fillSourceSelect();
     if ($("message").dataset.key) {
       showMessage(t($("message").dataset.key));
     }
@@ -722,6 +727,28 @@
     if (state.card) {
       $("category-select").value = state.card.category;
     }
+  }
+
+  // The registration's source: a blank "not asked" first, then the admin's list by title.
+  function fillSourceSelect() {
+    const select = $("register-source");
+    const chosen = select.value;
+    select.replaceChildren(
+      new Option(t("source_not_asked"), ""),
+      ...state.sources.map((source) => new Option(sourceTitle(source.slug), source.slug))
+    );
+    select.value = chosen;
+    if (select.selectedIndex < 0) {
+      select.selectedIndex = 0;
+    }
+  }
+
+  function sourceTitle(slug) {
+    const source = state.sources.find((item) => item.slug === slug);
+    if (!source || !source.titles) {
+      return slug;
+    }
+    return source.titles[state.lang] || source.titles.en || slug;
   }
 
   // ---- messages ----------------------------------------------------------------------
@@ -837,6 +864,9 @@
       const categories = await api("GET", "/api/categories");
       state.categories = Array.isArray(categories) ? categories : [];
       fillCategorySelects();
+      const sources = await api("GET", "/api/sources");
+      state.sources = Array.isArray(sources) ? sources : [];
+      fillSourceSelect();
       if (state.card) {
         renderCard(state.card);
       }
@@ -1227,6 +1257,7 @@
     form.reset();
     document.querySelectorAll("#register-form select[data-options]").forEach(fillOptions);
     fillCategorySelects();
+    fillSourceSelect();
     // reset() selects the first category in the list; a new caller is "ordinary" by default.
     const fallback = state.categories.length ? state.categories[0].slug : "";
     $("register-category").value = categoryBySlug("ordinary") ? "ordinary" : fallback;

@@ -29,6 +29,7 @@ async def repo() -> AsyncIterator[RegistryRepository]:
     repository = RegistryRepository(db)
     async with db.transaction():
         await handlers.seed_default_categories(repository)
+        await handlers.seed_default_sources(repository)
     yield repository
     await db.close()
 
