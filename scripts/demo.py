@@ -347,6 +347,9 @@ class Demo:
                                           json={"from": message["to"], "text": text})
                 answered += reply.status_code == 200 and reply.json().get("action") == "answered"
         print(f"customers answered {answered} surveys")
+        if not answered:
+            print("  (none sent yet: surveys due during the customers' night wait for their "
+                  "morning; for a demo at night start the suite with CRM_QUIET_HOURS=off)")
 
     async def report(self) -> None:
         async with self.client(self.args.loyalty_url, "admin") as loyalty:

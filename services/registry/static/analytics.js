@@ -596,13 +596,18 @@
     const width = 720;
     const height = 240;
     const pad = { left: 12, right: 12, top: 16, bottom: 28 };
+    // Value on a logarithmic scale: a few customers worth a hundred times the rest would
+    // otherwise flatten everyone else (and the thresholds) onto the axis.
+    const scale = (value) => Math.log10(1 + Math.max(0, value));
     const values = points.map((point) => Number(point.value));
-    const top = Math.max(...values, ...thresholds.map((line) => Number(line.value) || 0), 1e-9);
+    const highest = Math.max(...values, ...thresholds.map((line) => Number(line.value) || 0));
+    const top = Math.max(scale(highest), 1e-9);
     const xOf = (share) => {
       const along = pad.left + (share / 100) * (width - pad.left - pad.right);
       return rtl() ? width - along : along;
     };
-    const yOf = (value) => height - pad.bottom - (value / top) * (height - pad.top - pad.bottom);
+    const yOf = (value) => height - pad.bottom
+      - (scale(value) / top) * (height - pad.top - pad.bottom);
     const svg = chart(width, height, t("value_distribution"));
     const path = points.map((point, index) =>
       `${index ? "L" : "M"}${xOf(point.percent).toFixed(1)},${yOf(Number(point.value)).toFixed(1)}`);
@@ -611,6 +616,14 @@
       d: `M${xOf(points[0].percent).toFixed(1)},${base} ${path.join(" ").replace(/^M/, "L")} `
          + `L${xOf(points[points.length - 1].percent).toFixed(1)},${base} Z` }));
     svg.append(svgNode("path", { class: "line", d: path.join(" ") }));
+    const powers = Math.floor(Math.log10(Math.max(highest, 1)));
+    const every = Math.max(1, Math.ceil(powers / 4));
+    for (let power = every; power <= powers; power += every) {  // 10, 1,000, ... on the side
+      const y = yOf(10 ** power);
+      svg.append(svgNode("text", { class: "axis", x: xOf(0), y: y - 2,
+                                   "text-anchor": rtl() ? "end" : "start" }, count(10 ** power)));
+    }
+    let previous = null;
     for (const line of thresholds) {
       if (line.value === null || line.value === undefined) {
         continue;
@@ -618,9 +631,12 @@
       const y = yOf(Number(line.value));
       svg.append(svgNode("line", { class: `threshold ${line.tier}`, x1: xOf(0), x2: xOf(100),
                                    y1: y, y2: y }));
-      svg.append(svgNode("text", { class: `threshold-label ${line.tier}`, x: xOf(1), y: y - 4,
+      // above its line; below it when it would sit on the label above
+      const labelY = previous !== null && Math.abs(previous - (y - 4)) < 14 ? y + 14 : y - 4;
+      svg.append(svgNode("text", { class: `threshold-label ${line.tier}`, x: xOf(12), y: labelY,
                                    "text-anchor": rtl() ? "end" : "start" },
                          `${t(line.tier)} ${money(line.value, currency)}`));
+      previous = labelY;
     }
     for (const share of [0, 25, 50, 75, 100]) {
       svg.append(svgNode("text", { class: "axis", x: xOf(share), y: height - 8,
@@ -718,8 +734,12 @@
   function renderRatings() {
     const surveys = state.reports.surveys;
     const employees = surveys.employees.filter((row) => row.average_rating !== null);
-    const best = [...employees].sort((a, b) => b.average_rating - a.average_rating
-                                               || b.responses - a.responses)[0];
+    // The best rated among those with enough answers to say so (a fifth of the most
+    // answered, at least five), else among all.
+    const most = Math.max(0, ...employees.map((row) => row.responses));
+    const enough = employees.filter((row) => row.responses >= Math.max(5, most / 5));
+    const best = [...(enough.length ? enough : employees)].sort(
+      (a, b) => b.average_rating - a.average_rating || b.responses - a.responses)[0];
     $("ratings-verdict").textContent = best
       ? fill(t("verdict_ratings"), { name: best.display_name || best.employee_id,
                                      rating: count(best.average_rating),
