@@ -34,7 +34,7 @@ from shared.contracts import (
 )
 from shared.contracts.events import PointsExpired, PointsExpiring
 from shared.contracts.types import LoyaltyCardNumber, Tier
-from shared.currencies import for_people
+from shared.currencies import for_people, minor_units
 from shared.exports import Format, From, To, period_of, suffix
 from shared.privacy import Erasures, forget_payment_card_numbers, install_privacy
 from shared.service import ServiceRuntime, create_http_app
@@ -107,8 +107,9 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
     currency = rules.exchange.value_currency
 
     def money_of(report: dict[str, Any]) -> dict[str, Any]:
-        """A report's money is in the value currency (decimal strings, exact)."""
-        return {**report, "value_currency": currency}
+        """A report's money is in the value currency (decimal strings, exact), read by a
+        person to its minor unit."""
+        return {**report, "value_currency": currency, "minor_units": minor_units(currency)}
 
     def people(amount: str) -> str:
         """Money for a person to read: to the value currency's minor unit."""

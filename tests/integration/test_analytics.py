@@ -54,6 +54,7 @@ async def test_a_periods_profitability_is_what_was_sold_in_it(
                if Decimal(g["revenue"])}
     assert revenue == business.revenue_this_quarter
     assert quarter["period"] == this_quarter() and quarter["value_currency"] == "RUB"
+    assert quarter["minor_units"] == 2
     assert Decimal(lifetime["total_revenue"]) == sum(
         business.revenue_this_quarter.values(), Decimal(0)) + Decimal("10000.00")
     assert Decimal(before["total_revenue"]) == 0

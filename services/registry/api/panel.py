@@ -13,12 +13,12 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from services.registry.settings import RegistrySettings
-from shared.currencies import default_table, valued
+from shared.currencies import default_table, minor_units, valued
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 _DEFAULT_COUNTRY = '<meta name="crm-default-country" content="RU">'
 _CURRENCIES = '<datalist id="purchase-currencies" data-testid="purchase-currencies"></datalist>'
-_VALUE_CURRENCY = '<meta name="crm-value-currency" content="RUB">'
+_VALUE_CURRENCY = '<meta name="crm-value-currency" content="RUB" data-minor-units="2">'
 
 #: The panel runs only its own files: no inline script or style, no eval, no other origin,
 #: and no page may frame it. Its API calls and the call stream (EventSource) are same-origin;
@@ -59,7 +59,8 @@ def install(app: FastAPI, settings: RegistrySettings) -> None:
         _DEFAULT_COUNTRY,
         f'<meta name="crm-default-country" content="{settings.default_region.upper()[:2]}">',
     ).replace(_CURRENCIES, _CURRENCIES.replace("></", f">{options}</")).replace(
-        _VALUE_CURRENCY, f'<meta name="crm-value-currency" content="{value_currency()}">')
+        _VALUE_CURRENCY, f'<meta name="crm-value-currency" content="{value_currency()}" '
+                         f'data-minor-units="{minor_units(value_currency())}">')
 
     @app.get("/", include_in_schema=False)
     async def operator_panel() -> HTMLResponse:

@@ -33,7 +33,6 @@
   const SESSION_KEY = "crm-session";
   const LANG_KEY = "crm-lang";
   const SVG = "http://www.w3.org/2000/svg";
-  const MINOR_UNITS = { IRR: 0, JPY: 0, KRW: 0, KWD: 3, BHD: 3, OMR: 3 };
 
   const TEXT = {
     en: {
@@ -175,6 +174,7 @@
     preset: "quarter",
     reports: null,
     titles: { category: {}, source: {} },
+    minorUnits: {}, // per currency, as loyalty's reports name them (shared/currencies)
   };
 
   const $ = (id) => document.getElementById(id);
@@ -191,7 +191,7 @@
   // ---- numbers, in the page's language ---------------------------------------------------
 
   function money(amount, currency) {
-    const digits = MINOR_UNITS[currency] ?? 2;
+    const digits = state.minorUnits[currency] ?? 2;
     const number = Number(amount);
     const text = new Intl.NumberFormat(state.lang, {
       minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: true,
@@ -440,6 +440,9 @@
         return;
       }
       const newer = profitAsked !== profits && state.reports ? state.reports.profit : null;
+      for (const answer of [profit, gold, lapsed, referrals]) {
+        state.minorUnits[answer.value_currency] = answer.minor_units;
+      }
       state.reports = { profit: newer || profit, gold, lapsed, referrals, surveys };
       showMessage("");
       render();

@@ -643,17 +643,17 @@
     return typeof colour === "string" && /^#[0-9a-fA-F]{6}$/.test(colour) ? colour : "";
   }
 
-  // A customer's value for a person to read: the value currency's minor unit, grouped
-  // digits in the panel's language ("256,457,777.02 RUB"; the card keeps it exact).
-  const MINOR_UNITS = { IRR: 0, JPY: 0, KRW: 0, KWD: 3, BHD: 3, OMR: 3 };
-
+  // A customer's value for a person to read: the value currency's minor unit (both named
+  // by registry in the page, from shared/currencies), grouped digits in the panel's
+  // language ("256,457,777.02 RUB"; the card keeps it exact).
   function valueText(amount) {
     const number = Number(amount);
     if (amount === null || amount === undefined || !Number.isFinite(number)) {
       return t("none");
     }
-    const currency = defaultSetting("crm-value-currency", "RUB");
-    const digits = MINOR_UNITS[currency] ?? 2;
+    const meta = document.querySelector('meta[name="crm-value-currency"]');
+    const currency = meta?.content || "RUB";
+    const digits = Number.parseInt(meta?.dataset.minorUnits ?? "2", 10);
     return `${new Intl.NumberFormat(state.lang, {
       minimumFractionDigits: digits, maximumFractionDigits: digits,
     }).format(number)} ${currency}`;
