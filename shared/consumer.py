@@ -29,7 +29,6 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
@@ -40,6 +39,7 @@ from faststream.kafka.annotations import KafkaMessage
 from pydantic import ValidationError
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, PyMongoError
 
+from shared.clock import utc_now
 from shared.contracts import CustomerErased, Event, topics
 from shared.contracts.types import looks_like_payment_card
 from shared.database import Database
@@ -175,7 +175,7 @@ def is_duplicate_key(error: BaseException) -> bool:
 def processed_record(record: ConsumerRecord, key: str) -> dict[str, Any]:
     """What marks an event as applied (its ``_id``), with where it came from."""
     return {"_id": key, "topic": record.topic, "partition": record.partition,
-            "offset": record.offset, "at": datetime.now(UTC)}
+            "offset": record.offset, "at": utc_now()}
 
 
 @dataclass
@@ -504,7 +504,7 @@ class Subscription:
             "crm-dlq-source-partition": str(record.partition),
             "crm-dlq-source-offset": str(record.offset),
             "crm-dlq-consumer": self.settings.service_name,
-            "crm-dlq-failed-at": datetime.now(UTC).isoformat(),
+            "crm-dlq-failed-at": utc_now().isoformat(),
         }
         if value is not None:
             headers["crm-dlq-redacted"] = "payment card number"

@@ -17,6 +17,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.clock import utc_now
 from shared.contracts.types import is_currency_code
 from shared.rules_file import load_rules_file
 
@@ -113,7 +114,7 @@ class CurrencyTable(BaseModel):
 
 def _day(on: date | datetime | None) -> date:
     if on is None:
-        return datetime.now(UTC).date()
+        return utc_now().date()
     if isinstance(on, datetime):
         return (on.astimezone(UTC) if on.tzinfo else on).date()
     return on

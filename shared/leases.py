@@ -21,10 +21,11 @@ import os
 import socket
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from pymongo.errors import DuplicateKeyError
 
+from shared.clock import utc_now
 from shared.database import Database
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ class Leases:
 
     async def take(self, job: str, hold: timedelta) -> bool:
         """Take (or keep) ``job``'s lease until ``hold`` from now; whether this process has it."""
-        now = datetime.now(UTC)
+        now = utc_now()
         try:
             await self._collection.update_one(
                 {"_id": job, "$or": [{"holder": self.holder}, {"until": {"$lte": now}}]},
@@ -67,7 +68,7 @@ class Leases:
 
         The lease is renewed while the block runs and kept until one interval after it
         began (or released at once when it raised, so another replica may try)."""
-        began = datetime.now(UTC)
+        began = utc_now()
         hold = max(interval, MIN_HOLD)
         if not await self.take(job, hold):
             yield False
@@ -83,7 +84,7 @@ class Leases:
             renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewing
-            until = datetime.now(UTC) if failed else max(began + interval, datetime.now(UTC))
+            until = utc_now() if failed else max(began + interval, utc_now())
             try:
                 await self.keep_until(job, until)
             except Exception as error:  # it expires by itself
@@ -93,6 +94,6 @@ class Leases:
         while True:
             await asyncio.sleep(hold.total_seconds() / 3)
             try:
-                await self.keep_until(job, datetime.now(UTC) + hold)
+                await self.keep_until(job, utc_now() + hold)
             except Exception as error:
                 log.warning("lease %s: renewal failed (%s)", job, type(error).__name__)

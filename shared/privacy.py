@@ -29,6 +29,7 @@ from fastapi import FastAPI
 from fastapi.encoders import jsonable_encoder
 
 from shared.auth import Admin
+from shared.clock import utc_now
 from shared.contracts.types import looks_like_payment_card
 from shared.database import Database, Document
 
@@ -91,7 +92,7 @@ class Erasures:
         counts = {f"removed.{name}": n for name, n in result.removed.items()}
         counts |= {f"anonymised.{name}": n for name, n in result.anonymised.items()}
         update: dict[str, Any] = {"$setOnInsert": {
-            "erased_at": at or datetime.now(UTC), "requested_by": requested_by}}
+            "erased_at": at or utc_now(), "requested_by": requested_by}}
         if counts:
             update["$inc"] = counts
         await self.collection.update_one({"_id": str(customer_id)}, update, upsert=True)
@@ -114,7 +115,7 @@ async def scrub_after_erasures(db: Database) -> int:
     async with db.transaction():
         for row in waiting:
             await erasures.update_one({"_id": row["_id"]},
-                                      {"$set": {"scrubbed_at": datetime.now(UTC)}})
+                                      {"$set": {"scrubbed_at": utc_now()}})
     await db.durable()
     log.info("storage rewritten after %d erasure(s)", len(waiting))
     return len(waiting)
@@ -135,7 +136,7 @@ async def forget_payment_card_numbers(db: Database, cards: str, holders: Sequenc
     rows = await index.find({}, {"_id": 1, "customer_id": 1}).to_list()
     found = [row for row in rows if looks_like_payment_card(str(row["_id"]))]
     async with db.transaction():
-        await meta.insert_one({"_id": PAYMENT_CARDS_FORGOTTEN, "at": datetime.now(UTC),
+        await meta.insert_one({"_id": PAYMENT_CARDS_FORGOTTEN, "at": utc_now(),
                                "removed": len(found)})
         for row in found:
             await index.delete_one({"_id": row["_id"]})

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -22,6 +22,7 @@ from services.loyalty.settings import LoyaltySettings
 from shared import exports
 from shared.audit import AuditTrail
 from shared.auth import Admin, Analyst, Operator, PersonalReads, Principal, Reader
+from shared.clock import utc_now
 from shared.contracts import (
     CustomerErased,
     CustomerRegistered,
@@ -102,7 +103,7 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
     audit = AuditTrail(runtime.db)
 
     def now() -> datetime:
-        return datetime.now(UTC)
+        return utc_now()
 
     currency = rules.exchange.value_currency
 

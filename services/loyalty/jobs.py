@@ -41,6 +41,7 @@ from services.loyalty.domain.rules import to_value_currency
 from services.loyalty.domain.tiers import ValueRanking
 from services.loyalty.handlers import tier_changed
 from services.loyalty.repository import LoyaltyRepository, TierState, groups_of
+from shared.clock import as_utc, utc_now
 from shared.contracts import CustomerLapsed, Event, LoyaltyUpdated
 from shared.contracts.events import PointsExpired, PointsExpiring
 
@@ -242,7 +243,7 @@ async def plan_initial_totals(repo: LoyaltyRepository, rules: EarningRules) -> I
     erased customer's purchases left the ledger with them; their anonymised account keeps
     its value per month, counted on each month's first day.
     """
-    started = datetime.now(UTC)
+    started = utc_now()
     # Each customer's groups, one shared copy per combination (a few dozen), not a dict each.
     combinations: dict[tuple[str, ...], dict[str, str]] = {}
     groups: dict[str, dict[str, str]] = {}
@@ -275,7 +276,7 @@ async def apply_initial_totals(repo: LoyaltyRepository, built: InitialTotals) ->
     await repo.replace_totals(built.days, built.sizes)
     stale = [row["_id"] for row in await repo.pending(limit=0)
              if row["_id"][2:] in built.purchase_ids
-             or (row["_id"].startswith("m:") and _aware(row["at"]) < built.started)]
+             or (row["_id"].startswith("m:") and as_utc(row["at"]) < built.started)]
     await repo.forget_pending(stale)
     await repo.save_analytics_state({"built_at": built.started})
 
@@ -293,5 +294,3 @@ async def fold_pending(repo: LoyaltyRepository, limit: int = FOLD_CHUNK) -> int:
     return len(rows)
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +40,7 @@ from services.loyalty.domain.periods import (
     group_values,
 )
 from services.loyalty.domain.tiers import Percentiles, TierStanding, ValueRanking
+from shared.clock import utc_now
 from shared.database import Database, Document
 
 TIERS_ID = "tiers"
@@ -174,7 +175,7 @@ class LoyaltyRepository:
         if before != after:
             await self.analytics_pending.insert_one({
                 "_id": f"m:{uuid.uuid4().hex}", "before": before, "after": after,
-                "at": datetime.now(UTC)})
+                "at": utc_now()})
 
     async def pending_purchase(self, purchase_id: str, occurred_at: datetime,
                                account: Account, value: Decimal) -> None:

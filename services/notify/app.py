@@ -8,10 +8,9 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-import phonenumbers
 from fastapi import FastAPI, HTTPException, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -23,6 +22,7 @@ from services.notify.sender import Sender
 from services.notify.settings import NotifySettings
 from shared import exports
 from shared.auth import PersonalReads, Principal, Role, authenticate, bearer_token, require
+from shared.clock import utc_now
 from shared.contracts import (
     CustomerErased,
     CustomerLapsed,
@@ -38,6 +38,7 @@ from shared.contracts import (
 )
 from shared.exports import Format, From, To, period_of, suffix
 from shared.leases import this_process
+from shared.phones import InvalidPhone, normalize_phone
 from shared.privacy import Erasures, install_privacy, subject_of
 from shared.service import ServiceRuntime, create_http_app
 
@@ -59,17 +60,13 @@ class InboundSms(BaseModel):
     text: str = Field(max_length=1600, examples=["5 отлично"])
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def normalize_phone(raw: str, region: str | None) -> str | None:
-    """E.164 of any common notation; the provider's number is taken as it comes."""
+def sender_phone(raw: str, region: str | None) -> str | None:
+    """The replying number as E.164, or None when it is no real number (then no
+    recipient has it, and the reply is ignored)."""
     try:
-        number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
+        return normalize_phone(raw, region)
+    except InvalidPhone:
         return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def make_gateway(settings: NotifySettings, repo: NotifyRepository) -> SmsGateway:
@@ -176,7 +173,7 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
         number is ``ignored`` like any other reply that leads nowhere.
         """
         await check_inbound(request)
-        phone = normalize_phone(body.sender, settings.default_region)
+        phone = sender_phone(body.sender, settings.default_region)
         async with runtime.command():
             result = await replies.on_inbound(repo, rules, phone, body.text, utc_now())
             await runtime.publish(result.events)

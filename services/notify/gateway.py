@@ -7,11 +7,13 @@ import base64
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import Literal, Protocol
 
 import httpx
+
+from shared.clock import utc_now
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,7 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return max(0.0, (when - utc_now()).total_seconds())
 
 
 def _message_id(response: httpx.Response) -> str | None:

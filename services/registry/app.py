@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -16,6 +16,7 @@ from services.registry.handlers import search
 from services.registry.people import People
 from services.registry.repository import RegistryRepository
 from services.registry.settings import RegistrySettings
+from shared.clock import utc_now
 from shared.contracts import CustomerRegistered, CustomerScored
 from shared.privacy import forget_payment_card_numbers
 from shared.service import ServiceRuntime, create_http_app
@@ -68,7 +69,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     api.install(app, runtime, repo, settings, people)
 
     async def forget_old_calls() -> None:
-        cutoff = datetime.now(UTC) - timedelta(hours=settings.call_retention_hours)
+        cutoff = utc_now() - timedelta(hours=settings.call_retention_hours)
         async with runtime.command():
             await repo.forget_calls_before(cutoff)
 

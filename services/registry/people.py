@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from services.registry.domain.operators import (
     LoginThrottle,
@@ -17,6 +17,7 @@ from services.registry.settings import RegistrySettings
 from shared.audit import AuditTrail
 from shared.auth.keys import SigningKeys
 from shared.auth.tokens import SessionIssuer
+from shared.clock import utc_now
 from shared.service import ServiceRuntime
 
 
@@ -70,6 +71,6 @@ class People:
         async with runtime.command():
             event = await directory.bootstrap_admin(
                 repo, self.audit, login, password_hash,
-                datetime.now(UTC))
+                utc_now())
             if event is not None:
                 await runtime.publish([event])

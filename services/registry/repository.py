@@ -34,12 +34,13 @@ Filters are always built here from typed values, never from request documents, s
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from services.registry.domain import Category
 from services.registry.domain.calls import Call
 from services.registry.domain.sources import Source
+from shared.clock import utc_now
 from shared.database import Database, Document
 
 DEFAULTS_SEEDED = "default_categories_seeded"
@@ -377,5 +378,5 @@ class RegistryRepository:
 
     async def record_defaults_seeded(self, slugs: list[str]) -> None:
         await self.meta.insert_one(
-            {"_id": DEFAULTS_SEEDED, "at": datetime.now(UTC), "inserted": slugs}
+            {"_id": DEFAULTS_SEEDED, "at": utc_now(), "inserted": slugs}
         )

@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
-from services.registry.domain.phones import phone_regions
+from shared.phones import phone_regions
 from shared.settings import ServiceSettings, _env
 
 

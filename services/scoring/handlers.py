@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from services.scoring.domain import (
@@ -29,6 +28,7 @@ from services.scoring.domain.decision import Trigger
 from services.scoring.domain.rescoring import behaviour_facts, observe_payment
 from services.scoring.domain.signals import email_signals, name_signals
 from services.scoring.repository import ScoringRepository, velocity_id
+from shared.clock import as_utc, utc_now
 from shared.contracts import (
     CustomerRegistered,
     CustomerSegmented,
@@ -87,7 +87,7 @@ async def on_purchase(
     config = rules()
     stored = await repo.score(event.customer_id)
     policy: PaymentPolicy = stored["payment_policy"] if stored else "any"
-    registered_at = _aware(stored.get("registered_at")) if stored else None
+    registered_at = as_utc(stored.get("registered_at")) if stored else None
 
     def change(profile: BehaviourProfile) -> BehaviourProfile:
         return observe_payment(profile, apply_purchase(profile, event), event, policy,
@@ -144,7 +144,7 @@ async def rescore(repo: ScoringRepository, config: ScoringConfig, stored: dict[s
         return []
     decision = decide_from_signals(signals, config)
     await repo.save_score({**stored, **decision_fields(decision), "signals": signals,
-                           "rescored_at": datetime.now(UTC), "rescored_by": trigger})
+                           "rescored_at": utc_now(), "rescored_by": trigger})
     if decision.band == stored["band"]:
         return []
     return [decision.to_event(str(stored["customer_id"]),
@@ -156,11 +156,6 @@ async def _profile(repo: ScoringRepository, customer_id: str) -> BehaviourProfil
     return BehaviourProfile.model_validate(stored["profile"]) if stored else BehaviourProfile()
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    """A stored datetime (naive UTC when the database drops the zone) as aware UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 async def count_velocity(
@@ -214,7 +209,7 @@ def score_document(event: CustomerRegistered, decision: ScoreDecision) -> dict[s
         **decision_fields(decision),
         "signals": decision.signals,
         "registered_at": event.occurred_at,
-        "scored_at": datetime.now(UTC),
+        "scored_at": utc_now(),
         "registration_event_id": str(event.event_id),
     }
 

@@ -8,7 +8,6 @@ publishes ``crm.fraud.outcome.v1``, and ``GET /api/scores/outcomes`` pages throu
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,6 +16,7 @@ from services.scoring.domain import ScoringConfig, decide_from_signals
 from services.scoring.domain.config import REASON_CODES
 from services.scoring.repository import ScoringRepository
 from shared.auth import Principal
+from shared.clock import utc_now
 from shared.contracts import Event
 from shared.contracts.events import FraudOutcome
 from shared.database import Document
@@ -58,7 +58,7 @@ async def record(repo: ScoringRepository, config: ScoringConfig, customer_id: st
         return view(previous, by), []
     document = {
         "_id": customer_id, "customer_id": customer_id, "outcome": request.outcome,
-        "note": request.note, "recorded_by": by.actor, "recorded_at": datetime.now(UTC),
+        "note": request.note, "recorded_by": by.actor, "recorded_at": utc_now(),
         "score": stored["score"], "band": stored["band"],
         "model_version": stored["model_version"],
         "codes": firing_codes(stored["signals"], config),

@@ -29,6 +29,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
 
+from shared.clock import utc_now
+
 log = logging.getLogger(__name__)
 
 SIGNING_ALGORITHM = "EdDSA"
@@ -69,7 +71,7 @@ class SigningKeys:
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.refresh(force=True)
         if not self._keys:
-            self._write_new(datetime.now(UTC))
+            self._write_new(utc_now())
             self.refresh(force=True)
         return self.active.kid
 
@@ -79,7 +81,7 @@ class SigningKeys:
         ``retire_after`` must exceed the longest token lifetime: a token signed with a key
         verifies for as long as the key stays in the directory.
         """
-        now = now or datetime.now(UTC)
+        now = now or utc_now()
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.refresh(force=True)
         kid = self._write_new(now)

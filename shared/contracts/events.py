@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from shared.clock import utc_now
 from shared.contracts import topics
 from shared.contracts.types import (
     Channel,
@@ -41,10 +42,6 @@ from shared.contracts.types import (
 
 # Namespace for event ids derived from other events (see Event.derived_id).
 _DERIVED_NS = uuid.UUID("6f1c7a52-3f0e-4f6b-9d59-2f0b8a6c0e11")
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _check_keys(value: Any, depth: int = 0) -> Any:

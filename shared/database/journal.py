@@ -39,12 +39,13 @@ import os
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 import bson
 from bson.codec_options import CodecOptions
+
+from shared.clock import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +212,7 @@ class Journal:
         """Copy what follows the last valid record of ``path`` to ``<name>.torn-<time>``."""
         if not found.damaged:
             return
-        aside = path.with_name(f"{path.name}.torn-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}")
+        aside = path.with_name(f"{path.name}.torn-{utc_now():%Y%m%dT%H%M%S%fZ}")
         with path.open("rb") as damaged, aside.open("wb") as kept:
             damaged.seek(found.end)
             kept.write(damaged.read())

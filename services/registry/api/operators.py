@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated, Any
 
@@ -15,6 +14,7 @@ from services.registry.repository import RegistryRepository
 from services.registry.screens import Screens
 from shared.audit import AuditTrail
 from shared.auth import Admin, Reader
+from shared.clock import utc_now
 from shared.service import ServiceRuntime
 
 TAGS: list[str | Enum] = ["operators"]
@@ -32,7 +32,7 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
         password_hash = await passwords.hash(body.password.get_secret_value())
         async with runtime.command():
             view, event = await directory.create_operator(
-                repo, audit, body, password_hash, principal, datetime.now(UTC))
+                repo, audit, body, password_hash, principal, utc_now())
             await runtime.publish([event])
         return view
 
@@ -49,7 +49,7 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
         if principal.subject.startswith("oidc:"):
             async with runtime.command():
                 document, event = await directory.remember_identity_provider_person(
-                    repo, principal, datetime.now(UTC))
+                    repo, principal, utc_now())
                 if event is not None:
                     await runtime.publish([event])
             runtime.people.forget(principal.subject)
@@ -68,7 +68,7 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
             password_hash = await passwords.hash(body.password.get_secret_value())
         async with runtime.command():
             view, event = await directory.change_operator(
-                repo, audit, operator_id, body, password_hash, principal, datetime.now(UTC))
+                repo, audit, operator_id, body, password_hash, principal, utc_now())
             if event is not None:
                 await runtime.publish([event])
         runtime.people.forget(operator_id)

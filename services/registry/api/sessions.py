@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -25,6 +25,7 @@ from services.registry.repository import RegistryRepository
 from shared.auth import Principal, RateLimiter, Role, authenticate, too_many
 from shared.auth.keys import SigningKeys
 from shared.auth.tokens import IssuedSession, SessionIssuer
+from shared.clock import utc_now
 from shared.service import ServiceRuntime
 
 TAGS: list[str | Enum] = ["sessions"]
@@ -74,7 +75,7 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
             raise too_many("too many sign-in attempts from this address; try again shortly",
                             wait_s)
         key = login_key(body.login)
-        now = datetime.now(UTC)
+        now = utc_now()
         locked_until = await directory.sign_in_lock(repo, throttle, key, now)
         if locked_until is not None:
             minutes = math.ceil((locked_until - now).total_seconds() / 60)
@@ -107,7 +108,7 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
         principal: Principal = verified.principal
         if not verified.local:
             raise HTTPException(400, "only a session of this suite's sign-in can be renewed")
-        now = datetime.now(UTC)
+        now = utc_now()
         auth_time = issuer.renewable(verified.claims, now)
         document = await repo.operator(principal.subject)
         if auth_time is None or document is None:

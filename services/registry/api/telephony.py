@@ -11,7 +11,7 @@ import asyncio
 import hmac
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from enum import Enum
 from typing import Annotated, Any
 
@@ -29,6 +29,7 @@ from services.registry.screens import CLOSE, Screens, sse
 from services.registry.settings import RegistrySettings
 from shared.auth import Operator, Principal, Role
 from shared.auth.access import authenticate, bearer_token
+from shared.clock import utc_now
 from shared.contracts.types import Language, Outcome
 from shared.service import ServiceRuntime, on_shutdown
 
@@ -110,7 +111,7 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
                                      "rings on")
         async with runtime.command():
             update = await telephony.on_call_event(
-                repo, body, settings.phone_regions, datetime.now(UTC),
+                repo, body, settings.phone_regions, utc_now(),
                 settings.call_wrap_up_s, lambda operator_id: screens.watching(operator_id) > 0)
             if update.events:
                 await runtime.publish(update.events)
@@ -130,10 +131,10 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
         return screens.push(call.operator_id, await message(call))
 
     async def finish_wrap_ups() -> None:
-        if not await repo.calls_wrapping_up(datetime.now(UTC)):
+        if not await repo.calls_wrapping_up(utc_now()):
             return  # nearly always: no transaction for nothing, every second
         async with runtime.command():
-            updates = await telephony.finish_wrap_ups(repo, datetime.now(UTC))
+            updates = await telephony.finish_wrap_ups(repo, utc_now())
             await runtime.publish([event for update in updates for event in update.events])
         for update in updates:
             await show(update.call)
@@ -190,7 +191,7 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
         ends_at = float(expires) if isinstance(expires, int | float) else None
         operator = await repo.operator(principal.operator_id)
         screen = screens.open(principal.operator_id, lang)
-        since = datetime.now(UTC) - timedelta(seconds=settings.ring_timeout_s)
+        since = utc_now() - timedelta(seconds=settings.ring_timeout_s)
         open_calls = await repo.open_calls_of(principal.operator_id, since)
         greeting = sse("ready", {"operator_id": principal.operator_id,
                                  "extension": (operator or {}).get("extension")})

@@ -29,12 +29,6 @@ from services.registry.domain.categories import (
     require_category,
 )
 from services.registry.domain.errors import DomainError, InvalidPhone, UnknownCategory
-from services.registry.domain.phones import (
-    normalize_lookup_phone,
-    normalize_phone,
-    phone_lookup_candidates,
-    phone_lookup_readings,
-)
 from services.registry.domain.policy import (
     PAYMENT_POLICY_TEXT,
     payment_policy_text,
@@ -46,6 +40,12 @@ from services.registry.domain.requests import (
     PurchaseRequest,
     RegistrationRequest,
     new_id,
+)
+from shared.phones import (
+    normalize_lookup_phone,
+    normalize_phone,
+    phone_lookup_candidates,
+    phone_lookup_readings,
 )
 
 __all__ = [

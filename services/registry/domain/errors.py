@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
+from shared.phones import InvalidPhone
+
+__all__ = ["DomainError", "InvalidPhone", "UnknownCategory"]
+
 
 class DomainError(Exception):
     """A registry rule was broken by the input (never a bug or an outage)."""
-
-
-class InvalidPhone(DomainError, ValueError):
-    """A phone number could not be read as a real number.
-
-    It is also a ``ValueError`` so that pydantic validators turn it into a 422. The message
-    never repeats the number: it may end up in logs, and phone numbers must not.
-    """
 
 
 class UnknownCategory(DomainError, ValueError):

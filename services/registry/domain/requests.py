@@ -24,7 +24,6 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from services.registry.domain.patches import require_a_change
-from services.registry.domain.phones import normalize_phone
 from shared.contracts.events import (
     CustomerRegistered,
     CustomerUpdated,
@@ -44,6 +43,7 @@ from shared.contracts.types import (
     Text,
 )
 from shared.currencies import NotACurrency, UnvaluedCurrency, default_table
+from shared.phones import normalize_phone
 
 _SPACES = re.compile(r"\s+")
 

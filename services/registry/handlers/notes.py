@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from services.registry.domain import new_id
@@ -10,6 +10,7 @@ from services.registry.domain.notes import NoteRequest, apply_note
 from services.registry.handlers.errors import CustomerNotFound
 from services.registry.repository import RegistryRepository
 from shared.auth import Principal
+from shared.clock import utc_now
 from shared.database import Document
 
 
@@ -25,7 +26,7 @@ async def add_note(repo: RegistryRepository, customer_id: str, request: NoteRequ
     if await repo.customer(customer_id) is None:
         raise CustomerNotFound()
     document = {"_id": new_id("n"), "customer_id": customer_id, "text": request.text,
-                "by": by.actor, "by_name": by.actor_name, "at": datetime.now(UTC)}
+                "by": by.actor, "by_name": by.actor_name, "at": utc_now()}
     await repo.add_note(document)
     view = note_view(document)
     card = await repo.card(customer_id)

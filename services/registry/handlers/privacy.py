@@ -10,12 +10,12 @@ by one, the customer's change history (field names, who and when, never values) 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 
 from services.registry.handlers.errors import CustomerNotFound
 from services.registry.repository import RegistryRepository
 from shared.audit import AuditTrail
 from shared.auth import Principal
+from shared.clock import utc_now
 from shared.contracts import CustomerErased
 from shared.database import Document
 from shared.privacy import Erased, Erasures
@@ -46,7 +46,7 @@ async def erase(repo: RegistryRepository, erasures: Erasures, audit: AuditTrail,
     done.remove("calls", await repo.delete_calls_of(customer_id, phone))
     await repo.count_in_category(document["category"], -1)
     done.remove("customers", await repo.delete_customer(customer_id))
-    now = datetime.now(UTC)
+    now = utc_now()
     await audit.record(f"customer:{customer_id}", "erased", by, now, reason=reason)
     await erasures.record(customer_id, by.actor, done, now)
     event = CustomerErased(customer_id=customer_id, requested_by=by.actor, reason=reason,

@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 from services.registry.domain.errors import InvalidPhone
-from services.registry.domain.phones import phone_lookup_readings
 from services.registry.domain.search import (
     email_key,
     looks_like_number,
@@ -27,6 +26,7 @@ from services.registry.handlers.errors import Unprocessable
 from services.registry.repository import RegistryRepository
 from shared.contracts import Event, InteractionLogged, PurchaseRecorded
 from shared.database import Document
+from shared.phones import phone_lookup_readings
 
 KEY_SCHEME = "search_keys_v1"
 CANDIDATE_CAP = 500  # name matches looked at per query; a wider query says "refine it"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from services.registry.domain.sources import (
@@ -22,6 +21,7 @@ from services.registry.handlers.errors import (
 from services.registry.repository import RegistryRepository
 from shared.audit import AuditTrail, field_changes
 from shared.auth import Principal
+from shared.clock import utc_now
 from shared.contracts import CustomerUpdated
 
 SOURCES_SEEDED = "default_sources_seeded"
@@ -38,7 +38,7 @@ async def seed_default_sources(repo: RegistryRepository) -> list[str]:
     for source in DEFAULT_SOURCES:
         if source.slug in inserted:
             await repo.save_source(source)
-    await repo.record_fact(SOURCES_SEEDED, {"at": datetime.now(UTC), "inserted": inserted})
+    await repo.record_fact(SOURCES_SEEDED, {"at": utc_now(), "inserted": inserted})
     return inserted
 
 

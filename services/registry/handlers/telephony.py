@@ -26,7 +26,6 @@ from datetime import datetime, timedelta
 from services.registry.domain.calls import Call, CallEvent, advance, was_talked
 from services.registry.domain.card_updates import apply_interaction
 from services.registry.domain.errors import InvalidPhone
-from services.registry.domain.phones import phone_lookup_readings
 from services.registry.handlers.cards import registered_readings
 from services.registry.handlers.errors import Conflict, NotFound, Unprocessable
 from services.registry.handlers.search import remember_activity
@@ -34,6 +33,7 @@ from services.registry.repository import RegistryRepository
 from shared.auth import Principal
 from shared.contracts import Event, InteractionLogged
 from shared.contracts.types import Outcome
+from shared.phones import phone_lookup_readings
 
 DEFAULT_OUTCOME: Outcome = "info"
 

@@ -7,7 +7,7 @@ from services.registry.domain import (
     phone_lookup_candidates,
     phone_lookup_readings,
 )
-from services.registry.domain.phones import phone_regions
+from shared.phones import phone_regions
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""Phone numbers: whatever an operator types or pastes, read as E.164.
+"""Phone numbers: whatever an operator types, a caller's line presents or an SMS provider
+posts, read as E.164. The suite's one phone normaliser.
 
 Operators type numbers the way callers say them: ``8 900 123-45-67`` (the Russian trunk
 prefix), ``+7 (900) 123 45 67``, ``0098 912 345 6789``, ``(212) 555-0123`` or in Persian
@@ -20,9 +21,16 @@ from collections.abc import Iterator, Sequence
 
 import phonenumbers
 
-from services.registry.domain.errors import InvalidPhone
-
 MAX_RAW_LENGTH = 40
+
+
+class InvalidPhone(ValueError):
+    """A phone number could not be read as a real number.
+
+    A ``ValueError``, so that pydantic validators turn it into a 422. The message never
+    repeats the number: it may end up in logs, and phone numbers must not.
+    """
+
 #: Regions a call center may read national numbers in (ISO 3166-1 alpha-2, upper case).
 KNOWN_REGIONS: frozenset[str] = frozenset(phonenumbers.SUPPORTED_REGIONS)
 
