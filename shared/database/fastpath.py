@@ -5,23 +5,60 @@ mongomock answers every query by copying and scanning the whole collection (abou
 answered from the collection store's ``_id`` map instead. Only ``_iter_documents`` is
 replaced, so projections, update operators and upserts stay mongomock's own code; the
 tests compare this path with the scan for the same operations.
+
+This path, and ``compact.py``, lean on mongomock's private parts: ``Collection.
+_iter_documents(self, filter)`` and a collection store's ``_documents`` map and ``indexes``.
+pyproject.toml pins mongomock to the version they were written against
+(``TESTED_MONGOMOCK``), and ``install()`` refuses to start on another one, or on one whose
+private parts moved, rather than answer wrongly or silently slowly.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator, Mapping
 from datetime import UTC
+from importlib.metadata import version
 from typing import Any
 
 import bson
+import mongomock
 from bson import ObjectId
 from bson.codec_options import CodecOptions
 from mongomock.collection import Collection as _MockCollection
 from mongomock.filtering import filter_applies
 from mongomock.helpers import patch_datetime_awareness_in_document
 
+#: The mongomock release the fast path and the compact store were written and tested against
+#: (pinned in pyproject.toml); an upgrade is a change to review here, not a silent one.
+TESTED_MONGOMOCK = "4.3.0"
+
 _scan = _MockCollection._iter_documents
 _installed = False
+
+
+class MongomockMoved(RuntimeError):
+    """The installed mongomock is not the one the stand-in's private hooks were tested on."""
+
+
+def private_api_problems() -> list[str]:
+    """What no longer matches the mongomock internals this module and ``compact.py`` use."""
+    problems: list[str] = []
+    installed = version("mongomock")
+    if installed != TESTED_MONGOMOCK:
+        problems.append(f"mongomock {installed} is installed, the stand-in was tested on "
+                        f"{TESTED_MONGOMOCK} (see shared/database/fastpath.py)")
+    scan = getattr(_MockCollection, "_iter_documents", None)
+    if scan is None:
+        problems.append("mongomock.collection.Collection._iter_documents is gone")
+    elif list(inspect.signature(scan).parameters) != ["self", "filter"]:
+        problems.append("Collection._iter_documents no longer takes (self, filter): "
+                        f"{inspect.signature(scan)}")
+    store = mongomock.MongoClient()["fastpath-check"]["probe"]._store
+    for name in ("_documents", "indexes"):
+        if not hasattr(store, name):
+            problems.append(f"a mongomock collection store has no {name!r}")
+    return problems
 
 
 def exact_id(filter: Any) -> Any | None:
@@ -169,9 +206,16 @@ def enabled() -> bool:
 
 
 def install() -> None:
-    """Route exact-``_id`` filters through the store's map (idempotent)."""
+    """Route exact-``_id`` filters through the store's map (idempotent).
+
+    Raises ``MongomockMoved`` when mongomock is not the tested release or its private parts
+    moved: the stand-in then fails at start-up, loudly, instead of misreading documents.
+    """
     global _installed
     if not _installed:
+        problems = private_api_problems()
+        if problems:
+            raise MongomockMoved("; ".join(problems))
         _MockCollection._iter_documents = _iter_documents  # type: ignore[method-assign]
         _installed = True
 
