@@ -54,7 +54,7 @@ def private_api_problems() -> list[str]:
     elif list(inspect.signature(scan).parameters) != ["self", "filter"]:
         problems.append("Collection._iter_documents no longer takes (self, filter): "
                         f"{inspect.signature(scan)}")
-    store = mongomock.MongoClient()["fastpath-check"]["probe"]._store
+    store: Any = mongomock.MongoClient()["fastpath-check"]["probe"]._store
     for name in ("_documents", "indexes"):
         if not hasattr(store, name):
             problems.append(f"a mongomock collection store has no {name!r}")
