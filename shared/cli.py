@@ -46,6 +46,7 @@ from shared.consumer import without_values
 from shared.contracts import topics
 from shared.contracts.topology import CONSUMERS
 from shared.deadletters import REPLAY_GROUP, headers_of
+from shared.lag import topic_lag
 from shared.settings import ServiceSettings
 
 
@@ -208,15 +209,9 @@ async def lag(settings: ServiceSettings) -> int:
         await reader.start()
         try:
             for topic in consumed_by(service):
-                partitions = [TopicPartition(topic, p)
-                              for p in sorted(reader.partitions_for_topic(topic) or ())]
-                if not partitions:
+                behind = await topic_lag(reader, topic)
+                if behind is None:
                     continue
-                ends = await reader.end_offsets(partitions)
-                behind = 0
-                for partition in partitions:
-                    committed = await reader.committed(partition)
-                    behind += max(0, ends[partition] - (committed or 0))
                 total += behind
                 print(f"{group:24} {topic:40} lag {behind}")
         finally:

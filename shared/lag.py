@@ -28,6 +28,21 @@ from shared.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 
+
+async def topic_lag(reader: AIOKafkaConsumer, topic: str) -> int | None:
+    """How many messages of ``topic`` the reader's group has not committed yet, over all
+    partitions; None when the broker knows no partition of it."""
+    partitions = [TopicPartition(topic, p)
+                  for p in sorted(reader.partitions_for_topic(topic) or ())]
+    if not partitions:
+        return None
+    ends = await reader.end_offsets(partitions)
+    behind = 0
+    for partition in partitions:
+        committed = await reader.committed(partition)
+        behind += max(0, ends[partition] - (committed or 0))
+    return behind
+
 class ConsumerLag:
     """The lag gauge of one consumer group, kept fresh by ``run``."""
 
@@ -47,16 +62,9 @@ class ConsumerLag:
         await reader.topics()  # fresh metadata: partitions added since are counted
         lags: dict[str, int] = {}
         for topic in self.topics:
-            partitions = [TopicPartition(topic, p)
-                          for p in sorted(reader.partitions_for_topic(topic) or ())]
-            if not partitions:
-                continue
-            ends = await reader.end_offsets(partitions)
-            behind = 0
-            for partition in partitions:
-                committed = await reader.committed(partition)
-                behind += max(0, ends[partition] - (committed or 0))
-            lags[topic] = behind
+            behind = await topic_lag(reader, topic)
+            if behind is not None:
+                lags[topic] = behind
         for topic, behind in lags.items():
             self.metrics.consumer_lag.labels(topic=topic).set(behind)
         self.metrics.consumer_lag_refreshed.set(time.time())
