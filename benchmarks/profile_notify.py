@@ -33,9 +33,9 @@ from pathlib import Path
 
 from benchmarks.notify import prebuild, purchases_of
 from services.notify import handlers
-from services.notify.gateway import OutboundSms, OutboxGateway
+from services.notify.gateways.sms import OutboundSms, OutboxGateway
+from services.notify.jobs import Sender
 from services.notify.repository import NotifyRepository
-from services.notify.sender import Sender
 from services.notify.settings import NotifySettings
 from shared.contracts import Event, PurchaseRecorded
 from shared.database.memory import MemoryDatabase

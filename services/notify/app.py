@@ -14,11 +14,12 @@ from typing import Any, TypeVar
 from fastapi import FastAPI, HTTPException, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.notify import handlers, privacy, replies
+from services.notify import handlers, jobs
 from services.notify.business import NotifyMetrics
-from services.notify.gateway import HttpSmsGateway, OutboundSms, OutboxGateway, SmsGateway
+from services.notify.gateways.sms import make_gateway
+from services.notify.handlers import privacy, replies
+from services.notify.jobs import Sender
 from services.notify.repository import NotifyRepository
-from services.notify.sender import Sender
 from services.notify.settings import NotifySettings
 from shared import exports
 from shared.auth import PersonalReads, Principal, Role, authenticate, bearer_token, require
@@ -67,27 +68,6 @@ def sender_phone(raw: str, region: str | None) -> str | None:
         return normalize_phone(raw, region)
     except InvalidPhone:
         return None
-
-
-def make_gateway(settings: NotifySettings, repo: NotifyRepository) -> SmsGateway:
-    """The HTTP provider, or the outbox (the embedded mode's: it sends nothing, so it is
-    refused with a real Kafka or MongoDB unless a staging system opts in)."""
-    problem = settings.outbox_problem()
-    if problem is not None:
-        raise SystemExit(f"notify: refusing to start: {problem}")
-    if settings.sms_gateway == "http":
-        assert settings.sms_http_url is not None  # missing_secrets() stops the start-up
-        token = settings.sms_http_token.get_secret_value() if settings.sms_http_token else None
-        return HttpSmsGateway(url=settings.sms_http_url, token=token,
-                              timeout=settings.sms_http_timeout_s,
-                              max_retries=settings.sms_http_retries)
-
-    async def store(message: OutboundSms) -> None:
-        await repo.store_outbound(message, utc_now())
-
-    if not settings.on_this_machine:  # CRM_SMS_OUTBOX_OUTSIDE_EMBEDDED
-        log.warning("notify: SMS are kept in the outbox, not sent (staging only)")
-    return OutboxGateway(store=store)
 
 
 def inbound_caller(settings: NotifySettings) -> Callable[[Request], Awaitable[None]]:
@@ -145,15 +125,7 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     runtime.subscribe(OperatorUpdated, runtime.people.mirror)  # names, disabled people
     erasures = Erasures(runtime.db)
     runtime.subscribe(CustomerErased, lambda event: privacy.on_erased(repo, erasures, event))
-    # The job returns after a wake-up or sender.interval_s; the tiny period only restarts it.
-    # Every replica sends: the claims split the due messages between them.
-    runtime.every("sms-sender", 0.001, sender.tick, each_replica=True)
-
-    async def expire_pending() -> None:
-        async with runtime.command():
-            await runtime.publish(await handlers.expire_pending(repo, rules, utc_now()))
-
-    runtime.every("pending-expiry", 60, expire_pending)
+    jobs.schedule(runtime, sender, repo, rules)
 
     app = create_http_app(runtime, "crm notify", "SMS surveys, thank-yous and answers.",
                           on_start=repo.create_indexes)

@@ -25,8 +25,8 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from services.notify.domain import OpenSurvey, RecipientState
-from services.notify.gateway import OutboundSms
+from services.notify.domain import NotificationRequest, OpenSurvey, RecipientState
+from services.notify.gateways.sms import OutboundSms
 from shared.database import Database, Document
 from shared.periods import Period, day_of
 
@@ -166,7 +166,7 @@ class NotifyRepository:
             self.due_index.add(str(row["_id"]), row["send_at"])
         return len(rows)
 
-    # claims: which replica's sender sends a due message (services.notify.claims) -------
+    # claims: which replica's sender sends a due message (services.notify.jobs.Claims) --
     # Outside transactions: each document's update is atomic on the server, and a claim
     # must be seen by the other replicas at once.
     async def claim_due(self, notification_ids: list[str], holder: str, now: datetime,
@@ -345,4 +345,27 @@ def _recipient_state(row: Document, consent: Document | None) -> RecipientState:
         opted_out=bool(consent and consent.get("opted_out")),
         last_survey_at=row.get("last_survey_at"), last_survey_id=row.get("last_survey_id"),
         time_zone=row.get("time_zone"),
+    )
+
+
+def request_document(request: NotificationRequest, status: str, now: datetime) -> Document:
+    """A notification as stored, before any decision (``status``: ``pending`` until then)."""
+    return {
+        "_id": request.notification_id, "customer_id": request.customer_id,
+        "kind": request.kind, "template": request.template, "context": dict(request.context),
+        "employee_id": request.employee_id, "occurred_at": request.occurred_at,
+        "created_at": now, "status": status, "send_at": None, "reason": None, "attempts": 0,
+        **({"cause": request.cause} if request.cause else {}),
+        **({"thank_you_id": request.thank_you_id} if request.thank_you_id else {}),
+    }
+
+
+def request_from(document: Document) -> NotificationRequest:
+    """The request a stored notification was made for."""
+    return NotificationRequest(
+        notification_id=document["_id"], customer_id=document["customer_id"],
+        kind=document["kind"], template=document["template"],
+        occurred_at=document["occurred_at"], context=document.get("context") or {},
+        employee_id=document.get("employee_id"),
+        cause=document.get("cause"), thank_you_id=document.get("thank_you_id"),
     )

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from services.notify import handlers
-from services.notify.gateway import GatewayResult, OutboundSms
+from services.notify.gateways.sms import GatewayResult, OutboundSms
 from services.notify.handlers import Rules
-from services.notify.replies import survey_summary
+from services.notify.handlers.replies import survey_summary
 from shared.contracts import CustomerLapsed, InteractionLogged
 from shared.periods import Period
 from tests.unit.notify.helpers import MOSCOW, utc

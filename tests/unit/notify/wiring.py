@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from services.notify import handlers, replies
-from services.notify.gateway import OutboundSms, OutboxGateway, SmsGateway
-from services.notify.handlers import Rules
+from services.notify import handlers
+from services.notify.gateways.sms import OutboundSms, OutboxGateway, SmsGateway
+from services.notify.handlers import Rules, replies
+from services.notify.jobs import Sender
 from services.notify.repository import NotifyRepository
-from services.notify.sender import Sender
 from shared.auth import PeopleDirectory
 from shared.contracts import (
     CustomerRegistered,

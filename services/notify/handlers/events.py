@@ -16,7 +16,7 @@ from typing import Any
 
 from services.notify import domain
 from services.notify.domain import Decision, NotificationRequest, Policy, RecipientState
-from services.notify.repository import NotifyRepository
+from services.notify.repository import NotifyRepository, request_document, request_from
 from shared.contracts import (
     CustomerLapsed,
     CustomerRegistered,
@@ -49,27 +49,6 @@ def notification_sent(document: Document, status: str, reason: str | None,
         occurred_at=now, notification_id=document["_id"],
         customer_id=document["customer_id"], kind=document["kind"],
         status=status, reason=reason,  # type: ignore[arg-type]
-        cause=document.get("cause"), thank_you_id=document.get("thank_you_id"),
-    )
-
-
-def request_document(request: NotificationRequest, status: str, now: datetime) -> Document:
-    return {
-        "_id": request.notification_id, "customer_id": request.customer_id,
-        "kind": request.kind, "template": request.template, "context": dict(request.context),
-        "employee_id": request.employee_id, "occurred_at": request.occurred_at,
-        "created_at": now, "status": status, "send_at": None, "reason": None, "attempts": 0,
-        **({"cause": request.cause} if request.cause else {}),
-        **({"thank_you_id": request.thank_you_id} if request.thank_you_id else {}),
-    }
-
-
-def request_from(document: Document) -> NotificationRequest:
-    return NotificationRequest(
-        notification_id=document["_id"], customer_id=document["customer_id"],
-        kind=document["kind"], template=document["template"],
-        occurred_at=document["occurred_at"], context=document.get("context") or {},
-        employee_id=document.get("employee_id"),
         cause=document.get("cause"), thank_you_id=document.get("thank_you_id"),
     )
 

@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from services.notify import domain
-from services.notify.handlers import Rules, decide_stored, request_document
-from services.notify.repository import NotifyRepository
+from services.notify.handlers.events import Rules, decide_stored
+from services.notify.repository import NotifyRepository, request_document
 from shared.contracts import Event, SurveyAnswered
 from shared.database import Document
 

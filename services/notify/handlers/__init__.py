@@ -1,0 +1,33 @@
+"""Notify's use cases: each loads (repository), decides (domain) and saves, returning events.
+
+- ``events``: consumed events -> the messages they call for, decided by the policy; the
+  expiry of messages still waiting for a registration.
+- ``replies``: an inbound SMS (answer, opt-out, opt-in, clarification); the survey summary.
+- ``privacy``: erasure and subject access.
+"""
+
+from services.notify.handlers.events import (
+    Rules,
+    expire_pending,
+    on_interaction,
+    on_lapsed,
+    on_points_expiring,
+    on_purchase,
+    on_referral,
+    on_registered,
+    on_thanked,
+    on_tier_changed,
+)
+
+__all__ = [
+    "Rules",
+    "expire_pending",
+    "on_interaction",
+    "on_lapsed",
+    "on_points_expiring",
+    "on_purchase",
+    "on_referral",
+    "on_registered",
+    "on_thanked",
+    "on_tier_changed",
+]
