@@ -43,13 +43,15 @@ from typing import Any, TypeVar
 
 from services.notify import domain, handlers
 from services.notify.domain import RecipientState
-from services.notify.gateways.sms import GatewayResult, OutboundSms, SmsGateway
+from services.notify.gateways.sms import GatewayResult, OutboundSms, SmsGateway, make_gateway
 from services.notify.handlers.events import Rules, apply_decision, notification_sent, rules_view
 from services.notify.repository import NotifyRepository, request_from
+from services.notify.settings import NotifySettings
 from shared.auth import PeopleDirectory
 from shared.clock import utc_now
 from shared.contracts import Event
 from shared.database import Database, Document
+from shared.leases import this_process
 from shared.outbox import committing
 from shared.retries import backoff_s, is_transient_transaction_error, retry_transient
 from shared.service import ServiceRuntime
@@ -383,6 +385,19 @@ class Claims:
             async with self.db.transaction():
                 return await write()
         return await retry_transient(once, what)
+
+
+def sender_for(runtime: ServiceRuntime, settings: NotifySettings, repo: NotifyRepository,
+               rules: Rules) -> Sender:
+    """The sender with the configured gateway, attempts, pace and claims."""
+    # Replicas share a MongoDB database and claim what they send; the stand-in serves one
+    # process (no leases either).
+    claim_as = None if runtime.leases is None else this_process()
+    return Sender(runtime.db, repo, make_gateway(settings, repo), rules, runtime.publish,
+                  utc_now, send_attempts=settings.sms_send_attempts,
+                  retry_after=timedelta(seconds=settings.sms_retry_after_s),
+                  interval_s=settings.sms_sender_interval_s, people=runtime.people,
+                  claim_as=claim_as, claim_lease=timedelta(seconds=settings.sms_claim_lease_s))
 
 
 def schedule(runtime: ServiceRuntime, sender: Sender, repo: NotifyRepository,
