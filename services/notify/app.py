@@ -7,13 +7,14 @@ endpoints (``api``).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TypeVar
 
 from fastapi import FastAPI
 
 from services.notify import api, handlers, jobs
 from services.notify.business import NotifyMetrics
+from services.notify.domain import Policy
 from services.notify.handlers import privacy
 from services.notify.repository import NotifyRepository
 from services.notify.settings import NotifySettings
@@ -35,7 +36,7 @@ from shared.privacy import Erasures, subject_of
 from shared.service import ServiceRuntime, create_http_app
 
 E = TypeVar("E", bound=Event)
-UseCase = Callable[[NotifyRepository, handlers.Rules, E, datetime], Awaitable[Sequence[Event]]]
+UseCase = Callable[[NotifyRepository, Policy, E, datetime], Awaitable[Sequence[Event]]]
 
 
 def create_app(settings: NotifySettings | None = None) -> FastAPI:
@@ -43,14 +44,12 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings)
     runtime.observe_committed(NotifyMetrics(runtime.metrics.registry).observe)
     repo = NotifyRepository(runtime.db)
-    rules = handlers.Rules(policy=settings.policy(),
-                           why_us_delay=timedelta(seconds=settings.why_us_delay_s),
-                           pending_grace=timedelta(seconds=settings.pending_grace_s))
-    sender = jobs.sender_for(runtime, settings, repo, rules)
+    policy = settings.policy()
+    sender = jobs.sender_for(runtime, settings, repo, policy)
 
     def on(event_type: type[E], use_case: UseCase[E]) -> None:
         async def handle(event: E) -> Sequence[Event]:
-            derived = await use_case(repo, rules, event, utc_now())
+            derived = await use_case(repo, policy, event, utc_now())
             sender.wake()  # it takes the due index under the lock, i.e. after this commit
             return derived
 
@@ -70,9 +69,9 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     runtime.subscribe(OperatorUpdated, runtime.people.mirror)  # names, disabled people
     erasures = Erasures(runtime.db)
     runtime.subscribe(CustomerErased, lambda event: privacy.on_erased(repo, erasures, event))
-    jobs.schedule(runtime, sender, repo, rules)
+    jobs.schedule(runtime, sender, repo, policy)
 
     app = create_http_app(runtime, "crm notify", "SMS surveys, thank-yous and answers.",
                           on_start=repo.create_indexes)
-    api.install(app, runtime, repo, settings, rules, sender, erasures)
+    api.install(app, runtime, repo, settings, policy, sender, erasures)
     return app

@@ -42,9 +42,9 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from services.notify import domain, handlers
-from services.notify.domain import RecipientState
+from services.notify.domain import Policy, RecipientState
 from services.notify.gateways.sms import GatewayResult, OutboundSms, SmsGateway, make_gateway
-from services.notify.handlers.events import Rules, apply_decision, notification_sent, rules_view
+from services.notify.handlers.events import apply_decision, notification_sent, rules_view
 from services.notify.repository import NotifyRepository, request_from
 from services.notify.settings import NotifySettings
 from shared.auth import PeopleDirectory
@@ -75,7 +75,7 @@ class Sender:
     db: Database
     repo: NotifyRepository
     gateway: SmsGateway
-    rules: Rules
+    policy: Policy
     publish: Publish  # into the transactional outbox (call inside a transaction)
     clock: Clock
     batch: int = 500
@@ -199,7 +199,7 @@ class Sender:
                     dropped.append(notification_id)
                     continue
                 decision = domain.decide(request_from(document), rules_view(document, recipient),
-                                         self.rules.policy, now)
+                                         self.policy, now)
                 if decision.suppressed or (decision.send_at and decision.send_at > now):
                     events += await apply_decision(self.repo, document, decision, now,
                                                    counts_now=False)
@@ -388,12 +388,12 @@ class Claims:
 
 
 def sender_for(runtime: ServiceRuntime, settings: NotifySettings, repo: NotifyRepository,
-               rules: Rules) -> Sender:
+               policy: Policy) -> Sender:
     """The sender with the configured gateway, attempts, pace and claims."""
     # Replicas share a MongoDB database and claim what they send; the stand-in serves one
     # process (no leases either).
     claim_as = None if runtime.leases is None else this_process()
-    return Sender(runtime.db, repo, make_gateway(settings, repo), rules, runtime.publish,
+    return Sender(runtime.db, repo, make_gateway(settings, repo), policy, runtime.publish,
                   utc_now, send_attempts=settings.sms_send_attempts,
                   retry_after=timedelta(seconds=settings.sms_retry_after_s),
                   interval_s=settings.sms_sender_interval_s, people=runtime.people,
@@ -401,7 +401,7 @@ def sender_for(runtime: ServiceRuntime, settings: NotifySettings, repo: NotifyRe
 
 
 def schedule(runtime: ServiceRuntime, sender: Sender, repo: NotifyRepository,
-             rules: Rules) -> None:
+             policy: Policy) -> None:
     """The sender on every replica, the pending expiry once a minute on one."""
     # The job returns after a wake-up or sender.interval_s; the tiny period only restarts it.
     # Every replica sends: the claims split the due messages between them.
@@ -409,6 +409,6 @@ def schedule(runtime: ServiceRuntime, sender: Sender, repo: NotifyRepository,
 
     async def expire_pending() -> None:
         async with runtime.command():
-            await runtime.publish(await handlers.expire_pending(repo, rules, utc_now()))
+            await runtime.publish(await handlers.expire_pending(repo, policy, utc_now()))
 
     runtime.every("pending-expiry", 60, expire_pending)

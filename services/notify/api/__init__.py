@@ -8,7 +8,8 @@ from typing import Any
 from fastapi import FastAPI
 
 from services.notify.api import sms, surveys
-from services.notify.handlers import Rules, privacy
+from services.notify.domain import Policy
+from services.notify.handlers import privacy
 from services.notify.jobs import Sender
 from services.notify.repository import NotifyRepository
 from services.notify.settings import NotifySettings
@@ -17,10 +18,10 @@ from shared.service import ServiceRuntime
 
 
 def install(app: FastAPI, runtime: ServiceRuntime, repo: NotifyRepository,
-            settings: NotifySettings, rules: Rules, sender: Sender, erasures: Erasures) -> None:
+            settings: NotifySettings, policy: Policy, sender: Sender, erasures: Erasures) -> None:
     async def holdings(customer_id: str) -> Any:
         return await privacy.holdings(repo, customer_id)
 
     install_privacy(app, "notify", erasures, holdings)
-    sms.install(app, runtime, repo, settings, rules, sender)
+    sms.install(app, runtime, repo, settings, policy, sender)
     surveys.install(app, repo, runtime.people)

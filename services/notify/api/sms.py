@@ -9,7 +9,8 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Query, Request, status
 
 from services.notify.api.schemas import InboundSms
-from services.notify.handlers import Rules, replies
+from services.notify.domain import Policy
+from services.notify.handlers import replies
 from services.notify.jobs import Sender
 from services.notify.repository import NotifyRepository
 from services.notify.settings import NotifySettings
@@ -48,7 +49,7 @@ def inbound_caller(settings: NotifySettings) -> Callable[[Request], Awaitable[No
 
 
 def install(app: FastAPI, runtime: ServiceRuntime, repo: NotifyRepository,
-            settings: NotifySettings, rules: Rules, sender: Sender) -> None:
+            settings: NotifySettings, policy: Policy, sender: Sender) -> None:
     check_inbound = inbound_caller(settings)
     reads = PersonalReads(settings.personal_reads_per_minute)
 
@@ -62,7 +63,7 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: NotifyRepository,
         await check_inbound(request)
         phone = sender_phone(body.sender, settings.default_region)
         async with runtime.command():
-            result = await replies.on_inbound(repo, rules, phone, body.text, utc_now())
+            result = await replies.on_inbound(repo, policy, phone, body.text, utc_now())
             await runtime.publish(result.events)
         if result.wake_sender:
             sender.wake()

@@ -27,7 +27,7 @@ from services.notify.domain.inbound import (
     parse_inbound,
 )
 from services.notify.domain.local_time import SendingWindow, zone_for_phone
-from services.notify.domain.rules import (
+from services.notify.domain.policy import (
     SURVEY_KINDS,
     Decision,
     NotificationRequest,

@@ -7,7 +7,6 @@
 """
 
 from services.notify.handlers.events import (
-    Rules,
     expire_pending,
     on_interaction,
     on_lapsed,
@@ -20,7 +19,6 @@ from services.notify.handlers.events import (
 )
 
 __all__ = [
-    "Rules",
     "expire_pending",
     "on_interaction",
     "on_lapsed",

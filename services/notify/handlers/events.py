@@ -1,5 +1,5 @@
 """Notify's use cases for consumed events: which message a cause calls for, and what the
-rules decide about it. Nothing here talks to the gateway: a message to send is written with
+policy decides about it. Nothing here talks to the gateway: a message to send is written with
 status ``due`` (or ``scheduled`` for later) and indexed in ``due`` for the sender.
 
 A cause for a customer whose registration has not arrived yet is stored as ``pending`` and
@@ -10,8 +10,8 @@ decided when the registration arrives; after ``pending_grace`` it is suppressed 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from services.notify import domain
@@ -30,15 +30,6 @@ from shared.contracts import (
     TierChanged,
 )
 from shared.database import Document
-
-
-@dataclass(frozen=True)
-class Rules:
-    """The policy plus notify's own timing choices."""
-
-    policy: Policy = field(default_factory=Policy)
-    why_us_delay: timedelta = timedelta(hours=1)
-    pending_grace: timedelta = timedelta(days=1)
 
 
 def notification_sent(document: Document, status: str, reason: str | None,
@@ -90,7 +81,7 @@ async def apply_decision(repo: NotifyRepository, document: Document, decision: D
     return []
 
 
-async def request_message(repo: NotifyRepository, rules: Rules,
+async def request_message(repo: NotifyRepository, policy: Policy,
                           request: NotificationRequest | None, now: datetime) -> list[Event]:
     """Store and decide a message once per cause, whatever the redelivery."""
     if request is None or await repo.notification(request.notification_id) is not None:
@@ -101,23 +92,23 @@ async def request_message(repo: NotifyRepository, rules: Rules,
         await repo.insert_notification(document)
         await repo.add_pending(request.customer_id, request.notification_id, now)
         return []
-    return await decide_stored(repo, rules, document, recipient, now, new=True)
+    return await decide_stored(repo, policy, document, recipient, now, new=True)
 
 
-async def decide_stored(repo: NotifyRepository, rules: Rules, document: Document,
+async def decide_stored(repo: NotifyRepository, policy: Policy, document: Document,
                         recipient: RecipientState, now: datetime,
                         new: bool = False) -> list[Event]:
     request = request_from(document)
     if request.kind == "why_us_survey":
         # Decided as of the delay: the first purchase's survey, if any, goes first, and the
         # why-us question counts for the throttle only once it is sent.
-        decision = domain.decide(request, recipient, rules.policy, now + rules.why_us_delay)
+        decision = domain.decide(request, recipient, policy, now + policy.why_us_delay)
         return await apply_decision(repo, document, decision, now, counts_now=False, new=new)
-    decision = domain.decide(request, rules_view(document, recipient), rules.policy, now)
+    decision = domain.decide(request, rules_view(document, recipient), policy, now)
     return await apply_decision(repo, document, decision, now, new=new)
 
 
-async def on_registered(repo: NotifyRepository, rules: Rules, event: CustomerRegistered,
+async def on_registered(repo: NotifyRepository, policy: Policy, event: CustomerRegistered,
                         now: datetime) -> Sequence[Event]:
     """Keep the number, language and time zone; decide what waited; ask why-us."""
     zone = domain.zone_for_phone(event.phone)
@@ -128,53 +119,53 @@ async def on_registered(repo: NotifyRepository, rules: Rules, event: CustomerReg
     for notification_id in await repo.take_pending(event.customer_id):
         document = await repo.notification(notification_id)
         if document is not None and document["status"] == "pending":
-            events += await decide_stored(repo, rules, document, recipient, now)
+            events += await decide_stored(repo, policy, document, recipient, now)
             recipient = await repo.recipient(event.customer_id) or recipient
-    events += await request_message(repo, rules, domain.why_us_survey_for(event), now)
+    events += await request_message(repo, policy, domain.why_us_survey_for(event), now)
     return events
 
 
-async def on_purchase(repo: NotifyRepository, rules: Rules, event: PurchaseRecorded,
+async def on_purchase(repo: NotifyRepository, policy: Policy, event: PurchaseRecorded,
                       now: datetime) -> Sequence[Event]:
     if event.amount < 0:  # a refund is not a service to rate
         return []
-    return await request_message(repo, rules, domain.quality_survey_for_purchase(event), now)
+    return await request_message(repo, policy, domain.quality_survey_for_purchase(event), now)
 
 
-async def on_interaction(repo: NotifyRepository, rules: Rules, event: InteractionLogged,
+async def on_interaction(repo: NotifyRepository, policy: Policy, event: InteractionLogged,
                          now: datetime) -> Sequence[Event]:
-    return await request_message(repo, rules, domain.quality_survey_for_interaction(event), now)
+    return await request_message(repo, policy, domain.quality_survey_for_interaction(event), now)
 
 
-async def on_lapsed(repo: NotifyRepository, rules: Rules, event: CustomerLapsed,
+async def on_lapsed(repo: NotifyRepository, policy: Policy, event: CustomerLapsed,
                     now: datetime) -> Sequence[Event]:
-    return await request_message(repo, rules, domain.winback_survey_for(event), now)
+    return await request_message(repo, policy, domain.winback_survey_for(event), now)
 
 
-async def on_referral(repo: NotifyRepository, rules: Rules, event: ReferralCredited,
+async def on_referral(repo: NotifyRepository, policy: Policy, event: ReferralCredited,
                       now: datetime) -> Sequence[Event]:
-    return await request_message(repo, rules, domain.thank_you_for_referral(event), now)
+    return await request_message(repo, policy, domain.thank_you_for_referral(event), now)
 
 
-async def on_tier_changed(repo: NotifyRepository, rules: Rules, event: TierChanged,
+async def on_tier_changed(repo: NotifyRepository, policy: Policy, event: TierChanged,
                           now: datetime) -> Sequence[Event]:
-    return await request_message(repo, rules, domain.thank_you_for_gold(event), now)
+    return await request_message(repo, policy, domain.thank_you_for_gold(event), now)
 
 
-async def on_points_expiring(repo: NotifyRepository, rules: Rules, event: PointsExpiring,
+async def on_points_expiring(repo: NotifyRepository, policy: Policy, event: PointsExpiring,
                              now: datetime) -> Sequence[Event]:
-    return await request_message(repo, rules, domain.points_expiry_notice_for(event), now)
+    return await request_message(repo, policy, domain.points_expiry_notice_for(event), now)
 
 
-async def on_thanked(repo: NotifyRepository, rules: Rules, event: CustomerThanked,
+async def on_thanked(repo: NotifyRepository, policy: Policy, event: CustomerThanked,
                      now: datetime) -> Sequence[Event]:
-    return await request_message(repo, rules, domain.thank_you_from_operator(event), now)
+    return await request_message(repo, policy, domain.thank_you_from_operator(event), now)
 
 
-async def expire_pending(repo: NotifyRepository, rules: Rules, now: datetime) -> list[Event]:
+async def expire_pending(repo: NotifyRepository, policy: Policy, now: datetime) -> list[Event]:
     """Suppress (reason ``no_phone``) what waited longer than the grace for a registration."""
     events: list[Event] = []
-    for customer_id in await repo.pending_since_before(now - rules.pending_grace):
+    for customer_id in await repo.pending_since_before(now - policy.pending_grace):
         for notification_id in await repo.take_pending(customer_id):
             document = await repo.notification(notification_id)
             if document is not None and document["status"] == "pending":

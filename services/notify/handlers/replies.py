@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from services.notify import domain
-from services.notify.handlers.events import Rules, decide_stored
+from services.notify.domain import Policy
+from services.notify.handlers.events import decide_stored
 from services.notify.repository import NotifyRepository, request_document
 from shared.contracts import Event, SurveyAnswered
 from shared.database import Document
@@ -32,13 +33,13 @@ class InboundResult:
     wake_sender: bool = False
 
 
-async def on_inbound(repo: NotifyRepository, rules: Rules, phone: str | None, text: str,
+async def on_inbound(repo: NotifyRepository, policy: Policy, phone: str | None, text: str,
                      now: datetime) -> InboundResult:
     customer_id = await repo.customer_by_phone(phone) if phone else None
     if customer_id is None:
         return InboundResult("ignored", [])
     survey = await repo.open_survey(customer_id)
-    outcome = domain.handle_reply(text, survey, rules.policy, now)
+    outcome = domain.handle_reply(text, survey, policy, now)
     action = _ACTIONS[outcome.action]
     if outcome.action in ("opt_out", "opt_in"):
         await repo.set_consent(customer_id, outcome.action == "opt_out", now)
@@ -46,7 +47,7 @@ async def on_inbound(repo: NotifyRepository, rules: Rules, phone: str | None, te
     if outcome.action == "answer" and survey is not None:
         return InboundResult(action, await _answer(repo, customer_id, survey, outcome, now))
     if outcome.action == "clarify" and survey is not None:
-        events = await _clarify(repo, rules, customer_id, survey, outcome, now)
+        events = await _clarify(repo, policy, customer_id, survey, outcome, now)
         return InboundResult(action, events, wake_sender=True)
     return InboundResult(action, [])
 
@@ -68,7 +69,7 @@ async def _answer(repo: NotifyRepository, customer_id: str, survey: domain.OpenS
     return [event]
 
 
-async def _clarify(repo: NotifyRepository, rules: Rules, customer_id: str,
+async def _clarify(repo: NotifyRepository, policy: Policy, customer_id: str,
                    survey: domain.OpenSurvey, outcome: domain.ReplyOutcome,
                    now: datetime) -> list[Event]:
     """The polite clarification goes through the same rules and sender as any message."""
@@ -85,7 +86,7 @@ async def _clarify(repo: NotifyRepository, rules: Rules, customer_id: str,
     recipient = await repo.recipient(customer_id)
     if recipient is None:  # answered a survey, so registered: cannot happen
         return []
-    return await decide_stored(repo, rules, document, recipient, now, new=True)
+    return await decide_stored(repo, policy, document, recipient, now, new=True)
 
 
 def survey_summary(rows: list[Document]) -> dict[str, Any]:

@@ -53,7 +53,7 @@ def replica(notify: Notify, name: str, gateway: object, batch: int = 500,
     async def publish(events: Sequence[Event]) -> None:
         notify.published.extend(events)
 
-    return Sender(notify.db, NotifyRepository(notify.db), gateway, notify.rules,  # type: ignore[arg-type]
+    return Sender(notify.db, NotifyRepository(notify.db), gateway, notify.policy,  # type: ignore[arg-type]
                   publish, notify.clock, batch=batch, claim_as=name, claim_lease=lease)
 
 
