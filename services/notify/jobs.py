@@ -35,22 +35,22 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from services.notify import domain, handlers
-from services.notify.domain import Policy, RecipientState
+from services.notify import handlers
+from services.notify.domain import Policy
 from services.notify.gateways.sms import GatewayResult, OutboundSms, SmsGateway, make_gateway
-from services.notify.handlers.events import apply_decision, notification_sent, rules_view
-from services.notify.repository import NotifyRepository, request_from
+from services.notify.handlers import sending
+from services.notify.handlers.sending import Sendable
+from services.notify.repository import NotifyRepository
 from services.notify.settings import NotifySettings
 from shared.auth import PeopleDirectory
 from shared.clock import utc_now
 from shared.contracts import Event
-from shared.database import Database, Document
+from shared.database import Database
 from shared.leases import this_process
 from shared.outbox import committing
 from shared.retries import backoff_s, is_transient_transaction_error, retry_transient
@@ -60,7 +60,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 Publish = Callable[[Sequence[Event]], Awaitable[None]]
-Sendable = tuple[Document, RecipientState, OutboundSms]
 Clock = Callable[[], datetime]
 #: The record's waits between write conflicts grow to about a second (full jitter), no more.
 RECORD_BACKOFF_STEPS = 6
@@ -72,6 +71,9 @@ RECORD_PATIENCE_S = 120.0
 
 @dataclass
 class Sender:
+    """The sending job: rounds of due messages, decided again (``handlers.sending``), handed
+    to the gateway and recorded."""
+
     db: Database
     repo: NotifyRepository
     gateway: SmsGateway
@@ -143,9 +145,9 @@ class Sender:
         async with renewed:
             # Sent and recorded a slice at a time: a crash re-sends one slice at most.
             for start in range(0, len(to_send), self.concurrency):
-                sending = to_send[start:start + self.concurrency]
-                results = await self._send_all([message for _, _, message in sending])
-                await self._until_recorded(sending, results, self.clock())
+                in_flight = to_send[start:start + self.concurrency]
+                results = await self._send_all([message for _, _, message in in_flight])
+                await self._until_recorded(in_flight, results, self.clock())
                 await self.db.durable()
 
     async def _until_recorded(self, sent: list[Sendable], results: list[GatewayResult],
@@ -171,59 +173,15 @@ class Sender:
     async def _record_all(self, to_send: list[Sendable], results: list[GatewayResult],
                           now: datetime) -> None:
         async with committing(), self.db.unit_of_work():
-            events: list[Event] = []
-            surveys: Counter[str] = Counter()
-            done: list[str] = []
-            for (document, recipient, _), result in zip(to_send, results, strict=True):
-                events += await self._record(document, recipient, result, now, surveys, done)
-            await self.repo.unschedule_many(done)
-            for kind, count in surveys.items():  # one update per kind and round
-                await self.repo.count_surveys_sent(kind, count, now)
-            await self.publish(events)
+            await self.publish(await sending.record(
+                self.repo, to_send, results, now, send_attempts=self.send_attempts,
+                retry_after=self.retry_after))
 
     async def _redecide(self, due: list[str], now: datetime) -> list[Sendable]:
-        to_send: list[Sendable] = []
         async with committing(), self.db.unit_of_work():
-            documents = await self.repo.notifications_by_id(due)
-            recipients = await self.repo.recipients_of(
-                document["customer_id"] for document in documents.values())
-            events: list[Event] = []
-            dropped: list[str] = []
-            for notification_id in due:
-                document = documents.get(notification_id)
-                if document is None or document["status"] not in ("due", "scheduled"):
-                    dropped.append(notification_id)
-                    continue
-                recipient = recipients.get(document["customer_id"])
-                if recipient is None:  # cannot happen: decided only with a recipient
-                    dropped.append(notification_id)
-                    continue
-                decision = domain.decide(request_from(document), rules_view(document, recipient),
-                                         self.policy, now)
-                if decision.suppressed or (decision.send_at and decision.send_at > now):
-                    events += await apply_decision(self.repo, document, decision, now,
-                                                   counts_now=False)
-                    continue
-                text = document.get("text") or domain.render(
-                    document["template"], recipient.language,
-                    await self._context(document, recipient.language))
-                assert recipient.phone is not None
-                to_send.append((document, recipient,
-                                OutboundSms(notification_id, recipient.phone, text)))
-            await self.repo.unschedule_many(dropped)
-            await self.publish(events)
-        return to_send
-
-    async def _context(self, document: Document, language: str | None) -> dict[str, Any]:
-        """The template's values; the employee by display name, in the customer's script
-        where the directory has one (an id the directory does not know names nobody)."""
-        context = dict(document.get("context") or {})
-        employee_id = document.get("employee_id")
-        if employee_id and self.people is not None:
-            person = await self.people.person(employee_id)
-            if person is not None:
-                context["employee"] = person.short_name_in(language)
-        return context
+            redecided = await sending.redecide(self.repo, self.policy, self.people, due, now)
+            await self.publish(redecided.events)
+        return redecided.to_send
 
     async def _send_all(self, messages: list[OutboundSms]) -> list[GatewayResult]:
         limit = asyncio.Semaphore(self.concurrency)
@@ -236,41 +194,6 @@ class Sender:
                     return GatewayResult("failed", reason=f"gateway error: {type(error).__name__}")
 
         return list(await asyncio.gather(*(one(message) for message in messages)))
-
-    async def _record(self, document: Document, recipient: RecipientState,
-                      result: GatewayResult, now: datetime, surveys: Counter[str],
-                      done: list[str]) -> list[Event]:
-        """Mark one message; ``done`` collects those to take out of ``due`` (at once)."""
-        _id, customer_id, kind = document["_id"], document["customer_id"], document["kind"]
-        if result.status == "sent":
-            await self.repo.update_notification(_id, {
-                "status": "sent", "sent_at": now, "reason": None,
-                "attempts": document.get("attempts", 0) + 1,
-                "provider_message_id": result.provider_message_id})
-            done.append(_id)
-            if kind in domain.SURVEY_KINDS and not document.get("clarifies"):
-                if recipient.last_survey_id != _id:  # the why-us survey counts once sent
-                    await self.repo.note_survey(customer_id, _id, now)
-                await self.repo.open_a_survey(customer_id, domain.OpenSurvey(
-                    survey_id=_id, kind=kind, sent_at=now, language=recipient.language,
-                    employee_id=document.get("employee_id")))
-                surveys[kind] += 1
-            return [notification_sent(document, "sent", None, now)]
-        attempts = document.get("attempts", 0) + 1
-        reason = (result.reason or "gateway failure")[:200]
-        if attempts < self.send_attempts:
-            log.warning("sms %s not sent (attempt %d of %d): %s", _id, attempts,
-                        self.send_attempts, reason)
-            retry_at = now + self.retry_after * attempts
-            await self.repo.update_notification(_id, {"attempts": attempts, "reason": reason,
-                                                      "send_at": retry_at})
-            await self.repo.schedule(_id, retry_at)
-            return []
-        log.error("sms %s failed for good after %d attempts: %s", _id, attempts, reason)
-        await self.repo.update_notification(_id, {"status": "failed", "attempts": attempts,
-                                                  "reason": reason, "failed_at": now})
-        done.append(_id)
-        return [notification_sent(document, "failed", reason, now)]
 
 
 #: A candidate whose ``due`` document is not there yet is looked for again this soon: the

@@ -66,6 +66,8 @@ class NotificationRequest:
     # go out on crm.notification.sent.v1 so the caller card can list the thank-you.
     cause: str | None = None
     thank_you_id: str | None = None
+    # The survey a clarification clarifies (a clarification's own text is stored with it).
+    clarifies: str | None = None
 
     @property
     def is_survey(self) -> bool:

@@ -2,6 +2,10 @@
 
 - ``events``: consumed events -> the messages they call for, decided by the policy; the
   expiry of messages still waiting for a registration.
+- ``sending``: the sender's re-decision of due messages and its record of what the gateway
+  made of them.
+- ``notifications``: what they share: a new message stored with its first decision, and
+  crm.notification.sent.v1.
 - ``replies``: an inbound SMS (answer, opt-out, opt-in, clarification); the survey summary.
 - ``privacy``: erasure and subject access.
 """

@@ -10,12 +10,11 @@ decided when the registration arrives; after ``pending_grace`` it is suppressed 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
 from services.notify import domain
-from services.notify.domain import Decision, NotificationRequest, Policy, RecipientState
+from services.notify.domain import NotificationRequest, Policy
+from services.notify.handlers.notifications import add_message, announced
 from services.notify.repository import NotifyRepository, request_document, request_from
 from shared.contracts import (
     CustomerLapsed,
@@ -23,62 +22,11 @@ from shared.contracts import (
     CustomerThanked,
     Event,
     InteractionLogged,
-    NotificationSent,
     PointsExpiring,
     PurchaseRecorded,
     ReferralCredited,
     TierChanged,
 )
-from shared.database import Document
-
-
-def notification_sent(document: Document, status: str, reason: str | None,
-                      now: datetime) -> NotificationSent:
-    """The public record of a message's end; one terminal status per notification."""
-    return NotificationSent(
-        event_id=Event.derived_id(document["_id"], "notification.sent"),
-        occurred_at=now, notification_id=document["_id"],
-        customer_id=document["customer_id"], kind=document["kind"],
-        status=status, reason=reason,  # type: ignore[arg-type]
-        cause=document.get("cause"), thank_you_id=document.get("thank_you_id"),
-    )
-
-
-def rules_view(document: Document, recipient: RecipientState) -> RecipientState:
-    """A clarification belongs to the survey it clarifies: the throttle does not hold it."""
-    if document.get("clarifies"):
-        return replace(recipient, last_survey_at=None, last_survey_id=None)
-    return recipient
-
-
-async def apply_decision(repo: NotifyRepository, document: Document, decision: Decision,
-                         now: datetime, counts_now: bool = True,
-                         new: bool = False) -> list[Event]:
-    """Record a decision on a notification (``new``: not stored yet, one insert then).
-
-    A suppression is published at once; a message to send goes to the due index.
-    """
-    _id = document["_id"]
-    if decision.suppressed:
-        changes: dict[str, Any] = {"status": "suppressed", "reason": decision.reason,
-                                   "decided_at": now}
-    else:
-        assert decision.send_at is not None
-        changes = {"status": "due" if decision.send_at <= now else "scheduled",
-                   "send_at": decision.send_at, "time_zone": decision.time_zone,
-                   "decided_at": now}
-    if new:
-        await repo.insert_notification(document | changes)
-    else:
-        await repo.update_notification(_id, changes)
-    if decision.suppressed:
-        if not new:
-            await repo.unschedule(_id)
-        return [notification_sent(document, "suppressed", decision.reason, now)]
-    await repo.schedule(_id, changes["send_at"], new=new)
-    if counts_now and document["kind"] in domain.SURVEY_KINDS and not document.get("clarifies"):
-        await repo.note_survey(document["customer_id"], _id, changes["send_at"])
-    return []
 
 
 async def request_message(repo: NotifyRepository, policy: Policy,
@@ -86,26 +34,9 @@ async def request_message(repo: NotifyRepository, policy: Policy,
     """Store and decide a message once per cause, whatever the redelivery."""
     if request is None or await repo.notification(request.notification_id) is not None:
         return []
-    document = request_document(request, "pending", now)
     recipient = await repo.recipient(request.customer_id)
-    if recipient is None:
-        await repo.insert_notification(document)
-        await repo.add_pending(request.customer_id, request.notification_id, now)
-        return []
-    return await decide_stored(repo, policy, document, recipient, now, new=True)
-
-
-async def decide_stored(repo: NotifyRepository, policy: Policy, document: Document,
-                        recipient: RecipientState, now: datetime,
-                        new: bool = False) -> list[Event]:
-    request = request_from(document)
-    if request.kind == "why_us_survey":
-        # Decided as of the delay: the first purchase's survey, if any, goes first, and the
-        # why-us question counts for the throttle only once it is sent.
-        decision = domain.decide(request, recipient, policy, now + policy.why_us_delay)
-        return await apply_decision(repo, document, decision, now, counts_now=False, new=new)
-    decision = domain.decide(request, rules_view(document, recipient), policy, now)
-    return await apply_decision(repo, document, decision, now, new=new)
+    return await add_message(repo, policy, request_document(request, "pending", now),
+                             recipient, now)
 
 
 async def on_registered(repo: NotifyRepository, policy: Policy, event: CustomerRegistered,
@@ -119,7 +50,9 @@ async def on_registered(repo: NotifyRepository, policy: Policy, event: CustomerR
     for notification_id in await repo.take_pending(event.customer_id):
         document = await repo.notification(notification_id)
         if document is not None and document["status"] == "pending":
-            events += await decide_stored(repo, policy, document, recipient, now)
+            outcome = domain.first_decision(request_from(document), recipient, policy, now)
+            await repo.record_decision(document, outcome, now)
+            events += announced(document, outcome, now)
             recipient = await repo.recipient(event.customer_id) or recipient
     events += await request_message(repo, policy, domain.why_us_survey_for(event), now)
     return events
@@ -169,6 +102,7 @@ async def expire_pending(repo: NotifyRepository, policy: Policy, now: datetime) 
         for notification_id in await repo.take_pending(customer_id):
             document = await repo.notification(notification_id)
             if document is not None and document["status"] == "pending":
-                events += await apply_decision(
-                    repo, document, Decision("suppressed", reason="no_phone"), now)
+                outcome = domain.Suppress("no_phone")  # no registration came: no number
+                await repo.record_decision(document, outcome, now)
+                events += announced(document, outcome, now)
     return events

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from services.notify import domain
 from services.notify.domain import Policy
-from services.notify.handlers.events import decide_stored
+from services.notify.handlers.notifications import add_message
 from services.notify.repository import NotifyRepository, request_document
 from shared.contracts import Event, SurveyAnswered
 from shared.database import Document
@@ -41,14 +41,14 @@ async def on_inbound(repo: NotifyRepository, policy: Policy, phone: str | None, 
     survey = await repo.open_survey(customer_id)
     outcome = domain.handle_reply(text, survey, policy, now)
     action = _ACTIONS[outcome.action]
-    if outcome.action in ("opt_out", "opt_in"):
-        await repo.set_consent(customer_id, outcome.action == "opt_out", now)
-        return InboundResult(action, [])
-    if outcome.action == "answer" and survey is not None:
-        return InboundResult(action, await _answer(repo, customer_id, survey, outcome, now))
-    if outcome.action == "clarify" and survey is not None:
-        events = await _clarify(repo, policy, customer_id, survey, outcome, now)
-        return InboundResult(action, events, wake_sender=True)
+    match outcome.action:
+        case "opt_out" | "opt_in":
+            await repo.set_consent(customer_id, outcome.action == "opt_out", now)
+        case "answer" if survey is not None:
+            return InboundResult(action, await _answer(repo, customer_id, survey, outcome, now))
+        case "clarify" if survey is not None:
+            events = await _clarify(repo, policy, customer_id, survey, outcome, now)
+            return InboundResult(action, events, wake_sender=True)
     return InboundResult(action, [])
 
 
@@ -86,7 +86,7 @@ async def _clarify(repo: NotifyRepository, policy: Policy, customer_id: str,
     recipient = await repo.recipient(customer_id)
     if recipient is None:  # answered a survey, so registered: cannot happen
         return []
-    return await decide_stored(repo, policy, document, recipient, now, new=True)
+    return await add_message(repo, policy, document, recipient, now)
 
 
 def survey_summary(rows: list[Document]) -> dict[str, Any]:
