@@ -22,12 +22,7 @@ def install(app: FastAPI, repo: NotifyRepository, people: PeopleDirectory) -> No
         """Ratings per employee (with their names), response rates per kind, win-back
         reasons, why-us answers: for a period (days, UTC, both included) or all time; CSV
         (one row per employee) for a spreadsheet."""
-        period = period_of(start, end)
-        summary = replies.survey_summary(await repo.summary_rows(period))
-        names = await people.names(row["employee_id"] for row in summary["employees"])
-        for row in summary["employees"]:
-            row["display_name"] = names.get(row["employee_id"])
-        summary["period"] = period.as_json()
+        summary = await replies.summary_for(repo, people, period_of(start, end))
         if format == "csv":
             return exports.csv_response(
                 f"survey-ratings{suffix(start, end)}.csv",

@@ -16,8 +16,10 @@ from services.notify import domain
 from services.notify.domain import Policy
 from services.notify.handlers.notifications import add_message
 from services.notify.repository import NotifyRepository, request_document
+from shared.auth import PeopleDirectory
 from shared.contracts import Event, SurveyAnswered
 from shared.database import Document
+from shared.periods import Period
 
 Action = Literal["answered", "clarified", "opted_out", "opted_in", "ignored"]
 _ACTIONS: dict[str, Action] = {
@@ -87,6 +89,17 @@ async def _clarify(repo: NotifyRepository, policy: Policy, customer_id: str,
     if recipient is None:  # answered a survey, so registered: cannot happen
         return []
     return await add_message(repo, policy, document, recipient, now)
+
+
+async def summary_for(repo: NotifyRepository, people: PeopleDirectory,
+                      period: Period) -> dict[str, Any]:
+    """The survey summary of a period (or all time), employees named by the directory."""
+    summary = survey_summary(await repo.summary_rows(period))
+    names = await people.names(row["employee_id"] for row in summary["employees"])
+    for row in summary["employees"]:
+        row["display_name"] = names.get(row["employee_id"])
+    summary["period"] = period.as_json()
+    return summary
 
 
 def survey_summary(rows: list[Document]) -> dict[str, Any]:
