@@ -33,9 +33,10 @@ from pathlib import Path
 
 from benchmarks.notify import prebuild, purchases_of
 from services.notify import handlers
-from services.notify.gateway import OutboundSms, OutboxGateway
+from services.notify.domain import Policy
+from services.notify.gateways.sms import OutboundSms, OutboxGateway
+from services.notify.jobs import Sender
 from services.notify.repository import NotifyRepository
-from services.notify.sender import Sender
 from services.notify.settings import NotifySettings
 from shared.contracts import Event, PurchaseRecorded
 from shared.database.memory import MemoryDatabase
@@ -56,13 +57,13 @@ def clocks() -> Seconds:
     return time.perf_counter(), time.process_time()
 
 
-async def handle_all(db: MemoryDatabase, repo: NotifyRepository, rules: handlers.Rules,
+async def handle_all(db: MemoryDatabase, repo: NotifyRepository, policy: Policy,
                      events: list[PurchaseRecorded]) -> Seconds:
     """Seconds to handle ``events`` one transaction each."""
     started = clocks()
     for event in events:
         async with db.transaction():
-            await handlers.on_purchase(repo, rules, event, utc_now())
+            await handlers.on_purchase(repo, policy, event, utc_now())
     return since(started)
 
 
@@ -74,7 +75,7 @@ async def send_all(sender: Sender) -> tuple[int, Seconds]:
     return looked, since(started)
 
 
-def sender_of(db: MemoryDatabase, repo: NotifyRepository, rules: handlers.Rules) -> Sender:
+def sender_of(db: MemoryDatabase, repo: NotifyRepository, policy: Policy) -> Sender:
     """The embedded mode's sender: the outbox gateway, and an outbox that drops events."""
 
     async def store(message: OutboundSms) -> None:
@@ -83,7 +84,7 @@ def sender_of(db: MemoryDatabase, repo: NotifyRepository, rules: handlers.Rules)
     async def publish(events: Sequence[Event]) -> None:
         return None
 
-    return Sender(db, repo, OutboxGateway(store=store), rules, publish, utc_now)
+    return Sender(db, repo, OutboxGateway(store=store), policy, publish, utc_now)
 
 
 async def profiled(run: Callable[[], Awaitable[object]]) -> cProfile.Profile:
@@ -106,17 +107,17 @@ async def profile(customers: int, count: int, with_sender: bool, workdir: Path) 
     ids = await prebuild(workdir, customers)
     db = MemoryDatabase("crm_notify", workdir, fsync=False)
     repo = NotifyRepository(db)
-    rules = handlers.Rules(policy=NotifySettings().policy())
-    sender = sender_of(db, repo, rules)
+    policy = NotifySettings().policy()
+    sender = sender_of(db, repo, policy)
     chosen = random.Random(1).sample(ids, min(len(ids), 200 + 2 * count))
     events = [PurchaseRecorded.model_validate_json(body)
               for _, _, body in purchases_of(chosen)]
     warm, plain, last = events[:200], events[200:200 + count], events[200 + count:]
-    await handle_all(db, repo, rules, warm)
+    await handle_all(db, repo, policy, warm)
     await send_all(sender)
-    seconds = await handle_all(db, repo, rules, plain)
+    seconds = await handle_all(db, repo, policy, plain)
     sent, sending_s = await send_all(sender) if with_sender else (0, (0.0, 0.0))
-    handling = await profiled(lambda: handle_all(db, repo, rules, last))
+    handling = await profiled(lambda: handle_all(db, repo, policy, last))
     sending = await profiled(lambda: send_all(sender)) if with_sender else None
     await db.close()
     report(f"on_purchase in-process, {customers:,} recipients", count, seconds, handling)

@@ -7,7 +7,7 @@ from typing import get_args
 
 from prometheus_client import CollectorRegistry, Counter
 
-from services.notify.domain.rules import SuppressReason
+from services.notify.domain.policy import SuppressReason
 from shared.contracts import Event, NotificationSent, SurveyAnswered
 
 #: The suppression reasons a label may carry; anything else is ``other`` (a failure's

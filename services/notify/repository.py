@@ -25,8 +25,19 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from services.notify.domain import OpenSurvey, RecipientState
-from services.notify.gateway import OutboundSms
+from services.notify.domain import (
+    AwaitRegistration,
+    Decided,
+    Delivered,
+    GiveUp,
+    NotificationRequest,
+    OpenSurvey,
+    Queue,
+    RecipientState,
+    Suppress,
+    TryAgain,
+)
+from services.notify.gateways.sms import OutboundSms
 from shared.database import Database, Document
 from shared.periods import Period, day_of
 
@@ -140,6 +151,60 @@ class NotifyRepository:
     async def update_notification(self, notification_id: str, changes: dict[str, Any]) -> None:
         await self.notifications.update_one({"_id": notification_id}, {"$set": changes})
 
+    async def add_notification(self, document: Document, outcome: AwaitRegistration | Decided,
+                               now: datetime) -> None:
+        """A new notification with its first decision (one insert): pending for the
+        registration, suppressed, or queued in ``due``."""
+        _id, customer_id = document["_id"], document["customer_id"]
+        match outcome:
+            case AwaitRegistration():
+                await self.notifications.insert_one(document)
+                await self.add_pending(customer_id, _id, now)
+            case Suppress():
+                await self.notifications.insert_one(document | decided_fields(outcome, now))
+            case Queue():
+                await self.notifications.insert_one(document | decided_fields(outcome, now))
+                await self.schedule(_id, outcome.send_at, new=True)
+                if outcome.counts_for_throttle:
+                    await self.note_survey(customer_id, _id, outcome.send_at)
+
+    async def record_decision(self, document: Document, outcome: Decided, now: datetime) -> None:
+        """A stored notification decided (again): suppressed and out of ``due``, or queued."""
+        _id = document["_id"]
+        await self.update_notification(_id, decided_fields(outcome, now))
+        match outcome:
+            case Suppress():
+                await self.unschedule(_id)
+            case Queue():
+                await self.schedule(_id, outcome.send_at)
+                if outcome.counts_for_throttle:
+                    await self.note_survey(document["customer_id"], _id, outcome.send_at)
+
+    async def record_attempt(self, document: Document, outcome: Delivered | TryAgain | GiveUp,
+                             now: datetime) -> None:
+        """What the gateway made of a message: sent (a survey opens), to try again (back in
+        ``due``), or failed. Taking it out of ``due`` is the caller's, once per round."""
+        _id, customer_id = document["_id"], document["customer_id"]
+        match outcome:
+            case Delivered():
+                await self.update_notification(_id, {
+                    "status": "sent", "sent_at": now, "reason": None,
+                    "attempts": outcome.attempts,
+                    "provider_message_id": outcome.provider_message_id})
+                if outcome.counts_for_throttle:
+                    await self.note_survey(customer_id, _id, now)
+                if outcome.survey is not None:
+                    await self.open_a_survey(customer_id, outcome.survey)
+            case TryAgain():
+                await self.update_notification(_id, {"attempts": outcome.attempts,
+                                                     "reason": outcome.reason,
+                                                     "send_at": outcome.at})
+                await self.schedule(_id, outcome.at)
+            case GiveUp():
+                await self.update_notification(_id, {
+                    "status": "failed", "attempts": outcome.attempts, "reason": outcome.reason,
+                    "failed_at": now})
+
     async def schedule(self, notification_id: str, send_at: datetime, new: bool = False) -> None:
         document = {"_id": notification_id, "send_at": send_at}
         if new:  # a first decision: cheaper than an upsert
@@ -166,7 +231,7 @@ class NotifyRepository:
             self.due_index.add(str(row["_id"]), row["send_at"])
         return len(rows)
 
-    # claims: which replica's sender sends a due message (services.notify.claims) -------
+    # claims: which replica's sender sends a due message (services.notify.jobs.Claims) --
     # Outside transactions: each document's update is atomic on the server, and a claim
     # must be seen by the other replicas at once.
     async def claim_due(self, notification_ids: list[str], holder: str, now: datetime,
@@ -346,3 +411,37 @@ def _recipient_state(row: Document, consent: Document | None) -> RecipientState:
         last_survey_at=row.get("last_survey_at"), last_survey_id=row.get("last_survey_id"),
         time_zone=row.get("time_zone"),
     )
+
+
+def request_document(request: NotificationRequest, status: str, now: datetime) -> Document:
+    """A notification as stored, before any decision (``status``: ``pending`` until then)."""
+    return {
+        "_id": request.notification_id, "customer_id": request.customer_id,
+        "kind": request.kind, "template": request.template, "context": dict(request.context),
+        "employee_id": request.employee_id, "occurred_at": request.occurred_at,
+        "created_at": now, "status": status, "send_at": None, "reason": None, "attempts": 0,
+        **({"cause": request.cause} if request.cause else {}),
+        **({"thank_you_id": request.thank_you_id} if request.thank_you_id else {}),
+    }
+
+
+def request_from(document: Document) -> NotificationRequest:
+    """The request a stored notification was made for."""
+    return NotificationRequest(
+        notification_id=document["_id"], customer_id=document["customer_id"],
+        kind=document["kind"], template=document["template"],
+        occurred_at=document["occurred_at"], context=document.get("context") or {},
+        employee_id=document.get("employee_id"),
+        cause=document.get("cause"), thank_you_id=document.get("thank_you_id"),
+        clarifies=document.get("clarifies"),
+    )
+
+
+def decided_fields(outcome: Decided, now: datetime) -> dict[str, Any]:
+    """The fields a decision sets on a notification."""
+    match outcome:
+        case Suppress():
+            return {"status": "suppressed", "reason": outcome.reason, "decided_at": now}
+        case Queue():
+            return {"status": outcome.status, "send_at": outcome.send_at,
+                    "time_zone": outcome.time_zone, "decided_at": now}

@@ -30,7 +30,7 @@ class NotifySettings(ServiceSettings):
         description="Region assumed for an inbound number written without a country code.",
     )
 
-    # Rules
+    # Policy
     quiet_hours: str = Field(
         "21:00-09:00", validation_alias=_env("CRM_QUIET_HOURS"),
         description="Local hours of the recipient in which nothing is sent; 'off' for none.",
@@ -93,6 +93,8 @@ class NotifySettings(ServiceSettings):
         return Policy(
             window=sending_window(self.quiet_hours),
             survey_throttle=timedelta(days=self.survey_throttle_days),
+            why_us_delay=timedelta(seconds=self.why_us_delay_s),
+            pending_grace=timedelta(seconds=self.pending_grace_s),
         )
 
     def secrets(self) -> dict[str, SecretStr | None]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from services.notify.domain.rules import NotificationRequest
+from services.notify.domain.policy import NotificationRequest
 from services.notify.domain.templates import TemplateKind
 from shared.contracts.events import (
     CustomerLapsed,

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Literal
 
 from services.notify.domain.causes import notification_id
-from services.notify.domain.rules import Policy
+from services.notify.domain.policy import Policy
 from services.notify.domain.templates import render
 from shared.contracts.types import NotificationKind
 

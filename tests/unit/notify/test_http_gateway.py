@@ -1,7 +1,7 @@
 import asyncio
 import base64
 
-from services.notify.gateway import HttpSmsGateway, OutboundSms
+from services.notify.gateways.sms import HttpSmsGateway, OutboundSms
 
 from .fake_provider import FakeProvider, Reply
 

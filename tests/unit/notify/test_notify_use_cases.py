@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from services.notify import handlers
-from services.notify.gateway import GatewayResult, OutboundSms
-from services.notify.handlers import Rules
-from services.notify.replies import survey_summary
+from services.notify.domain import Policy
+from services.notify.gateways.sms import GatewayResult, OutboundSms
+from services.notify.handlers.replies import survey_summary
 from shared.contracts import CustomerLapsed, InteractionLogged
 from shared.periods import Period
 from tests.unit.notify.helpers import MOSCOW, utc
@@ -216,7 +216,7 @@ async def test_a_message_waiting_too_long_for_a_registration_is_suppressed_as_no
         notify: Notify) -> None:
     await notify.consume(handlers.on_purchase, purchase("c-1", "p-1", notify.clock()))
     notify.clock.advance(days=2)
-    notify.published.extend(await handlers.expire_pending(notify.repo, notify.rules,
+    notify.published.extend(await handlers.expire_pending(notify.repo, notify.policy,
                                                           notify.clock()))
     assert [(s.status, s.reason) for s in notify.sent()] == [("suppressed", "no_phone")]
 
@@ -295,7 +295,7 @@ async def test_a_failed_send_is_retried_later_and_then_sent() -> None:
 
 async def test_a_send_failing_every_attempt_is_marked_failed_not_lost() -> None:
     gateway = FlakyGateway(failures=100)
-    notify = Notify(Clock(NOON_MOSCOW), gateway=gateway, rules=Rules())
+    notify = Notify(Clock(NOON_MOSCOW), gateway=gateway, policy=Policy())
     await registered_customer(notify)
     await notify.consume(handlers.on_purchase, purchase("c-1", "p-1", notify.clock()))
     for _ in range(10):

@@ -1,7 +1,6 @@
 import pytest
 
-from services.notify.app import make_gateway
-from services.notify.gateway import HttpSmsGateway, OutboundSms, OutboxGateway
+from services.notify.gateways.sms import HttpSmsGateway, OutboundSms, OutboxGateway, make_gateway
 from services.notify.repository import NotifyRepository
 from services.notify.settings import NotifySettings
 from shared.database.memory import MemoryDatabase

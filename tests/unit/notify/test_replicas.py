@@ -11,9 +11,9 @@ import pytest
 from pymongo.errors import OperationFailure
 
 from services.notify import handlers
-from services.notify.gateway import GatewayResult, OutboundSms
+from services.notify.gateways.sms import GatewayResult, OutboundSms
+from services.notify.jobs import Sender
 from services.notify.repository import NotifyRepository
-from services.notify.sender import Sender
 from shared.contracts import Event
 from tests.unit.notify.helpers import utc
 from tests.unit.notify.wiring import Clock, Notify, purchase
@@ -53,7 +53,7 @@ def replica(notify: Notify, name: str, gateway: object, batch: int = 500,
     async def publish(events: Sequence[Event]) -> None:
         notify.published.extend(events)
 
-    return Sender(notify.db, NotifyRepository(notify.db), gateway, notify.rules,  # type: ignore[arg-type]
+    return Sender(notify.db, NotifyRepository(notify.db), gateway, notify.policy,  # type: ignore[arg-type]
                   publish, notify.clock, batch=batch, claim_as=name, claim_lease=lease)
 
 
@@ -213,7 +213,7 @@ async def test_a_crash_while_recording_sends_one_slice_again_at_most(
 
 async def test_the_record_waits_out_a_long_run_of_write_conflicts(
         notify: Notify, gateway: CountingGateway, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("services.notify.sender.backoff_s", lambda attempt: 0.0)
+    monkeypatch.setattr("services.notify.jobs.backoff_s", lambda attempt: 0.0)
     ids = await due_surveys(notify, 2)
     sender = replica(notify, "a", gateway)
     recorded = sender.publish

@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from services.notify import handlers, replies
-from services.notify.gateway import OutboundSms, OutboxGateway, SmsGateway
-from services.notify.handlers import Rules
+from services.notify import handlers
+from services.notify.domain import Policy
+from services.notify.gateways.sms import OutboundSms, OutboxGateway, SmsGateway
+from services.notify.handlers import replies
+from services.notify.jobs import Sender
 from services.notify.repository import NotifyRepository
-from services.notify.sender import Sender
 from shared.auth import PeopleDirectory
 from shared.contracts import (
     CustomerRegistered,
@@ -43,7 +44,7 @@ class Clock:
 class Notify:
     clock: Clock
     gateway: SmsGateway | None = None
-    rules: Rules = field(default_factory=Rules)
+    policy: Policy = field(default_factory=Policy)
     published: list[Event] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -52,7 +53,7 @@ class Notify:
         if self.gateway is None:
             self.gateway = OutboxGateway(store=self._store)
         self.people = PeopleDirectory(self.db, ttl_s=0)
-        self.sender = Sender(self.db, self.repo, self.gateway, self.rules, self._publish,
+        self.sender = Sender(self.db, self.repo, self.gateway, self.policy, self._publish,
                              self.clock, people=self.people)
 
     async def _store(self, message: OutboundSms) -> None:
@@ -65,7 +66,7 @@ class Notify:
                       event: Event) -> Sequence[Event]:
         """As the consume path does: the use case in a transaction, its events published."""
         async with self.db.transaction():
-            derived = await use_case(self.repo, self.rules, event, self.clock())
+            derived = await use_case(self.repo, self.policy, event, self.clock())
         self.published.extend(derived)
         return derived
 
@@ -82,7 +83,7 @@ class Notify:
 
     async def reply(self, phone: str, text: str) -> str:
         async with self.db.transaction():
-            result = await replies.on_inbound(self.repo, self.rules, phone, text, self.clock())
+            result = await replies.on_inbound(self.repo, self.policy, phone, text, self.clock())
         self.published.extend(result.events)
         return result.action
 

@@ -1,19 +1,27 @@
-"""The SMS gateway port and its two adapters: the outbox and an HTTP provider."""
+"""The SMS gateway port and its two adapters, the outbox and an HTTP provider, and the
+choice between them (``make_gateway``)."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC
 from email.utils import parsedate_to_datetime
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import httpx
 
+from services.notify.settings import NotifySettings
 from shared.clock import utc_now
+
+if TYPE_CHECKING:  # the repository keeps the outbox's messages (OutboundSms)
+    from services.notify.repository import NotifyRepository
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -179,3 +187,24 @@ def _message_id(response: httpx.Response) -> str | None:
         found = body.get("id") or body.get("message_id")
         return str(found) if found is not None else None
     return None
+
+
+def make_gateway(settings: NotifySettings, repo: NotifyRepository) -> SmsGateway:
+    """The HTTP provider, or the outbox (the embedded mode's: it sends nothing, so it is
+    refused with a real Kafka or MongoDB unless a staging system opts in)."""
+    problem = settings.outbox_problem()
+    if problem is not None:
+        raise SystemExit(f"notify: refusing to start: {problem}")
+    if settings.sms_gateway == "http":
+        assert settings.sms_http_url is not None  # missing_secrets() stops the start-up
+        token = settings.sms_http_token.get_secret_value() if settings.sms_http_token else None
+        return HttpSmsGateway(url=settings.sms_http_url, token=token,
+                              timeout=settings.sms_http_timeout_s,
+                              max_retries=settings.sms_http_retries)
+
+    async def store(message: OutboundSms) -> None:
+        await repo.store_outbound(message, utc_now())
+
+    if not settings.on_this_machine:  # CRM_SMS_OUTBOX_OUTSIDE_EMBEDDED
+        log.warning("notify: SMS are kept in the outbox, not sent (staging only)")
+    return OutboxGateway(store=store)

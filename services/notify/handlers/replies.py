@@ -13,10 +13,13 @@ from datetime import datetime
 from typing import Any, Literal
 
 from services.notify import domain
-from services.notify.handlers import Rules, decide_stored, request_document
-from services.notify.repository import NotifyRepository
+from services.notify.domain import Policy
+from services.notify.handlers.notifications import add_message
+from services.notify.repository import NotifyRepository, request_document
+from shared.auth import PeopleDirectory
 from shared.contracts import Event, SurveyAnswered
 from shared.database import Document
+from shared.periods import Period
 
 Action = Literal["answered", "clarified", "opted_out", "opted_in", "ignored"]
 _ACTIONS: dict[str, Action] = {
@@ -32,22 +35,22 @@ class InboundResult:
     wake_sender: bool = False
 
 
-async def on_inbound(repo: NotifyRepository, rules: Rules, phone: str | None, text: str,
+async def on_inbound(repo: NotifyRepository, policy: Policy, phone: str | None, text: str,
                      now: datetime) -> InboundResult:
     customer_id = await repo.customer_by_phone(phone) if phone else None
     if customer_id is None:
         return InboundResult("ignored", [])
     survey = await repo.open_survey(customer_id)
-    outcome = domain.handle_reply(text, survey, rules.policy, now)
+    outcome = domain.handle_reply(text, survey, policy, now)
     action = _ACTIONS[outcome.action]
-    if outcome.action in ("opt_out", "opt_in"):
-        await repo.set_consent(customer_id, outcome.action == "opt_out", now)
-        return InboundResult(action, [])
-    if outcome.action == "answer" and survey is not None:
-        return InboundResult(action, await _answer(repo, customer_id, survey, outcome, now))
-    if outcome.action == "clarify" and survey is not None:
-        events = await _clarify(repo, rules, customer_id, survey, outcome, now)
-        return InboundResult(action, events, wake_sender=True)
+    match outcome.action:
+        case "opt_out" | "opt_in":
+            await repo.set_consent(customer_id, outcome.action == "opt_out", now)
+        case "answer" if survey is not None:
+            return InboundResult(action, await _answer(repo, customer_id, survey, outcome, now))
+        case "clarify" if survey is not None:
+            events = await _clarify(repo, policy, customer_id, survey, outcome, now)
+            return InboundResult(action, events, wake_sender=True)
     return InboundResult(action, [])
 
 
@@ -68,7 +71,7 @@ async def _answer(repo: NotifyRepository, customer_id: str, survey: domain.OpenS
     return [event]
 
 
-async def _clarify(repo: NotifyRepository, rules: Rules, customer_id: str,
+async def _clarify(repo: NotifyRepository, policy: Policy, customer_id: str,
                    survey: domain.OpenSurvey, outcome: domain.ReplyOutcome,
                    now: datetime) -> list[Event]:
     """The polite clarification goes through the same rules and sender as any message."""
@@ -85,7 +88,18 @@ async def _clarify(repo: NotifyRepository, rules: Rules, customer_id: str,
     recipient = await repo.recipient(customer_id)
     if recipient is None:  # answered a survey, so registered: cannot happen
         return []
-    return await decide_stored(repo, rules, document, recipient, now, new=True)
+    return await add_message(repo, policy, document, recipient, now)
+
+
+async def summary_for(repo: NotifyRepository, people: PeopleDirectory,
+                      period: Period) -> dict[str, Any]:
+    """The survey summary of a period (or all time), employees named by the directory."""
+    summary = survey_summary(await repo.summary_rows(period))
+    names = await people.names(row["employee_id"] for row in summary["employees"])
+    for row in summary["employees"]:
+        row["display_name"] = names.get(row["employee_id"])
+    summary["period"] = period.as_json()
+    return summary
 
 
 def survey_summary(rows: list[Document]) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The rules checked before every send: consent, staleness, throttle, quiet hours."""
+"""Notify's policy, who may be sent what and when, and the decision it makes before every
+send: consent, staleness, throttle, quiet hours."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ SuppressReason = Literal["no_phone", "opted_out", "stale", "throttled"]
 
 @dataclass(frozen=True)
 class Policy:
-    """Tunable limits; the defaults are the product's."""
+    """Who may be sent what, when: the sending window, the throttle and the timings
+    (``CRM_*`` settings: ``NotifySettings.policy()``); the defaults are the product's."""
 
     window: SendingWindow = field(default_factory=SendingWindow)
     # At most one survey per person in this period, whatever its kind. Thank-yous are not
@@ -27,6 +29,12 @@ class Policy:
     max_delay: timedelta = timedelta(days=7)
     # A reply later than this after the survey is not an answer to it.
     answer_window: timedelta = timedelta(days=7)
+    # The why-us survey is decided as of this long after the registration: a survey sent
+    # meanwhile (the first purchase's) goes first and takes its place under the throttle.
+    why_us_delay: timedelta = timedelta(hours=1)
+    # A cause for a customer not registered yet waits this long for the registration, then
+    # is suppressed with reason no_phone.
+    pending_grace: timedelta = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,8 @@ class NotificationRequest:
     # go out on crm.notification.sent.v1 so the caller card can list the thank-you.
     cause: str | None = None
     thank_you_id: str | None = None
+    # The survey a clarification clarifies (a clarification's own text is stored with it).
+    clarifies: str | None = None
 
     @property
     def is_survey(self) -> bool:

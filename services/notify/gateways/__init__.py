@@ -1,0 +1,1 @@
+"""Notify's gateways to systems outside the suite: the SMS provider (``sms``)."""
