@@ -1,9 +1,15 @@
 """The operator panel: ``GET /`` and its files under ``/static/``. The page itself needs no
-token; every API call it makes carries one."""
+token; every API call it makes carries one.
+
+Registry puts into the page what has its one source elsewhere: the shared sign-in header
+(``static/sign-in.html``, also the analyst view's) and the call center's settings.
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import textwrap
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -16,6 +22,8 @@ from services.registry.settings import RegistrySettings
 from shared.currencies import default_table, minor_units, valued
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
+_SIGN_IN = re.compile(r"( *)<crm-sign-in>(.*?)</crm-sign-in>\n", re.DOTALL)
+_OWN_DETAILS = "  <!-- the page's own session details -->\n"
 _DEFAULT_COUNTRY = '<meta name="crm-default-country" content="RU">'
 _CURRENCIES = '<datalist id="purchase-currencies" data-testid="purchase-currencies"></datalist>'
 _VALUE_CURRENCY = '<meta name="crm-value-currency" content="RUB" data-minor-units="2">'
@@ -51,19 +59,35 @@ def value_currency() -> str:
     return default_table().value_currency
 
 
-def install(app: FastAPI, settings: RegistrySettings) -> None:
-    # The page is read once; the call center's region becomes a new caller's default country,
-    # and the currencies the suite values (shared/currencies.yaml) the currency choices.
+def page(name: str) -> str:
+    """A page of ``static/`` with the sign-in header in place of its ``<crm-sign-in>``
+    element, whose content (the page's own session details) goes beside the person's name."""
+    header = (STATIC / "sign-in.html").read_text(encoding="utf-8")
+
+    def signed_in(found: re.Match[str]) -> str:
+        indent, own = found.group(1), textwrap.indent(textwrap.dedent(found.group(2)), "  ")
+        return textwrap.indent(header.replace(_OWN_DETAILS, own.lstrip("\n")), indent)
+
+    return _SIGN_IN.sub(signed_in, (STATIC / name).read_text(encoding="utf-8"), count=1)
+
+
+def operator_panel_page(settings: RegistrySettings) -> str:
+    """The panel's page: the call center's region becomes a new caller's default country,
+    the currencies the suite values (shared/currencies.yaml) the currency choices."""
     options = "".join(f'<option value="{code}"></option>' for code in valued())
-    page = (STATIC / "index.html").read_text(encoding="utf-8").replace(
+    return page("index.html").replace(
         _DEFAULT_COUNTRY,
         f'<meta name="crm-default-country" content="{settings.default_region.upper()[:2]}">',
     ).replace(_CURRENCIES, _CURRENCIES.replace("></", f">{options}</")).replace(
         _VALUE_CURRENCY, f'<meta name="crm-value-currency" content="{value_currency()}" '
                          f'data-minor-units="{minor_units(value_currency())}">')
 
+
+def install(app: FastAPI, settings: RegistrySettings) -> None:
+    html = operator_panel_page(settings)  # read once
+
     @app.get("/", include_in_schema=False)
     async def operator_panel() -> HTMLResponse:
-        return HTMLResponse(page, headers={"Cache-Control": "no-cache", **PANEL_HEADERS})
+        return HTMLResponse(html, headers={"Cache-Control": "no-cache", **PANEL_HEADERS})
 
     app.mount("/static", PanelFiles(directory=STATIC), name="static")

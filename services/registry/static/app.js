@@ -49,6 +49,8 @@
  *
  * The phone line, search, notes, history and the referrer picker are desk.js's; it uses
  * this file's requests, session, language and card through window.CrmPanel (panelApi).
+ * The session, the requests and the sign-in header's words are session.js's (shared with
+ * the analyst view).
  *
  * No phone number or search text goes into a URL: look-ups are POST /api/callers/lookup
  * and searches POST /api/customers/search (proxies' access logs and the browser's history
@@ -57,8 +59,7 @@
  * Keyboard: Enter in the phone box looks up; Esc anywhere clears and returns to it; on a
  * card, R offers the whole balance to spend and T opens the thank-you.
  * Signing in: login and password go to POST /api/sessions once; the password field is
- * emptied at once and the password is never stored. The short-lived token, its expiry and
- * who signed in are kept in sessionStorage ("crm-session", this tab only); the token is
+ * emptied at once and the password is never stored (session.js keeps the token); the token is
  * renewed (POST /api/sessions/renew) shortly before it expires while the operator is
  * working, and when it has ended the sign-in form comes back with everything on the
  * screen left as it was. The language is kept in localStorage.
@@ -66,7 +67,8 @@
 "use strict";
 
 (function () {
-  const SESSION_KEY = "crm-session";
+  // session.js's: the session in this tab, the requests and the API's errors in words.
+  const { ApiError, describeDetail, current: currentSession } = window.CrmSession;
   const RENEW_BEFORE_MS = 2 * 60 * 1000; // renew when less than this is left
   const ACTIVE_WITHIN_MS = 15 * 60 * 1000; // ...and the operator did something lately
   const RENEW_CHECK_MS = 30 * 1000;
@@ -304,10 +306,8 @@
 
   const TEXT = {
     en: {
-      title: "Caller card", language: "Language", login: "Login", password: "Password",
-      sign_in: "Sign in", sign_out: "Sign out",
+      title: "Caller card",
       "role.operator": "operator", "role.analyst": "analyst", "role.admin": "admin",
-      wrong_login: "Wrong login or password.",
       session_ended: "Your session has ended: sign in again. Nothing on the screen is lost.",
       people: "People", display_name: "Name", role: "Role", extension: "Extension",
       status: "Status", active: "active", disabled: "disabled", disable: "Disable",
@@ -341,7 +341,6 @@
       spent_points: "{points} points spent, {balance} left",
       lapsed: "Lapsed", score: "score", rating: "rating", questions_n: "questions",
       advice: "Advice", seconds: "s", discounted_short: "promotion",
-      need_token: "Sign in first.",
       forbidden: "Your role may not do this.",
       empty_phone: "Type a phone number first.",
       not_found: "Unknown number: register the caller.",
@@ -353,7 +352,7 @@
         + "them. This cannot be undone.",
       erase_reason: "Reason (no personal data)", erase_confirm: "I have checked who is asking",
       category_saved: "Category saved.", interaction_logged: "Interaction logged.",
-      purchase_recorded: "Purchase recorded.", network: "The server cannot be reached.",
+      purchase_recorded: "Purchase recorded.",
       thank_yous: "Thank-yous", no_thank_yous: "No thank-yous yet.",
       thank_customer: "Say thank you", thank_reason: "What for",
       thank_points: "Bonus points (optional)", thank_note: "Note (optional)", thank: "Thank",
@@ -371,7 +370,6 @@
       redeem_points: "Spend points", points_to_redeem: "Points to spend", redeem: "Spend",
       redeem_hint: "R: the whole balance; Enter spends it.",
       redeemed: "Spent {points} points. Balance: {balance}.",
-      server_error: "Server error",
       "band.low": "Low risk", "band.medium": "Medium risk", "band.high": "High risk",
       "tier.standard": "Standard", "tier.silver": "Silver", "tier.gold": "Gold",
       "person_type.individual": "Individual", "person_type.company": "Company",
@@ -391,10 +389,8 @@
       "kind.points_expiry": "Points expiry notice",
     },
     ru: {
-      title: "Карточка звонящего", language: "Язык", login: "Логин", password: "Пароль",
-      sign_in: "Войти", sign_out: "Выйти",
+      title: "Карточка звонящего",
       "role.operator": "оператор", "role.analyst": "аналитик", "role.admin": "администратор",
-      wrong_login: "Неверный логин или пароль.",
       session_ended: "Сеанс завершён: войдите снова. Всё на экране сохранится.",
       people: "Сотрудники", display_name: "Имя", role: "Роль", extension: "Добавочный",
       status: "Статус", active: "активен", disabled: "отключён", disable: "Отключить",
@@ -428,7 +424,6 @@
       spent_points: "списано баллов: {points}, осталось {balance}",
       lapsed: "Ушёл", score: "балл", rating: "оценка", questions_n: "вопросов",
       advice: "Совет", seconds: "с", discounted_short: "акция",
-      need_token: "Сначала войдите.",
       forbidden: "Вашей роли это действие недоступно.",
       empty_phone: "Сначала введите номер телефона.",
       not_found: "Номер не найден: зарегистрируйте клиента.",
@@ -442,7 +437,7 @@
       erase_confirm: "Я проверил(а), кто обращается",
       already_registered: "Этот номер уже зарегистрирован.",
       category_saved: "Категория сохранена.", interaction_logged: "Обращение записано.",
-      purchase_recorded: "Покупка записана.", network: "Сервер недоступен.",
+      purchase_recorded: "Покупка записана.",
       thank_yous: "Благодарности", no_thank_yous: "Благодарностей пока нет.",
       thank_customer: "Поблагодарить", thank_reason: "За что",
       thank_points: "Бонусные баллы (необязательно)", thank_note: "Заметка (необязательно)",
@@ -463,7 +458,6 @@
       redeem_points: "Списать баллы", points_to_redeem: "Сколько баллов списать",
       redeem: "Списать", redeem_hint: "R — весь баланс; Enter — списать.",
       redeemed: "Списано баллов: {points}. Баланс: {balance}.",
-      server_error: "Ошибка сервера",
       "band.low": "Низкий риск", "band.medium": "Средний риск", "band.high": "Высокий риск",
       "tier.standard": "Стандарт", "tier.silver": "Серебро", "tier.gold": "Золото",
       "person_type.individual": "Физическое лицо", "person_type.company": "Компания",
@@ -483,10 +477,8 @@
       "kind.points_expiry": "Бонусы скоро сгорят",
     },
     fa: {
-      title: "کارت تماس‌گیرنده", language: "زبان", login: "نام کاربری", password: "گذرواژه",
-      sign_in: "ورود", sign_out: "خروج",
+      title: "کارت تماس‌گیرنده",
       "role.operator": "اپراتور", "role.analyst": "تحلیلگر", "role.admin": "مدیر",
-      wrong_login: "نام کاربری یا گذرواژه نادرست است.",
       session_ended: "نشست شما پایان یافت: دوباره وارد شوید. چیزی از صفحه از دست نمی‌رود.",
       people: "کارکنان", display_name: "نام", role: "نقش", extension: "داخلی",
       status: "وضعیت", active: "فعال", disabled: "غیرفعال", disable: "غیرفعال کردن",
@@ -520,7 +512,6 @@
       spent_points: "{points} امتیاز خرج شد، {balance} مانده",
       lapsed: "از دست رفته", score: "امتیاز", rating: "نمره", questions_n: "پرسش",
       advice: "توصیه", seconds: "ثانیه", discounted_short: "حراج",
-      need_token: "ابتدا وارد شوید.",
       forbidden: "نقش شما اجازه این کار را ندارد.",
       empty_phone: "ابتدا شماره تلفن را وارد کنید.",
       not_found: "شماره ناشناخته است: تماس‌گیرنده را ثبت کنید.",
@@ -532,7 +523,7 @@
         + "این کار برگشت‌پذیر نیست.",
       erase_reason: "دلیل (بدون اطلاعات شخصی)", erase_confirm: "هویت درخواست‌کننده را بررسی کردم",
       category_saved: "دسته ذخیره شد.", interaction_logged: "تماس ثبت شد.",
-      purchase_recorded: "خرید ثبت شد.", network: "دسترسی به سرور ممکن نیست.",
+      purchase_recorded: "خرید ثبت شد.",
       thank_yous: "قدردانی‌ها", no_thank_yous: "هنوز قدردانی‌ای نیست.",
       thank_customer: "قدردانی", thank_reason: "برای چه",
       thank_points: "امتیاز هدیه (اختیاری)", thank_note: "یادداشت (اختیاری)", thank: "قدردانی",
@@ -551,7 +542,6 @@
       redeem_points: "خرج امتیاز", points_to_redeem: "امتیاز برای خرج", redeem: "خرج",
       redeem_hint: "R: کل موجودی؛ Enter آن را خرج می‌کند.",
       redeemed: "{points} امتیاز خرج شد. موجودی: {balance}.",
-      server_error: "خطای سرور",
       "band.low": "ریسک کم", "band.medium": "ریسک متوسط", "band.high": "ریسک زیاد",
       "tier.standard": "عادی", "tier.silver": "نقره‌ای", "tier.gold": "طلایی",
       "person_type.individual": "شخص حقیقی", "person_type.company": "شرکت",
@@ -594,7 +584,7 @@
 
   function t(key) {
     const table = TEXT[state.lang] || TEXT.en;
-    return table[key] !== undefined ? table[key] : (TEXT.en[key] !== undefined ? TEXT.en[key] : key);
+    return table[key] ?? TEXT.en[key] ?? window.CrmSession.t(key, state.lang);
   }
 
   function policyText(policy) {
@@ -766,76 +756,14 @@
     $("error").hidden = !text;
   }
 
-  // The API's {"detail": ...}: a string, {message, ...}, or FastAPI's list of {loc, msg}.
-  function describeDetail(detail) {
-    if (typeof detail === "string") {
-      return detail;
-    }
-    if (Array.isArray(detail)) {
-      return detail
-        .map((item) => {
-          const loc = Array.isArray(item.loc) ? item.loc.filter((part) => part !== "body") : [];
-          return loc.length ? `${loc.join(".")}: ${item.msg}` : String(item.msg);
-        })
-        .join("\n");
-    }
-    if (detail && typeof detail === "object" && detail.message) {
-      return String(detail.message);
-    }
-    return "";
-  }
-
   // ---- the API -----------------------------------------------------------------------
-
-  class ApiError extends Error {
-    constructor(status, detail, payload = null) {
-      super(describeDetail(detail) || `${t("server_error")} ${status}`);
-      this.status = status;
-      this.detail = detail;
-      this.payload = payload; // the whole answer: a 300 carries the choices beside detail
-    }
-  }
 
   async function api(method, path, body) {
     const session = currentSession();
     if (!session) {
       throw new ApiError(401, t("need_token"));
     }
-    return send(method, path, body, session.token);
-  }
-
-  async function send(method, path, body, token) {
-    const headers = { Accept: "application/json" };
-    if (token) {
-      headers.Authorization = `Bearer ${token}`;
-    }
-    if (body !== undefined) {
-      headers["Content-Type"] = "application/json";
-    }
-    let response;
-    try {
-      response = await fetch(path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (error) {
-      throw new ApiError(0, t("network"));
-    }
-    let payload = null;
-    const text = await response.text();
-    if (text) {
-      try {
-        payload = JSON.parse(text);
-      } catch (error) {
-        payload = null;
-      }
-    }
-    if (!response.ok) {
-      const detail = payload && payload.detail !== undefined ? payload.detail : null;
-      throw new ApiError(response.status, detail, payload);
-    }
-    return payload;
+    return window.CrmSession.send(method, path, { body, token: session.token });
   }
 
   function reportFailure(error) {
@@ -1565,33 +1493,8 @@
 
   // ---- signing in ------------------------------------------------------------------------
 
-  function currentSession() {
-    try {
-      const session = JSON.parse(sessionStorage.getItem(SESSION_KEY) || "null");
-      if (session && session.token && Date.parse(session.expires_at) > Date.now()) {
-        return session;
-      }
-    } catch (error) {
-      // an unreadable entry is no session
-    }
-    return null;
-  }
-
-  function keepSession(session) {
-    // The token and who it is; never the password.
-    sessionStorage.setItem(SESSION_KEY, JSON.stringify({
-      token: session.token,
-      expires_at: session.expires_at,
-      operator: {
-        operator_id: session.operator.operator_id,
-        display_name: session.operator.display_name,
-        role: session.operator.role,
-      },
-    }));
-  }
-
   function forgetSession() {
-    sessionStorage.removeItem(SESSION_KEY);
+    window.CrmSession.forget();
     showSignedIn(null);
   }
 
@@ -1708,8 +1611,8 @@
       return;
     }
     try {
-      const session = await send("POST", "/api/sessions", { login, password });
-      keepSession(session);
+      window.CrmSession.keep(await window.CrmSession.send("POST", "/api/sessions",
+                                                          { body: { login, password } }));
     } catch (error) {
       const wrong = error instanceof ApiError && error.status === 401;
       showError(wrong ? t("wrong_login") : error.message);
@@ -1745,9 +1648,10 @@
     if (left > RENEW_BEFORE_MS || idle) {
       return;
     }
-    state.renewing = send("POST", "/api/sessions/renew", undefined, session.token)
+    const renewal = { token: session.token };
+    state.renewing = window.CrmSession.send("POST", "/api/sessions/renew", renewal)
       .then((renewed) => {
-        keepSession(renewed);
+        window.CrmSession.keep(renewed);
         emit("session", currentSession());
       })
       .catch((error) => {
