@@ -1,12 +1,14 @@
 """The operator panel: ``GET /`` and its files under ``/static/``. The page itself needs no
 token; every API call it makes carries one.
 
-Registry puts into the page what has its one source elsewhere: the shared sign-in header
-(``static/sign-in.html``, also the analyst view's) and the call center's settings.
+Registry puts into the page what has its one source in Python: the shared sign-in header
+(``static/sign-in.html``, also the analyst view's), the call center's settings and the
+texts the panel shows (payment policies, risk reasons, advice: ``domain/``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import textwrap
@@ -18,12 +20,16 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 from starlette.types import Scope
 
+from services.registry.domain.advice import CATEGORY_ADVICE, SEGMENT_ADVICE
+from services.registry.domain.policy import PAYMENT_POLICY_TEXT
+from services.registry.domain.reasons import REASON_TEXT
 from services.registry.settings import RegistrySettings
 from shared.currencies import default_table, minor_units, valued
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 _SIGN_IN = re.compile(r"( *)<crm-sign-in>(.*?)</crm-sign-in>\n", re.DOTALL)
 _OWN_DETAILS = "  <!-- the page's own session details -->\n"
+_TEXTS = '<script type="application/json" id="crm-texts">{}</script>'
 _DEFAULT_COUNTRY = '<meta name="crm-default-country" content="RU">'
 _CURRENCIES = '<datalist id="purchase-currencies" data-testid="purchase-currencies"></datalist>'
 _VALUE_CURRENCY = '<meta name="crm-value-currency" content="RUB" data-minor-units="2">'
@@ -71,16 +77,31 @@ def page(name: str) -> str:
     return _SIGN_IN.sub(signed_in, (STATIC / name).read_text(encoding="utf-8"), count=1)
 
 
+def panel_texts() -> dict[str, object]:
+    """The texts the panel shows, from their one source (``domain/``)."""
+    return {"payment_policy": PAYMENT_POLICY_TEXT, "reasons": REASON_TEXT,
+            "advice": {"category": CATEGORY_ADVICE, "segment": SEGMENT_ADVICE}}
+
+
+def texts_block(texts: dict[str, object]) -> str:
+    """Texts as JSON in a data block: data, not script, so the policy lets the page read it.
+    No "<" inside, so no text can end the block."""
+    data = json.dumps(texts, ensure_ascii=False).replace("<", "\\u003c")
+    return _TEXTS.replace("{}", data)
+
+
 def operator_panel_page(settings: RegistrySettings) -> str:
     """The panel's page: the call center's region becomes a new caller's default country,
-    the currencies the suite values (shared/currencies.yaml) the currency choices."""
+    the currencies the suite values (shared/currencies.yaml) the currency choices, and the
+    panel's texts are the domain's."""
     options = "".join(f'<option value="{code}"></option>' for code in valued())
     return page("index.html").replace(
         _DEFAULT_COUNTRY,
         f'<meta name="crm-default-country" content="{settings.default_region.upper()[:2]}">',
     ).replace(_CURRENCIES, _CURRENCIES.replace("></", f">{options}</")).replace(
         _VALUE_CURRENCY, f'<meta name="crm-value-currency" content="{value_currency()}" '
-                         f'data-minor-units="{minor_units(value_currency())}">')
+                         f'data-minor-units="{minor_units(value_currency())}">',
+    ).replace(_TEXTS, texts_block(panel_texts()))
 
 
 def install(app: FastAPI, settings: RegistrySettings) -> None:

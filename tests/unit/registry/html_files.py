@@ -3,11 +3,13 @@ the pages as registry serves them, parsed, and the scripts' word tables."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,7 +36,8 @@ def analyst_view() -> str:
 
 
 class Page(HTMLParser):
-    """What the tests look at in a page: ids, test ids, labels and the files it loads."""
+    """What the tests look at in a page: ids, test ids, labels, the files it loads and its
+    JSON data blocks (by id)."""
 
     def __init__(self, html: str) -> None:
         super().__init__()
@@ -42,6 +45,8 @@ class Page(HTMLParser):
         self.testids: list[str] = []
         self.label_for: list[str] = []
         self.sources: list[str] = []
+        self.data: dict[str, Any] = {}
+        self._data_block: str | None = None
         self.feed(html)
         self.close()
 
@@ -56,6 +61,16 @@ class Page(HTMLParser):
         for name in ("src", "href"):
             if values.get(name):
                 self.sources.append(str(values[name]))
+        if tag == "script" and values.get("type") == "application/json":
+            self._data_block = str(values.get("id"))
+
+    def handle_data(self, data: str) -> None:
+        if self._data_block is not None:
+            self.data[self._data_block] = json.loads(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._data_block = None
 
 
 def documented_ids(js: str) -> set[str]:

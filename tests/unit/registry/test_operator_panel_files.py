@@ -1,13 +1,15 @@
 """Static checks of the operator panel; the browser tests drive it for real."""
 
-import json
 import re
 from pathlib import Path
 from typing import get_args
 
 import pytest
 
-from services.registry.domain import PAYMENT_POLICY_TEXT
+from services.registry.api.panel import texts_block
+from services.registry.domain.advice import CATEGORY_ADVICE, SEGMENT_ADVICE
+from services.registry.domain.policy import PAYMENT_POLICY_TEXT
+from services.registry.domain.reasons import REASON_TEXT
 from shared.contracts.types import Channel, Outcome, PersonType, ThankYouReason
 from tests.unit.registry.html_files import (
     SCRIPTS,
@@ -27,10 +29,19 @@ INDEX = operator_panel()
 CSS = script("panel.css")
 
 
-def test_payment_policy_words_match_the_domain() -> None:
-    block = APP_JS.split("/* policy-text:begin */", 1)[1].split("/* policy-text:end */", 1)[0]
-    literal = block.split("=", 1)[1].strip().rstrip(";")
-    assert json.loads(literal) == PAYMENT_POLICY_TEXT
+def test_the_page_carries_exactly_the_domains_texts() -> None:
+    assert Page(INDEX).data["crm-texts"] == {
+        "payment_policy": PAYMENT_POLICY_TEXT,
+        "reasons": REASON_TEXT,
+        "advice": {"category": CATEGORY_ADVICE, "segment": SEGMENT_ADVICE},
+    }
+
+
+def test_no_text_can_end_its_data_block() -> None:
+    texts = {"note": "</script><script>alert(1)</script>"}
+    block = texts_block(texts)
+    assert block.count("</script>") == 1
+    assert Page(block).data["crm-texts"] == texts
 
 
 def test_every_id_documented_in_app_js_exists_in_the_page() -> None:
