@@ -32,7 +32,6 @@
 (() => {
   // session.js's: the session in this tab, the requests and the API's errors in words.
   const { ApiError, current: currentSession } = window.CrmSession;
-  const LANG_KEY = "crm-lang";
   const SVG = "http://www.w3.org/2000/svg";
 
   const TEXT = {
@@ -727,26 +726,15 @@
 
   function applyLanguage(lang) {
     state.lang = TEXT[lang] ? lang : "en";
-    localStorage.setItem(LANG_KEY, state.lang);
-    document.documentElement.lang = state.lang;
-    document.documentElement.dir = state.lang === "fa" ? "rtl" : "ltr";
+    window.CrmSession.showLanguage(state.lang, t);
     document.title = t("title");
-    document.querySelectorAll("[data-i18n]").forEach((node) => {
-      node.textContent = t(node.dataset.i18n);
-    });
-    document.querySelectorAll("[data-i18n-aria-label]").forEach((node) => {
-      node.setAttribute("aria-label", t(node.dataset.i18nAriaLabel));
-    });
-    document.querySelectorAll("[data-lang]").forEach((button) => {
-      button.setAttribute("aria-pressed", String(button.dataset.lang === state.lang));
-    });
     render();
   }
 
   // ---- wiring -----------------------------------------------------------------------------------
 
   document.addEventListener("DOMContentLoaded", () => {
-    applyLanguage(localStorage.getItem(LANG_KEY) || navigator.language.slice(0, 2));
+    applyLanguage(window.CrmSession.keptLanguage() || navigator.language.slice(0, 2));
     document.querySelectorAll("[data-lang]").forEach((button) => {
       button.addEventListener("click", () => applyLanguage(button.dataset.lang));
     });

@@ -49,10 +49,10 @@
  *
  * The phone line, search, notes, history and the referrer picker are desk.js's; it uses
  * this file's requests, session, language and card through window.CrmPanel (panelApi).
- * The session, the requests and the sign-in header's words are session.js's (shared with
- * the analyst view); the payment policy, risk reason and advice texts are registry's
- * (services/registry/domain), which puts them into the page as JSON (the
- * "crm-texts" data block).
+ * The session, the requests, the kept language and the sign-in header's words are
+ * session.js's (shared with the analyst view); the payment policy, risk reason and advice
+ * texts are registry's (services/registry/domain), which puts them into the page as JSON
+ * (the "crm-texts" data block).
  *
  * No phone number or search text goes into a URL: look-ups are POST /api/callers/lookup
  * and searches POST /api/customers/search (proxies' access logs and the browser's history
@@ -74,7 +74,6 @@
   const RENEW_BEFORE_MS = 2 * 60 * 1000; // renew when less than this is left
   const ACTIVE_WITHIN_MS = 15 * 60 * 1000; // ...and the operator did something lately
   const RENEW_CHECK_MS = 30 * 1000;
-  const LANG_KEY = "crm-lang";
   const POLL_INTERVAL_MS = 1000;
   const POLL_ATTEMPTS = 10;
 
@@ -450,18 +449,7 @@
 
   function applyLanguage(lang) {
     state.lang = TEXT[lang] ? lang : "en";
-    localStorage.setItem(LANG_KEY, state.lang);
-    document.documentElement.lang = state.lang;
-    document.documentElement.dir = state.lang === "fa" ? "rtl" : "ltr";
-    document.querySelectorAll("[data-i18n]").forEach((node) => {
-      node.textContent = t(node.dataset.i18n);
-    });
-    document.querySelectorAll("[data-i18n-aria-label]").forEach((node) => {
-      node.setAttribute("aria-label", t(node.dataset.i18nAriaLabel));
-    });
-    document.querySelectorAll("[data-lang]").forEach((button) => {
-      button.setAttribute("aria-pressed", String(button.dataset.lang === state.lang));
-    });
+    window.CrmSession.showLanguage(state.lang, t);
     document.querySelectorAll("select[data-options]").forEach(fillOptions);
     fillCategorySelects();
     fillSourceSelect();
@@ -1512,7 +1500,7 @@
     if (window.CrmDesk) {
       window.CrmDesk.start(panelApi());
     }
-    applyLanguage(localStorage.getItem(LANG_KEY) || "en");
+    applyLanguage(window.CrmSession.keptLanguage() || "en");
     const session = currentSession();
     showSignedIn(session);
     if (session) {

@@ -1,18 +1,20 @@
 /*
  * What the operator panel (app.js) and the analyst view (analytics.js) share: the session,
- * the requests to registry's API and the words of the sign-in header (static/sign-in.html,
- * which registry puts into both pages). Loaded before the page's own script, as
- * window.CrmSession.
+ * the requests to registry's API, the page's language and the words of the sign-in header
+ * (static/sign-in.html, which registry puts into both pages). Loaded before the page's own
+ * script, as window.CrmSession.
  *
  * The session: login and password go to POST /api/sessions once and the password is never
  * stored; the short-lived token, its expiry and who signed in are kept in sessionStorage
  * ("crm-session", this tab only), so going from one page to the other needs no second
- * sign-in. Words are in the page's language (<html lang>, which each page sets).
+ * sign-in. The language chosen on one page is kept for the other (localStorage "crm-lang");
+ * words are in the page's language (<html lang>, set by showLanguage).
  */
 "use strict";
 
 window.CrmSession = (() => {
   const SESSION_KEY = "crm-session";
+  const LANG_KEY = "crm-lang";
 
   const TEXT = {
     en: {
@@ -39,6 +41,29 @@ window.CrmSession = (() => {
   function t(key, lang = document.documentElement.lang) {
     const table = TEXT[lang] || TEXT.en;
     return table[key] ?? TEXT.en[key] ?? key;
+  }
+
+  // ---- the page's language ------------------------------------------------------------
+
+  function keptLanguage() {
+    return localStorage.getItem(LANG_KEY);
+  }
+
+  // The page in this language, kept for the next page: <html lang dir>, every data-i18n
+  // text and data-i18n-aria-label in words(key), the language's button pressed.
+  function showLanguage(lang, words) {
+    localStorage.setItem(LANG_KEY, lang);
+    document.documentElement.lang = lang;
+    document.documentElement.dir = lang === "fa" ? "rtl" : "ltr";
+    document.querySelectorAll("[data-i18n]").forEach((node) => {
+      node.textContent = words(node.dataset.i18n);
+    });
+    document.querySelectorAll("[data-i18n-aria-label]").forEach((node) => {
+      node.setAttribute("aria-label", words(node.dataset.i18nAriaLabel));
+    });
+    document.querySelectorAll("[data-lang]").forEach((button) => {
+      button.setAttribute("aria-pressed", String(button.dataset.lang === lang));
+    });
   }
 
   // ---- the session in this tab ---------------------------------------------------------
@@ -141,5 +166,6 @@ window.CrmSession = (() => {
     return payload;
   }
 
-  return { t, current, keep, forget, describeDetail, ApiError, send };
+  return { t, keptLanguage, showLanguage, current, keep, forget, describeDetail, ApiError,
+           send };
 })();
