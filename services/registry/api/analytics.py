@@ -54,7 +54,7 @@ def install(app: FastAPI, settings: RegistrySettings) -> None:
     @app.get("/analytics", include_in_schema=False)
     async def analyst_view() -> HTMLResponse:
         """The page needs no token; every report it reads does (analysts and admins)."""
-        return HTMLResponse(page, headers={"Cache-Control": "no-cache", **panel.PANEL_HEADERS})
+        return panel.served(page)
 
     @app.get("/api/analytics/{report}", tags=TAGS,
              summary="A loyalty report (forwarded to loyalty: see loyalty's API)",

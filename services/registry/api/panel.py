@@ -52,13 +52,28 @@ PANEL_HEADERS = {"Content-Security-Policy": CONTENT_SECURITY_POLICY}
 
 
 class PanelFiles(StaticFiles):
-    """The panel's files with its policy, so /static/index.html is no way around it."""
+    """The panel's files with its policy, so /static/index.html is no way around it; the
+    pages (``pages``, by file name) as registry serves them, not their templates."""
+
+    def __init__(self, pages: dict[str, str]) -> None:
+        super().__init__(directory=STATIC)
+        self.pages = pages
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        if path in self.pages and scope["method"] in ("GET", "HEAD"):
+            return served(self.pages[path])
+        return await super().get_response(path, scope)
 
     def file_response(self, full_path: str | os.PathLike[str], stat_result: os.stat_result,
                       scope: Scope, status_code: int = 200) -> Response:
         response = super().file_response(full_path, stat_result, scope, status_code)
         response.headers.update(PANEL_HEADERS)
         return response
+
+
+def served(html: str) -> HTMLResponse:
+    """A page under the panel's policy, which browsers check for a newer one on every visit."""
+    return HTMLResponse(html, headers={"Cache-Control": "no-cache", **PANEL_HEADERS})
 
 
 def value_currency() -> str:
@@ -105,10 +120,11 @@ def operator_panel_page(settings: RegistrySettings) -> str:
 
 
 def install(app: FastAPI, settings: RegistrySettings) -> None:
-    html = operator_panel_page(settings)  # read once
+    pages = {"index.html": operator_panel_page(settings),  # read once
+             "analytics.html": page("analytics.html")}
 
     @app.get("/", include_in_schema=False)
     async def operator_panel() -> HTMLResponse:
-        return HTMLResponse(html, headers={"Cache-Control": "no-cache", **PANEL_HEADERS})
+        return served(pages["index.html"])
 
-    app.mount("/static", PanelFiles(directory=STATIC), name="static")
+    app.mount("/static", PanelFiles(pages), name="static")

@@ -4,12 +4,16 @@ import re
 from pathlib import Path
 from typing import get_args
 
+import httpx
 import pytest
+from fastapi import FastAPI
 
+from services.registry.api import panel
 from services.registry.api.panel import texts_block
 from services.registry.domain.advice import CATEGORY_ADVICE, SEGMENT_ADVICE
 from services.registry.domain.policy import PAYMENT_POLICY_TEXT
 from services.registry.domain.reasons import REASON_TEXT
+from services.registry.settings import RegistrySettings
 from shared.contracts.types import Channel, Outcome, PersonType, ThankYouReason
 from tests.unit.registry.html_files import (
     SCRIPTS,
@@ -42,6 +46,18 @@ def test_no_text_can_end_its_data_block() -> None:
     block = texts_block(texts)
     assert block.count("</script>") == 1
     assert Page(block).data["crm-texts"] == texts
+
+
+async def test_a_pages_file_is_served_as_the_page_not_as_its_template() -> None:
+    app = FastAPI()
+    panel.install(app, RegistrySettings())
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        page, file = await client.get("/"), await client.get("/static/index.html")
+        analyst_view = await client.get("/static/analytics.html")
+    assert file.text == page.text == INDEX
+    assert file.headers["content-security-policy"] == panel.CONTENT_SECURITY_POLICY
+    assert 'id="sign-in-form"' in analyst_view.text and "<crm-sign-in>" not in analyst_view.text
 
 
 def test_every_id_documented_in_app_js_exists_in_the_page() -> None:
