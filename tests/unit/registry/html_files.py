@@ -95,9 +95,9 @@ def word_keys(*scripts: str) -> dict[str, set[str]]:
     return keys
 
 
-def page_words(html: str) -> set[str]:
-    """The word keys a page names (``data-i18n``)."""
-    return set(re.findall(r'data-i18n="([a-z_]+)"', html))
+def page_words(html: str, attribute: str = "data-i18n") -> set[str]:
+    """The word keys a page names (``data-i18n="title"``)."""
+    return set(re.findall(rf'{attribute}="([a-z_]+)"', html))
 
 
 def node_check(path: Path) -> None:

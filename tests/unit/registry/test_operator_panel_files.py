@@ -28,6 +28,7 @@ from tests.unit.registry.html_files import (
 )
 
 APP_JS = script("app.js")
+DESK_JS = script("desk.js")
 SESSION_JS = script("session.js")
 INDEX = operator_panel()
 CSS = script("panel.css")
@@ -60,14 +61,15 @@ async def test_a_pages_file_is_served_as_the_page_not_as_its_template() -> None:
     assert 'id="sign-in-form"' in analyst_view.text and "<crm-sign-in>" not in analyst_view.text
 
 
-def test_every_id_documented_in_app_js_exists_in_the_page() -> None:
-    assert documented_ids(APP_JS) - set(Page(INDEX).ids) == set()
+@pytest.mark.parametrize("js", [APP_JS, DESK_JS], ids=["app.js", "desk.js"])
+def test_every_id_a_script_documents_exists_in_the_page(js: str) -> None:
+    assert documented_ids(js) - set(Page(INDEX).ids) == set()
 
 
 def test_ids_are_unique_and_mirrored_as_test_ids() -> None:
     page = Page(INDEX)
     assert len(page.ids) == len(set(page.ids))
-    assert documented_ids(APP_JS) <= set(page.testids)
+    assert documented_ids(APP_JS) | documented_ids(DESK_JS) <= set(page.testids)
 
 
 def test_every_label_points_at_an_existing_control() -> None:
@@ -86,6 +88,9 @@ def test_every_ui_string_is_translated_into_russian_and_persian() -> None:
     keys = word_keys(APP_JS, SESSION_JS)
     assert keys["en"] == keys["ru"] == keys["fa"]
     assert page_words(INDEX) <= keys["en"]
+    desks = word_keys(DESK_JS)
+    assert desks["en"] == desks["ru"] == desks["fa"]
+    assert page_words(INDEX, "data-desk-i18n") <= desks["en"]
 
 
 @pytest.mark.parametrize("path", SCRIPTS, ids=lambda path: path.name)
