@@ -19,7 +19,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from services.registry.api.panel import PANEL_HEADERS, STATIC
+from services.registry.api import panel
 from services.registry.settings import RegistrySettings
 from shared.auth import Analyst
 
@@ -48,13 +48,13 @@ async def forward(url: str, request: Request, owner: str) -> Response:
 
 
 def install(app: FastAPI, settings: RegistrySettings) -> None:
-    page = (STATIC / "analytics.html").read_text(encoding="utf-8")
+    page = panel.page("analytics.html")
     loyalty, notify = settings.loyalty_base_url(), settings.notify_base_url()
 
     @app.get("/analytics", include_in_schema=False)
     async def analyst_view() -> HTMLResponse:
         """The page needs no token; every report it reads does (analysts and admins)."""
-        return HTMLResponse(page, headers={"Cache-Control": "no-cache", **PANEL_HEADERS})
+        return panel.served(page)
 
     @app.get("/api/analytics/{report}", tags=TAGS,
              summary="A loyalty report (forwarded to loyalty: see loyalty's API)",

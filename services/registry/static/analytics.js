@@ -22,22 +22,21 @@
  *   #ratings-verdict #ratings-chart #rates-table #why-us-chart #ratings-csv
  *   #referrals-verdict #referrals-chart #referrals-csv
  *
- * Signing in is the operator panel's: the same short-lived session in sessionStorage
- * ("crm-session", this tab), so coming from the panel needs no second sign-in. Money is
+ * Signing in is the operator panel's: the same short-lived session, requests and sign-in
+ * header (session.js), so coming from the panel needs no second sign-in. Money is
  * shown rounded to the currency's minor unit with grouped digits in the page's language
  * (Persian digits in Persian); the figures themselves stay exact in the API and the CSV.
  */
 "use strict";
 
 (() => {
-  const SESSION_KEY = "crm-session";
-  const LANG_KEY = "crm-lang";
+  // session.js's: the session in this tab, the requests and the API's errors in words.
+  const { ApiError, current: currentSession } = window.CrmSession;
   const SVG = "http://www.w3.org/2000/svg";
 
   const TEXT = {
     en: {
-      title: "Analytics", to_panel: "Caller card", language: "Language", login: "Login",
-      password: "Password", sign_in: "Sign in", sign_out: "Sign out", period: "Period",
+      title: "Analytics", to_panel: "Caller card", period: "Period",
       this_month: "This month", this_quarter: "This quarter", this_year: "This year",
       all_time: "All time", from: "From", to: "To", show: "Show",
       profitability: "Profitability", by_category: "Category", by_source: "Source",
@@ -61,9 +60,7 @@
       no_data: "Nothing in this period.", answers_n: "{count} answers",
       x_customers: "customers (percent, by value)", gold: "gold", silver: "silver",
       need_role: "The analyst view is for analysts and admins.",
-      wrong_login: "Wrong login or password.", need_token: "Sign in first.",
       session_ended: "Your session has ended: sign in again.",
-      network: "The server cannot be reached.", server_error: "Server error",
       loading: "Loading…", "dimension.category": "category", "dimension.source": "source",
       "dimension.person_type": "type", "dimension.segment": "segment",
       "person_type.individual": "Individuals", "person_type.company": "Companies",
@@ -79,8 +76,7 @@
       unknown: "Unknown",
     },
     ru: {
-      title: "Аналитика", to_panel: "Карточка клиента", language: "Язык", login: "Логин",
-      password: "Пароль", sign_in: "Войти", sign_out: "Выйти", period: "Период",
+      title: "Аналитика", to_panel: "Карточка клиента", period: "Период",
       this_month: "Этот месяц", this_quarter: "Этот квартал", this_year: "Этот год",
       all_time: "Всё время", from: "С", to: "По", show: "Показать",
       profitability: "Прибыльность", by_category: "Категория", by_source: "Источник",
@@ -104,9 +100,7 @@
       no_data: "За этот период данных нет.", answers_n: "ответов: {count}",
       x_customers: "клиенты (процент, по ценности)", gold: "золото", silver: "серебро",
       need_role: "Аналитика доступна аналитикам и администраторам.",
-      wrong_login: "Неверный логин или пароль.", need_token: "Сначала войдите.",
       session_ended: "Сеанс завершён: войдите снова.",
-      network: "Сервер недоступен.", server_error: "Ошибка сервера",
       loading: "Загрузка…", "dimension.category": "категория",
       "dimension.source": "источник", "dimension.person_type": "тип",
       "dimension.segment": "сегмент",
@@ -123,8 +117,7 @@
       unknown: "Неизвестно",
     },
     fa: {
-      title: "تحلیل", to_panel: "کارت مشتری", language: "زبان", login: "نام کاربری",
-      password: "گذرواژه", sign_in: "ورود", sign_out: "خروج", period: "بازه",
+      title: "تحلیل", to_panel: "کارت مشتری", period: "بازه",
       this_month: "این ماه", this_quarter: "این فصل", this_year: "امسال",
       all_time: "همه زمان‌ها", from: "از", to: "تا", show: "نمایش",
       profitability: "سودآوری", by_category: "دسته", by_source: "منبع",
@@ -148,9 +141,7 @@
       no_data: "در این بازه داده‌ای نیست.", answers_n: "{count} پاسخ",
       x_customers: "مشتریان (درصد، بر پایه ارزش)", gold: "طلایی", silver: "نقره‌ای",
       need_role: "این بخش برای تحلیل‌گران و مدیران است.",
-      wrong_login: "نام کاربری یا گذرواژه نادرست است.", need_token: "ابتدا وارد شوید.",
       session_ended: "نشست شما پایان یافت: دوباره وارد شوید.",
-      network: "دسترسی به سرور ممکن نیست.", server_error: "خطای سرور",
       loading: "در حال بارگذاری…", "dimension.category": "دسته",
       "dimension.source": "منبع", "dimension.person_type": "نوع",
       "dimension.segment": "بخش",
@@ -181,7 +172,7 @@
 
   function t(key) {
     const table = TEXT[state.lang] || TEXT.en;
-    return table[key] ?? TEXT.en[key] ?? key;
+    return table[key] ?? TEXT.en[key] ?? window.CrmSession.t(key, state.lang);
   }
 
   function fill(template, values) {
@@ -221,78 +212,11 @@
     return t(key) === key ? group : t(key);
   }
 
-  // ---- the session (shared with the operator panel) -----------------------------------------
+  // ---- signing in -------------------------------------------------------------------------
 
-  function currentSession() {
-    try {
-      const session = JSON.parse(sessionStorage.getItem(SESSION_KEY) || "null");
-      if (session && session.token && Date.parse(session.expires_at) > Date.now()) {
-        return session;
-      }
-    } catch (error) {
-      // an unreadable entry is no session
-    }
-    return null;
-  }
-
-  function keepSession(session) {
-    sessionStorage.setItem(SESSION_KEY, JSON.stringify({
-      token: session.token,
-      expires_at: session.expires_at,
-      operator: {
-        operator_id: session.operator.operator_id,
-        display_name: session.operator.display_name,
-        role: session.operator.role,
-      },
-    }));
-  }
-
-  class ApiError extends Error {
-    constructor(status, message) {
-      super(message);
-      this.status = status;
-    }
-  }
-
-  function detailText(payload) {
-    const detail = payload?.detail;
-    if (typeof detail === "string") {
-      return detail;
-    }
-    if (Array.isArray(detail)) {
-      return detail.map((item) => String(item.msg)).join("\n");
-    }
-    return detail?.message ? String(detail.message) : "";
-  }
-
-  async function request(path, { method = "GET", body, raw = false } = {}) {
-    const session = currentSession();
-    const headers = { Accept: raw ? "text/csv" : "application/json" };
-    if (session) {
-      headers.Authorization = `Bearer ${session.token}`;
-    }
-    if (body !== undefined) {
-      headers["Content-Type"] = "application/json";
-    }
-    let response;
-    try {
-      response = await fetch(path, {
-        method, headers, body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (error) {
-      throw new ApiError(0, t("network"));
-    }
-    if (!response.ok) {
-      let payload = null;
-      try {
-        payload = await response.json();
-      } catch (error) {
-        payload = null;
-      }
-      throw new ApiError(response.status,
-                         detailText(payload) || `${t("server_error")} ${response.status}`);
-    }
-    return raw ? response : response.json();
+  // A GET of registry's API with this tab's token (a CSV download's response when raw).
+  function request(path, { raw = false } = {}) {
+    return window.CrmSession.send("GET", path, { token: currentSession()?.token, raw });
   }
 
   function showError(text) {
@@ -307,7 +231,7 @@
 
   function report(error) {
     if (error instanceof ApiError && error.status === 401) {
-      sessionStorage.removeItem(SESSION_KEY);
+      window.CrmSession.forget();
       showSignedIn();
       showError(t("session_ended"));
     } else if (error instanceof ApiError && error.status === 403) {
@@ -334,7 +258,8 @@
     const password = $("password-input").value;
     $("password-input").value = ""; // never kept
     try {
-      keepSession(await request("/api/sessions", { method: "POST", body: { login, password } }));
+      window.CrmSession.keep(await window.CrmSession.send("POST", "/api/sessions",
+                                                          { body: { login, password } }));
     } catch (error) {
       showError(error instanceof ApiError && error.status === 401 ? t("wrong_login")
                                                                   : error.message);
@@ -348,7 +273,7 @@
   }
 
   function signOut() {
-    sessionStorage.removeItem(SESSION_KEY);
+    window.CrmSession.forget();
     state.reports = null;
     showSignedIn();
   }
@@ -801,26 +726,15 @@
 
   function applyLanguage(lang) {
     state.lang = TEXT[lang] ? lang : "en";
-    localStorage.setItem(LANG_KEY, state.lang);
-    document.documentElement.lang = state.lang;
-    document.documentElement.dir = state.lang === "fa" ? "rtl" : "ltr";
+    window.CrmSession.showLanguage(state.lang, t);
     document.title = t("title");
-    document.querySelectorAll("[data-i18n]").forEach((node) => {
-      node.textContent = t(node.dataset.i18n);
-    });
-    document.querySelectorAll("[data-i18n-aria-label]").forEach((node) => {
-      node.setAttribute("aria-label", t(node.dataset.i18nAriaLabel));
-    });
-    document.querySelectorAll("[data-lang]").forEach((button) => {
-      button.setAttribute("aria-pressed", String(button.dataset.lang === state.lang));
-    });
     render();
   }
 
   // ---- wiring -----------------------------------------------------------------------------------
 
   document.addEventListener("DOMContentLoaded", () => {
-    applyLanguage(localStorage.getItem(LANG_KEY) || navigator.language.slice(0, 2));
+    applyLanguage(window.CrmSession.keptLanguage() || navigator.language.slice(0, 2));
     document.querySelectorAll("[data-lang]").forEach((button) => {
       button.addEventListener("click", () => applyLanguage(button.dataset.lang));
     });

@@ -49,6 +49,10 @@
  *
  * The phone line, search, notes, history and the referrer picker are desk.js's; it uses
  * this file's requests, session, language and card through window.CrmPanel (panelApi).
+ * The session, the requests, the kept language and the sign-in header's words are
+ * session.js's (shared with the analyst view); the payment policy, risk reason and advice
+ * texts are registry's (services/registry/domain), which puts them into the page as JSON
+ * (the "crm-texts" data block).
  *
  * No phone number or search text goes into a URL: look-ups are POST /api/callers/lookup
  * and searches POST /api/customers/search (proxies' access logs and the browser's history
@@ -57,8 +61,7 @@
  * Keyboard: Enter in the phone box looks up; Esc anywhere clears and returns to it; on a
  * card, R offers the whole balance to spend and T opens the thank-you.
  * Signing in: login and password go to POST /api/sessions once; the password field is
- * emptied at once and the password is never stored. The short-lived token, its expiry and
- * who signed in are kept in sessionStorage ("crm-session", this tab only); the token is
+ * emptied at once and the password is never stored (session.js keeps the token); the token is
  * renewed (POST /api/sessions/renew) shortly before it expires while the operator is
  * working, and when it has ended the sign-in form comes back with everything on the
  * screen left as it was. The language is kept in localStorage.
@@ -66,230 +69,19 @@
 "use strict";
 
 (function () {
-  const SESSION_KEY = "crm-session";
+  // session.js's: the session in this tab, the requests and the API's errors in words.
+  const { ApiError, describeDetail, current: currentSession } = window.CrmSession;
   const RENEW_BEFORE_MS = 2 * 60 * 1000; // renew when less than this is left
   const ACTIVE_WITHIN_MS = 15 * 60 * 1000; // ...and the operator did something lately
   const RENEW_CHECK_MS = 30 * 1000;
-  const LANG_KEY = "crm-lang";
   const POLL_INTERVAL_MS = 1000;
   const POLL_ATTEMPTS = 10;
 
-  // Must match services/registry/domain/policy.py (a unit test compares them).
-  /* policy-text:begin */
-  const POLICY_TEXT = {
-    "any": {
-      "en": "Any payment method",
-      "ru": "Любой способ оплаты",
-      "fa": "هر روش پرداخت"
-    },
-    "prepaid_only": {
-      "en": "Prepayment only",
-      "ru": "Только предоплата",
-      "fa": "فقط پیش‌پرداخت"
-    },
-    "irreversible_only": {
-      "en": "Irreversible payment only (no card chargebacks)",
-      "ru": "Только безотзывная оплата (без возвратных платежей по картам)",
-      "fa": "فقط پرداخت برگشت‌ناپذیر (بدون امکان برگشت وجه کارت)"
-    }
-  };
-  /* policy-text:end */
-
-  // Must match services/registry/domain/reasons.py (a unit test compares them).
-  /* reason-text:begin */
-  const REASON_TEXT = {
-    "famous_name": {
-      "en": "The name is that of a famous person or character: check who is calling.",
-      "ru": "Имя совпадает с именем известного человека или персонажа: уточните, кто звонит.",
-      "fa": "نام با نام یک فرد یا شخصیت مشهور یکی است: بررسی کنید چه کسی تماس گرفته است."
-    },
-    "placeholder_name": {
-      "en": "The name is a placeholder, like John Doe: ask for the real name.",
-      "ru": "Вместо имени заглушка вроде «Тест Тестов»: спросите настоящее имя.",
-      "fa": "نام ثبت‌شده یک نام ساختگی و نمونه است: نام واقعی را بپرسید."
-    },
-    "keyboard_mash_name": {
-      "en": "The name looks like random typing: ask the caller to spell it.",
-      "ru": "Имя похоже на случайный набор букв: попросите продиктовать его по буквам.",
-      "fa": "نام شبیه حروف تصادفی صفحه‌کلید است: بخواهید آن را حرف به حرف بگوید."
-    },
-    "card_holder_mismatch": {
-      "en": "The card holder's name differs from the customer's name.",
-      "ru": "Имя владельца карты не совпадает с именем клиента.",
-      "fa": "نام دارنده کارت با نام مشتری یکی نیست."
-    },
-    "card_holder_partial_match": {
-      "en": "The card holder's name only partly matches the customer's name.",
-      "ru": "Имя владельца карты лишь отчасти совпадает с именем клиента.",
-      "fa": "نام دارنده کارت فقط تا حدی با نام مشتری یکی است."
-    },
-    "card_holder_match": {
-      "en": "The card holder's name matches the customer's name.",
-      "ru": "Имя владельца карты совпадает с именем клиента.",
-      "fa": "نام دارنده کارت با نام مشتری یکی است."
-    },
-    "ip_country_mismatch": {
-      "en": "Registered from an IP address in another country.",
-      "ru": "Регистрация с IP-адреса из другой страны.",
-      "fa": "ثبت‌نام از نشانی IP کشور دیگری انجام شده است."
-    },
-    "ip_country_match": {
-      "en": "The IP address is in the customer's country.",
-      "ru": "IP-адрес из страны клиента.",
-      "fa": "نشانی IP در کشور مشتری است."
-    },
-    "phone_country_mismatch": {
-      "en": "The phone number is from another country.",
-      "ru": "Номер телефона из другой страны.",
-      "fa": "شماره تلفن متعلق به کشور دیگری است."
-    },
-    "phone_invalid": {
-      "en": "The phone number is not a valid number.",
-      "ru": "Номер телефона недействителен.",
-      "fa": "شماره تلفن معتبر نیست."
-    },
-    "profile_minimal": {
-      "en": "Only the bare minimum was filled in.",
-      "ru": "Заполнен только необходимый минимум.",
-      "fa": "فقط حداقل اطلاعات لازم وارد شده است."
-    },
-    "profile_incomplete": {
-      "en": "The profile is incomplete.",
-      "ru": "Анкета заполнена не полностью.",
-      "fa": "مشخصات مشتری کامل نیست."
-    },
-    "disposable_email": {
-      "en": "The email address is a throw-away one.",
-      "ru": "Одноразовый адрес электронной почты.",
-      "fa": "نشانی ایمیل یک‌بارمصرف است."
-    },
-    "free_mail_company": {
-      "en": "A company registered with a free-mail address.",
-      "ru": "Компания указала адрес на бесплатной почте.",
-      "fa": "شرکت با یک ایمیل رایگان ثبت‌نام کرده است."
-    },
-    "company_verified": {
-      "en": "The company is recognised by its corporate email domain.",
-      "ru": "Компания подтверждена корпоративным почтовым доменом.",
-      "fa": "شرکت از روی دامنه ایمیل سازمانی‌اش شناسایی شده است."
-    },
-    "velocity_ip": {
-      "en": "Several registrations from the same IP address in a short time.",
-      "ru": "Несколько регистраций с одного IP-адреса за короткое время.",
-      "fa": "چند ثبت‌نام از یک نشانی IP در مدتی کوتاه."
-    },
-    "velocity_card_holder": {
-      "en": "Several recent registrations with the same card holder's name.",
-      "ru": "Несколько недавних регистраций с тем же именем владельца карты.",
-      "fa": "چند ثبت‌نام اخیر با همین نام دارنده کارت."
-    },
-    "velocity_email_domain": {
-      "en": "Several registrations with the same email domain in a short time.",
-      "ru": "Несколько регистраций с одним почтовым доменом за короткое время.",
-      "fa": "چند ثبت‌نام با یک دامنه ایمیل در مدتی کوتاه."
-    },
-    "operator_entered": {
-      "en": "Entered by an operator who spoke to the caller.",
-      "ru": "Данные внёс оператор, который говорил с клиентом.",
-      "fa": "اطلاعات را اپراتوری وارد کرده که با تماس‌گیرنده صحبت کرده است."
-    },
-    "chargeback": {
-      "en": "A payment was reversed by chargeback: take irreversible payments only.",
-      "ru": "Платёж отозван через чарджбэк: принимайте только безотзывную оплату.",
-      "fa": "پرداختی با برگشت وجه (چارج‌بک) پس گرفته شد: فقط پرداخت برگشت‌ناپذیر بپذیرید."
-    },
-    "refund_pattern": {
-      "en": "Many refunds for few purchases.",
-      "ru": "Много возвратов при немногих покупках.",
-      "fa": "بازپرداخت‌های زیاد در برابر خریدهای کم."
-    },
-    "forbidden_payment_method": {
-      "en": "Paid by a method the payment policy does not allow.",
-      "ru": "Оплата способом, который не разрешён платёжной политикой.",
-      "fa": "پرداخت با روشی که سیاست پرداخت اجازه نمی‌دهد."
-    },
-    "card_purchase_without_questions": {
-      "en": "Bought by card right after registering, without a call or a question.",
-      "ru": "Купил картой сразу после регистрации, не позвонив и ничего не спросив.",
-      "fa": "بلافاصله پس از ثبت‌نام با کارت خرید، بدون تماس یا پرسشی."
-    },
-    "questions_before_buying": {
-      "en": "Asked many questions before buying: a good sign.",
-      "ru": "Задал много вопросов перед покупкой: хороший признак.",
-      "fa": "پیش از خرید پرسش‌های زیادی پرسید: نشانهٔ خوبی است."
-    },
-    "common_name": {
-      "en": "A very common name, often used as a placeholder: alone, a weak sign.",
-      "ru": "Очень частое имя, им нередко подменяют настоящее: само по себе слабый признак.",
-      "fa": "نامی بسیار رایج که جای نام واقعی هم نوشته می‌شود: به‌تنهایی نشانه ضعیفی است."
-    },
-    "company_detected": {
-      "en": "Registered as a person, but with a legal form and a corporate email: a company.",
-      "ru": "Записан как частное лицо, но с ООО, АО или ИП и корпоративной почтой: это компания.",
-      "fa": "به‌عنوان شخص ثبت شده، ولی نام نوع شرکت و ایمیل سازمانی دارد: شرکت است."
-    }
-  };
-  /* reason-text:end */
-
-  // Must match services/registry/domain/advice.py (a unit test compares them).
-  /* advice-text:begin */
-  const ADVICE_TEXT = {
-    "category": {
-      "ordinary": {
-        "en": "Usual terms: no special rules for this customer.",
-        "ru": "Обычные условия: особых правил для этого клиента нет.",
-        "fa": "شرایط معمول: قاعده ویژه‌ای برای این مشتری وجود ندارد."
-      },
-      "vip": {
-        "en": "VIP: extra courtesy and patience; never rush them, offer a call back rather than a long wait.",
-        "ru": "VIP-клиент: особая вежливость и терпение; не торопите, вместо долгого ожидания предложите перезвонить.",
-        "fa": "مشتری ویژه: با احترام و حوصلهٔ بیشتر رفتار کنید؛ عجله نکنید و به‌جای انتظار طولانی، تماس مجدد پیشنهاد دهید."
-      },
-      "problematic": {
-        "en": "Prepayment only: no order goes out before full payment; stay calm and polite.",
-        "ru": "Только предоплата: ничего не отправляйте до полной оплаты; сохраняйте спокойствие и вежливость.",
-        "fa": "فقط پیش‌پرداخت: پیش از دریافت کامل مبلغ هیچ سفارشی ارسال نشود؛ آرام و مؤدب بمانید."
-      },
-      "employee": {
-        "en": "Our own staff: special employee prices apply.",
-        "ru": "Наш сотрудник: действуют специальные цены для сотрудников.",
-        "fa": "همکار ما: قیمت‌های ویژهٔ کارکنان اعمال می‌شود."
-      }
-    },
-    "segment": {
-      "chatty": {
-        "en": "Likes to talk and recommends us: be warm, mention the referral reward, and gently steer back to the point.",
-        "ru": "Любит поговорить и советует нас знакомым: будьте приветливы, напомните о бонусе за рекомендацию и мягко возвращайте к делу.",
-        "fa": "اهل گفت‌وگوست و ما را به دیگران معرفی می‌کند: گرم برخورد کنید، پاداش معرفی را یادآوری کنید و به‌آرامی به موضوع اصلی برگردید."
-      },
-      "bargain_hunter": {
-        "en": "Bargain hunter: hold the price; offer a current promotion, not an extra discount.",
-        "ru": "Охотник за скидками: держите цену; предложите действующую акцию, а не дополнительную скидку.",
-        "fa": "شکارچی تخفیف: روی قیمت بمانید؛ به‌جای تخفیف اضافه، حراج جاری را پیشنهاد دهید."
-      },
-      "time_waster": {
-        "en": "Many long calls and no purchase yet: keep it short and propose a concrete next step.",
-        "ru": "Много долгих разговоров и ни одной покупки: говорите коротко и предложите конкретный следующий шаг.",
-        "fa": "تماس‌های طولانی زیاد و هنوز بدون خرید: کوتاه صحبت کنید و یک قدم بعدی مشخص پیشنهاد دهید."
-      },
-      "interested": {
-        "en": "Bought after a trial: suggest the next product or another trial.",
-        "ru": "Купил после пробного заказа: предложите следующий товар или новую пробу.",
-        "fa": "پس از سفارش آزمایشی خرید کرده است: محصول بعدی یا یک سفارش آزمایشی دیگر پیشنهاد دهید."
-      },
-      "company": {
-        "en": "A company: ask for the contact person and the details for the invoice.",
-        "ru": "Компания: уточните контактное лицо и реквизиты для счёта.",
-        "fa": "شرکت: نام فرد رابط و اطلاعات لازم برای صدور فاکتور را بپرسید."
-      },
-      "regular": {
-        "en": "Nothing unusual in how they buy: find out what they need and offer what fits.",
-        "ru": "Ничего необычного в покупках: выясните, что нужно, и предложите подходящее.",
-        "fa": "رفتار خرید عادی: نیاز مشتری را بپرسید و آنچه مناسب است پیشنهاد دهید."
-      }
-    }
-  };
-  /* advice-text:end */
+  // Registry's texts (services/registry/domain), put into the page as JSON.
+  const SERVED = JSON.parse(document.getElementById("crm-texts")?.textContent || "{}");
+  const POLICY_TEXT = SERVED.payment_policy || {};
+  const REASON_TEXT = SERVED.reasons || {};
+  const ADVICE_TEXT = { category: {}, segment: {}, ...SERVED.advice };
 
   const OPTIONS = {
     person_type: ["individual", "company"],
@@ -304,10 +96,8 @@
 
   const TEXT = {
     en: {
-      title: "Caller card", language: "Language", login: "Login", password: "Password",
-      sign_in: "Sign in", sign_out: "Sign out",
+      title: "Caller card",
       "role.operator": "operator", "role.analyst": "analyst", "role.admin": "admin",
-      wrong_login: "Wrong login or password.",
       session_ended: "Your session has ended: sign in again. Nothing on the screen is lost.",
       people: "People", display_name: "Name", role: "Role", extension: "Extension",
       status: "Status", active: "active", disabled: "disabled", disable: "Disable",
@@ -341,7 +131,6 @@
       spent_points: "{points} points spent, {balance} left",
       lapsed: "Lapsed", score: "score", rating: "rating", questions_n: "questions",
       advice: "Advice", seconds: "s", discounted_short: "promotion",
-      need_token: "Sign in first.",
       forbidden: "Your role may not do this.",
       empty_phone: "Type a phone number first.",
       not_found: "Unknown number: register the caller.",
@@ -353,7 +142,7 @@
         + "them. This cannot be undone.",
       erase_reason: "Reason (no personal data)", erase_confirm: "I have checked who is asking",
       category_saved: "Category saved.", interaction_logged: "Interaction logged.",
-      purchase_recorded: "Purchase recorded.", network: "The server cannot be reached.",
+      purchase_recorded: "Purchase recorded.",
       thank_yous: "Thank-yous", no_thank_yous: "No thank-yous yet.",
       thank_customer: "Say thank you", thank_reason: "What for",
       thank_points: "Bonus points (optional)", thank_note: "Note (optional)", thank: "Thank",
@@ -371,7 +160,6 @@
       redeem_points: "Spend points", points_to_redeem: "Points to spend", redeem: "Spend",
       redeem_hint: "R: the whole balance; Enter spends it.",
       redeemed: "Spent {points} points. Balance: {balance}.",
-      server_error: "Server error",
       "band.low": "Low risk", "band.medium": "Medium risk", "band.high": "High risk",
       "tier.standard": "Standard", "tier.silver": "Silver", "tier.gold": "Gold",
       "person_type.individual": "Individual", "person_type.company": "Company",
@@ -391,10 +179,8 @@
       "kind.points_expiry": "Points expiry notice",
     },
     ru: {
-      title: "Карточка звонящего", language: "Язык", login: "Логин", password: "Пароль",
-      sign_in: "Войти", sign_out: "Выйти",
+      title: "Карточка звонящего",
       "role.operator": "оператор", "role.analyst": "аналитик", "role.admin": "администратор",
-      wrong_login: "Неверный логин или пароль.",
       session_ended: "Сеанс завершён: войдите снова. Всё на экране сохранится.",
       people: "Сотрудники", display_name: "Имя", role: "Роль", extension: "Добавочный",
       status: "Статус", active: "активен", disabled: "отключён", disable: "Отключить",
@@ -428,7 +214,6 @@
       spent_points: "списано баллов: {points}, осталось {balance}",
       lapsed: "Ушёл", score: "балл", rating: "оценка", questions_n: "вопросов",
       advice: "Совет", seconds: "с", discounted_short: "акция",
-      need_token: "Сначала войдите.",
       forbidden: "Вашей роли это действие недоступно.",
       empty_phone: "Сначала введите номер телефона.",
       not_found: "Номер не найден: зарегистрируйте клиента.",
@@ -442,7 +227,7 @@
       erase_confirm: "Я проверил(а), кто обращается",
       already_registered: "Этот номер уже зарегистрирован.",
       category_saved: "Категория сохранена.", interaction_logged: "Обращение записано.",
-      purchase_recorded: "Покупка записана.", network: "Сервер недоступен.",
+      purchase_recorded: "Покупка записана.",
       thank_yous: "Благодарности", no_thank_yous: "Благодарностей пока нет.",
       thank_customer: "Поблагодарить", thank_reason: "За что",
       thank_points: "Бонусные баллы (необязательно)", thank_note: "Заметка (необязательно)",
@@ -463,7 +248,6 @@
       redeem_points: "Списать баллы", points_to_redeem: "Сколько баллов списать",
       redeem: "Списать", redeem_hint: "R — весь баланс; Enter — списать.",
       redeemed: "Списано баллов: {points}. Баланс: {balance}.",
-      server_error: "Ошибка сервера",
       "band.low": "Низкий риск", "band.medium": "Средний риск", "band.high": "Высокий риск",
       "tier.standard": "Стандарт", "tier.silver": "Серебро", "tier.gold": "Золото",
       "person_type.individual": "Физическое лицо", "person_type.company": "Компания",
@@ -483,10 +267,8 @@
       "kind.points_expiry": "Бонусы скоро сгорят",
     },
     fa: {
-      title: "کارت تماس‌گیرنده", language: "زبان", login: "نام کاربری", password: "گذرواژه",
-      sign_in: "ورود", sign_out: "خروج",
+      title: "کارت تماس‌گیرنده",
       "role.operator": "اپراتور", "role.analyst": "تحلیلگر", "role.admin": "مدیر",
-      wrong_login: "نام کاربری یا گذرواژه نادرست است.",
       session_ended: "نشست شما پایان یافت: دوباره وارد شوید. چیزی از صفحه از دست نمی‌رود.",
       people: "کارکنان", display_name: "نام", role: "نقش", extension: "داخلی",
       status: "وضعیت", active: "فعال", disabled: "غیرفعال", disable: "غیرفعال کردن",
@@ -520,7 +302,6 @@
       spent_points: "{points} امتیاز خرج شد، {balance} مانده",
       lapsed: "از دست رفته", score: "امتیاز", rating: "نمره", questions_n: "پرسش",
       advice: "توصیه", seconds: "ثانیه", discounted_short: "حراج",
-      need_token: "ابتدا وارد شوید.",
       forbidden: "نقش شما اجازه این کار را ندارد.",
       empty_phone: "ابتدا شماره تلفن را وارد کنید.",
       not_found: "شماره ناشناخته است: تماس‌گیرنده را ثبت کنید.",
@@ -532,7 +313,7 @@
         + "این کار برگشت‌پذیر نیست.",
       erase_reason: "دلیل (بدون اطلاعات شخصی)", erase_confirm: "هویت درخواست‌کننده را بررسی کردم",
       category_saved: "دسته ذخیره شد.", interaction_logged: "تماس ثبت شد.",
-      purchase_recorded: "خرید ثبت شد.", network: "دسترسی به سرور ممکن نیست.",
+      purchase_recorded: "خرید ثبت شد.",
       thank_yous: "قدردانی‌ها", no_thank_yous: "هنوز قدردانی‌ای نیست.",
       thank_customer: "قدردانی", thank_reason: "برای چه",
       thank_points: "امتیاز هدیه (اختیاری)", thank_note: "یادداشت (اختیاری)", thank: "قدردانی",
@@ -551,7 +332,6 @@
       redeem_points: "خرج امتیاز", points_to_redeem: "امتیاز برای خرج", redeem: "خرج",
       redeem_hint: "R: کل موجودی؛ Enter آن را خرج می‌کند.",
       redeemed: "{points} امتیاز خرج شد. موجودی: {balance}.",
-      server_error: "خطای سرور",
       "band.low": "ریسک کم", "band.medium": "ریسک متوسط", "band.high": "ریسک زیاد",
       "tier.standard": "عادی", "tier.silver": "نقره‌ای", "tier.gold": "طلایی",
       "person_type.individual": "شخص حقیقی", "person_type.company": "شرکت",
@@ -594,7 +374,7 @@
 
   function t(key) {
     const table = TEXT[state.lang] || TEXT.en;
-    return table[key] !== undefined ? table[key] : (TEXT.en[key] !== undefined ? TEXT.en[key] : key);
+    return table[key] ?? TEXT.en[key] ?? window.CrmSession.t(key, state.lang);
   }
 
   function policyText(policy) {
@@ -669,18 +449,7 @@
 
   function applyLanguage(lang) {
     state.lang = TEXT[lang] ? lang : "en";
-    localStorage.setItem(LANG_KEY, state.lang);
-    document.documentElement.lang = state.lang;
-    document.documentElement.dir = state.lang === "fa" ? "rtl" : "ltr";
-    document.querySelectorAll("[data-i18n]").forEach((node) => {
-      node.textContent = t(node.dataset.i18n);
-    });
-    document.querySelectorAll("[data-i18n-aria-label]").forEach((node) => {
-      node.setAttribute("aria-label", t(node.dataset.i18nAriaLabel));
-    });
-    document.querySelectorAll("[data-lang]").forEach((button) => {
-      button.setAttribute("aria-pressed", String(button.dataset.lang === state.lang));
-    });
+    window.CrmSession.showLanguage(state.lang, t);
     document.querySelectorAll("select[data-options]").forEach(fillOptions);
     fillCategorySelects();
     fillSourceSelect();
@@ -766,76 +535,14 @@
     $("error").hidden = !text;
   }
 
-  // The API's {"detail": ...}: a string, {message, ...}, or FastAPI's list of {loc, msg}.
-  function describeDetail(detail) {
-    if (typeof detail === "string") {
-      return detail;
-    }
-    if (Array.isArray(detail)) {
-      return detail
-        .map((item) => {
-          const loc = Array.isArray(item.loc) ? item.loc.filter((part) => part !== "body") : [];
-          return loc.length ? `${loc.join(".")}: ${item.msg}` : String(item.msg);
-        })
-        .join("\n");
-    }
-    if (detail && typeof detail === "object" && detail.message) {
-      return String(detail.message);
-    }
-    return "";
-  }
-
   // ---- the API -----------------------------------------------------------------------
-
-  class ApiError extends Error {
-    constructor(status, detail, payload = null) {
-      super(describeDetail(detail) || `${t("server_error")} ${status}`);
-      this.status = status;
-      this.detail = detail;
-      this.payload = payload; // the whole answer: a 300 carries the choices beside detail
-    }
-  }
 
   async function api(method, path, body) {
     const session = currentSession();
     if (!session) {
       throw new ApiError(401, t("need_token"));
     }
-    return send(method, path, body, session.token);
-  }
-
-  async function send(method, path, body, token) {
-    const headers = { Accept: "application/json" };
-    if (token) {
-      headers.Authorization = `Bearer ${token}`;
-    }
-    if (body !== undefined) {
-      headers["Content-Type"] = "application/json";
-    }
-    let response;
-    try {
-      response = await fetch(path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (error) {
-      throw new ApiError(0, t("network"));
-    }
-    let payload = null;
-    const text = await response.text();
-    if (text) {
-      try {
-        payload = JSON.parse(text);
-      } catch (error) {
-        payload = null;
-      }
-    }
-    if (!response.ok) {
-      const detail = payload && payload.detail !== undefined ? payload.detail : null;
-      throw new ApiError(response.status, detail, payload);
-    }
-    return payload;
+    return window.CrmSession.send(method, path, { body, token: session.token });
   }
 
   function reportFailure(error) {
@@ -1565,33 +1272,8 @@
 
   // ---- signing in ------------------------------------------------------------------------
 
-  function currentSession() {
-    try {
-      const session = JSON.parse(sessionStorage.getItem(SESSION_KEY) || "null");
-      if (session && session.token && Date.parse(session.expires_at) > Date.now()) {
-        return session;
-      }
-    } catch (error) {
-      // an unreadable entry is no session
-    }
-    return null;
-  }
-
-  function keepSession(session) {
-    // The token and who it is; never the password.
-    sessionStorage.setItem(SESSION_KEY, JSON.stringify({
-      token: session.token,
-      expires_at: session.expires_at,
-      operator: {
-        operator_id: session.operator.operator_id,
-        display_name: session.operator.display_name,
-        role: session.operator.role,
-      },
-    }));
-  }
-
   function forgetSession() {
-    sessionStorage.removeItem(SESSION_KEY);
+    window.CrmSession.forget();
     showSignedIn(null);
   }
 
@@ -1708,8 +1390,8 @@
       return;
     }
     try {
-      const session = await send("POST", "/api/sessions", { login, password });
-      keepSession(session);
+      window.CrmSession.keep(await window.CrmSession.send("POST", "/api/sessions",
+                                                          { body: { login, password } }));
     } catch (error) {
       const wrong = error instanceof ApiError && error.status === 401;
       showError(wrong ? t("wrong_login") : error.message);
@@ -1745,9 +1427,10 @@
     if (left > RENEW_BEFORE_MS || idle) {
       return;
     }
-    state.renewing = send("POST", "/api/sessions/renew", undefined, session.token)
+    const renewal = { token: session.token };
+    state.renewing = window.CrmSession.send("POST", "/api/sessions/renew", renewal)
       .then((renewed) => {
-        keepSession(renewed);
+        window.CrmSession.keep(renewed);
         emit("session", currentSession());
       })
       .catch((error) => {
@@ -1817,7 +1500,7 @@
     if (window.CrmDesk) {
       window.CrmDesk.start(panelApi());
     }
-    applyLanguage(localStorage.getItem(LANG_KEY) || "en");
+    applyLanguage(window.CrmSession.keptLanguage() || "en");
     const session = currentSession();
     showSignedIn(session);
     if (session) {

@@ -1,99 +1,101 @@
 """Static checks of the operator panel; the browser tests drive it for real."""
 
-import json
 import re
-import shutil
-import subprocess
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import get_args
 
+import httpx
 import pytest
+from fastapi import FastAPI
 
-from services.registry.domain import PAYMENT_POLICY_TEXT
+from services.registry.api import panel
+from services.registry.api.panel import texts_block
+from services.registry.domain.advice import CATEGORY_ADVICE, SEGMENT_ADVICE
+from services.registry.domain.policy import PAYMENT_POLICY_TEXT
+from services.registry.domain.reasons import REASON_TEXT
+from services.registry.settings import RegistrySettings
 from shared.contracts.types import Channel, Outcome, PersonType, ThankYouReason
+from tests.unit.registry.html_files import (
+    SCRIPTS,
+    Page,
+    documented_ids,
+    node_check,
+    operator_panel,
+    page_words,
+    script,
+    word_keys,
+    word_tables,
+)
 
-STATIC = Path(__file__).parents[3] / "services" / "registry" / "static"
-APP_JS = (STATIC / "app.js").read_text(encoding="utf-8")
-INDEX = (STATIC / "index.html").read_text(encoding="utf-8")
-CSS = (STATIC / "panel.css").read_text(encoding="utf-8")
-
-
-class _Ids(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.ids: list[str] = []
-        self.testids: list[str] = []
-        self.label_for: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if values.get("id"):
-            self.ids.append(str(values["id"]))
-        if values.get("data-testid"):
-            self.testids.append(str(values["data-testid"]))
-        if tag == "label" and values.get("for"):
-            self.label_for.append(str(values["for"]))
+APP_JS = script("app.js")
+DESK_JS = script("desk.js")
+SESSION_JS = script("session.js")
+INDEX = operator_panel()
+CSS = script("panel.css")
 
 
-def parsed() -> _Ids:
-    parser = _Ids()
-    parser.feed(INDEX)
-    return parser
+def test_the_page_carries_exactly_the_domains_texts() -> None:
+    assert Page(INDEX).data["crm-texts"] == {
+        "payment_policy": PAYMENT_POLICY_TEXT,
+        "reasons": REASON_TEXT,
+        "advice": {"category": CATEGORY_ADVICE, "segment": SEGMENT_ADVICE},
+    }
 
 
-def documented_ids() -> set[str]:
-    header = APP_JS.split("*/", 1)[0]
-    return set(re.findall(r"#([a-z][a-z0-9-]*)", header))
+def test_no_text_can_end_its_data_block() -> None:
+    texts = {"note": "</script><script>alert(1)</script>"}
+    block = texts_block(texts)
+    assert block.count("</script>") == 1
+    assert Page(block).data["crm-texts"] == texts
 
 
-def test_payment_policy_words_match_the_domain() -> None:
-    block = APP_JS.split("/* policy-text:begin */", 1)[1].split("/* policy-text:end */", 1)[0]
-    literal = block.split("=", 1)[1].strip().rstrip(";")
-    assert json.loads(literal) == PAYMENT_POLICY_TEXT
+async def test_a_pages_file_is_served_as_the_page_not_as_its_template() -> None:
+    app = FastAPI()
+    panel.install(app, RegistrySettings())
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        page, file = await client.get("/"), await client.get("/static/index.html")
+        analyst_view = await client.get("/static/analytics.html")
+    assert file.text == page.text == INDEX
+    assert file.headers["content-security-policy"] == panel.CONTENT_SECURITY_POLICY
+    assert 'id="sign-in-form"' in analyst_view.text and "<crm-sign-in>" not in analyst_view.text
 
 
-def test_every_id_documented_in_app_js_exists_in_the_page() -> None:
-    assert documented_ids() - set(parsed().ids) == set()
+@pytest.mark.parametrize("js", [APP_JS, DESK_JS], ids=["app.js", "desk.js"])
+def test_every_id_a_script_documents_exists_in_the_page(js: str) -> None:
+    assert documented_ids(js) - set(Page(INDEX).ids) == set()
 
 
 def test_ids_are_unique_and_mirrored_as_test_ids() -> None:
-    page = parsed()
+    page = Page(INDEX)
     assert len(page.ids) == len(set(page.ids))
-    assert documented_ids() <= set(page.testids)
+    assert documented_ids(APP_JS) | documented_ids(DESK_JS) <= set(page.testids)
 
 
 def test_every_label_points_at_an_existing_control() -> None:
-    page = parsed()
+    page = Page(INDEX)
     assert set(page.label_for) - set(page.ids) == set()
 
 
 def test_the_page_loads_nothing_from_outside_the_suite() -> None:
-    for text in (INDEX, APP_JS, CSS):
+    for text in (INDEX, APP_JS, SESSION_JS, CSS):
         assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", text, re.IGNORECASE)
-    assert 'src="/static/app.js"' in INDEX and 'href="/static/panel.css"' in INDEX
+    assert Page(INDEX).sources == ["/static/panel.css", "/static/session.js",
+                                   "/static/desk.js", "/static/app.js"]
 
 
 def test_every_ui_string_is_translated_into_russian_and_persian() -> None:
-    tables = re.findall(r"\n    (en|ru|fa): \{(.*?)\n    \},", APP_JS, re.DOTALL)
-    keys = {
-        lang: set(re.findall(r'(?:^|,)\s*"?([a-z_.]+)"?: "', body, re.MULTILINE))
-        for lang, body in tables
-    }
-    assert set(keys) == {"en", "ru", "fa"}
+    keys = word_keys(APP_JS, SESSION_JS)
     assert keys["en"] == keys["ru"] == keys["fa"]
-    page_keys = set(re.findall(r'data-i18n="([a-z_]+)"', INDEX))
-    assert page_keys <= keys["en"]
+    assert page_words(INDEX) <= keys["en"]
+    desks = word_keys(DESK_JS)
+    assert desks["en"] == desks["ru"] == desks["fa"]
+    assert page_words(INDEX, "data-desk-i18n") <= desks["en"]
 
 
-def test_app_js_has_no_syntax_errors() -> None:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed")
-    result = subprocess.run(
-        [node, "--check", str(STATIC / "app.js")], capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stderr
+@pytest.mark.parametrize("path", SCRIPTS, ids=lambda path: path.name)
+def test_every_script_has_no_syntax_errors(path: Path) -> None:
+    node_check(path)
 
 
 def _options(name: str) -> list[str]:
@@ -110,6 +112,5 @@ def test_the_panels_choices_are_the_contracts_values(name: str, literal: object)
     offered = set(_options(name))
     assert offered == set(get_args(literal))
     # and each is worded in the panel's three languages
-    tables = re.findall(r"\n    (en|ru|fa): \{(.*?)\n    \},", APP_JS, re.DOTALL)
-    for lang, body in tables:
+    for lang, body in word_tables(APP_JS).items():
         assert {v for v in offered if f'"{name}.{v}"' not in body} == set(), lang
