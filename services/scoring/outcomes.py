@@ -12,8 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.scoring.domain import ScoringConfig, decide_from_signals
-from services.scoring.domain.config import REASON_CODES
+from services.scoring.domain import ScoringConfig, firing_codes
 from services.scoring.repository import ScoringRepository
 from shared.auth import Principal
 from shared.clock import utc_now
@@ -37,13 +36,6 @@ class OutcomeRequest(BaseModel):
 
 class NoScore(LookupError):
     """No decision is stored for this customer (unknown, or erased)."""
-
-
-def firing_codes(signals: dict[str, Any], config: ScoringConfig) -> list[str]:
-    """Every reason code the signals fire, whatever its weight today (a code weighed 0
-    still fires): the features a re-fit learns from."""
-    every = config.model_copy(update={"weights": dict.fromkeys(REASON_CODES, 1)})
-    return sorted({reason.code for reason in decide_from_signals(signals, every).reasons})
 
 
 async def record(repo: ScoringRepository, config: ScoringConfig, customer_id: str,

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.scoring.domain.config import PolicyCondition, ScoringConfig
+from services.scoring.domain.config import REASON_CODES, PolicyCondition, ScoringConfig
 from services.scoring.domain.rescoring import behaviour_reasons
 from services.scoring.domain.signals import Signals, VelocityCounts, extract_signals
 from shared.contracts import CustomerRegistered, CustomerScored, Reason
@@ -255,3 +255,10 @@ def score_registration(
 ) -> ScoreDecision:
     """Score a new registration: extract its signals, then decide from them."""
     return decide_from_signals(extract_signals(reg, velocity, config), config)
+
+
+def firing_codes(signals: Signals, config: ScoringConfig) -> list[str]:
+    """Every reason code the signals fire, whatever its weight today (a code weighed 0
+    still fires): the features a re-fit learns from."""
+    every = config.model_copy(update={"weights": dict.fromkeys(REASON_CODES, 1)})
+    return sorted({reason.code for reason in decide_from_signals(signals, every).reasons})

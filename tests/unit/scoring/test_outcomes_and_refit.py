@@ -8,9 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from services.scoring import handlers, outcomes
-from services.scoring.domain import ScoringConfig
-from services.scoring.refit import (
+from evaluation.refit import (
     Sample,
     as_points,
     enough_to_fit,
@@ -18,6 +16,8 @@ from services.scoring.refit import (
     flagging,
     outcome_lines,
 )
+from services.scoring import handlers, outcomes
+from services.scoring.domain import ScoringConfig, firing_codes
 from services.scoring.repository import ScoringRepository
 from shared.auth import Principal, Role
 from shared.contracts import CustomerRegistered
@@ -66,7 +66,7 @@ def test_firing_codes_include_a_code_weighed_zero(config: ScoringConfig) -> None
                "phone_valid": True, "phone_country": "RU", "missing_fields": [],
                "keyboard_mash": True, "entered_by": "operator"}
     silenced = config.model_copy(update={"weights": {**config.weights, "keyboard_mash_name": 0}})
-    assert "keyboard_mash_name" in outcomes.firing_codes(signals, silenced)
+    assert "keyboard_mash_name" in firing_codes(signals, silenced)
 
 
 def test_flagging_counts_precision_recall_and_false_positives() -> None:

@@ -1,6 +1,6 @@
 """Evaluation harness: score a labelled synthetic population and report how well we do.
 
-    python -m services.scoring.evaluation --seeds 1 2 3 --size 2000
+    python -m evaluation.scoring --seeds 1 2 3 --size 2000
 
 Prints, per seed and averaged over the seeds: precision, recall and false-positive rate
 when flagging at "medium or above" and at "high", what share of each band is fraud, and a
@@ -27,19 +27,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from services.scoring.domain import (
-    DEFAULT_RULES_PATH,
-    ScoringConfig,
-    VelocityCounts,
-    count_and_record,
-    load_config,
-    score_registration,
-    velocity_keys,
-)
-from services.scoring.domain.velocity import Entry
-from services.scoring.outcomes import firing_codes
-from services.scoring.population import FRAUD_KINDS, LEGIT_KINDS, Labelled, PopulationGenerator
-from services.scoring.refit import (
+from evaluation.population import FRAUD_KINDS, LEGIT_KINDS, Labelled, PopulationGenerator
+from evaluation.refit import (
     Sample,
     enough_to_fit,
     fetch_outcomes,
@@ -47,6 +36,17 @@ from services.scoring.refit import (
     outcome_samples,
     refit_lines,
 )
+from services.scoring.domain import (
+    DEFAULT_RULES_PATH,
+    ScoringConfig,
+    VelocityCounts,
+    count_and_record,
+    firing_codes,
+    load_config,
+    score_registration,
+    velocity_keys,
+)
+from services.scoring.domain.velocity import Entry
 from shared.contracts.types import RiskBand
 
 BANDS: tuple[RiskBand, ...] = ("low", "medium", "high")
