@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse
 
 from services.scoring import handlers, outcomes, privacy
 from services.scoring.business import ScoringMetrics
+from services.scoring.live_config import LiveConfig
 from services.scoring.repository import ScoringRepository
-from services.scoring.rules import LiveRules
 from services.scoring.settings import ScoringSettings
 from shared.auth import Analyst, Reader
 from shared.contracts import (
@@ -32,7 +32,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings)
     runtime.observe_committed(ScoringMetrics(runtime.metrics.registry).observe)
     repo = ScoringRepository(runtime.db)
-    rules = LiveRules(settings.rules_path, settings.rules_check_interval_s)
+    config = LiveConfig(settings.rules_path, settings.rules_check_interval_s)
 
     # The behaviour profiles (and, after registration, the scores) a unit's handlers read,
     # read at once on MongoDB.
@@ -46,20 +46,20 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
         return {"behaviour": customers, "scores": customers}
 
     runtime.subscribe(
-        CustomerRegistered, lambda event: handlers.on_registered(repo, rules.current, event),
+        CustomerRegistered, lambda event: handlers.on_registered(repo, config.current, event),
         reads=profiles)
     runtime.subscribe(
-        InteractionLogged, lambda event: handlers.on_interaction(repo, rules.current, event),
+        InteractionLogged, lambda event: handlers.on_interaction(repo, config.current, event),
         reads=profiles_and_scores)
     runtime.subscribe(
-        PurchaseRecorded, lambda event: handlers.on_purchase(repo, rules.current, event),
+        PurchaseRecorded, lambda event: handlers.on_purchase(repo, config.current, event),
         reads=profiles_and_scores)
     runtime.subscribe(
-        CustomerUpdated, lambda event: handlers.on_customer_updated(repo, rules.current, event))
+        CustomerUpdated, lambda event: handlers.on_customer_updated(repo, config.current, event))
     runtime.subscribe(OperatorUpdated, runtime.people.mirror)  # names, disabled people
     erasures = Erasures(runtime.db)
     runtime.subscribe(CustomerErased, lambda event: privacy.on_erased(repo, erasures, event))
-    runtime.every("scoring-rules-reload", settings.rules_check_interval_s, rules.refresh_job,
+    runtime.every("scoring-rules-reload", settings.rules_check_interval_s, config.refresh_job,
                   each_replica=True)  # every process reloads its own copy
     app = create_http_app(runtime, "crm scoring", "Fraud score and behavioural types.")
 
@@ -92,7 +92,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
         now, and published as crm.fraud.outcome.v1; a later outcome replaces it."""
         async with runtime.command():
             try:
-                answer, events = await outcomes.record(repo, rules.current(), customer_id,
+                answer, events = await outcomes.record(repo, config.current(), customer_id,
                                                        body, principal)
             except outcomes.NoScore as error:
                 raise HTTPException(404, str(error)) from None
@@ -110,7 +110,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
         name a registration matched (see ``handlers.without_names``).
         """
         stored = await stored_score(customer_id)
-        answer = handlers.explain(stored, rules.current()) if explain else \
+        answer = handlers.explain(stored, config.current()) if explain else \
             handlers.score_view(stored)
         return answer if principal.sees_personal_data else handlers.without_names(answer)
 
@@ -118,7 +118,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
     async def explain_score(customer_id: str, principal: Reader) -> Any:
         """The recorded decision and the same signals decided again with the current rules;
         analysts get them without the famous name a registration matched."""
-        answer = handlers.explain(await stored_score(customer_id), rules.current())
+        answer = handlers.explain(await stored_score(customer_id), config.current())
         return answer if principal.sees_personal_data else handlers.without_names(answer)
 
     return app

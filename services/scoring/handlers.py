@@ -1,7 +1,8 @@
 """Scoring's use cases: an event (or a query) and the ports in, derived events out.
 
 Each runs inside the consume path's transaction, reading and writing only through
-``ScoringRepository``; ``rules`` returns the rules in force (see ``LiveRules``).
+``ScoringRepository``; ``current_config`` returns the scoring configuration in force (see
+``LiveConfig``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from services.scoring.domain import (
 from services.scoring.domain.decision import Trigger
 from services.scoring.domain.rescoring import behaviour_facts, observe_payment
 from services.scoring.domain.signals import email_signals, name_signals
+from services.scoring.live_config import CurrentConfig
 from services.scoring.repository import ScoringRepository, velocity_id
 from shared.clock import as_utc, utc_now
 from shared.contracts import (
@@ -39,7 +41,6 @@ from shared.contracts import (
 )
 from shared.contracts.types import PaymentPolicy, PersonType
 
-Rules = Callable[[], ScoringConfig]
 ProfileChange = Callable[[BehaviourProfile], BehaviourProfile]
 # A customer is regular until their behaviour says otherwise: nothing is published for that.
 DEFAULT_SEGMENT = "regular"
@@ -48,10 +49,10 @@ DECISION_FIELDS = ("score", "band", "reasons", "payment_policy", "model_version"
 
 
 async def on_registered(
-    repo: ScoringRepository, rules: Rules, event: CustomerRegistered
+    repo: ScoringRepository, current_config: CurrentConfig, event: CustomerRegistered
 ) -> Sequence[Event]:
     """Score a new registration, keep the decision with its signals, publish the score."""
-    config = rules()
+    config = current_config()
     counts, lists = await count_velocity(repo, event, config)
     decision = score_registration(event, counts, config)
     # The velocity lists it entered (digests), so that an erasure finds them without a scan.
@@ -67,10 +68,10 @@ async def on_registered(
 
 
 async def on_interaction(
-    repo: ScoringRepository, rules: Rules, event: InteractionLogged
+    repo: ScoringRepository, current_config: CurrentConfig, event: InteractionLogged
 ) -> Sequence[Event]:
     """The behaviour profile (segment); and a new score when the calls move the band."""
-    config = rules()
+    config = current_config()
     segmented, profile = await update_behaviour(
         repo, config, event.customer_id, event.event_id,
         lambda profile: apply_interaction(profile, event),
@@ -80,11 +81,11 @@ async def on_interaction(
 
 
 async def on_purchase(
-    repo: ScoringRepository, rules: Rules, event: PurchaseRecorded
+    repo: ScoringRepository, current_config: CurrentConfig, event: PurchaseRecorded
 ) -> Sequence[Event]:
     """The behaviour profile (segment); and a new score when the purchase, a refund or a
     chargeback moves the band (see ``domain.rescoring``)."""
-    config = rules()
+    config = current_config()
     stored = await repo.score(event.customer_id)
     policy: PaymentPolicy = stored["payment_policy"] if stored else "any"
     registered_at = as_utc(stored.get("registered_at")) if stored else None
@@ -99,11 +100,11 @@ async def on_purchase(
 
 
 async def on_customer_updated(
-    repo: ScoringRepository, rules: Rules, event: CustomerUpdated
+    repo: ScoringRepository, current_config: CurrentConfig, event: CustomerUpdated
 ) -> Sequence[Event]:
     """A changed name, email or person type: the segment, and the score decided again from
     the registration's signals with the changed ones replaced (published if the band moves)."""
-    config = rules()
+    config = current_config()
     changed = set(event.changed) or set(event.model_fields_set)
     update: dict[str, Any] = {}
     if "full_name" in changed and event.full_name:

@@ -1,8 +1,9 @@
-"""The rules in force, reloaded from their file when it changes.
+"""The live configuration: the scoring configuration in force, reloaded from its
+configuration file (``rules.yaml``) when the file changes.
 
 An analyst retunes ``rules.yaml`` without a release: every use (at most once per
 ``check_interval_s``) compares the file's modification time and size with the loaded
-version's. A file that does not load keeps the previous rules in force and is reported
+version's. A file that does not load keeps the previous configuration in force and is reported
 once per change of the file, never with the file's contents.
 """
 
@@ -19,6 +20,8 @@ from services.scoring.domain import ConfigError, ScoringConfig, load_config
 log = logging.getLogger(__name__)
 
 Stamp = tuple[int, int]  # (mtime_ns, size)
+# What a use case is given: a call returning the scoring configuration in force now.
+CurrentConfig = Callable[[], ScoringConfig]
 
 
 def _stamp(path: Path) -> Stamp | None:
@@ -29,8 +32,9 @@ def _stamp(path: Path) -> Stamp | None:
     return stat.st_mtime_ns, stat.st_size
 
 
-class LiveRules:
-    """The current ``ScoringConfig`` of one rules file."""
+class LiveConfig:
+    """The current ``ScoringConfig`` of one configuration file; ``current`` is a
+    ``CurrentConfig``."""
 
     def __init__(
         self, path: str | Path, check_interval_s: float = 2.0,
@@ -40,7 +44,7 @@ class LiveRules:
         self.check_interval_s = check_interval_s
         self._clock = clock
         self._stamp = _stamp(self.path)
-        # Start-up fails loudly: a service must not run without valid rules.
+        # Start-up fails loudly: a service must not run without a valid configuration.
         self._config = load_config(self.path)
         self._checked_at = clock()
         self._rejected: Stamp | None = None
@@ -49,13 +53,14 @@ class LiveRules:
         log.info("scoring rules %s loaded from %s", self._config.model_version, self.path)
 
     def current(self) -> ScoringConfig:
-        """The rules in force, reloading them first if the file changed."""
+        """The configuration in force, reloading it first if the file changed."""
         if self._clock() - self._checked_at >= self.check_interval_s:
             self.refresh()
         return self._config
 
     def refresh(self) -> None:
-        """Reload now if the file changed; keep the previous rules if it does not load."""
+        """Reload now if the file changed; keep the previous configuration if it does not
+        load."""
         self._checked_at = self._clock()
         stamp = _stamp(self.path)
         if stamp is None or stamp == self._stamp or stamp == self._rejected:
