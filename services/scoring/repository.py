@@ -14,15 +14,49 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
+from services.scoring.domain import ScoreDecision
+from services.scoring.domain.decision import decision_fields
 from services.scoring.domain.velocity import decode_entries, encode_entries
+from shared.contracts import CustomerRegistered, InteractionLogged, PurchaseRecorded
 from shared.database import Database, Document
 
 
 def velocity_id(kind: str, value: str) -> str:
     digest = hashlib.blake2b(value.encode(), digest_size=16).hexdigest()
     return f"{kind}:{digest}"
+
+
+def score_document(event: CustomerRegistered, decision: ScoreDecision, velocity_ids: list[str],
+                   scored_at: datetime) -> Document:
+    """A registration's decision as ``scores`` keeps it, with the velocity lists it entered
+    (their ids, digests), so that an erasure finds them without a scan."""
+    return {
+        "_id": event.customer_id,
+        "customer_id": event.customer_id,
+        **decision_fields(decision),
+        "signals": decision.signals,
+        "registered_at": event.occurred_at,
+        "scored_at": scored_at,
+        "registration_event_id": str(event.event_id),
+        "velocity_ids": velocity_ids,
+    }
+
+
+# What a unit of the consume path reads at once on MongoDB before its handlers run: the
+# behaviour profiles and, after registration, the scores of its events' customers.
+def profiles_read(events: Sequence[CustomerRegistered | InteractionLogged | PurchaseRecorded]
+                  ) -> dict[str, list[str]]:
+    return {"behaviour": [event.customer_id for event in events]}
+
+
+def profiles_and_scores_read(events: Sequence[InteractionLogged | PurchaseRecorded]
+                             ) -> dict[str, list[str]]:
+    customers = [event.customer_id for event in events]
+    return {"behaviour": customers, "scores": customers}
 
 
 class ScoringRepository:

@@ -262,3 +262,13 @@ def firing_codes(signals: Signals, config: ScoringConfig) -> list[str]:
     still fires): the features a re-fit learns from."""
     every = config.model_copy(update={"weights": dict.fromkeys(REASON_CODES, 1)})
     return sorted({reason.code for reason in decide_from_signals(signals, every).reasons})
+
+
+# What a stored score keeps of a decision (beside its signals), and what an explanation
+# compares.
+DECISION_FIELDS = ("score", "band", "reasons", "payment_policy", "model_version",
+                   "company_recognised")
+
+
+def decision_fields(decision: ScoreDecision) -> dict[str, Any]:
+    return decision.model_dump(mode="json", include=set(DECISION_FIELDS))

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from services.scoring import handlers
 from services.scoring.domain import DEFAULT_RULES_PATH, ConfigError
+from services.scoring.handlers.registration import on_registered
 from services.scoring.live_config import LiveConfig
 from services.scoring.repository import ScoringRepository
 from shared.database.memory import MemoryDatabase
@@ -47,10 +47,10 @@ async def test_a_changed_rules_file_gives_a_new_model_version(rules_file, regist
     clock = Clock()
     config = LiveConfig(rules_file, check_interval_s=2, clock=clock)
     repo = ScoringRepository(MemoryDatabase("test"))
-    first = await handlers.on_registered(repo, config.current, registration(customer_id="a"))
+    first = await on_registered(repo, config.current, registration(customer_id="a"))
     write(rules_file, version(ORIGINAL, "v2"), 2_000_000_000)
     clock.now = 2.5
-    second = await handlers.on_registered(repo, config.current, registration(customer_id="b"))
+    second = await on_registered(repo, config.current, registration(customer_id="b"))
     assert [first[0].model_version, second[0].model_version] == ["v1", "v2"]
 
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from services.scoring.domain import ScoringConfig, firing_codes
+from services.scoring.handlers.scores import NoScore
 from services.scoring.repository import ScoringRepository
 from shared.auth import Principal
 from shared.clock import utc_now
@@ -23,40 +22,25 @@ from shared.database import Document
 Outcome = Literal["fraud", "legitimate"]
 
 
-class OutcomeRequest(BaseModel):
-    """``POST /api/scores/{customer_id}/outcome``."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    outcome: Outcome = Field(description="fraud: it was; legitimate: it was not.")
-    note: str | None = Field(default=None, max_length=500,
-                             description="For colleagues (no personal data); kept in scoring, "
-                                         "never published.")
-
-
-class NoScore(LookupError):
-    """No decision is stored for this customer (unknown, or erased)."""
-
-
 async def record(repo: ScoringRepository, config: ScoringConfig, customer_id: str,
-                 request: OutcomeRequest, by: Principal) -> tuple[dict[str, Any], list[Event]]:
+                 outcome: Outcome, note: str | None, by: Principal
+                 ) -> tuple[dict[str, Any], list[Event]]:
     """The outcome as kept, and the event (none when the same outcome is recorded again)."""
     stored = await repo.score(customer_id)
     if stored is None:
         raise NoScore("no score for this customer")
     previous = await repo.outcome(customer_id)
-    if previous and (previous["outcome"], previous.get("note")) == (request.outcome,
-                                                                     request.note):
+    if previous and (previous["outcome"], previous.get("note")) == (outcome, note):
         return view(previous, by), []
     document = {
-        "_id": customer_id, "customer_id": customer_id, "outcome": request.outcome,
-        "note": request.note, "recorded_by": by.actor, "recorded_at": utc_now(),
+        "_id": customer_id, "customer_id": customer_id, "outcome": outcome,
+        "note": note, "recorded_by": by.actor, "recorded_at": utc_now(),
         "score": stored["score"], "band": stored["band"],
         "model_version": stored["model_version"],
         "codes": firing_codes(stored["signals"], config),
     }
     await repo.save_outcome(document)
-    event = FraudOutcome(customer_id=customer_id, outcome=request.outcome,
+    event = FraudOutcome(customer_id=customer_id, outcome=outcome,
                          recorded_by=by.actor, score=stored["score"], band=stored["band"],
                          model_version=stored["model_version"])
     return view(document, by), [event]
@@ -70,3 +54,12 @@ def view(document: Document, by: Principal) -> dict[str, Any]:
         return shown
     shown.pop("note", None)
     return shown
+
+
+async def page(repo: ScoringRepository, after: str | None, limit: int, by: Principal
+               ) -> dict[str, Any]:
+    """Recorded outcomes in customer-id order, the page after ``after``; ``next`` names the
+    next page's ``after`` (none after the last page)."""
+    rows = await repo.outcomes_after(after, limit)
+    return {"outcomes": [view(row, by) for row in rows],
+            "next": rows[-1]["_id"] if len(rows) == limit else None}
