@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -72,14 +72,24 @@ class ScoringRepository:
     async def score(self, customer_id: str) -> Document | None:
         return await self.scores.find_one({"_id": customer_id})
 
-    async def velocity_list(self, list_id: str) -> str:
-        """The velocity list ``list_id`` (see ``velocity_id``) in its stored form."""
-        document = await self.velocity.find_one({"_id": list_id})
-        return str(document["entries"]) if document else ""
+    async def velocity_lists(self, keys: Mapping[str, str]) -> dict[str, str]:
+        """The velocity list of each key (kind -> value) in its stored form, by kind."""
+        lists = {}
+        for kind, value in keys.items():
+            document = await self.velocity.find_one({"_id": velocity_id(kind, value)})
+            lists[kind] = str(document["entries"]) if document else ""
+        return lists
 
-    async def save_velocity_list(self, list_id: str, kind: str, encoded: str) -> None:
-        document = {"_id": list_id, "kind": kind, "entries": encoded}
-        await self.velocity.replace_one({"_id": list_id}, document, upsert=True)
+    async def save_velocity_lists(self, keys: Mapping[str, str], lists: Mapping[str, str]
+                                  ) -> list[str]:
+        """Keep each key's list (by kind, see ``velocity_lists``); the lists' ids."""
+        ids = []
+        for kind, encoded in lists.items():
+            list_id = velocity_id(kind, keys[kind])
+            document = {"_id": list_id, "kind": kind, "entries": encoded}
+            await self.velocity.replace_one({"_id": list_id}, document, upsert=True)
+            ids.append(list_id)
+        return ids
 
     async def forget_in_velocity(self, customer_id: str, ids: list[str]) -> int:
         """Take the customer out of the velocity lists ``ids``; how many lists changed."""
