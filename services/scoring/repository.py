@@ -16,12 +16,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
-from services.scoring.domain import ScoreDecision
-from services.scoring.domain.decision import decision_fields
+from services.scoring.domain import BehaviourProfile, ScoreDecision
+from services.scoring.domain.behaviour import DEFAULT_SEGMENT, ProfileUpdate
+from services.scoring.domain.decision import Trigger, decision_fields
+from services.scoring.domain.outcomes import RecordedOutcome
+from services.scoring.domain.redecision import Redecision
 from services.scoring.domain.velocity import decode_entries, encode_entries
 from shared.contracts import CustomerRegistered, InteractionLogged, PurchaseRecorded
+from shared.contracts.types import Segment
 from shared.database import Database, Document
 
 
@@ -43,6 +46,23 @@ def score_document(event: CustomerRegistered, decision: ScoreDecision, velocity_
         "scored_at": scored_at,
         "registration_event_id": str(event.event_id),
         "velocity_ids": velocity_ids,
+    }
+
+
+def rescored_document(stored: Document, redecision: Redecision, rescored_at: datetime,
+                      trigger: Trigger) -> Document:
+    """A stored decision replaced by its re-decision, saying when and why."""
+    return {**stored, **decision_fields(redecision.decision), "signals": redecision.signals,
+            "rescored_at": rescored_at, "rescored_by": trigger}
+
+
+def outcome_document(recorded: RecordedOutcome) -> Document:
+    return {
+        "_id": recorded.customer_id, "customer_id": recorded.customer_id,
+        "outcome": recorded.outcome, "note": recorded.note,
+        "recorded_by": recorded.recorded_by, "recorded_at": recorded.recorded_at,
+        "score": recorded.score, "band": recorded.band,
+        "model_version": recorded.model_version, "codes": recorded.codes,
     }
 
 
@@ -115,10 +135,19 @@ class ScoringRepository:
     async def behaviour_profile(self, customer_id: str) -> Document | None:
         return await self.behaviour.find_one({"_id": customer_id})
 
-    async def save_behaviour_profile(self, customer_id: str, fields: dict[str, Any]) -> None:
-        await self.behaviour.replace_one(
-            {"_id": customer_id}, {"_id": customer_id, **fields}, upsert=True
-        )
+    async def profile_and_segment(self, customer_id: str) -> tuple[BehaviourProfile, Segment]:
+        """The customer's behaviour profile and last segment (a new customer's: empty and
+        the default segment)."""
+        stored = await self.behaviour_profile(customer_id)
+        if stored is None:
+            return BehaviourProfile(), DEFAULT_SEGMENT
+        return BehaviourProfile.model_validate(stored["profile"]), stored["segment"]
+
+    async def save_profile(self, customer_id: str, update: ProfileUpdate) -> None:
+        await self.behaviour.replace_one({"_id": customer_id}, {
+            "_id": customer_id, "profile": update.profile.model_dump(),
+            "segment": update.segment, "evidence": update.evidence,
+        }, upsert=True)
 
     async def outcome(self, customer_id: str) -> Document | None:
         return await self.outcomes.find_one({"_id": customer_id})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.scoring.handlers.outcomes import Outcome
+from services.scoring.domain.outcomes import Outcome
 
 
 class OutcomeRequest(BaseModel):

@@ -16,7 +16,7 @@ from services.scoring.domain.config import REASON_CODES, PolicyCondition, Scorin
 from services.scoring.domain.rescoring import behaviour_reasons
 from services.scoring.domain.signals import Signals, VelocityCounts, extract_signals
 from shared.contracts import CustomerRegistered, CustomerScored, Reason
-from shared.contracts.types import PaymentPolicy, RiskBand
+from shared.contracts.types import PaymentPolicy, PersonType, RiskBand
 
 Trigger = Literal["registration", "behaviour", "profile"]
 _VELOCITY_WHAT = {
@@ -272,3 +272,9 @@ DECISION_FIELDS = ("score", "band", "reasons", "payment_policy", "model_version"
 
 def decision_fields(decision: ScoreDecision) -> dict[str, Any]:
     return decision.model_dump(mode="json", include=set(DECISION_FIELDS))
+
+
+def person_type_of(event: CustomerRegistered, decision: ScoreDecision) -> PersonType:
+    """Who registered: a company registered as an individual (a legal form and a corporate
+    domain) is one."""
+    return "company" if decision.company_recognised else event.person_type

@@ -11,29 +11,19 @@ from services.scoring.domain import (
     BehaviourProfile,
     ScoringConfig,
     apply_interaction,
-    apply_purchase,
-    classify,
-    decide_from_signals,
     with_person_type,
 )
-from services.scoring.domain.decision import Trigger, decision_fields
-from services.scoring.domain.rescoring import behaviour_facts, observe_payment
-from services.scoring.domain.signals import email_signals, name_signals
+from services.scoring.domain.behaviour import ProfileEffect, update_profile
+from services.scoring.domain.decision import Trigger
+from services.scoring.domain.redecision import redecide
+from services.scoring.domain.rescoring import observe_purchase
+from services.scoring.domain.signals import updated_signals
 from services.scoring.live_config import CurrentConfig
-from services.scoring.repository import ScoringRepository
+from services.scoring.repository import ScoringRepository, rescored_document
 from shared.clock import as_utc, utc_now
-from shared.contracts import (
-    CustomerSegmented,
-    CustomerUpdated,
-    Event,
-    InteractionLogged,
-    PurchaseRecorded,
-)
-from shared.contracts.types import PaymentPolicy
+from shared.contracts import CustomerUpdated, Event, InteractionLogged, PurchaseRecorded
 
 ProfileChange = Callable[[BehaviourProfile], BehaviourProfile]
-# A customer is regular until their behaviour says otherwise: nothing is published for that.
-DEFAULT_SEGMENT = "regular"
 
 
 async def on_interaction(
@@ -56,15 +46,12 @@ async def on_purchase(
     chargeback moves the band (see ``domain.rescoring``)."""
     config = current_config()
     stored = await repo.score(event.customer_id)
-    policy: PaymentPolicy = stored["payment_policy"] if stored else "any"
+    policy = stored["payment_policy"] if stored else None
     registered_at = as_utc(stored.get("registered_at")) if stored else None
-
-    def change(profile: BehaviourProfile) -> BehaviourProfile:
-        return observe_payment(profile, apply_purchase(profile, event), event, policy,
-                               registered_at, config.rescoring)
-
     segmented, profile = await update_behaviour(
-        repo, config, event.customer_id, event.event_id, change)
+        repo, config, event.customer_id, event.event_id,
+        lambda profile: observe_purchase(profile, event, policy, registered_at,
+                                         config.rescoring))
     return [*segmented, *await rescore(repo, config, stored, profile, event.event_id)]
 
 
@@ -74,26 +61,17 @@ async def on_customer_updated(
     """A changed name, email or person type: the segment, and the score decided again from
     the registration's signals with the changed ones replaced (published if the band moves)."""
     config = current_config()
-    changed = set(event.changed) or set(event.model_fields_set)
-    update: dict[str, Any] = {}
-    if "full_name" in changed and event.full_name:
-        update |= name_signals(event.full_name)
-    if "email" in changed:
-        update |= email_signals(event.email, config)
-    if "person_type" in changed and event.person_type:
-        update["person_type"] = event.person_type
+    stored = await repo.score(event.customer_id)
+    update = updated_signals(event, stored["signals"] if stored else None, config)
     if not update:
         return []
     segmented: list[Event] = []
     if "person_type" in update:
-        segmented, _ = await update_behaviour(
+        segmented, profile = await update_behaviour(
             repo, config, event.customer_id, event.event_id,
             lambda profile: with_person_type(profile, update["person_type"]))
-    stored = await repo.score(event.customer_id)
-    if stored is not None and "email" in changed:
-        missing = [f for f in stored["signals"].get("missing_fields", []) if f != "email"]
-        update["missing_fields"] = missing if event.email else [*missing, "email"]
-    profile = await _profile(repo, event.customer_id)
+    else:
+        profile, _ = await repo.profile_and_segment(event.customer_id)
     return [*segmented, *await rescore(repo, config, stored, profile, event.event_id,
                                        update, trigger="profile")]
 
@@ -106,24 +84,11 @@ async def rescore(repo: ScoringRepository, config: ScoringConfig, stored: dict[s
     only when the band moved. A customer scoring never saw register is left alone."""
     if stored is None:
         return []
-    signals = {**stored["signals"], **(changed_signals or {})}
-    facts = behaviour_facts(profile, config.rescoring)
-    if facts or "behaviour" in signals:
-        signals["behaviour"] = facts
-    if signals == stored["signals"]:
+    redecision = redecide(stored["signals"], stored["band"], profile, config, changed_signals)
+    if redecision is None:
         return []
-    decision = decide_from_signals(signals, config)
-    await repo.save_score({**stored, **decision_fields(decision), "signals": signals,
-                           "rescored_at": utc_now(), "rescored_by": trigger})
-    if decision.band == stored["band"]:
-        return []
-    return [decision.to_event(str(stored["customer_id"]),
-                              Event.derived_id(source_event_id, "rescored"), trigger)]
-
-
-async def _profile(repo: ScoringRepository, customer_id: str) -> BehaviourProfile:
-    stored = await repo.behaviour_profile(customer_id)
-    return BehaviourProfile.model_validate(stored["profile"]) if stored else BehaviourProfile()
+    await repo.save_score(rescored_document(stored, redecision, utc_now(), trigger))
+    return redecision.published(str(stored["customer_id"]), source_event_id, trigger)
 
 
 async def update_behaviour(
@@ -132,19 +97,8 @@ async def update_behaviour(
 ) -> tuple[list[Event], BehaviourProfile]:
     """Apply one change to the customer's profile; a segmented event if the type changed,
     and the profile after."""
-    stored = await repo.behaviour_profile(customer_id)
-    before = BehaviourProfile.model_validate(stored["profile"]) if stored else BehaviourProfile()
-    previous = stored["segment"] if stored else DEFAULT_SEGMENT
-    profile = change(before)
-    segment, evidence = classify(profile, config)
-    if profile == before and segment == previous:
-        return [], profile  # e.g. an individual's registration: nothing new to keep
-    await repo.save_behaviour_profile(customer_id, {
-        "profile": profile.model_dump(), "segment": segment, "evidence": evidence,
-    })
-    if segment == previous:
-        return [], profile
-    return [CustomerSegmented(
-        event_id=Event.derived_id(source_event_id, "segmented"),
-        customer_id=customer_id, segment=segment, evidence=evidence,
-    )], profile
+    before, segment = await repo.profile_and_segment(customer_id)
+    update = update_profile(before, segment, change(before), config)
+    if update.effect is not ProfileEffect.NOTHING_NEW:
+        await repo.save_profile(customer_id, update)
+    return update.published(customer_id, source_event_id), update.profile

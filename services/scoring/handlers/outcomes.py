@@ -8,18 +8,16 @@ publishes ``crm.fraud.outcome.v1``, and ``GET /api/scores/outcomes`` pages throu
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
-from services.scoring.domain import ScoringConfig, firing_codes
+from services.scoring.domain import ScoringConfig
+from services.scoring.domain.outcomes import AlreadyRecorded, Outcome, record_outcome
 from services.scoring.handlers.scores import NoScore
-from services.scoring.repository import ScoringRepository
+from services.scoring.repository import ScoringRepository, outcome_document
 from shared.auth import Principal
 from shared.clock import utc_now
 from shared.contracts import Event
-from shared.contracts.events import FraudOutcome
 from shared.database import Document
-
-Outcome = Literal["fraud", "legitimate"]
 
 
 async def record(repo: ScoringRepository, config: ScoringConfig, customer_id: str,
@@ -30,20 +28,12 @@ async def record(repo: ScoringRepository, config: ScoringConfig, customer_id: st
     if stored is None:
         raise NoScore("no score for this customer")
     previous = await repo.outcome(customer_id)
-    if previous and (previous["outcome"], previous.get("note")) == (outcome, note):
-        return view(previous, by), []
-    document = {
-        "_id": customer_id, "customer_id": customer_id, "outcome": outcome,
-        "note": note, "recorded_by": by.actor, "recorded_at": utc_now(),
-        "score": stored["score"], "band": stored["band"],
-        "model_version": stored["model_version"],
-        "codes": firing_codes(stored["signals"], config),
-    }
+    recorded = record_outcome(stored, previous, outcome, note, by.actor, utc_now(), config)
+    if isinstance(recorded, AlreadyRecorded):
+        return view(recorded.kept, by), []
+    document = outcome_document(recorded)
     await repo.save_outcome(document)
-    event = FraudOutcome(customer_id=customer_id, outcome=outcome,
-                         recorded_by=by.actor, score=stored["score"], band=stored["band"],
-                         model_version=stored["model_version"])
-    return view(document, by), [event]
+    return view(document, by), [recorded.published()]
 
 
 def view(document: Document, by: Principal) -> dict[str, Any]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from services.scoring.domain import score_registration, with_person_type
+from services.scoring.domain.decision import person_type_of
 from services.scoring.domain.velocity import count_registration, limited_keys
 from services.scoring.handlers.behaviour import update_behaviour
 from services.scoring.live_config import CurrentConfig
 from services.scoring.repository import ScoringRepository, score_document
 from shared.clock import utc_now
 from shared.contracts import CustomerRegistered, Event
-from shared.contracts.types import PersonType
 
 
 async def on_registered(
@@ -26,8 +26,7 @@ async def on_registered(
     list_ids = await repo.save_velocity_lists(keys, counted.lists)
     await repo.save_score(score_document(event, decision, list_ids, utc_now()))
     scored = decision.to_event(event.customer_id, Event.derived_id(event.event_id, "scored"))
-    # A company registered as an individual (a legal form and a corporate domain) is one.
-    person_type: PersonType = "company" if decision.company_recognised else event.person_type
+    person_type = person_type_of(event, decision)
     typed, _ = await update_behaviour(
         repo, config, event.customer_id, event.event_id,
         lambda profile: with_person_type(profile, person_type),
