@@ -172,8 +172,8 @@ async def fill_store(data_dir: Path, customers: int, sample: int = 2000) -> None
     """
     from services.scoring.domain import DEFAULT_RULES_PATH
     from services.scoring.handlers import registration
-    from services.scoring.live_config import LiveConfig
     from services.scoring.repository import ScoringRepository
+    from services.scoring.settings import LiveConfig
 
     config = LiveConfig(DEFAULT_RULES_PATH)
     scratch = ScoringRepository(MemoryDatabase("scratch"))
@@ -271,8 +271,8 @@ def profile(count: int) -> None:
     """cProfile of on_registered with the in-memory database, one transaction per event."""
     from services.scoring.domain import DEFAULT_RULES_PATH
     from services.scoring.handlers import registration
-    from services.scoring.live_config import LiveConfig
     from services.scoring.repository import ScoringRepository
+    from services.scoring.settings import LiveConfig
     from shared.database.memory import MemoryDatabase
 
     config = LiveConfig(DEFAULT_RULES_PATH)

@@ -8,13 +8,12 @@ from fastapi import FastAPI
 from services.scoring import api, jobs
 from services.scoring.business import ScoringMetrics
 from services.scoring.handlers import behaviour, privacy, registration
-from services.scoring.live_config import LiveConfig
 from services.scoring.repository import (
     ScoringRepository,
     profiles_and_scores_read,
     profiles_read,
 )
-from services.scoring.settings import ScoringSettings
+from services.scoring.settings import LiveConfig, ScoringSettings
 from shared.contracts import (
     CustomerErased,
     CustomerRegistered,

@@ -3,7 +3,7 @@ without waiting for traffic."""
 
 from __future__ import annotations
 
-from services.scoring.live_config import LiveConfig
+from services.scoring.settings import LiveConfig
 from shared.service import ServiceRuntime
 
 

@@ -8,8 +8,8 @@ from fastapi import FastAPI
 
 from services.scoring.api import scores
 from services.scoring.handlers import privacy
-from services.scoring.live_config import CurrentConfig
 from services.scoring.repository import ScoringRepository
+from services.scoring.settings import CurrentConfig
 from shared.privacy import Erasures, install_privacy
 from shared.service import ServiceRuntime
 

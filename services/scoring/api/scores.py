@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse
 from services.scoring.api.schemas import OutcomeRequest
 from services.scoring.handlers import outcomes, scores
 from services.scoring.handlers.scores import NoScore
-from services.scoring.live_config import CurrentConfig
 from services.scoring.repository import ScoringRepository
+from services.scoring.settings import CurrentConfig
 from shared.auth import Analyst, Principal, Reader
 from shared.service import ServiceRuntime
 

@@ -18,8 +18,8 @@ from services.scoring.domain.decision import Trigger
 from services.scoring.domain.redecision import redecide
 from services.scoring.domain.rescoring import observe_purchase
 from services.scoring.domain.signals import updated_signals
-from services.scoring.live_config import CurrentConfig
 from services.scoring.repository import ScoringRepository, rescored_document
+from services.scoring.settings import CurrentConfig
 from shared.clock import as_utc, utc_now
 from shared.contracts import CustomerUpdated, Event, InteractionLogged, PurchaseRecorded
 

@@ -8,8 +8,8 @@ from services.scoring.domain import score_registration, with_person_type
 from services.scoring.domain.decision import person_type_of
 from services.scoring.domain.velocity import count_registration, limited_keys
 from services.scoring.handlers.behaviour import update_behaviour
-from services.scoring.live_config import CurrentConfig
 from services.scoring.repository import ScoringRepository, score_document
+from services.scoring.settings import CurrentConfig
 from shared.clock import utc_now
 from shared.contracts import CustomerRegistered, Event
 

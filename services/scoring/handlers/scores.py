@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from services.scoring.domain.explanation import explain, without_names
-from services.scoring.live_config import CurrentConfig
 from services.scoring.repository import ScoringRepository
+from services.scoring.settings import CurrentConfig
 from shared.auth import Principal
 from shared.database import Document
 

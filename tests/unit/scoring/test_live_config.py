@@ -12,8 +12,8 @@ import pytest
 
 from services.scoring.domain import DEFAULT_RULES_PATH, ConfigError
 from services.scoring.handlers.registration import on_registered
-from services.scoring.live_config import LiveConfig
 from services.scoring.repository import ScoringRepository
+from services.scoring.settings import LiveConfig
 from shared.database.memory import MemoryDatabase
 
 ORIGINAL = DEFAULT_RULES_PATH.read_text(encoding="utf-8")
@@ -70,7 +70,7 @@ def test_a_broken_file_keeps_the_previous_rules_and_logs_an_error(
     clock = Clock()
     config = LiveConfig(rules_file, check_interval_s=0, clock=clock)
     write(rules_file, "model_version: [unclosed\n", 2_000_000_000)
-    with caplog.at_level(logging.ERROR, logger="services.scoring.live_config"):
+    with caplog.at_level(logging.ERROR, logger="services.scoring.settings"):
         assert config.current().model_version == "v1"
         assert config.current().model_version == "v1"
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
