@@ -49,8 +49,8 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 lint: $(STAMP)
-	$(BIN)/ruff check shared services tests benchmarks scripts
-	$(BIN)/mypy shared services
+	$(BIN)/ruff check shared services tests benchmarks scripts evaluation
+	$(BIN)/mypy shared services evaluation
 	bash scripts/audit.sh
 
 docs: $(STAMP)
@@ -60,7 +60,7 @@ demo: $(STAMP)
 	$(BIN)/python -m scripts.demo
 
 eval-scoring: $(STAMP)
-	$(BIN)/python -m services.scoring.evaluation --seeds 1 2 3 4 5
+	$(BIN)/python -m evaluation.scoring --seeds 1 2 3 4 5
 
 reset:
 	rm -rf data

@@ -170,17 +170,17 @@ async def fill_store(data_dir: Path, customers: int, sample: int = 2000) -> None
     copied under new customer ids; the velocity lists (pruned to their window, so they do
     not grow with the customers) are kept as the sample left them.
     """
-    from services.scoring import handlers
     from services.scoring.domain import DEFAULT_RULES_PATH
+    from services.scoring.handlers import registration
     from services.scoring.repository import ScoringRepository
-    from services.scoring.rules import LiveRules
+    from services.scoring.settings import LiveConfig
 
-    rules = LiveRules(DEFAULT_RULES_PATH)
+    config = LiveConfig(DEFAULT_RULES_PATH)
     scratch = ScoringRepository(MemoryDatabase("scratch"))
     year_ago = datetime.now(UTC) - timedelta(days=365)
     for n, fields in enumerate(registrations(min(sample, customers), seed=3)):
         event = CustomerRegistered(**fields, occurred_at=year_ago + timedelta(minutes=5 * n))
-        await handlers.on_registered(scratch, rules.current, event)
+        await registration.on_registered(scratch, config.current, event)
     scores = await scratch.scores.find({}).to_list(None)
     profiles = {p["_id"]: p for p in await scratch.behaviour.find({}).to_list(None)}
     db = MemoryDatabase("crm_scoring", data_dir, fsync=False)
@@ -269,13 +269,13 @@ async def measure(count: int, customers: int, paced: int | None, rate: float | N
 
 def profile(count: int) -> None:
     """cProfile of on_registered with the in-memory database, one transaction per event."""
-    from services.scoring import handlers
     from services.scoring.domain import DEFAULT_RULES_PATH
+    from services.scoring.handlers import registration
     from services.scoring.repository import ScoringRepository
-    from services.scoring.rules import LiveRules
+    from services.scoring.settings import LiveConfig
     from shared.database.memory import MemoryDatabase
 
-    rules = LiveRules(DEFAULT_RULES_PATH)
+    config = LiveConfig(DEFAULT_RULES_PATH)
     events = [CustomerRegistered(**fields) for fields in registrations(count)]
 
     async def run(events: list[CustomerRegistered] = events) -> float:
@@ -284,7 +284,7 @@ def profile(count: int) -> None:
         started = time.perf_counter()
         for event in events:
             async with db.transaction():
-                await handlers.on_registered(repo, rules.current, event)
+                await registration.on_registered(repo, config.current, event)
         return time.perf_counter() - started
 
     asyncio.run(run(events[:200]))  # loads the IP database and the name lists

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from services.scoring import evaluation
+from evaluation import scoring as evaluation
 from shared.contracts import topics
 from tests.support.suite import TOKENS, Suite, eventually, values
 

@@ -20,6 +20,7 @@ from services.scoring.domain.config import (
 from services.scoring.domain.decision import (
     ScoreDecision,
     decide_from_signals,
+    firing_codes,
     payment_policy_for,
     score_registration,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "count_and_record_encoded",
     "decide_from_signals",
     "extract_signals",
+    "firing_codes",
     "load_config",
     "payment_policy_for",
     "score_registration",

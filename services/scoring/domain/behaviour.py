@@ -7,13 +7,19 @@ counters into a segment and the evidence shown to analysts.
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.scoring.domain.config import ScoringConfig
-from shared.contracts import InteractionLogged, PurchaseRecorded
+from shared.contracts import CustomerSegmented, Event, InteractionLogged, PurchaseRecorded
 from shared.contracts.types import PersonType, Segment
+
+# A customer is regular until their behaviour says otherwise: nothing is published for that.
+DEFAULT_SEGMENT: Segment = "regular"
 
 
 class BehaviourProfile(BaseModel):
@@ -127,3 +133,43 @@ def classify(profile: BehaviourProfile, config: ScoringConfig) -> tuple[Segment,
     ):
         segment = "chatty"
     return segment, evidence
+
+
+class ProfileEffect(Enum):
+    """What one change did to a customer's stored profile."""
+
+    NOTHING_NEW = "nothing new to keep"  # e.g. an individual's registration
+    KEPT = "the profile changed, the segment did not"
+    RESEGMENTED = "the segment changed: kept and published"
+
+
+@dataclass(frozen=True)
+class ProfileUpdate:
+    """A customer's profile and segment after one change, and what the change did."""
+
+    profile: BehaviourProfile
+    segment: Segment
+    evidence: dict[str, Any]
+    effect: ProfileEffect
+
+    def published(self, customer_id: str, source_event_id: uuid.UUID) -> list[Event]:
+        """The segmented event when the segment changed, derived from the source event."""
+        if self.effect is not ProfileEffect.RESEGMENTED:
+            return []
+        return [CustomerSegmented(
+            event_id=Event.derived_id(source_event_id, "segmented"),
+            customer_id=customer_id, segment=self.segment, evidence=self.evidence,
+        )]
+
+
+def update_profile(before: BehaviourProfile, previous: Segment, after: BehaviourProfile,
+                   config: ScoringConfig) -> ProfileUpdate:
+    """The profile ``after`` a change to ``before`` (in segment ``previous``), classified."""
+    segment, evidence = classify(after, config)
+    if segment != previous:
+        effect = ProfileEffect.RESEGMENTED
+    elif after != before:
+        effect = ProfileEffect.KEPT
+    else:
+        effect = ProfileEffect.NOTHING_NEW
+    return ProfileUpdate(after, segment, evidence, effect)

@@ -12,11 +12,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.scoring.domain.config import PolicyCondition, ScoringConfig
+from services.scoring.domain.config import REASON_CODES, PolicyCondition, ScoringConfig
 from services.scoring.domain.rescoring import behaviour_reasons
 from services.scoring.domain.signals import Signals, VelocityCounts, extract_signals
 from shared.contracts import CustomerRegistered, CustomerScored, Reason
-from shared.contracts.types import PaymentPolicy, RiskBand
+from shared.contracts.types import PaymentPolicy, PersonType, RiskBand
 
 Trigger = Literal["registration", "behaviour", "profile"]
 _VELOCITY_WHAT = {
@@ -255,3 +255,26 @@ def score_registration(
 ) -> ScoreDecision:
     """Score a new registration: extract its signals, then decide from them."""
     return decide_from_signals(extract_signals(reg, velocity, config), config)
+
+
+def firing_codes(signals: Signals, config: ScoringConfig) -> list[str]:
+    """Every reason code the signals fire, whatever its weight today (a code weighed 0
+    still fires): the features a re-fit learns from."""
+    every = config.model_copy(update={"weights": dict.fromkeys(REASON_CODES, 1)})
+    return sorted({reason.code for reason in decide_from_signals(signals, every).reasons})
+
+
+# What a stored score keeps of a decision (beside its signals), and what an explanation
+# compares.
+DECISION_FIELDS = ("score", "band", "reasons", "payment_policy", "model_version",
+                   "company_recognised")
+
+
+def decision_fields(decision: ScoreDecision) -> dict[str, Any]:
+    return decision.model_dump(mode="json", include=set(DECISION_FIELDS))
+
+
+def person_type_of(event: CustomerRegistered, decision: ScoreDecision) -> PersonType:
+    """Who registered: a company registered as an individual (a legal form and a corporate
+    domain) is one."""
+    return "company" if decision.company_recognised else event.person_type

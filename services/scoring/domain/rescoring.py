@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from services.scoring.domain.behaviour import BehaviourProfile
+from services.scoring.domain.behaviour import BehaviourProfile, apply_purchase
 from services.scoring.domain.config import RescoringRules, ScoringConfig
 from shared.contracts import PurchaseRecorded
 from shared.contracts.types import PaymentPolicy
@@ -62,6 +62,15 @@ def observe_payment(before: BehaviourProfile, after: BehaviourProfile, event: Pu
         if first and soon and method in rules.reversible_methods:
             changes["quick_reversible_first_purchase"] = True
     return after.model_copy(update=changes) if changes else after
+
+
+def observe_purchase(profile: BehaviourProfile, event: PurchaseRecorded,
+                     policy: PaymentPolicy | None, registered_at: datetime | None,
+                     rules: RescoringRules) -> BehaviourProfile:
+    """The profile after a purchase, a refund or a chargeback, with the facts re-scoring
+    reads (see ``observe_payment``); a customer scoring never scored pays under "any"."""
+    return observe_payment(profile, apply_purchase(profile, event), event, policy or "any",
+                           registered_at, rules)
 
 
 def behaviour_facts(profile: BehaviourProfile, rules: RescoringRules) -> dict[str, Any]:

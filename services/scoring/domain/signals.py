@@ -22,7 +22,7 @@ from services.scoring.domain.config import ScoringConfig
 from services.scoring.domain.famous import famous_match, placeholder_word
 from services.scoring.domain.legal_forms import split_legal_form
 from services.scoring.domain.names import is_keyboard_mash, name_form, name_similarity
-from shared.contracts import CustomerRegistered
+from shared.contracts import CustomerRegistered, CustomerUpdated
 
 SIGNALS_VERSION = 2  # 2: legal_forms and legal_form_kind; name checks on the name proper
 FREE_MAIL_PATH = Path(__file__).resolve().parent.parent / "free_mail_domains.txt"
@@ -167,6 +167,25 @@ def email_signals(email: str | None, config: ScoringConfig) -> Signals:
         "email_domain_free": email_kind == "free",
         "corporate_domain": domain if email_kind == "corporate" else None,
     }
+
+
+def updated_signals(event: CustomerUpdated, stored: Signals | None, config: ScoringConfig
+                    ) -> Signals:
+    """The signals a changed name, email or person type replaces in the registration's
+    (``stored``, None when scoring never scored the customer); none when nothing it reads
+    changed."""
+    changed = set(event.changed) or set(event.model_fields_set)
+    update: Signals = {}
+    if "full_name" in changed and event.full_name:
+        update |= name_signals(event.full_name)
+    if "email" in changed:
+        update |= email_signals(event.email, config)
+    if "person_type" in changed and event.person_type:
+        update["person_type"] = event.person_type
+    if update and stored is not None and "email" in changed:
+        missing = [f for f in stored.get("missing_fields", []) if f != "email"]
+        update["missing_fields"] = missing if event.email else [*missing, "email"]
+    return update
 
 
 def extract_signals(

@@ -7,12 +7,20 @@ own ``occurred_at``, never the wall clock, so a replay counts the same.
 
 A list is stored as one string, ``"<customer_id>@<epoch_s> ..."`` oldest first (customer ids
 contain neither character): see ``encode_entries``. ``count_and_record_encoded`` counts and
-records on that string directly, the way ``count_and_record`` does on decoded entries.
+records on that string directly, the way ``count_and_record`` does on decoded entries;
+``count_registration`` does it for each key of a registration that the configuration limits,
+for the service (on the stored lists) and for the evaluation (on lists it keeps in memory).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from services.scoring.domain.config import ScoringConfig
+from services.scoring.domain.signals import VelocityCounts, velocity_keys
+from shared.contracts import CustomerRegistered
 
 Entry = list[str | float]  # [customer_id, occurred_at as epoch seconds]: BSON-friendly
 
@@ -95,3 +103,32 @@ def _position(items: list[str], encoded: str, customer_id: str) -> int | None:
         return None  # the usual case, answered without looking at each entry
     return next((i for i, item in enumerate(items) if item.rpartition("@")[0] == customer_id),
                 None)
+
+
+@dataclass(frozen=True)
+class VelocityCount:
+    """A registration counted in its velocity lists: the earlier registrations per key, and
+    each list (by key kind) as it is to be kept with this registration recorded in it."""
+
+    counts: VelocityCounts
+    lists: dict[str, str]
+
+
+def limited_keys(registration: CustomerRegistered, config: ScoringConfig) -> dict[str, str]:
+    """The keys (kind -> value) a registration is counted under that the configuration
+    limits, in ``velocity_keys``' order."""
+    return {kind: value for kind, value in velocity_keys(registration).items()
+            if kind in config.velocity}
+
+
+def count_registration(
+    lists: Mapping[str, str], customer_id: str, at: float, config: ScoringConfig,
+) -> VelocityCount:
+    """Count earlier registrations in each list (kind -> stored list, for ``limited_keys``)
+    within that kind's window, and record this one (idempotent by customer)."""
+    counts: dict[str, int] = {}
+    kept: dict[str, str] = {}
+    for kind, encoded in lists.items():
+        window = config.velocity[kind].window_seconds  # type: ignore[index]  # a limited key
+        counts[kind], kept[kind] = count_and_record_encoded(encoded, customer_id, at, window)
+    return VelocityCount(VelocityCounts(**counts), kept)

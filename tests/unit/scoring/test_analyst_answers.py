@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
-from services.scoring import handlers
 from services.scoring.domain import ScoringConfig
+from services.scoring.domain.explanation import explain, without_names
+from services.scoring.handlers.registration import on_registered
+from services.scoring.handlers.scores import score_view
 from services.scoring.repository import ScoringRepository
 from shared.contracts import CustomerRegistered
 from shared.database.memory import MemoryDatabase
@@ -19,20 +21,20 @@ async def stored(config: ScoringConfig, registration: Any) -> dict[str, Any]:
     repo = ScoringRepository(MemoryDatabase("test"))
     event: CustomerRegistered = registration(customer_id="c-famous",
                                              full_name="Alexander Pushkin", ip="8.8.8.8")
-    await handlers.on_registered(repo, lambda: config, event)
+    await on_registered(repo, lambda: config, event)
     score = await repo.score("c-famous")
     assert score is not None
     return score
 
 
 def test_a_full_score_names_the_famous_match(stored: dict[str, Any]) -> None:
-    assert "Pushkin" in repr(handlers.score_view(stored))  # what operators and admins get
+    assert "Pushkin" in repr(score_view(stored))  # what operators and admins get
 
 
 def test_an_analysts_score_keeps_the_decision_without_the_name(stored: dict[str, Any]) -> None:
-    full = handlers.score_view(stored)
+    full = score_view(stored)
 
-    answer = handlers.without_names(full)
+    answer = without_names(full)
 
     assert "Pushkin" not in repr(answer)
     assert [r["code"] for r in answer["reasons"]] == [r["code"] for r in full["reasons"]]
@@ -45,10 +47,10 @@ def test_an_analysts_score_keeps_the_decision_without_the_name(stored: dict[str,
 def test_an_analysts_explanation_has_no_name_either(
     stored: dict[str, Any], config: ScoringConfig,
 ) -> None:
-    full = handlers.explain(stored, config)
+    full = explain(stored, config)
     assert "Pushkin" in repr(full)
 
-    answer = handlers.without_names(full)
+    answer = without_names(full)
 
     assert "Pushkin" not in repr(answer)
     assert answer["same_decision"] is True
@@ -59,4 +61,4 @@ def test_a_score_without_a_famous_match_is_unchanged(
     config: ScoringConfig, stored: dict[str, Any],
 ) -> None:
     plain = {**stored, "signals": {**stored["signals"], "famous_name": None}}
-    assert handlers.without_names(plain) is plain
+    assert without_names(plain) is plain

@@ -6,7 +6,8 @@ from itertools import count
 
 import pytest
 
-from services.scoring import handlers
+from services.scoring.handlers.behaviour import on_interaction, on_purchase
+from services.scoring.handlers.registration import on_registered
 from services.scoring.repository import ScoringRepository
 from shared.contracts import (
     CustomerSegmented,
@@ -46,21 +47,21 @@ def segments(events) -> list[str]:
 async def test_many_questions_and_no_purchase_make_a_time_waster_once(repo, config) -> None:
     published = []
     for _ in range(5):
-        published += await handlers.on_interaction(repo, lambda: config, interaction())
+        published += await on_interaction(repo, lambda: config, interaction())
     assert segments(published) == ["time_waster"]
     evidence = published[0].evidence
     assert evidence["purchases"] == 0 and evidence["questions"] >= 6
 
 
 async def test_a_quiet_customer_stays_regular_and_nothing_is_published(repo, config) -> None:
-    out = await handlers.on_interaction(repo, lambda: config, interaction(questions=0))
+    out = await on_interaction(repo, lambda: config, interaction(questions=0))
     assert out == []
 
 
 async def test_a_purchase_after_wasting_time_changes_the_segment_again(repo, config) -> None:
     for _ in range(3):
-        await handlers.on_interaction(repo, lambda: config, interaction())
-    out = await handlers.on_purchase(repo, lambda: config, purchase())
+        await on_interaction(repo, lambda: config, interaction())
+    out = await on_purchase(repo, lambda: config, purchase())
     assert segments(out) == ["regular"]
 
 
@@ -68,7 +69,7 @@ async def test_bargain_hunter_is_published_with_a_derived_event_id(repo, config)
     published = []
     for _ in range(3):
         event = purchase(discounted=True)
-        out = await handlers.on_purchase(repo, lambda: config, event)
+        out = await on_purchase(repo, lambda: config, event)
         published += [(event, e) for e in out]
     [(source, segmented)] = published
     assert segmented.segment == "bargain_hunter"
@@ -78,7 +79,7 @@ async def test_bargain_hunter_is_published_with_a_derived_event_id(repo, config)
 async def test_a_company_registration_publishes_the_company_segment(
     repo, config, registration
 ) -> None:
-    out = await handlers.on_registered(
+    out = await on_registered(
         repo, lambda: config, registration(customer_id="co-1", person_type="company"))
     assert segments(out) == ["company"]
 
@@ -86,17 +87,17 @@ async def test_a_company_registration_publishes_the_company_segment(
 async def test_an_interaction_before_the_registration_keeps_the_person_type_later(
     repo, config, registration
 ) -> None:
-    await handlers.on_interaction(repo, lambda: config, interaction("early", questions=0))
-    await handlers.on_registered(
+    await on_interaction(repo, lambda: config, interaction("early", questions=0))
+    await on_registered(
         repo, lambda: config, registration(customer_id="early", person_type="company"))
     stored = await repo.behaviour_profile("early")
     assert stored is not None
     assert stored["profile"]["person_type"] == "company"
     assert stored["profile"]["interactions"] == 1
-    out = await handlers.on_interaction(repo, lambda: config, interaction("early"))
+    out = await on_interaction(repo, lambda: config, interaction("early"))
     assert out == []  # still a company: no change, nothing published
 
 
 async def test_an_individual_registration_publishes_no_segment(repo, config, registration) -> None:
-    out = await handlers.on_registered(repo, lambda: config, registration(customer_id="ind"))
+    out = await on_registered(repo, lambda: config, registration(customer_id="ind"))
     assert segments(out) == []

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from services.scoring.evaluation import evaluate, main, report
-from services.scoring.population import FRAUD_KINDS, LEGIT_KINDS, PopulationGenerator
+from evaluation.population import FRAUD_KINDS, LEGIT_KINDS, PopulationGenerator
+from evaluation.scoring import evaluate, main, report
 
 EASY_FRAUD = ("famous_name", "placeholder_or_mash", "name_mismatch_foreign_ip")
 

@@ -8,9 +8,9 @@ import pytest
 from faker import Faker
 from rapidfuzz import fuzz, process
 
+from evaluation.population import PopulationGenerator
 from services.scoring.domain.famous import FamousMatch, famous_match, famous_names
 from services.scoring.domain.names import coverage, name_form
-from services.scoring.population import PopulationGenerator
 
 LISTED = [name for _, name, _ in famous_names()]
 EXTRA_WORDS = ["Сергеевич", "Ivanovich", "Reza", "Ali", "J.", "Мария", "von", "محمد", "Test"]

@@ -8,9 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from services.scoring import handlers, outcomes
-from services.scoring.domain import ScoringConfig
-from services.scoring.refit import (
+from evaluation.refit import (
     Sample,
     as_points,
     enough_to_fit,
@@ -18,6 +16,11 @@ from services.scoring.refit import (
     flagging,
     outcome_lines,
 )
+from services.scoring.api.schemas import OutcomeRequest
+from services.scoring.domain import ScoringConfig, firing_codes
+from services.scoring.handlers import outcomes
+from services.scoring.handlers.registration import on_registered
+from services.scoring.handlers.scores import NoScore
 from services.scoring.repository import ScoringRepository
 from shared.auth import Principal, Role
 from shared.contracts import CustomerRegistered
@@ -37,18 +40,19 @@ async def test_an_outcome_is_kept_with_the_decision_and_published_once(
     repo: ScoringRepository, config: ScoringConfig,
     registration: Callable[..., CustomerRegistered],
 ) -> None:
-    await handlers.on_registered(repo, lambda: config, registration(full_name="Alexander Pushkin"))
-    request = outcomes.OutcomeRequest(outcome="fraud", note="  chargeback from the bank ")
-    answer, events = await outcomes.record(repo, config, "c-1", request, ANALYST)
+    await on_registered(repo, lambda: config, registration(full_name="Alexander Pushkin"))
+    request = OutcomeRequest(outcome="fraud", note="  chargeback from the bank ")
+    answer, events = await outcomes.record(repo, config, "c-1", request.outcome, request.note,
+                                           ANALYST)
     assert [type(e) for e in events] == [FraudOutcome]
     event = events[0]
     assert isinstance(event, FraudOutcome)
     assert (event.outcome, event.band, event.recorded_by) == ("fraud", "high", "op-analyst1")
     assert "famous_name" in answer["codes"] and "note" not in answer  # analysts: no note
-    again, repeated = await outcomes.record(repo, config, "c-1", request, ADMIN)
+    again, repeated = await outcomes.record(repo, config, "c-1", request.outcome, request.note,
+                                              ADMIN)
     assert repeated == [] and again["note"] == "chargeback from the bank"
-    changed, later = await outcomes.record(
-        repo, config, "c-1", outcomes.OutcomeRequest(outcome="legitimate"), ADMIN)
+    changed, later = await outcomes.record(repo, config, "c-1", "legitimate", None, ADMIN)
     assert len(later) == 1 and changed["outcome"] == "legitimate"
     assert [row["_id"] for row in await repo.outcomes_after(None, 10)] == ["c-1"]
 
@@ -56,9 +60,8 @@ async def test_an_outcome_is_kept_with_the_decision_and_published_once(
 async def test_an_outcome_for_a_customer_without_a_score_is_refused(
     repo: ScoringRepository, config: ScoringConfig,
 ) -> None:
-    with pytest.raises(outcomes.NoScore):
-        await outcomes.record(repo, config, "nobody", outcomes.OutcomeRequest(outcome="fraud"),
-                              ANALYST)
+    with pytest.raises(NoScore):
+        await outcomes.record(repo, config, "nobody", "fraud", None, ANALYST)
 
 
 def test_firing_codes_include_a_code_weighed_zero(config: ScoringConfig) -> None:
@@ -66,7 +69,7 @@ def test_firing_codes_include_a_code_weighed_zero(config: ScoringConfig) -> None
                "phone_valid": True, "phone_country": "RU", "missing_fields": [],
                "keyboard_mash": True, "entered_by": "operator"}
     silenced = config.model_copy(update={"weights": {**config.weights, "keyboard_mash_name": 0}})
-    assert "keyboard_mash_name" in outcomes.firing_codes(signals, silenced)
+    assert "keyboard_mash_name" in firing_codes(signals, silenced)
 
 
 def test_flagging_counts_precision_recall_and_false_positives() -> None:

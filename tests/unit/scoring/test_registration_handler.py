@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from services.scoring import handlers
 from services.scoring.domain import ScoringConfig
+from services.scoring.domain.explanation import explain
+from services.scoring.handlers.registration import on_registered
 from services.scoring.repository import ScoringRepository
 from shared.contracts import CustomerRegistered, CustomerScored, CustomerSegmented, Event
 from shared.database.memory import MemoryDatabase
@@ -30,7 +31,7 @@ def register(repo: ScoringRepository, config: ScoringConfig, registration: Make)
     async def run(customer_id: str, minutes: float = 0, **fields: Any) -> CustomerScored:
         event = registration(customer_id=customer_id,
                              occurred_at=T0 + timedelta(minutes=minutes), **fields)
-        out = await handlers.on_registered(repo, lambda: config, event)
+        out = await on_registered(repo, lambda: config, event)
         return next(e for e in out if isinstance(e, CustomerScored))
 
     return run
@@ -97,12 +98,12 @@ async def test_a_redelivered_registration_is_not_counted_twice(
     repo, config, registration
 ) -> None:
     event = registration(customer_id="again", occurred_at=T0)
-    first = await handlers.on_registered(repo, lambda: config, event)
-    second = await handlers.on_registered(repo, lambda: config, event)
+    first = await on_registered(repo, lambda: config, event)
+    second = await on_registered(repo, lambda: config, event)
     assert [e.event_id for e in first] == [e.event_id for e in second]
     follower = registration(customer_id="follower", occurred_at=T0 + timedelta(minutes=1),
                             card_holder_name="Other Holder")
-    await handlers.on_registered(repo, lambda: config, follower)
+    await on_registered(repo, lambda: config, follower)
     assert (await velocity(repo, "again"))["ip"] == 0
     assert (await velocity(repo, "follower"))["ip"] == 1
 
@@ -111,7 +112,7 @@ async def test_the_scored_event_id_is_derived_from_the_registration(
     repo, config, registration
 ) -> None:
     event = registration(customer_id="derived", occurred_at=T0)
-    out = await handlers.on_registered(repo, lambda: config, event)
+    out = await on_registered(repo, lambda: config, event)
     assert out[0].event_id == Event.derived_id(event.event_id, "scored")
 
 
@@ -142,7 +143,7 @@ async def test_explain_replays_the_stored_signals_to_the_same_decision(
 ) -> None:
     await register("explained", ip="8.8.8.8", card_holder_name="JOHN SMITH")
     stored = await repo.score("explained")
-    explanation = handlers.explain(stored, config)
+    explanation = explain(stored, config)
     assert explanation["same_decision"] is True
     assert explanation["replayed"]["score"] == stored["score"]
 
@@ -150,7 +151,7 @@ async def test_explain_replays_the_stored_signals_to_the_same_decision(
 async def test_explain_shows_what_new_rules_would_decide(register, repo, config) -> None:
     await register("retuned", ip="8.8.8.8", card_holder_name="JOHN SMITH")
     stricter = config.model_copy(update={"model_version": "stricter", "base_score": 100})
-    explanation = handlers.explain(await repo.score("retuned"), stricter)
+    explanation = explain(await repo.score("retuned"), stricter)
     assert explanation["recorded"]["model_version"] == config.model_version
     assert explanation["replayed"]["model_version"] == "stricter"
     assert explanation["replayed"]["band"] == "high"
@@ -161,8 +162,8 @@ async def test_an_individual_recognised_as_a_company_is_segmented_as_one(
 ) -> None:
     event = registration(customer_id="ooo-1", full_name="ООО «Северная Логистика»",
                          email="info@sev-logistika.ru", card_holder_name=None)
-    out = await handlers.on_registered(repo, lambda: config, event)
+    out = await on_registered(repo, lambda: config, event)
     assert [e.segment for e in out if isinstance(e, CustomerSegmented)] == ["company"]
     person = registration(customer_id="anna-1", email="anna@sev-logistika.ru")
-    out = await handlers.on_registered(repo, lambda: config, person)
+    out = await on_registered(repo, lambda: config, person)
     assert not [e for e in out if isinstance(e, CustomerSegmented)]

@@ -10,14 +10,16 @@ from typing import Any
 
 import pytest
 
-from services.scoring import handlers
 from services.scoring.domain import BehaviourProfile, ScoringConfig, apply_purchase
+from services.scoring.domain.explanation import explain
 from services.scoring.domain.rescoring import (
     behaviour_facts,
     behaviour_reasons,
     forbidden_by,
     observe_payment,
 )
+from services.scoring.handlers.behaviour import on_customer_updated, on_interaction, on_purchase
+from services.scoring.handlers.registration import on_registered
 from services.scoring.repository import ScoringRepository
 from shared.contracts import (
     CustomerRegistered,
@@ -110,7 +112,7 @@ def test_chargebacks_weigh_per_chargeback_up_to_two(config: ScoringConfig) -> No
 async def registered(repo: ScoringRepository, config: ScoringConfig,
                      registration: Callable[..., CustomerRegistered], **fields: Any
                      ) -> CustomerScored:
-    events = await handlers.on_registered(
+    events = await on_registered(
         repo, lambda: config, registration(occurred_at=NOW - timedelta(hours=1), **fields))
     return scores(events)[0]
 
@@ -124,8 +126,8 @@ async def test_chargebacks_re_score_an_honest_customer_high_with_the_reason(
     published: list[Event] = []
     for _ in range(2):
         bought = purchase("900.00", "card")
-        published += await handlers.on_purchase(repo, lambda: config, bought)
-        published += await handlers.on_purchase(
+        published += await on_purchase(repo, lambda: config, bought)
+        published += await on_purchase(
             repo, lambda: config, purchase("-900.00", "chargeback"))
     rescored = scores(published)
     assert [s.band for s in rescored][-1] == "high"
@@ -136,7 +138,7 @@ async def test_chargebacks_re_score_an_honest_customer_high_with_the_reason(
     stored = await repo.score("c-1")
     assert stored is not None and stored["band"] == "high" and stored["rescored_by"] == "behaviour"
     # the stored decision replays: its signals hold the behaviour facts
-    assert handlers.explain(stored, config)["same_decision"] is True
+    assert explain(stored, config)["same_decision"] is True
 
 
 async def test_an_ordinary_customer_buying_changes_nothing_stored(
@@ -145,7 +147,7 @@ async def test_an_ordinary_customer_buying_changes_nothing_stored(
 ) -> None:
     await registered(repo, config, registration)
     for _ in range(3):
-        assert scores(await handlers.on_purchase(repo, lambda: config, purchase())) == []
+        assert scores(await on_purchase(repo, lambda: config, purchase())) == []
     stored = await repo.score("c-1")
     assert stored is not None and "rescored_at" not in stored
 
@@ -158,7 +160,7 @@ async def test_questions_before_buying_reassure_a_famous_name(
                              email=None, card_holder_name=None)
     published: list[Event] = []
     for _ in range(3):
-        published += await handlers.on_interaction(repo, lambda: config, call(questions=2))
+        published += await on_interaction(repo, lambda: config, call(questions=2))
     stored = await repo.score("c-1")
     assert stored is not None
     assert stored["score"] == first.score + config.weight("questions_before_buying")
@@ -174,8 +176,8 @@ async def test_a_card_payment_against_irreversible_only_is_a_reason(
     first = await registered(repo, config, registration, full_name="Alexander Pushkin",
                              ip="8.8.8.8")
     assert first.payment_policy == "irreversible_only"
-    await handlers.on_interaction(repo, lambda: config, call(questions=0))  # a contact first
-    await handlers.on_purchase(repo, lambda: config, purchase(method="card"))
+    await on_interaction(repo, lambda: config, call(questions=0))  # a contact first
+    await on_purchase(repo, lambda: config, purchase(method="card"))
     stored = await repo.score("c-1")
     assert stored is not None
     assert "forbidden_payment_method" in [r["code"] for r in stored["reasons"]]
@@ -184,7 +186,7 @@ async def test_a_card_payment_against_irreversible_only_is_a_reason(
 async def test_a_purchase_of_a_customer_scoring_never_saw_is_only_counted(
     repo: ScoringRepository, config: ScoringConfig,
 ) -> None:
-    events = await handlers.on_purchase(repo, lambda: config, purchase("-5.00", "chargeback"))
+    events = await on_purchase(repo, lambda: config, purchase("-5.00", "chargeback"))
     assert scores(events) == [] and await repo.score("c-1") is None
 
 
@@ -196,7 +198,7 @@ async def test_a_change_to_a_company_with_a_corporate_email_is_scored_again(
     update = CustomerUpdated(customer_id="c-1", person_type="company",
                              email="accounts@severlog.ru",
                              changed=["email", "person_type"])
-    events = await handlers.on_customer_updated(repo, lambda: config, update)
+    events = await on_customer_updated(repo, lambda: config, update)
     assert [e.segment for e in events if isinstance(e, CustomerSegmented)] == ["company"]
     stored = await repo.score("c-1")
     assert stored is not None and stored["company_recognised"] is True
@@ -211,7 +213,7 @@ async def test_a_disposable_email_later_raises_the_score(
 ) -> None:
     first = await registered(repo, config, registration)
     update = CustomerUpdated(customer_id="c-1", email="x@mailinator.com", changed=["email"])
-    await handlers.on_customer_updated(repo, lambda: config, update)
+    await on_customer_updated(repo, lambda: config, update)
     stored = await repo.score("c-1")
     assert stored is not None and stored["score"] > first.score
     assert "disposable_email" in [r["code"] for r in stored["reasons"]]

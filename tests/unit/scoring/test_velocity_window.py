@@ -4,7 +4,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.scoring.domain import count_and_record, count_and_record_encoded
-from services.scoring.domain.velocity import MAX_ENTRIES, decode_entries, encode_entries
+from services.scoring.domain.velocity import (
+    MAX_ENTRIES,
+    count_registration,
+    decode_entries,
+    encode_entries,
+    limited_keys,
+)
 
 
 def test_an_empty_key_counts_nothing_and_records_the_registration() -> None:
@@ -67,3 +73,24 @@ def test_a_redelivered_registration_on_the_stored_list_changes_nothing() -> None
     _, once = count_and_record_encoded("a@90.000", "b", 100.0, 60)
     count, twice = count_and_record_encoded(once, "b", 100.0, 60)
     assert (count, twice) == (1, once)
+
+
+def test_a_registration_is_counted_only_under_the_keys_the_configuration_limits(
+    config, registration
+) -> None:
+    event = registration(email="anna@acme-widgets.ru", ip="8.8.8.8")
+    assert limited_keys(event, config).keys() == {"ip", "card_holder", "email_domain"}
+    without_ip = config.model_copy(update={"velocity": {
+        kind: limit for kind, limit in config.velocity.items() if kind != "ip"}})
+    assert "ip" not in limited_keys(event, without_ip)
+
+
+def test_each_limited_list_counts_earlier_registrations_and_records_this_one(config) -> None:
+    window = config.velocity["ip"].window_seconds
+    earlier = encode_entries([["a", 1000.0], ["b", 1000.0 + window]])
+    counted = count_registration({"ip": earlier, "email_domain": ""}, "c",
+                                 1001.0 + window, config)
+    assert (counted.counts.ip, counted.counts.email_domain) == (1, 0)
+    assert decode_entries(counted.lists["ip"]) == [["b", 1000.0 + window],
+                                                   ["c", 1001.0 + window]]
+    assert decode_entries(counted.lists["email_domain"]) == [["c", 1001.0 + window]]

@@ -1,6 +1,6 @@
 """Evaluation harness: score a labelled synthetic population and report how well we do.
 
-    python -m services.scoring.evaluation --seeds 1 2 3 --size 2000
+    python -m evaluation.scoring --seeds 1 2 3 --size 2000
 
 Prints, per seed and averaged over the seeds: precision, recall and false-positive rate
 when flagging at "medium or above" and at "high", what share of each band is fraud, and a
@@ -27,19 +27,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from services.scoring.domain import (
-    DEFAULT_RULES_PATH,
-    ScoringConfig,
-    VelocityCounts,
-    count_and_record,
-    load_config,
-    score_registration,
-    velocity_keys,
-)
-from services.scoring.domain.velocity import Entry
-from services.scoring.outcomes import firing_codes
-from services.scoring.population import FRAUD_KINDS, LEGIT_KINDS, Labelled, PopulationGenerator
-from services.scoring.refit import (
+from evaluation.population import FRAUD_KINDS, LEGIT_KINDS, Labelled, PopulationGenerator
+from evaluation.refit import (
     Sample,
     enough_to_fit,
     fetch_outcomes,
@@ -47,6 +36,16 @@ from services.scoring.refit import (
     outcome_samples,
     refit_lines,
 )
+from services.scoring.domain import (
+    DEFAULT_RULES_PATH,
+    ScoringConfig,
+    VelocityCounts,
+    firing_codes,
+    load_config,
+    score_registration,
+)
+from services.scoring.domain.velocity import count_registration, limited_keys
+from shared.contracts import CustomerRegistered
 from shared.contracts.types import RiskBand
 
 BANDS: tuple[RiskBand, ...] = ("low", "medium", "high")
@@ -84,22 +83,19 @@ class SeedResult:
 
 
 class VelocityWindow:
-    """The service's sliding-window counting (``count_and_record``), kept in a dict."""
+    """The service's velocity lists (``count_registration``), kept in a dict."""
 
     def __init__(self, config: ScoringConfig) -> None:
         self.config = config
-        self.seen: dict[tuple[str, str], list[Entry]] = defaultdict(list)
+        self.lists: dict[tuple[str, str], str] = defaultdict(str)
 
-    def count_and_add(self, keys: dict[str, str], at: float, customer_id: str) -> VelocityCounts:
-        counts: dict[str, int] = {}
-        for name, value in keys.items():
-            rule = self.config.velocity.get(name)  # type: ignore[call-overload]
-            if rule is None:
-                continue
-            counts[name], self.seen[(name, value)] = count_and_record(
-                self.seen[(name, value)], customer_id, at, rule.window_seconds
-            )
-        return VelocityCounts(**counts)
+    def count_and_add(self, registration: CustomerRegistered, at: float) -> VelocityCounts:
+        keys = limited_keys(registration, self.config)
+        counted = count_registration({kind: self.lists[(kind, value)]
+                                      for kind, value in keys.items()},
+                                     registration.customer_id, at, self.config)
+        self.lists.update({(kind, keys[kind]): kept for kind, kept in counted.lists.items()})
+        return counted.counts
 
 
 def evaluate_seed(seed: int, size: int, config: ScoringConfig) -> SeedResult:
@@ -109,7 +105,7 @@ def evaluate_seed(seed: int, size: int, config: ScoringConfig) -> SeedResult:
     result = SeedResult(seed=seed, size=len(population))
     for item in population:
         reg = item.registration
-        counts = window.count_and_add(velocity_keys(reg), item.at.timestamp(), reg.customer_id)
+        counts = window.count_and_add(reg, item.at.timestamp())
         decision = score_registration(reg, counts, config)
         result.confusion[item.kind][decision.band] += 1
         fired = frozenset(firing_codes(decision.signals, config))
