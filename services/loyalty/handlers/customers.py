@@ -20,6 +20,7 @@ from services.loyalty.domain import (
     profile_bonus,
     reassess_tier,
 )
+from services.loyalty.domain.cards import claim_card
 from services.loyalty.handlers.events import loyalty_updated, tier_changed
 from services.loyalty.handlers.referrals import credit_referrer
 from services.loyalty.repository import LoyaltyRepository
@@ -121,18 +122,14 @@ async def _claim_card(
     repo: LoyaltyRepository, account: Account, previous_card: str | None
 ) -> Account:
     """Map the account's card number to it; a card held by someone else is not taken over."""
-    card = account.card_number
-    if card is None:
+    if account.card_number is None:
         return account
-    owner = await repo.card_owner(card)
-    if owner == account.customer_id:
-        return account
-    if owner is not None:
+    claim = claim_card(account, await repo.card_owner(account.card_number), previous_card)
+    if claim.held_by is not None:
         log.warning("card number of customer %s belongs to customer %s; not reassigned",
-                    account.customer_id, owner)
-        return account.model_copy(
-            update={"card_number": previous_card if previous_card != card else None})
-    if previous_card and previous_card != card:
-        await repo.release_card(previous_card)
-    await repo.assign_card(card, account.customer_id)
-    return account
+                    account.customer_id, claim.held_by)
+    if claim.release is not None:
+        await repo.release_card(claim.release)
+    if claim.assign is not None:
+        await repo.assign_card(claim.assign, account.customer_id)
+    return claim.account
