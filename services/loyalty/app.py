@@ -58,6 +58,7 @@ def create_app(settings: LoyaltySettings | None = None) -> FastAPI:
     app = create_http_app(runtime, "crm loyalty", "Points, value, tiers, referrals, lapse.",
                           on_start=scheduled.on_start)
     api.install(app, api.Loyalty(
-        runtime, repo, rules, settings, AuditTrail(runtime.db), scheduled,
-        PersonalReads(settings.personal_reads_per_minute)), erasures)
+        runtime=runtime, repo=repo, rules=rules, settings=settings,
+        audit=AuditTrail(runtime.db), jobs=scheduled,
+        reads=PersonalReads(settings.personal_reads_per_minute)), erasures)
     return app

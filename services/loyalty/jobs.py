@@ -395,7 +395,7 @@ class Jobs:
                      "built" if built else "updated", time.perf_counter() - started, folded)
         return {"job": "analytics", "now": at, "built": built, "folded": folded}
 
-    def now(self, job: JobName) -> Callable[[], Awaitable[None]]:
+    def as_of_now(self, job: JobName) -> Callable[[], Awaitable[None]]:
         """The job run as of the clock's now (the schedule's runs)."""
         async def run_now() -> None:
             await self.run(job, utc_now())
@@ -421,7 +421,7 @@ class Jobs:
     async def _tiers_under_lease(self) -> None:
         """Replicas starting together recompute once (the periodic job's lease)."""
         await self.runtime.run_job("tier-thresholds", self.settings.tier_interval_s,
-                                   self.now("tiers"))
+                                   self.as_of_now("tiers"))
 
 
 async def _logged(job: Callable[[], Awaitable[None]]) -> None:
@@ -435,8 +435,8 @@ def schedule(runtime: ServiceRuntime, repo: LoyaltyRepository, rules: EarningRul
              settings: LoyaltySettings) -> Jobs:
     """Run loyalty's jobs on the runtime's schedule (one replica at a time each)."""
     jobs = Jobs(runtime, repo, rules, settings)
-    runtime.every("tier-thresholds", settings.tier_interval_s, jobs.now("tiers"))
-    runtime.every("lapse-check", settings.lapse_interval_s, jobs.now("lapse"))
-    runtime.every("points-expiry", settings.expiry_interval_s, jobs.now("expiry"))
-    runtime.every("analytics", settings.analytics_interval_s, jobs.now("analytics"))
+    runtime.every("tier-thresholds", settings.tier_interval_s, jobs.as_of_now("tiers"))
+    runtime.every("lapse-check", settings.lapse_interval_s, jobs.as_of_now("lapse"))
+    runtime.every("points-expiry", settings.expiry_interval_s, jobs.as_of_now("expiry"))
+    runtime.every("analytics", settings.analytics_interval_s, jobs.as_of_now("analytics"))
     return jobs
