@@ -16,16 +16,19 @@ so a re-run publishes nothing twice).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any, Literal
 
 from services.loyalty.domain import (
     EarningRules,
     LapseDecision,
     lapse_check,
-    loyalty_figures,
     mark_lapsed,
     reassess_tier,
 )
@@ -39,11 +42,17 @@ from services.loyalty.domain.periods import (
 )
 from services.loyalty.domain.rules import to_value_currency
 from services.loyalty.domain.tiers import ValueRanking
-from services.loyalty.handlers import tier_changed
+from services.loyalty.handlers import loyalty_updated, tier_changed
+from services.loyalty.handlers.reports import money
 from services.loyalty.repository import LoyaltyRepository, TierState, groups_of
+from services.loyalty.settings import LoyaltySettings
 from shared.clock import as_utc, utc_now
-from shared.contracts import CustomerLapsed, Event, LoyaltyUpdated
+from shared.contracts import CustomerLapsed, Event
 from shared.contracts.events import PointsExpired, PointsExpiring
+from shared.privacy import forget_payment_card_numbers
+from shared.service import ServiceRuntime
+
+log = logging.getLogger(__name__)
 
 LAPSE_FIELDS = ("purchase_count", "first_purchase_at", "last_purchase_at", "lapsed",
                 "first_contact_at", "last_contact_at")
@@ -214,9 +223,8 @@ async def apply_expiries(repo: LoyaltyRepository, rules: EarningRules, customers
             event_id=Event.derived_id(source, "expired"), customer_id=customer_id,
             points=decision.points, points_balance=after.points_balance,
             expired_at=decision.expires_at))
-        events.append(LoyaltyUpdated(
-            event_id=Event.derived_id(source, "loyalty-updated"),
-            **loyalty_figures(after, -decision.points, now)))  # type: ignore[arg-type]
+        events.append(loyalty_updated(Event.derived_id(source, "loyalty-updated"), after,
+                                      -decision.points, now))
     return events
 
 
@@ -294,3 +302,141 @@ async def fold_pending(repo: LoyaltyRepository, limit: int = FOLD_CHUNK) -> int:
     return len(rows)
 
 
+JobName = Literal["tiers", "lapse", "expiry", "analytics"]
+
+
+class Jobs:
+    """Loyalty's periodic jobs as the runtime runs them (``schedule``) and an admin does by
+    hand (``POST /api/loyalty/jobs/{job}/run``): each step in a transaction of its own,
+    with its events; each run answers what it did."""
+
+    def __init__(self, runtime: ServiceRuntime, repo: LoyaltyRepository, rules: EarningRules,
+                 settings: LoyaltySettings) -> None:
+        self.runtime, self.repo, self.rules, self.settings = runtime, repo, rules, settings
+        self.fold = asyncio.Lock()  # one fold at a time here; replicas' folds conflict and retry
+        self.background: set[asyncio.Task[None]] = set()
+
+    def interval_s(self, job: JobName) -> float:
+        return {"tiers": self.settings.tier_interval_s,
+                "lapse": self.settings.lapse_interval_s,
+                "expiry": self.settings.expiry_interval_s,
+                "analytics": self.settings.analytics_interval_s}[job]
+
+    async def run(self, job: JobName, at: datetime) -> dict[str, Any]:
+        return await {"tiers": self.tiers, "lapse": self.lapse, "expiry": self.expiry,
+                      "analytics": self.analytics}[job](at)
+
+    async def tiers(self, at: datetime) -> dict[str, Any]:
+        runtime, repo = self.runtime, self.repo
+        started = time.perf_counter()
+        plan = await plan_tiers(repo, self.rules, at)
+        async with runtime.command():
+            await repo.save_tiers(plan.state)
+        changes = 0
+        for customers in tier_chunks(plan):  # a transaction each, with its events
+            async with runtime.command():
+                events = await apply_tiers(repo, plan.state, customers, at)
+                await runtime.publish(events)
+            changes += len(events)
+        thresholds = plan.state.thresholds
+        log.info("tiers recomputed in %.1fs: population %d, %d tier changes",
+                 time.perf_counter() - started, thresholds.population, changes)
+        return {"job": "tiers", "now": at, "population": thresholds.population,
+                "gold_threshold": money(thresholds.gold_min),
+                "silver_threshold": money(thresholds.silver_min),
+                "tier_changes": changes}
+
+    async def lapse(self, at: datetime) -> dict[str, Any]:
+        started = time.perf_counter()
+        decisions = await plan_lapses(self.repo, self.rules, at)
+        async with self.runtime.command():
+            events = await apply_lapses(self.repo, self.rules, decisions, at)
+            await self.runtime.publish(events)
+        log.info("lapse check in %.1fs: %d customers lapsed", time.perf_counter() - started,
+                 len(events))
+        return {"job": "lapse", "now": at, "lapsed": len(events)}
+
+    async def expiry(self, at: datetime) -> dict[str, Any]:
+        started = time.perf_counter()
+        customers = await plan_expiry(self.repo, self.rules, at)
+        expired = notices = 0
+        for chunk in expiry_chunks(customers):  # a transaction each, with its events
+            async with self.runtime.command():
+                events = await apply_expiries(self.repo, self.rules, chunk, at)
+                await self.runtime.publish(events)
+            expired += sum(isinstance(e, PointsExpired) for e in events)
+            notices += sum(isinstance(e, PointsExpiring) for e in events)
+        if customers:
+            log.info("points expiry in %.1fs: %d balances expired, %d notices",
+                     time.perf_counter() - started, expired, notices)
+        return {"job": "expiry", "now": at, "expired": expired, "notices": notices}
+
+    async def analytics(self, at: datetime) -> dict[str, Any]:
+        """Fold what is pending into the reports' running totals (built from the ledger
+        the first time)."""
+        runtime, repo = self.runtime, self.repo
+        started = time.perf_counter()
+        async with self.fold:
+            built = False
+            if await repo.analytics_state() is None:
+                plan = await plan_initial_totals(repo, self.rules)
+                async with runtime.command():
+                    await apply_initial_totals(repo, plan)
+                built = True
+            folded = 0
+            while True:
+                async with runtime.command():
+                    n = await fold_pending(repo)
+                folded += n
+                if n < FOLD_CHUNK:
+                    break
+        if built or folded > FOLD_CHUNK:
+            log.info("analytics totals %s in %.1fs, %d pending folded",
+                     "built" if built else "updated", time.perf_counter() - started, folded)
+        return {"job": "analytics", "now": at, "built": built, "folded": folded}
+
+    def as_of_now(self, job: JobName) -> Callable[[], Awaitable[None]]:
+        """The job run as of the clock's now (the schedule's runs)."""
+        async def run_now() -> None:
+            await self.run(job, utc_now())
+        return run_now
+
+    async def on_start(self) -> None:
+        """Recompute the tiers at start-up unless the stored thresholds are fresher than one
+        interval.
+
+        In the background: at 100,000 accounts the stand-in's scan takes tens of seconds,
+        and the service is useful meanwhile with the thresholds it stored last.
+        """
+        await self.repo.create_indexes()
+        await forget_payment_card_numbers(self.runtime.db, "cards", ["accounts"])
+        state = await self.repo.tiers()
+        if state.computed_at and utc_now() - state.computed_at < timedelta(
+                seconds=self.settings.tier_interval_s):
+            return
+        task = asyncio.create_task(_logged(self._tiers_under_lease))
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    async def _tiers_under_lease(self) -> None:
+        """Replicas starting together recompute once (the periodic job's lease)."""
+        await self.runtime.run_job("tier-thresholds", self.settings.tier_interval_s,
+                                   self.as_of_now("tiers"))
+
+
+async def _logged(job: Callable[[], Awaitable[None]]) -> None:
+    try:
+        await job()
+    except Exception:
+        log.exception("start-up tier recompute failed; the periodic job retries")
+
+
+def schedule(runtime: ServiceRuntime, repo: LoyaltyRepository, rules: EarningRules,
+             settings: LoyaltySettings) -> Jobs:
+    """Run loyalty's jobs on the runtime's schedule (one replica at a time each)."""
+    jobs = Jobs(runtime, repo, rules, settings)
+    runtime.every("tier-thresholds", settings.tier_interval_s, jobs.as_of_now("tiers"))
+    runtime.every("lapse-check", settings.lapse_interval_s, jobs.as_of_now("lapse"))
+    runtime.every("points-expiry", settings.expiry_interval_s, jobs.as_of_now("expiry"))
+    runtime.every("analytics", settings.analytics_interval_s, jobs.as_of_now("analytics"))
+    return jobs

@@ -39,6 +39,7 @@ from services.loyalty.domain.periods import (
     day_of,
     group_values,
 )
+from services.loyalty.domain.purchases import LedgerEntry
 from services.loyalty.domain.tiers import Percentiles, TierStanding, ValueRanking
 from shared.clock import utc_now
 from shared.database import Database, Document
@@ -49,6 +50,9 @@ ANALYTICS_ID = "analytics"
 #: another replica's job may have replaced it. Purchases read it this often, not each.
 TIERS_FRESH_S = 5.0
 _COMPUTED = {"average_basket", "average_interval_days"}
+GOLD_FIELDS = ("value_by_month", "manual_tier_floor", "tier")
+REFERRAL_FIELDS = ("referred_by", "purchase_count", "referral_credited", "value_lifetime",
+                   "value_by_month")
 _TIER_FIELDS = {"value_by_month": 1, "tier": 1, "manual_tier_floor": 1}
 
 
@@ -67,6 +71,24 @@ def groups_of(account: Account) -> dict[str, str]:
 
 def account_from(document: Document) -> Account:
     return Account.model_validate(document)
+
+
+def purchase_document(entry: LedgerEntry) -> Document:
+    """A ledger entry as stored (``refunded`` is added by the refunds that name it)."""
+    return {
+        "_id": entry.purchase_id, "customer_id": entry.customer_id, "amount": str(entry.amount),
+        "currency": entry.currency, "points": entry.points, "occurred_at": entry.occurred_at,
+        "refund_of": entry.refund_of, "event_id": entry.event_id,
+    }
+
+
+def ledger_entry(document: Document) -> LedgerEntry:
+    return LedgerEntry(
+        purchase_id=document["_id"], customer_id=document["customer_id"],
+        amount=Decimal(document["amount"]), currency=document["currency"],
+        points=document["points"], occurred_at=document["occurred_at"],
+        refund_of=document.get("refund_of"), event_id=document.get("event_id", ""),
+        refunded=Decimal(document.get("refunded", "0")))
 
 
 class TierState:
@@ -204,6 +226,24 @@ class LoyaltyRepository:
             async for document in collection.find(filter or {}, projection):
                 yield account_from(document)
 
+    def gold_accounts(self) -> AsyncIterator[Account]:
+        """The gold customers, with what the gold report reads of them."""
+        return self.all_accounts({"tier": "gold"}, GOLD_FIELDS)
+
+    async def count_gold(self) -> int:
+        """How many customers are gold (counted, not read)."""
+        return int(await self.accounts.count_documents({"tier": "gold"}))
+
+    def lapsed_accounts(self) -> AsyncIterator[Account]:
+        """The customers lapsed now (whom to win back)."""
+        return self.all_accounts({"lapsed_since": {"$ne": None}, "lapsed": True})
+
+    def referred_accounts(self) -> AsyncIterator[Account]:
+        """Every referred customer, erased ones included (their revenue still counts), with
+        what the referrals report reads of them."""
+        return self.all_accounts({"referred_by": {"$ne": None}}, REFERRAL_FIELDS,
+                                 include_erased=True)
+
     async def tier_standings(self, now: datetime) -> AsyncIterator[TierStanding]:
         """Every account's trailing-12-month value as of ``now``, tier and floor, one at a
         time as the scan reads them: for the periodic tier job, which holds no account. No
@@ -238,8 +278,13 @@ class LoyaltyRepository:
     async def purchase(self, purchase_id: str) -> Document | None:
         return await self.purchases.find_one({"_id": purchase_id})
 
-    async def record_purchase(self, document: Document) -> None:
-        await self.purchases.insert_one(document)
+    async def ledger_entry(self, purchase_id: str) -> LedgerEntry | None:
+        """The ledger entry of a purchase (a refund naming it reads it), or None."""
+        document = await self.purchase(purchase_id)
+        return None if document is None else ledger_entry(document)
+
+    async def record_purchase(self, entry: LedgerEntry) -> None:
+        await self.purchases.insert_one(purchase_document(entry))
 
     async def purchases_of(self, customer_id: str) -> list[Document]:
         return await self.purchases.find({"customer_id": str(customer_id)}).to_list()
@@ -271,8 +316,15 @@ class LoyaltyRepository:
     async def redemption(self, redemption_id: str) -> Document | None:
         return await self.redemptions.find_one({"_id": redemption_id})
 
-    async def record_redemption(self, document: Document) -> None:
+    async def record_redemption(self, redemption_id: str, customer_id: str, points: int,
+                                points_balance: int, purchase_id: str | None,
+                                at: datetime) -> Document:
+        """Record a redemption with the balance after it; the record as stored."""
+        document: Document = {
+            "_id": redemption_id, "customer_id": customer_id, "points": points,
+            "points_balance": points_balance, "purchase_id": purchase_id, "at": at}
         await self.redemptions.insert_one(document)
+        return document
 
     async def debit_points(self, customer_id: str, points: int) -> bool:
         """Take ``points`` off the balance if it holds that many: one conditional update, so
@@ -304,8 +356,11 @@ class LoyaltyRepository:
     async def thank_you(self, thank_you_id: str) -> Document | None:
         return await self.thank_yous.find_one({"_id": thank_you_id})
 
-    async def record_thank_you(self, document: Document) -> None:
-        await self.thank_yous.insert_one(document)
+    async def record_thank_you(self, thank_you_id: str, customer_id: str, reason: str | None,
+                               points: int, at: datetime) -> None:
+        """A thank-you in its ledger (any age: a redelivery credits nothing)."""
+        await self.thank_yous.insert_one({"_id": thank_you_id, "customer_id": customer_id,
+                                          "reason": reason, "points": points, "at": at})
 
     async def thank_yous_of(self, customer_id: str) -> list[Document]:
         return list(await self.thank_yous.find({"customer_id": str(customer_id)}).to_list())

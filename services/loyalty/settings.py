@@ -2,7 +2,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from services.loyalty.domain import DEFAULT_RULES_PATH
+from services.loyalty.domain import DEFAULT_RULES_PATH, EarningRules, load_rules
 from shared.settings import ServiceSettings, _env
 
 
@@ -25,3 +25,11 @@ class LoyaltySettings(ServiceSettings):
         10, gt=0, validation_alias=_env("CRM_LOYALTY_ANALYTICS_INTERVAL_S"),
         description="How often the analytics job folds new purchases and group changes into "
                     "the reports' running totals (a report also folds what is pending).")
+
+    def earning_rules(self) -> EarningRules:
+        """The earning rules in force: the configuration file's, with ``gold_percent``
+        overridden when CRM_LOYALTY_GOLD_PERCENT is set."""
+        rules = load_rules(self.rules_path)
+        if self.gold_percent is None:
+            return rules
+        return EarningRules.model_validate(rules.model_dump() | {"gold_percent": self.gold_percent})

@@ -6,6 +6,7 @@ No I/O and no framework imports; everything that depends on time takes `now` (UT
 from .account import (
     BUCKET_MONTHS,
     Account,
+    LoyaltyFigures,
     PurchaseLike,
     already_applied,
     apply_contact,
@@ -62,6 +63,7 @@ __all__ = [
     "GroupBy",
     "GroupProfit",
     "LapseDecision",
+    "LoyaltyFigures",
     "ProfitabilityReport",
     "PurchaseLike",
     "ReferralCredit",

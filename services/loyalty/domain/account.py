@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
-from typing import Protocol
+from typing import Protocol, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -134,7 +134,20 @@ def trailing_12m_value(account: Account, now: datetime) -> Decimal:
     return sum((account.value_by_month.get(k, ZERO) for k in months_back(now, 12)), ZERO)
 
 
-def loyalty_figures(account: Account, points_delta: int, now: datetime) -> dict[str, object]:
+class LoyaltyFigures(TypedDict):
+    """The fields of crm.loyalty.updated.v1 for one account (event id and time not included)."""
+
+    customer_id: str
+    card_number: str | None
+    points_delta: int
+    points_balance: int
+    value_month: Decimal
+    value_year: Decimal
+    value_lifetime: Decimal
+    tier: Tier
+
+
+def loyalty_figures(account: Account, points_delta: int, now: datetime) -> LoyaltyFigures:
     """The fields of crm.loyalty.updated.v1 for this account (event id and time not included)."""
     return {
         "customer_id": account.customer_id,
@@ -295,3 +308,11 @@ def apply_contact(account: Account, at: datetime) -> Account:
 def apply_segment(account: Account, segment: Segment) -> Account:
     """Record the behavioural segment (from customer.segmented) for profitability reports."""
     return account.model_copy(update={"segment": segment})
+
+
+def anonymised(account: Account, anonymous_id: str) -> Account:
+    """An erased customer's account as the revenue reports keep it: its money under
+    ``anonymous_id``, nothing that leads back to the person."""
+    return account.model_copy(update={
+        "customer_id": anonymous_id, "card_number": None, "recent_ids": [],
+        "manual_tier_floor": None, "lapsed": False, "lapsed_since": None})

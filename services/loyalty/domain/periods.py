@@ -19,8 +19,17 @@ from shared.periods import BadPeriod, Period, day_of
 
 from .profitability import CENT, GROUP_BY, UNKNOWN, GroupBy, GroupProfit, ProfitabilityReport
 
-__all__ = ["GROUP_BY", "BadPeriod", "DayTotals", "Period", "SizeChanges", "day_of",
-           "group_values", "period_profitability"]
+__all__ = [
+    "GROUP_BY",
+    "BadPeriod",
+    "DayTotals",
+    "Period",
+    "SizeChanges",
+    "day_of",
+    "group_values",
+    "month_in",
+    "period_profitability",
+]
 from .profitability import _shares as shares
 
 
@@ -102,3 +111,9 @@ def period_profitability(by: GroupBy, days: Iterable[Mapping[str, Any]],
 def days_between(start: date, end: date) -> list[str]:
     """Every day from ``start`` to ``end`` included, as ``YYYY-MM-DD`` (for a chart's axis)."""
     return [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
+
+
+def month_in(period: Period, month: str) -> bool:
+    """Whether a ``YYYY-MM`` month overlaps the period (reports kept by month)."""
+    return ((period.start is None or month >= period.start.isoformat()[:7])
+            and (period.end is None or month <= period.end.isoformat()[:7]))

@@ -7,6 +7,8 @@ same redemption (answered again, nothing changes), with anything else a conflict
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .account import Account
@@ -38,3 +40,28 @@ def debit(account: Account, points: int) -> Account:
             409, f"not enough points: the balance is {account.points_balance}, "
                  f"{points} asked")
     return account.model_copy(update={"points_balance": account.points_balance - points})
+
+
+@dataclass(frozen=True)
+class GiveBack:
+    """A refund of a purchase that redemptions paid for: the account with their points
+    back, how many, and the redemptions it reverses (each marked with the refund)."""
+
+    account: Account
+    points: int
+    reversed: tuple[str, ...]
+
+
+def give_back(account: Account, paying: Sequence[Mapping[str, Any]]) -> GiveBack:
+    """Give back the points of the redemptions that paid for a refunded purchase, once per
+    redemption: those of another customer, or reversed already (by the first refund naming
+    the purchase, partial or whole), are left alone."""
+    reversed_ids = tuple(record["_id"] for record in paying
+                         if record["customer_id"] == account.customer_id
+                         and not record.get("reversed_by"))
+    returned = sum(int(record["points"]) for record in paying
+                   if record["_id"] in reversed_ids)
+    if not returned:
+        return GiveBack(account, 0, reversed_ids)
+    return GiveBack(account.model_copy(
+        update={"points_balance": account.points_balance + returned}), returned, reversed_ids)

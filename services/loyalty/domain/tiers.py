@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -287,3 +288,17 @@ def recompute_tiers(
         if (change := reassess_tier(account, thresholds, percentiles, now)[1]) is not None
     ]
     return TierRecompute(thresholds=thresholds, percentiles=percentiles, changes=changes)
+
+
+def value_distribution(percentiles: Percentiles, points: int = 100) -> list[dict[str, Any]]:
+    """About ``points`` (percent of customers at or below, value) pairs along the stored
+    percentiles: the shape of the value distribution."""
+    pairs = list(zip(percentiles.values, percentiles.at_or_below, strict=True))
+    if not pairs or not percentiles.population:
+        return []
+    step = max(1, len(pairs) // points)
+    chosen = pairs[step - 1::step]
+    if chosen[-1] != pairs[-1]:
+        chosen.append(pairs[-1])
+    return [{"percent": round(100 * below / percentiles.population, 2), "value": str(value)}
+            for value, below in chosen]

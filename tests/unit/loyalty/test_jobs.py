@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from services.loyalty import handlers, jobs, queries
+from services.loyalty import handlers, jobs
 from services.loyalty.domain import EarningRules
+from services.loyalty.handlers import reports
 from services.loyalty.repository import LoyaltyRepository
 from shared.contracts import CustomerLapsed, Event, InteractionLogged, TierChanged
 from tests.unit.loyalty.wiring import NOW, bought, new_repo, registered, run_tier_job
@@ -32,7 +33,7 @@ async def test_the_tier_job_makes_exactly_the_top_fifth_gold(rules: EarningRules
 
     events = await run_tiers(repo, rules)
 
-    report = await queries.gold_report(repo, NOW, limit=100)
+    report = await reports.gold_report(repo, NOW, limit=100)
     assert [c["customer_id"] for c in report["customers"]] == ["c-10", "c-09"]
     assert report["gold_threshold"] == "9000"
     moves = {(e.customer_id, e.new_tier) for e in events if isinstance(e, TierChanged)}
@@ -64,7 +65,7 @@ async def test_the_lapse_job_announces_each_lapse_once(rules: EarningRules) -> N
 
     assert [type(e) for e in first] == [CustomerLapsed]
     assert again == []
-    lapsed = await queries.lapsed_report(repo, rules, NOW + timedelta(days=300), limit=10)
+    lapsed = await reports.lapsed_report(repo, rules, NOW + timedelta(days=300), limit=10)
     assert [c["customer_id"] for c in lapsed["customers"]] == ["c-1"]
 
     back = NOW + timedelta(days=301)
@@ -110,7 +111,7 @@ async def test_profitability_by_category_sums_to_total_revenue(rules: EarningRul
     await handlers.on_purchase(repo, rules, bought("b", "-33.33"), NOW)
     await jobs.fold_pending(repo)
 
-    report = await queries.profitability_report(repo, "category")
+    report = await reports.profitability_report(repo, "category")
 
     total = sum(Decimal(a) for _, a in spend.values()) - Decimal("33.33")
     assert Decimal(report["total_revenue"]) == total
@@ -131,7 +132,7 @@ async def test_the_referral_report_ranks_referrers_by_the_business_they_brought(
                                      NOW)
         await handlers.on_purchase(repo, rules, bought(friend, amount), NOW)
 
-    report = await queries.referrals_report(repo, limit=10)
+    report = await reports.referrals_report(repo, limit=10)
 
     assert [(r["referrer_id"], r["revenue"], r["credited"]) for r in report["top"]] == [
         ("boris", "700", 1), ("anna", "150", 2)]

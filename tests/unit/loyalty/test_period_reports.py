@@ -9,9 +9,10 @@ from decimal import Decimal
 
 import pytest
 
-from services.loyalty import handlers, jobs, queries
+from services.loyalty import handlers, jobs
 from services.loyalty.domain import EarningRules
 from services.loyalty.domain.periods import BadPeriod, Period
+from services.loyalty.handlers import reports
 from services.loyalty.repository import LoyaltyRepository
 from shared.contracts import CustomerSegmented, CustomerUpdated
 from shared.exports import csv_text
@@ -24,7 +25,7 @@ async def report(repo: LoyaltyRepository, by: str = "category",
                  start: date | None = None, end: date | None = None) -> dict[str, dict]:
     async with repo.db.transaction():
         await jobs.fold_pending(repo)
-    answer = await queries.profitability_report(repo, by, Period.of(start, end))  # type: ignore[arg-type]
+    answer = await reports.profitability_report(repo, by, Period.of(start, end))  # type: ignore[arg-type]
     return {g["group"]: g for g in answer["groups"]}
 
 

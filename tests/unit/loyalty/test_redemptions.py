@@ -7,10 +7,11 @@ import asyncio
 import pytest
 from pydantic import ValidationError
 
-from services.loyalty import handlers, redemptions
+from services.loyalty import handlers
+from services.loyalty.api.schemas import RedemptionRequest
 from services.loyalty.domain import Account, EarningRules
 from services.loyalty.domain.redemptions import RedemptionRefused, check_repeat, debit
-from services.loyalty.redemptions import RedemptionRequest
+from services.loyalty.handlers import redemptions
 from services.loyalty.repository import LoyaltyRepository
 from shared.contracts import LoyaltyUpdated, PointsRedeemed
 from tests.unit.loyalty.wiring import NOW, bought, new_repo, registered
@@ -32,7 +33,9 @@ async def with_balance(balance: int, customer_id: str = "c-1") -> LoyaltyReposit
 async def redeem(repo: LoyaltyRepository, request: RedemptionRequest
                  ) -> tuple[dict[str, object], list[object], bool]:
     async with repo.db.transaction():
-        result, events, created = await redemptions.redeem(repo, request, NOW)
+        result, events, created = await redemptions.redeem(
+            repo, request.redemption_id, request.customer_id, request.points,
+            request.purchase_id, NOW)
     return result, list(events), created
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.loyalty import handlers, jobs, queries
+from services.loyalty import handlers, jobs
 from services.loyalty.domain import EarningRules
+from services.loyalty.handlers import reports
 from services.loyalty.repository import LoyaltyRepository
 from tests.unit.loyalty.wiring import NOW, bought, new_repo, registered, run_tier_job
 
@@ -23,7 +24,7 @@ async def test_the_gold_report_names_gold_customers_by_id_only(rules: EarningRul
     repo = new_repo()
     await carded_customers(repo, rules)
 
-    report = await queries.gold_report(repo, NOW, limit=100)
+    report = await reports.gold_report(repo, NOW, limit=100)
 
     assert [row["customer_id"] for row in report["customers"]] == ["c-5"]
     assert "card_number" not in report["customers"][0]
@@ -36,7 +37,7 @@ async def test_the_lapsed_report_names_lapsed_customers_by_id_only(rules: Earnin
     later = NOW + timedelta(days=400)
     await jobs.apply_lapses(repo, rules, await jobs.plan_lapses(repo, rules, later), later)
 
-    report = await queries.lapsed_report(repo, rules, later, limit=100)
+    report = await reports.lapsed_report(repo, rules, later, limit=100)
 
     assert report["count"] == 5
     assert all(set(row) >= {"customer_id", "value_lifetime"} for row in report["customers"])
@@ -52,8 +53,8 @@ async def test_a_card_shows_its_number_only_to_those_who_see_personal_data(
     account = await repo.account("c-3")
     assert account is not None
 
-    full = queries.card_view(account, NOW, personal=True)
-    projected = queries.card_view(account, NOW, personal=False)
+    full = reports.card_view(account, NOW, personal=True)
+    projected = reports.card_view(account, NOW, personal=False)
 
     assert full["card_number"] == "L-300"
     assert "card_number" not in projected

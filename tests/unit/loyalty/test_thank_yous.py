@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.loyalty import handlers
 from services.loyalty.domain import EarningRules
-from services.loyalty.privacy import on_erased
+from services.loyalty.handlers.privacy import on_erased
 from shared.contracts import CustomerErased, CustomerThanked, LoyaltyUpdated
 from shared.privacy import Erasures
 from tests.unit.loyalty.wiring import NOW, new_repo, registered

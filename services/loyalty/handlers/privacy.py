@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 
+from services.loyalty.domain.account import anonymised
 from services.loyalty.repository import LoyaltyRepository, account_document
 from shared.audit import AuditTrail
 from shared.contracts import CustomerErased, Event
@@ -21,6 +22,7 @@ from shared.privacy import Erased, Erasures
 
 async def on_erased(repo: LoyaltyRepository, erasures: Erasures,
                     event: CustomerErased) -> Sequence[Event]:
+    """Erase a customer: their money kept anonymised, the rest removed, the erasure noted."""
     done = Erased()
     account = await repo.account(event.customer_id)
     if account is not None:
@@ -28,11 +30,7 @@ async def on_erased(repo: LoyaltyRepository, erasures: Erasures,
                 event.customer_id:
             await repo.release_card(account.card_number)
             done.remove("cards", 1)
-        anonymous = account.model_copy(update={
-            "customer_id": f"erased-{uuid.uuid4().hex}", "card_number": None,
-            "recent_ids": [], "manual_tier_floor": None, "lapsed": False,
-            "lapsed_since": None})
-        await repo.keep_anonymised(anonymous)
+        await repo.keep_anonymised(anonymised(account, f"erased-{uuid.uuid4().hex}"))
         done.remove("accounts", await repo.delete_account(event.customer_id))
         done.anonymise("erased_accounts", 1)
     done.remove("purchases", await repo.delete_purchases_of(event.customer_id))
@@ -44,6 +42,7 @@ async def on_erased(repo: LoyaltyRepository, erasures: Erasures,
 
 async def holdings(repo: LoyaltyRepository, audit: AuditTrail,
                    customer_id: str) -> Mapping[str, list[Document]]:
+    """What loyalty keeps about a customer, collection by collection (subject access)."""
     account = await repo.account(customer_id)
     return {
         "accounts": [account_document(account)] if account else [],

@@ -21,14 +21,12 @@ from services.loyalty.domain import (
     value_percentile,
     value_year,
 )
-from services.loyalty.domain.periods import Period, day_of, period_profitability
+from services.loyalty.domain.periods import Period, day_of, month_in, period_profitability
 from services.loyalty.domain.rules import EarningRules
-from services.loyalty.domain.tiers import Percentiles
+from services.loyalty.domain.tiers import value_distribution
 from services.loyalty.repository import LoyaltyRepository
 
 LIFETIME = Period()
-GOLD_FIELDS = ("value_by_month", "manual_tier_floor", "tier")
-REFERRAL_FIELDS = ("referred_by", "purchase_count", "referral_credited", "value_lifetime")
 
 
 def money(value: Decimal | None) -> str | None:
@@ -64,23 +62,16 @@ async def profitability_report(repo: LoyaltyRepository, by: GroupBy,
     return {**report.model_dump(mode="json"), "period": period.as_json()}
 
 
-def month_in(period: Period, month: str) -> bool:
-    """Whether a ``YYYY-MM`` month overlaps the period (reports kept by month)."""
-    return ((period.start is None or month >= period.start.isoformat()[:7])
-            and (period.end is None or month <= period.end.isoformat()[:7]))
-
-
 async def gold_report(repo: LoyaltyRepository, now: datetime, limit: int) -> dict[str, Any]:
     """The thresholds of the last recompute, the value distribution it saw (the value at
     each percentile, for a chart), and the gold customers, best first."""
     state = await repo.tiers()
     if limit == 0:  # the figures only (the analyst view): counted, not read
         gold = []
-        count = await repo.accounts.count_documents({"tier": "gold"})
+        count = await repo.count_gold()
     else:
-        accounts = repo.all_accounts({"tier": "gold"}, GOLD_FIELDS)
         gold = sorted(
-            [(trailing_12m_value(a, now), a) async for a in accounts],
+            [(trailing_12m_value(a, now), a) async for a in repo.gold_accounts()],
             key=lambda pair: (-pair[0], pair[1].customer_id),
         )
         count = len(gold)
@@ -90,7 +81,7 @@ async def gold_report(repo: LoyaltyRepository, now: datetime, limit: int) -> dic
         "silver_threshold": money(state.thresholds.silver_min),
         "population": state.thresholds.population,
         "computed_at": state.computed_at,
-        "distribution": distribution(state.percentiles),
+        "distribution": value_distribution(state.percentiles),
         "count": count,
         "customers": [
             {"customer_id": a.customer_id, "value_12m": str(value),
@@ -101,28 +92,13 @@ async def gold_report(repo: LoyaltyRepository, now: datetime, limit: int) -> dic
     }
 
 
-def distribution(percentiles: Percentiles, points: int = 100) -> list[dict[str, Any]]:
-    """About ``points`` (percent of customers at or below, value) pairs along the stored
-    percentiles: the shape of the value distribution."""
-    pairs = list(zip(percentiles.values, percentiles.at_or_below, strict=True))
-    if not pairs or not percentiles.population:
-        return []
-    step = max(1, len(pairs) // points)
-    chosen = pairs[step - 1::step]
-    if chosen[-1] != pairs[-1]:
-        chosen.append(pairs[-1])
-    return [{"percent": round(100 * below / percentiles.population, 2), "value": str(value)}
-            for value, below in chosen]
-
-
 async def lapsed_report(
     repo: LoyaltyRepository, rules: EarningRules, now: datetime, limit: int,
     period: Period = LIFETIME,
 ) -> dict[str, Any]:
     """Lapsed customers (lapsed in the period, when one is given), the most valuable first:
     whom to win back; and how many lapsed each month."""
-    lapsed = sorted([a async for a in repo.all_accounts({"lapsed_since": {"$ne": None},
-                                                         "lapsed": True})
+    lapsed = sorted([a async for a in repo.lapsed_accounts()
                      if a.lapsed_since is None or period.holds(day_of(a.lapsed_since))],
                     key=lambda a: (-a.value_lifetime, a.customer_id))
     months: dict[str, int] = {}
@@ -150,8 +126,7 @@ async def referrals_report(repo: LoyaltyRepository, limit: int,
                            period: Period = LIFETIME) -> dict[str, Any]:
     """Referrers by the value of the customers they brought: lifetime, or in the months
     a period touches (values are kept by month)."""
-    referred = repo.all_accounts({"referred_by": {"$ne": None}}, (*REFERRAL_FIELDS,
-                                 "value_by_month"), include_erased=True)
+    referred = repo.referred_accounts()
     in_period = None if period == LIFETIME else (lambda a: sum(
         (v for m, v in a.value_by_month.items() if month_in(period, m)), Decimal(0)))
     report = referral_report([a async for a in referred], in_period)
