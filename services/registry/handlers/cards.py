@@ -28,7 +28,7 @@ from services.registry.domain import (
 from services.registry.domain.thanks import apply_notification_sent, apply_thanked
 from services.registry.handlers.billing import billing_policy, policy_updated
 from services.registry.handlers.customers import store_registration
-from services.registry.handlers.errors import NotFound, Unprocessable
+from services.registry.domain.errors import NotFound, Unprocessable
 from services.registry.handlers.search import remember_activity
 from services.registry.handlers.sources import NORMALISER, known_source
 from services.registry.repository import RegistryRepository
@@ -159,7 +159,8 @@ async def look_up_caller(
 
 
 def _readings(phone: str, regions: Sequence[str] | str) -> list[str]:
-    """Every reading of a typed number, or 422 when it is no phone number at all."""
+    """Every reading of a typed number; refused (``Unprocessable``) when it is no phone number
+    at all."""
     try:
         readings = list(phone_lookup_readings(phone, regions))
     except InvalidPhone as error:

@@ -22,7 +22,7 @@ from services.registry.domain import (
     require_category,
 )
 from services.registry.handlers.billing import billing_policy
-from services.registry.handlers.errors import (
+from services.registry.domain.errors import (
     CardNumberTaken,
     CustomerNotFound,
     PhoneTaken,
@@ -95,7 +95,7 @@ async def register(
 ) -> CustomerRegistered:
     """Register a new caller typed in by an operator (or sent by a machine client).
 
-    The whole registration is checked before any uniqueness: a 409 that could answer an
+    The whole registration is checked before any uniqueness: a conflict that could answer an
     otherwise invalid body would tell anyone with a list of numbers whose they are.
     """
     await check_category(repo, request.category)
@@ -116,7 +116,7 @@ async def register(
 
 
 async def customer(repo: RegistryRepository, customer_id: str, by: Principal) -> dict[str, Any]:
-    """The customer as ``by`` may see them (see ``customer_view``); 404 when unknown."""
+    """The customer as ``by`` may see them (see ``customer_view``); ``CustomerNotFound`` when unknown."""
     document = await repo.customer(customer_id)
     if document is None:
         raise CustomerNotFound()

@@ -17,7 +17,7 @@ from services.registry.domain.operators import (
     ends_sessions,
     password_problem,
 )
-from services.registry.handlers.errors import (
+from services.registry.domain.errors import (
     ExtensionTaken,
     LastAdmin,
     LoginTaken,
@@ -136,7 +136,7 @@ async def _move_extension(repo: RegistryRepository, operator_id: str, old: str |
 
 
 def check_password(password: str, login: str | None) -> None:
-    """Refuse (422) a new password that breaks the rules."""
+    """Refuse (``Unprocessable``) a new password that breaks the rules."""
     problem = password_problem(password, login or "")
     if problem:
         raise Unprocessable(problem, field="password")

@@ -22,7 +22,7 @@ from services.registry.domain.search import (
     name_query,
     search_keys,
 )
-from services.registry.handlers.errors import Unprocessable
+from services.registry.domain.errors import Unprocessable
 from services.registry.repository import RegistryRepository
 from shared.contracts import Event, InteractionLogged, PurchaseRecorded
 from shared.database import Document

@@ -11,7 +11,7 @@ from services.registry.domain.sources import (
     clashing_source,
     resolve_source,
 )
-from services.registry.handlers.errors import (
+from services.registry.domain.errors import (
     SourceClash,
     SourceExists,
     SourceInUse,
@@ -76,7 +76,7 @@ async def change_source(repo: RegistryRepository, slug: str,
 
 
 async def delete_source(repo: RegistryRepository, slug: str) -> None:
-    """Delete an unused source; one that customers came from is refused (409)."""
+    """Delete an unused source; one that customers came from is refused (``SourceInUse``)."""
     await _source(repo, slug)
     customers = await repo.source_usage_count(slug)
     if customers > 0:
@@ -86,7 +86,7 @@ async def delete_source(repo: RegistryRepository, slug: str) -> None:
 
 async def source_slug(repo: RegistryRepository, text: str | None) -> str | None:
     """The slug an operator's ``source`` names (slug, title or synonym); None stays None;
-    anything else is refused with 422 listing the valid slugs."""
+    anything else is refused (``UnknownSource``) listing the valid slugs."""
     if text is None:
         return None
     sources = await repo.all_sources()

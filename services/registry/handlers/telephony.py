@@ -27,7 +27,7 @@ from services.registry.domain.calls import Call, CallEvent, advance, was_talked
 from services.registry.domain.card_updates import apply_interaction
 from services.registry.domain.errors import InvalidPhone
 from services.registry.handlers.cards import registered_readings
-from services.registry.handlers.errors import Conflict, NotFound, Unprocessable
+from services.registry.domain.errors import Conflict, NotFound, Unprocessable
 from services.registry.handlers.search import remember_activity
 from services.registry.repository import RegistryRepository
 from shared.auth import Principal

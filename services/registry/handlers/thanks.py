@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from services.registry.domain import new_id
 from services.registry.domain.thanks import ThankYouRequest, apply_thanked
-from services.registry.handlers.errors import Conflict, CustomerNotFound, Unprocessable
+from services.registry.domain.errors import Conflict, CustomerNotFound, Unprocessable
 from services.registry.repository import RegistryRepository
 from shared.auth import Principal
 from shared.contracts import CustomerThanked
@@ -16,7 +16,7 @@ _SAME = ("customer_id", "reason", "bonus_points", "note")
 async def thank_customer(repo: RegistryRepository, customer_id: str, request: ThankYouRequest,
                          by: Principal, max_bonus: int) -> tuple[CustomerThanked, bool]:
     """The thank-you's event, and whether it is new (to publish). The same thank_you_id
-    again returns the first one; with another customer, reason, points or note: 409."""
+    again returns the first one; with another customer, reason, points or note: ``Conflict``."""
     if await repo.customer(customer_id) is None:
         raise CustomerNotFound()
     if request.bonus_points > max_bonus:

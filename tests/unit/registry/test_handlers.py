@@ -9,7 +9,7 @@ from services.registry.domain import (
     PurchaseRequest,
     UnknownCategory,
 )
-from services.registry.handlers.errors import (
+from services.registry.domain.errors import (
     CardNumberTaken,
     CustomerNotFound,
     NotFound,

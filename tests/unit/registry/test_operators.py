@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from services.registry.domain.operators import LoginThrottle, NewOperator, OperatorPatch
 from services.registry.handlers import operators as directory
-from services.registry.handlers.errors import (
+from services.registry.domain.errors import (
     ExtensionTaken,
     LastAdmin,
     LoginTaken,

@@ -19,7 +19,7 @@ from services.registry.domain import (
 )
 from services.registry.domain.card import analyst_card
 from services.registry.handlers.customers import customer_view
-from services.registry.handlers.errors import (
+from services.registry.domain.errors import (
     CardNumberTaken,
     PhoneTaken,
     UnknownCustomer,

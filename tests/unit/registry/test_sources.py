@@ -13,7 +13,7 @@ from services.registry.domain.sources import (
     resolve_source,
     source_key,
 )
-from services.registry.handlers.errors import (
+from services.registry.domain.errors import (
     SourceClash,
     SourceExists,
     SourceInUse,

@@ -11,7 +11,7 @@ from services.registry.domain.thanks import (
     apply_notification_sent,
     apply_thanked,
 )
-from services.registry.handlers.errors import Conflict, CustomerNotFound, Unprocessable
+from services.registry.domain.errors import Conflict, CustomerNotFound, Unprocessable
 from services.registry.handlers.thanks import thank_customer
 from services.registry.repository import RegistryRepository
 from shared.contracts import CustomerThanked, NotificationSent
