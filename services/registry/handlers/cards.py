@@ -25,10 +25,11 @@ from services.registry.domain import (
     caller_card,
     phone_lookup_readings,
 )
+from services.registry.domain.changes import customer_updated
+from services.registry.domain.errors import NotFound, Unprocessable
 from services.registry.domain.thanks import apply_notification_sent, apply_thanked
 from services.registry.handlers.billing import billing_policy, policy_updated
 from services.registry.handlers.customers import store_registration
-from services.registry.domain.errors import NotFound, Unprocessable
 from services.registry.handlers.search import remember_activity
 from services.registry.handlers.sources import NORMALISER, known_source
 from services.registry.repository import RegistryRepository
@@ -39,7 +40,6 @@ from shared.contracts import (
     CustomerScored,
     CustomerSegmented,
     CustomerThanked,
-    CustomerUpdated,
     Event,
     InteractionLogged,
     LoyaltyUpdated,
@@ -115,9 +115,8 @@ async def on_registered(repo: RegistryRepository, event: CustomerRegistered) -> 
     card, change = await billing_policy(repo, await repo.card(event.customer_id) or {})
     if change is not None:
         await repo.save_card(card)
-    told: list[Event] = [CustomerUpdated(customer_id=event.customer_id, source=source,
-                                         changed=["source"], changed_by=NORMALISER)
-                         ] if mapped else []
+    told: list[Event] = [customer_updated(event.customer_id, {"source": source},
+                                          changed_by=NORMALISER)] if mapped else []
     return [*told, *policy_updated(event.customer_id, change)]
 
 

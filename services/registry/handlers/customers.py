@@ -7,13 +7,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from services.registry.domain import (
-    CustomerPatch,
-    InteractionRequest,
-    PurchaseRequest,
-    RegistrationRequest,
     apply_customer_updated,
     apply_interaction,
     apply_purchase,
@@ -21,7 +17,7 @@ from services.registry.domain import (
     new_id,
     require_category,
 )
-from services.registry.handlers.billing import billing_policy
+from services.registry.domain.changes import customer_updated
 from services.registry.domain.errors import (
     CardNumberTaken,
     CustomerNotFound,
@@ -29,6 +25,7 @@ from services.registry.domain.errors import (
     UnknownCustomer,
     Unprocessable,
 )
+from services.registry.handlers.billing import billing_policy
 from services.registry.handlers.search import index_customer, remember_activity
 from services.registry.handlers.sources import source_slug
 from services.registry.repository import RegistryRepository
@@ -42,6 +39,14 @@ from shared.contracts import (
 )
 from shared.database import Document
 from shared.refunds import RefundRefused, check_refund
+
+if TYPE_CHECKING:  # the commands are the HTTP bodies; api imports these use cases at run time
+    from services.registry.api.schemas import (
+        CustomerPatch,
+        InteractionRequest,
+        PurchaseRequest,
+        RegistrationRequest,
+    )
 
 #: Published for scoring (does the card holder match the name?) and never kept here: a
 #: document written before this rule may still hold it, so reads leave it out too.
@@ -116,7 +121,8 @@ async def register(
 
 
 async def customer(repo: RegistryRepository, customer_id: str, by: Principal) -> dict[str, Any]:
-    """The customer as ``by`` may see them (see ``customer_view``); ``CustomerNotFound`` when unknown."""
+    """The customer as ``by`` may see them (see ``customer_view``); ``CustomerNotFound``
+    when unknown."""
     document = await repo.customer(customer_id)
     if document is None:
         raise CustomerNotFound()
@@ -149,8 +155,7 @@ async def change_customer(
     if {"full_name", "email"} & changes.keys():
         after = {**document, **changes}
         await index_customer(repo, customer_id, after["full_name"], after.get("email"))
-    event = CustomerUpdated(customer_id=customer_id, changed=sorted(changes),
-                            changed_by=by.actor, **changes)
+    event = customer_updated(customer_id, changes, changed_by=by.actor)
     card, policy = await billing_policy(repo, apply_customer_updated(await repo.card(customer_id),
                                                                     event))
     if policy is not None:  # a new category changed the payment policy: billing is told too

@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from services.registry.domain import new_id
-from services.registry.domain.notes import NoteRequest, apply_note
 from services.registry.domain.errors import CustomerNotFound
+from services.registry.domain.notes import NoteRequest, apply_note
 from services.registry.repository import RegistryRepository
 from shared.auth import Principal
 from shared.clock import utc_now

@@ -10,19 +10,19 @@ from typing import Any
 from pydantic import SecretStr
 
 from services.registry.domain import new_id
-from services.registry.domain.operators import (
-    LoginThrottle,
-    NewOperator,
-    OperatorPatch,
-    ends_sessions,
-    password_problem,
-)
 from services.registry.domain.errors import (
     ExtensionTaken,
     LastAdmin,
     LoginTaken,
     OperatorNotFound,
     Unprocessable,
+)
+from services.registry.domain.operators import (
+    LoginThrottle,
+    NewOperator,
+    OperatorPatch,
+    ends_sessions,
+    password_problem,
 )
 from services.registry.repository import RegistryRepository
 from shared.audit import AuditTrail, field_changes

@@ -26,7 +26,8 @@ async def erase(repo: RegistryRepository, erasures: Erasures, audit: AuditTrail,
                 ) -> tuple[Erased, CustomerErased]:
     """Remove everything registry keeps about the customer; the event tells the others.
 
-    A customer erased before is not found (``CustomerNotFound``): their receipt says when and by whom.
+    A customer erased before is not found (``CustomerNotFound``): their receipt says when
+    and by whom.
     """
     document = await repo.customer(customer_id)
     if document is None:

@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from services.registry.domain.errors import InvalidPhone
+from services.registry.domain.errors import InvalidPhone, Unprocessable
 from services.registry.domain.search import (
     email_key,
     looks_like_number,
     name_query,
     search_keys,
 )
-from services.registry.domain.errors import Unprocessable
 from services.registry.repository import RegistryRepository
 from shared.contracts import Event, InteractionLogged, PurchaseRecorded
 from shared.database import Document

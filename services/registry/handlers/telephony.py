@@ -25,9 +25,8 @@ from datetime import datetime, timedelta
 
 from services.registry.domain.calls import Call, CallEvent, advance, was_talked
 from services.registry.domain.card_updates import apply_interaction
-from services.registry.domain.errors import InvalidPhone
+from services.registry.domain.errors import Conflict, InvalidPhone, NotFound, Unprocessable
 from services.registry.handlers.cards import registered_readings
-from services.registry.domain.errors import Conflict, NotFound, Unprocessable
 from services.registry.handlers.search import remember_activity
 from services.registry.repository import RegistryRepository
 from shared.auth import Principal

@@ -4,8 +4,8 @@ published as crm.customer.thanked.v1 (notify sends the SMS, loyalty credits the 
 from __future__ import annotations
 
 from services.registry.domain import new_id
-from services.registry.domain.thanks import ThankYouRequest, apply_thanked
 from services.registry.domain.errors import Conflict, CustomerNotFound, Unprocessable
+from services.registry.domain.thanks import ThankYouRequest, apply_thanked
 from services.registry.repository import RegistryRepository
 from shared.auth import Principal
 from shared.contracts import CustomerThanked

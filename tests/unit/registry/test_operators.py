@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from services.registry.domain.operators import LoginThrottle, NewOperator, OperatorPatch
-from services.registry.handlers import operators as directory
 from services.registry.domain.errors import (
     ExtensionTaken,
     LastAdmin,
     LoginTaken,
     OperatorNotFound,
 )
+from services.registry.domain.operators import LoginThrottle, NewOperator, OperatorPatch
+from services.registry.handlers import operators as directory
 from services.registry.passwords import Passwords
 from services.registry.repository import RegistryRepository
 from shared.auth import Principal, Role

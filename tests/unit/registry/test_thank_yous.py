@@ -5,13 +5,13 @@ from pydantic import ValidationError
 
 from services.registry import handlers
 from services.registry.domain.card import analyst_card
+from services.registry.domain.errors import Conflict, CustomerNotFound, Unprocessable
 from services.registry.domain.thanks import (
     THANK_YOUS_ON_CARD,
     ThankYouRequest,
     apply_notification_sent,
     apply_thanked,
 )
-from services.registry.domain.errors import Conflict, CustomerNotFound, Unprocessable
 from services.registry.handlers.thanks import thank_customer
 from services.registry.repository import RegistryRepository
 from shared.contracts import CustomerThanked, NotificationSent
