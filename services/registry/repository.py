@@ -34,7 +34,7 @@ Filters are always built here from typed values, never from request documents, s
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from services.registry.domain import Category
@@ -213,6 +213,11 @@ class RegistryRepository:
 
     async def clear_login_attempts(self, login_key: str) -> None:
         await self.login_attempts.delete_one({"_id": str(login_key)})
+
+    async def expire_login_attempts(self, after: timedelta) -> None:
+        """Failed sign-ins are forgotten ``after`` the last one (a TTL index)."""
+        await self.login_attempts.create_index(
+            "last_failure_at", expireAfterSeconds=int(after.total_seconds()))
 
     # search ------------------------------------------------------------------------------
     async def save_search_keys(self, customer_id: str, name: str, keys: list[str]) -> None:

@@ -19,8 +19,8 @@ from fastapi.responses import JSONResponse
 
 from services.registry.api.schemas import SignIn
 from services.registry.domain.operators import LoginThrottle, login_key
+from services.registry.domain.passwords import Passwords
 from services.registry.handlers import operators as directory
-from services.registry.passwords import Passwords
 from services.registry.repository import RegistryRepository
 from shared.auth import Principal, RateLimiter, Role, authenticate, too_many
 from shared.auth.keys import SigningKeys

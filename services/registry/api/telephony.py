@@ -20,12 +20,12 @@ from fastapi.responses import StreamingResponse
 from prometheus_client import Histogram
 
 from services.registry.api.schemas import CallerChoice, OutcomeRequest
+from services.registry.api.screens import CLOSE, Screens, sse
 from services.registry.domain import caller_card
 from services.registry.domain.calls import Call, CallEvent
 from services.registry.handlers import telephony
 from services.registry.handlers.cards import caller_choices
 from services.registry.repository import RegistryRepository
-from services.registry.screens import CLOSE, Screens, sse
 from services.registry.settings import RegistrySettings
 from shared.auth import Operator, Principal, Role
 from shared.auth.access import authenticate, bearer_token

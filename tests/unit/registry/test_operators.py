@@ -15,8 +15,8 @@ from services.registry.domain.errors import (
     OperatorNotFound,
 )
 from services.registry.domain.operators import LoginThrottle, NewOperator, OperatorPatch
+from services.registry.domain.passwords import Passwords
 from services.registry.handlers import operators as directory
-from services.registry.passwords import Passwords
 from services.registry.repository import RegistryRepository
 from shared.auth import Principal, Role
 from tests.unit.registry.conftest import audit
