@@ -25,10 +25,10 @@ from services.registry.domain import (
     caller_card,
     phone_lookup_readings,
 )
-from services.registry.domain.changes import customer_updated
+from services.registry.domain.changes import customer_updated, payment_policy_updated
 from services.registry.domain.errors import NotFound, Unprocessable
 from services.registry.domain.thanks import apply_notification_sent, apply_thanked
-from services.registry.handlers.billing import billing_policy, policy_updated
+from services.registry.handlers.billing import billing_policy
 from services.registry.handlers.customers import store_registration
 from services.registry.handlers.search import remember_activity
 from services.registry.handlers.sources import NORMALISER, known_source
@@ -91,7 +91,7 @@ async def on_scored(repo: RegistryRepository, event: CustomerScored) -> Sequence
     if before is None or after.get("revision") != before.get("revision"):
         await repo.save_card(after)
     await remember_activity(repo, event)
-    return policy_updated(event.customer_id, change)
+    return payment_policy_updated(event.customer_id, change)
 
 
 async def on_registered(repo: RegistryRepository, event: CustomerRegistered) -> Sequence[Event]:
@@ -117,7 +117,7 @@ async def on_registered(repo: RegistryRepository, event: CustomerRegistered) -> 
         await repo.save_card(card)
     told: list[Event] = [customer_updated(event.customer_id, {"source": source},
                                           changed_by=NORMALISER)] if mapped else []
-    return [*told, *policy_updated(event.customer_id, change)]
+    return [*told, *payment_policy_updated(event.customer_id, change)]
 
 
 class SeveralCallers(Exception):

@@ -17,7 +17,7 @@ from services.registry.domain import (
     new_id,
     require_category,
 )
-from services.registry.domain.changes import customer_updated
+from services.registry.domain.changes import changed_fields, customer_updated
 from services.registry.domain.errors import (
     CardNumberTaken,
     CustomerNotFound,
@@ -141,7 +141,7 @@ async def change_customer(
     sent = patch.changes()
     if "source" in sent:
         sent["source"] = await source_slug(repo, sent["source"])
-    changes = {k: v for k, v in sent.items() if document.get(k) != v}
+    changes = changed_fields(document, sent)
     if not changes:
         return customer_view(document, by), None
     if "category" in changes:

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from services.registry.domain import new_id
+from services.registry.domain.changes import changed_fields
 from services.registry.domain.errors import (
     ExtensionTaken,
     LastAdmin,
@@ -87,7 +88,7 @@ async def change_operator(repo: RegistryRepository, audit: AuditTrail, operator_
     document = await repo.operator(operator_id)
     if document is None:
         raise OperatorNotFound()
-    changed = {k: v for k, v in patch.changes().items() if document.get(k) != v}
+    changed = changed_fields(document, patch.changes())
     if password_hash is not None:
         changed["password"] = True  # a marker for the rules and the history
     if not changed:
