@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -97,3 +98,24 @@ def apply_notification_sent(document: Mapping[str, Any] | None,
              "bonus_points": None, "by": None, "by_name": None, "note": None,
              "sms": event.status, "occurred_at": _iso(event.occurred_at)}
     return _with_entry(document, event.customer_id, entry)
+
+
+class Repeat(Enum):
+    """What a thank-you is against one already stored under its thank_you_id."""
+
+    NEW = "new"  # none stored: record it
+    SAME = "same"  # the same thank-you again: answer the first one, record nothing
+    CLASH = "clash"  # the id names another thank-you: refuse
+
+
+#: What must agree for a thank-you to be the same as the one stored under its id.
+SAME_FIELDS = ("customer_id", "reason", "bonus_points", "note")
+
+
+def repeat_of(earlier: CustomerThanked | None, event: CustomerThanked) -> Repeat:
+    """Whether ``event`` is new, a repeat of ``earlier`` or clashes with it."""
+    if earlier is None:
+        return Repeat.NEW
+    if any(getattr(earlier, name) != getattr(event, name) for name in SAME_FIELDS):
+        return Repeat.CLASH
+    return Repeat.SAME
