@@ -4,9 +4,10 @@ login may fail. Pure: hashing and storage are the handlers' business."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -125,6 +126,23 @@ class OperatorPatch(BaseModel):
 
 #: Changes that end the person's current sessions (their tokens stop working at once).
 ENDS_SESSIONS = frozenset({"role", "password"})
+
+
+def demotes_an_active_admin(document: Mapping[str, Any], changed: Mapping[str, Any]) -> bool:
+    """Whether the change leaves one fewer active admin (disables one, or gives them another
+    role): allowed only while another active admin remains."""
+    demoted = document.get("role") == "admin" and (
+        changed.get("active") is False or changed.get("role", "admin") != "admin")
+    return demoted and bool(document.get("active", True))
+
+
+def directory_action(changed: Mapping[str, Any]) -> Literal["disabled", "enabled", "changed"]:
+    """The action the directory's history records for a change."""
+    if changed.get("active") is False:
+        return "disabled"
+    if changed.get("active") is True:
+        return "enabled"
+    return "changed"
 
 
 def ends_sessions(changed: dict[str, Any], was_active: bool) -> bool:

@@ -22,6 +22,8 @@ from services.registry.domain.operators import (
     LoginThrottle,
     NewOperator,
     OperatorPatch,
+    demotes_an_active_admin,
+    directory_action,
     ends_sessions,
     password_problem,
 )
@@ -105,18 +107,14 @@ async def change_operator(repo: RegistryRepository, audit: AuditTrail, operator_
     stored["updated_at"] = now
     await repo.update_operator(operator_id, stored)
     after = {**document, **stored}
-    action = "disabled" if changed.get("active") is False else \
-        "enabled" if changed.get("active") is True else "changed"
-    await audit.record(f"operator:{operator_id}", action, by, now,
+    await audit.record(f"operator:{operator_id}", directory_action(changed), by, now,
                        field_changes(document, after, changed))
     return operator_view(after), operator_updated(after, now)
 
 
 async def _keep_an_admin(repo: RegistryRepository, document: Document,
                          changed: dict[str, Any]) -> None:
-    demoted = document.get("role") == "admin" and (
-        changed.get("active") is False or changed.get("role", "admin") != "admin")
-    if not demoted or not document.get("active", True):
+    if not demotes_an_active_admin(document, changed):
         return
     admins = [row for row in await repo.all_operators()
               if row.get("role") == "admin" and row.get("active", True)]
