@@ -25,6 +25,7 @@ from services.registry.domain.errors import (
     UnknownCustomer,
     Unprocessable,
 )
+from services.registry.domain.purchases import sale_employee
 from services.registry.handlers.billing import billing_policy
 from services.registry.handlers.search import index_customer, remember_activity
 from services.registry.handlers.sources import source_slug
@@ -219,11 +220,9 @@ async def record_purchase(
     """A sale (or refund): on the card at once, and published. A person records their own
     sales (``employee_id`` is them); a machine client (a till) names the employee."""
     await _require_customer(repo, request.customer_id)
-    if by.person and request.employee_id not in (None, by.operator_id):
-        raise Unprocessable("employee_id: a person records their own sales; leave it out",
-                            field="employee_id")
-    if by.person:
-        request = request.model_copy(update={"employee_id": by.operator_id})
+    employee_id = sale_employee(request.employee_id, by.person, by.operator_id)
+    if employee_id != request.employee_id:
+        request = request.model_copy(update={"employee_id": employee_id})
     if request.refund_of is not None:
         await _require_refundable(repo, request)
     event = request.to_event(new_id("p"))
