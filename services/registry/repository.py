@@ -42,6 +42,7 @@ from services.registry.domain.calls import Call
 from services.registry.domain.sources import Source
 from shared.clock import utc_now
 from shared.database import Database, Document
+from shared.database.port import Cursor
 
 DEFAULTS_SEEDED = "default_categories_seeded"
 
@@ -318,8 +319,19 @@ class RegistryRepository:
         result = await self.calls.delete_many({"opened_at": {"$lt": cutoff}})
         return int(result.deleted_count)
 
-    # erasure ----------------------------------------------------------------------------
-    # Each returns how many documents it removed, for the erasure receipt.
+    # subject access and erasure ----------------------------------------------------------
+    async def calls_of(self, customer_id: str) -> list[Document]:
+        """The calls stored as the customer's, as they are stored."""
+        return await self.calls.find({"customer_id": str(customer_id)}).to_list()
+
+    async def search_keys_of(self, customer_id: str) -> Document | None:
+        return await self.search.find_one({"_id": str(customer_id)})
+
+    def customer_names(self) -> Cursor:
+        """Every customer's name and email (for building the search keys), as a cursor."""
+        return self.customers.find({}, {"full_name": 1, "email": 1})
+
+    # Each of these returns how many documents it removed, for the erasure receipt.
     async def delete_customer(self, customer_id: str) -> int:
         return int((await self.customers.delete_one({"_id": str(customer_id)})).deleted_count)
 

@@ -66,10 +66,10 @@ async def holdings(repo: RegistryRepository, audit: AuditTrail,
         "activity": await repo.activity_of(customer_id, None),
         "notes": await repo.notes_of(customer_id),
         "thank_yous": await repo.thank_yous_of(customer_id),
-        "calls": await repo.calls.find({"customer_id": str(customer_id)}).to_list(),
+        "calls": await repo.calls_of(customer_id),
         "history": await audit.entries(f"customer:{customer_id}", limit=500),
     }
-    search = await repo.search.find_one({"_id": str(customer_id)})
+    search = await repo.search_keys_of(customer_id)
     found["customer_search"] = [search] if search else []
     return found
 

@@ -55,7 +55,7 @@ async def index_all(repo: RegistryRepository,
                 await index_customer(repo, document["_id"], document.get("full_name", ""),
                                      document.get("email"))
 
-    async for document in repo.customers.find({}, {"full_name": 1, "email": 1}):
+    async for document in repo.customer_names():
         pending.append(document)
         if len(pending) >= batch:
             await write()
