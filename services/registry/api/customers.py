@@ -8,9 +8,13 @@ from typing import Annotated, Any, Literal
 from fastapi import FastAPI, Query
 
 from services.registry import handlers
-from services.registry.api.schemas import CustomerPatch, RegistrationRequest, SearchRequest
-from services.registry.domain.notes import NoteRequest
-from services.registry.domain.thanks import ThankYouRequest
+from services.registry.api.schemas import (
+    CustomerPatch,
+    NoteRequest,
+    RegistrationRequest,
+    SearchRequest,
+    ThankYouRequest,
+)
 from services.registry.handlers import notes, search, thanks
 from services.registry.repository import RegistryRepository
 from services.registry.settings import RegistrySettings

@@ -22,6 +22,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from services.registry.domain.changes import customer_updated
+from services.registry.domain.notes import MAX_NOTE_LENGTH, note_text
 from services.registry.domain.patches import require_a_change
 from services.registry.domain.values import (
     Email,
@@ -41,12 +42,14 @@ from shared.contracts.types import (
     CountryCode,
     Identifier,
     Language,
+    LongText,
     LoyaltyCardNumber,
     Money,
     Outcome,
     PersonType,
     Slug,
     Text,
+    ThankYouReason,
 )
 from shared.currencies import NotACurrency, UnvaluedCurrency, default_table
 from shared.phones import normalize_phone
@@ -204,6 +207,34 @@ class PurchaseRequest(BaseModel):
         """The ``crm.purchase.recorded.v1`` event for this purchase."""
         return PurchaseRecorded(purchase_id=purchase_id, **self.model_dump())
 
+
+
+class NoteRequest(BaseModel):
+    """``POST /api/customers/{id}/notes``."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    text: str = Field(min_length=1, max_length=MAX_NOTE_LENGTH,
+                      examples=["Prefers calls after 6 pm; ask for Anna"])
+
+    @field_validator("text")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        return note_text(value)
+
+
+class ThankYouRequest(BaseModel):
+    """``POST /api/customers/{id}/thank-yous``; the points cap is the registry's setting
+    ``CRM_THANK_YOU_MAX_BONUS`` (checked by the use case)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    thank_you_id: Identifier | None = Field(
+        default=None, description="Your id for this thank-you: the same id again is not "
+                                  "sent or credited twice. Made up when absent.")
+    reason: ThankYouReason = Field(examples=["complaint_resolved"])
+    bonus_points: int = Field(default=0, ge=0, examples=[100])
+    note: LongText | None = Field(default=None, examples=["Sorry for the late delivery"])
 
 
 class SearchRequest(BaseModel):

@@ -13,29 +13,12 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from services.registry.domain.card_updates import blank_card
 from shared.contracts.events import CustomerThanked, NotificationSent
-from shared.contracts.types import Identifier, LongText, ThankYouReason
 
 THANK_YOUS_ON_CARD = 10
 #: notify's causes of an automatic thank-you, which the card shows as its reason.
 AUTOMATIC_CAUSES = frozenset({"referral", "gold"})
-
-
-class ThankYouRequest(BaseModel):
-    """``POST /api/customers/{id}/thank-yous``; the points cap is the registry's setting
-    ``CRM_THANK_YOU_MAX_BONUS`` (checked by the use case)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    thank_you_id: Identifier | None = Field(
-        default=None, description="Your id for this thank-you: the same id again is not "
-                                  "sent or credited twice. Made up when absent.")
-    reason: ThankYouReason = Field(examples=["complaint_resolved"])
-    bonus_points: int = Field(default=0, ge=0, examples=[100])
-    note: LongText | None = Field(default=None, examples=["Sorry for the late delivery"])
 
 
 def _iso(moment: datetime) -> str:

@@ -3,12 +3,17 @@ published as crm.customer.thanked.v1 (notify sends the SMS, loyalty credits the 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from services.registry.domain import new_id
 from services.registry.domain.errors import Conflict, CustomerNotFound, Unprocessable
-from services.registry.domain.thanks import Repeat, ThankYouRequest, apply_thanked, repeat_of
+from services.registry.domain.thanks import Repeat, apply_thanked, repeat_of
 from services.registry.repository import RegistryRepository
 from shared.auth import Principal
 from shared.contracts import CustomerThanked
+
+if TYPE_CHECKING:  # the command is the HTTP body; api imports these use cases at run time
+    from services.registry.api.schemas import ThankYouRequest
 
 
 async def thank_customer(repo: RegistryRepository, customer_id: str, request: ThankYouRequest,

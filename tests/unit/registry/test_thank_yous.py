@@ -4,12 +4,12 @@ import pytest
 from pydantic import ValidationError
 
 from services.registry import handlers
+from services.registry.api.schemas import ThankYouRequest
 from services.registry.domain.card import analyst_card
 from services.registry.domain.errors import Conflict, CustomerNotFound, Unprocessable
 from services.registry.domain.thanks import (
     THANK_YOUS_ON_CARD,
     Repeat,
-    ThankYouRequest,
     apply_notification_sent,
     apply_thanked,
     repeat_of,
