@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from services.registry.passwords import Passwords
+from services.registry.domain.passwords import Passwords
 from shared.auth import Authenticator, PeopleDirectory, Role, TokenRegistry
 from shared.auth.keys import SigningKeys
 from shared.auth.tokens import Issuer, SessionIssuer, TokenVerifier

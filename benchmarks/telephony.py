@@ -33,8 +33,8 @@ import httpx
 from benchmarks import settle_load_generator
 from benchmarks.registry import customer_name, load_customers, notation, phone_digits
 from services.registry.domain.operators import NewOperator
+from services.registry.domain.passwords import Passwords
 from services.registry.handlers.operators import create_operator
-from services.registry.passwords import Passwords
 from services.registry.repository import RegistryRepository
 from shared.audit import AuditTrail
 from shared.auth import Principal, Role

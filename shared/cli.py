@@ -235,7 +235,7 @@ def keys(settings: ServiceSettings, action: str, keep_minutes: int) -> int:
 def telephony(args: argparse.Namespace) -> int:
     """Run a PBX bridge. Imported on use, so that shared imports no service when it loads;
     it needs no Kafka or database settings (it often runs beside the PBX)."""
-    from services.registry.telephony import bridge
+    from services.registry.gateways import bridge
 
     return bridge.main(args.ari_url, args.app, args.registry_url, args.extensions)
 

@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import gc
 import logging
-from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
 
-from services.registry import api, handlers
+from services.registry import api, handlers, jobs
+from services.registry.api.people import People
 from services.registry.business import RegistryMetrics
 from services.registry.handlers import search
-from services.registry.people import People
 from services.registry.repository import RegistryRepository
 from services.registry.settings import RegistrySettings
-from shared.clock import utc_now
 from shared.contracts import CustomerRegistered, CustomerScored
 from shared.privacy import forget_payment_card_numbers
 from shared.service import ServiceRuntime, create_http_app
@@ -67,11 +65,5 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         on_start=prepare, session_keys=people.keys,
     )
     api.install(app, runtime, repo, settings, people)
-
-    async def forget_old_calls() -> None:
-        cutoff = utc_now() - timedelta(hours=settings.call_retention_hours)
-        async with runtime.command():
-            await repo.forget_calls_before(cutoff)
-
-    runtime.every("forget-old-calls", 600, forget_old_calls)
+    jobs.schedule(runtime, repo, settings)
     return app

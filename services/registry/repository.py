@@ -34,7 +34,7 @@ Filters are always built here from typed values, never from request documents, s
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from services.registry.domain import Category
@@ -42,6 +42,7 @@ from services.registry.domain.calls import Call
 from services.registry.domain.sources import Source
 from shared.clock import utc_now
 from shared.database import Database, Document
+from shared.database.port import Cursor
 
 DEFAULTS_SEEDED = "default_categories_seeded"
 
@@ -214,6 +215,11 @@ class RegistryRepository:
     async def clear_login_attempts(self, login_key: str) -> None:
         await self.login_attempts.delete_one({"_id": str(login_key)})
 
+    async def expire_login_attempts(self, after: timedelta) -> None:
+        """Failed sign-ins are forgotten ``after`` the last one (a TTL index)."""
+        await self.login_attempts.create_index(
+            "last_failure_at", expireAfterSeconds=int(after.total_seconds()))
+
     # search ------------------------------------------------------------------------------
     async def save_search_keys(self, customer_id: str, name: str, keys: list[str]) -> None:
         await self.search.replace_one(
@@ -313,8 +319,19 @@ class RegistryRepository:
         result = await self.calls.delete_many({"opened_at": {"$lt": cutoff}})
         return int(result.deleted_count)
 
-    # erasure ----------------------------------------------------------------------------
-    # Each returns how many documents it removed, for the erasure receipt.
+    # subject access and erasure ----------------------------------------------------------
+    async def calls_of(self, customer_id: str) -> list[Document]:
+        """The calls stored as the customer's, as they are stored."""
+        return await self.calls.find({"customer_id": str(customer_id)}).to_list()
+
+    async def search_keys_of(self, customer_id: str) -> Document | None:
+        return await self.search.find_one({"_id": str(customer_id)})
+
+    def customer_names(self) -> Cursor:
+        """Every customer's name and email (for building the search keys), as a cursor."""
+        return self.customers.find({}, {"full_name": 1, "email": 1})
+
+    # Each of these returns how many documents it removed, for the erasure receipt.
     async def delete_customer(self, customer_id: str) -> int:
         return int((await self.customers.delete_one({"_id": str(customer_id)})).deleted_count)
 

@@ -20,7 +20,7 @@ from fastapi import FastAPI, Request, Response
 from pydantic import SecretStr
 from websockets.asyncio.server import ServerConnection, serve
 
-from services.registry.telephony.bridge import AsteriskBridge, BridgeConfig, Credentials
+from services.registry.gateways.bridge import AsteriskBridge, BridgeConfig, Credentials
 from tests.support.suite import eventually
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "asterisk"

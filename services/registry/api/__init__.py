@@ -19,9 +19,9 @@ from services.registry.api import (
     sources,
     telephony,
 )
-from services.registry.people import People
+from services.registry.api.people import People
+from services.registry.api.screens import Screens
 from services.registry.repository import RegistryRepository
-from services.registry.screens import Screens
 from services.registry.settings import RegistrySettings
 from shared.service import ServiceRuntime
 

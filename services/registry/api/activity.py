@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from services.registry import handlers
-from services.registry.domain import InteractionRequest, PurchaseRequest
+from services.registry.api.schemas import InteractionRequest, PurchaseRequest
 from services.registry.repository import RegistryRepository
 from shared.auth import Operator
 from shared.service import ServiceRuntime

@@ -15,36 +15,29 @@ import logging
 from enum import Enum
 from typing import Literal
 
-import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from services.registry.api import panel
+from services.registry.gateways import suite
 from services.registry.settings import RegistrySettings
 from shared.auth import Analyst
 
 log = logging.getLogger("crm.registry.analytics")
 TAGS: list[str | Enum] = ["analytics"]
-TIMEOUT_S = 30.0  # a report over a long period reads many days
 RETRY_AFTER_S = 5
-#: What of an answer is passed on: its body is JSON or a CSV download.
-_PASSED_HEADERS = ("content-type", "content-disposition")
 
 
 async def forward(url: str, request: Request, owner: str) -> Response:
-    headers = {"Authorization": request.headers.get("authorization", ""),
-               "Accept": request.headers.get("accept", "application/json")}
-    try:
-        async with httpx.AsyncClient(timeout=TIMEOUT_S) as client:
-            answer = await client.get(url, params=request.query_params, headers=headers)
-    except httpx.HTTPError as error:
-        log.warning("%s did not answer a report: %s", owner, type(error).__name__)
+    answer = await suite.report(url, request.query_params,
+                                request.headers.get("authorization", ""),
+                                request.headers.get("accept", "application/json"))
+    if isinstance(answer, suite.NoAnswer):
+        log.warning("%s did not answer a report: %s", owner, answer.error)
         return JSONResponse({"detail": f"the {owner} service is not answering; try again in "
                                        "a moment"},
                             status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
-    return Response(answer.content, status_code=answer.status_code,
-                    headers={k: v for k, v in answer.headers.items()
-                             if k.lower() in _PASSED_HEADERS})
+    return Response(answer.content, status_code=answer.status_code, headers=answer.headers)
 
 
 def install(app: FastAPI, settings: RegistrySettings) -> None:

@@ -13,9 +13,9 @@ from typing import Any
 
 from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
 
 from services.registry import handlers
+from services.registry.api.schemas import CallerLookup
 from services.registry.domain import CallerCard
 from services.registry.domain.card import analyst_card
 from services.registry.handlers.cards import SeveralCallers, caller_choices
@@ -34,16 +34,6 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"description": "Not a phone number in any common notation"},
     429: {"description": "Too many look-ups by this person"},
 }
-
-
-class CallerLookup(BaseModel):
-    """``POST /api/callers/lookup``: the number in the body, out of every URL."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    phone: str = Field(min_length=1, max_length=64,
-                       description="The caller's number in any common notation.",
-                       examples=["8 900 123-45-67"])
 
 
 def install(app: FastAPI, repo: RegistryRepository, settings: RegistrySettings) -> None:

@@ -6,12 +6,15 @@ from enum import Enum
 from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Query
-from pydantic import BaseModel, ConfigDict, Field
 
 from services.registry import handlers
-from services.registry.domain import CustomerPatch, RegistrationRequest
-from services.registry.domain.notes import NoteRequest
-from services.registry.domain.thanks import ThankYouRequest
+from services.registry.api.schemas import (
+    CustomerPatch,
+    NoteRequest,
+    RegistrationRequest,
+    SearchRequest,
+    ThankYouRequest,
+)
 from services.registry.handlers import notes, search, thanks
 from services.registry.repository import RegistryRepository
 from services.registry.settings import RegistrySettings
@@ -39,17 +42,6 @@ SEARCH: dict[int | str, dict[str, Any]] = {
     422: {"description": "An empty or too long query"},
     429: {"description": "Too many searches by this person"},
 }
-
-
-class SearchRequest(BaseModel):
-    """``POST /api/customers/search``: the query in the body, out of every URL."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    q: str = Field(max_length=200, description="Part of a name (any script), an email, a "
-                   "phone or loyalty card number, or a customer id.", examples=["petrova"])
-    offset: int = Field(0, ge=0, le=100_000)
-    limit: int = Field(20, ge=1, le=100)
 
 
 def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,

@@ -1,4 +1,8 @@
-"""Refusals of the use cases as 4xx responses with ``{"detail": ...}``."""
+"""The one place a refusal becomes an HTTP status: 4xx responses with ``{"detail": ...}``.
+
+The kinds are the domain's (``services.registry.domain.errors``); only this module knows
+their status codes.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,22 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pymongo.errors import DuplicateKeyError
 
-from services.registry.domain import UnknownCategory
-from services.registry.handlers.errors import Conflict, NotFound, Refused, Unprocessable
+from services.registry.domain.errors import (
+    Conflict,
+    NotFound,
+    Refused,
+    UnknownCategory,
+    Unprocessable,
+)
 
 STATUS: tuple[tuple[type[Refused], int], ...] = (
     (NotFound, 404),
     (Conflict, 409),
     (Unprocessable, 422),
 )
+"""A refusal's status: the first kind it is an instance of, else 400."""
+
+UNKNOWN_CATEGORY_STATUS = 422
 
 
 def install(app: FastAPI) -> None:
@@ -35,4 +47,4 @@ def install(app: FastAPI) -> None:
     async def unknown_category(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, UnknownCategory)
         detail = {"message": str(error), "field": "category", "valid": error.valid}
-        return JSONResponse({"detail": detail}, status_code=422)
+        return JSONResponse({"detail": detail}, status_code=UNKNOWN_CATEGORY_STATUS)

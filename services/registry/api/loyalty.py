@@ -15,16 +15,15 @@ import logging
 from enum import Enum
 from typing import Any
 
-import httpx
 from fastapi import Body, FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from services.registry.gateways import suite
 from services.registry.settings import RegistrySettings
 from shared.auth import Operator
 
 log = logging.getLogger("crm.registry.loyalty")
 TAGS: list[str | Enum] = ["loyalty"]
-TIMEOUT_S = 10.0
 RETRY_AFTER_S = 5
 
 
@@ -40,16 +39,11 @@ def install(app: FastAPI, settings: RegistrySettings) -> None:
                      body: dict[str, Any] = Body(  # noqa: B008 - FastAPI's declaration
                          examples=[{"redemption_id": "r-7f3a", "customer_id": "c-1f3a",
                                     "points": 200}])) -> JSONResponse:
-        headers = {"Authorization": request.headers.get("authorization", ""),
-                   "Content-Type": "application/json", "Accept": "application/json"}
-        try:
-            async with httpx.AsyncClient(timeout=TIMEOUT_S) as client:
-                answer = await client.post(target, json=body, headers=headers)
-            payload = answer.json()
-        except (httpx.HTTPError, ValueError) as error:
-            log.warning("loyalty did not answer a redemption: %s", type(error).__name__)
+        answer = await suite.redeem(target, body, request.headers.get("authorization", ""))
+        if isinstance(answer, suite.NoAnswer):
+            log.warning("loyalty did not answer a redemption: %s", answer.error)
             return JSONResponse(
                 {"detail": "the loyalty service is not answering; try again in a moment "
                            "(the same redemption is never made twice)"},
                 status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
-        return JSONResponse(payload, status_code=answer.status_code)
+        return JSONResponse(answer.payload, status_code=answer.status_code)

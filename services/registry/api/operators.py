@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Query
 
+from services.registry.api.screens import Screens
 from services.registry.domain.operators import NewOperator, OperatorPatch
+from services.registry.domain.passwords import Passwords
 from services.registry.handlers import operators as directory
-from services.registry.passwords import Passwords
 from services.registry.repository import RegistryRepository
-from services.registry.screens import Screens
 from shared.audit import AuditTrail
 from shared.auth import Admin, Reader
 from shared.clock import utc_now

@@ -6,8 +6,8 @@ from enum import Enum
 from typing import Any
 
 from fastapi import FastAPI
-from pydantic import BaseModel, ConfigDict, Field
 
+from services.registry.api.schemas import ErasureRequest
 from services.registry.handlers import privacy
 from services.registry.repository import RegistryRepository
 from shared.audit import AuditTrail
@@ -16,15 +16,6 @@ from shared.privacy import Erasures, install_privacy
 from shared.service import ServiceRuntime
 
 TAGS: list[str | Enum] = ["privacy"]
-
-
-class ErasureRequest(BaseModel):
-    """Why the customer is erased, for the record (no personal data)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    reason: str | None = Field(default=None, max_length=200,
-                               examples=["data subject's request of 2026-11-27"])
 
 
 def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,

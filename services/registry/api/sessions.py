@@ -16,11 +16,11 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from services.registry.api.schemas import SignIn
 from services.registry.domain.operators import LoginThrottle, login_key
+from services.registry.domain.passwords import Passwords
 from services.registry.handlers import operators as directory
-from services.registry.passwords import Passwords
 from services.registry.repository import RegistryRepository
 from shared.auth import Principal, RateLimiter, Role, authenticate, too_many
 from shared.auth.keys import SigningKeys
@@ -30,15 +30,6 @@ from shared.service import ServiceRuntime
 
 TAGS: list[str | Enum] = ["sessions"]
 WRONG = "wrong login or password"
-
-
-class SignIn(BaseModel):
-    """``POST /api/sessions``."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    login: str = Field(min_length=1, max_length=200, examples=["apetrova"])
-    password: SecretStr = Field(min_length=1, max_length=1024)
 
 
 def _unauthorized(message: str = WRONG) -> HTTPException:

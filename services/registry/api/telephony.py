@@ -18,36 +18,23 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 from prometheus_client import Histogram
-from pydantic import BaseModel, ConfigDict, Field
 
+from services.registry.api.schemas import CallerChoice, OutcomeRequest
+from services.registry.api.screens import CLOSE, Screens, sse
 from services.registry.domain import caller_card
 from services.registry.domain.calls import Call, CallEvent
 from services.registry.handlers import telephony
 from services.registry.handlers.cards import caller_choices
 from services.registry.repository import RegistryRepository
-from services.registry.screens import CLOSE, Screens, sse
 from services.registry.settings import RegistrySettings
 from shared.auth import Operator, Principal, Role
 from shared.auth.access import authenticate, bearer_token
 from shared.clock import utc_now
-from shared.contracts.types import Language, Outcome
+from shared.contracts.types import Language
 from shared.service import ServiceRuntime, on_shutdown
 
 TAGS: list[str | Enum] = ["telephony"]
 HEARTBEAT_S = 15.0
-
-
-class OutcomeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    outcome: Outcome
-
-
-class CallerChoice(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    customer_id: str = Field(min_length=1, max_length=64,
-                             description="One of the call event's `choices`.")
 
 
 def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,

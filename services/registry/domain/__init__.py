@@ -1,4 +1,4 @@
-"""The registry's pure rules: phone numbers, requests, categories and the caller card.
+"""The registry's pure rules: phone numbers, values, categories and the caller card.
 
 No I/O and no framework imports beyond pydantic; the service's handlers and app wire these
 to Kafka, MongoDB and HTTP.
@@ -34,13 +34,7 @@ from services.registry.domain.policy import (
     payment_policy_text,
     stricter_policy,
 )
-from services.registry.domain.requests import (
-    CustomerPatch,
-    InteractionRequest,
-    PurchaseRequest,
-    RegistrationRequest,
-    new_id,
-)
+from services.registry.domain.values import new_id
 from shared.phones import (
     normalize_lookup_phone,
     normalize_phone,
@@ -57,12 +51,8 @@ __all__ = [
     "Category",
     "CategoryPatch",
     "CategoryTitles",
-    "CustomerPatch",
     "DomainError",
-    "InteractionRequest",
     "InvalidPhone",
-    "PurchaseRequest",
-    "RegistrationRequest",
     "UnknownCategory",
     "apply_customer_updated",
     "apply_interaction",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
@@ -152,3 +153,20 @@ def talk_time(call: Call, event: CallEvent, ended_at: datetime) -> int:
 def was_talked(call: Call) -> bool:
     """An ended call someone spoke on: answered, or with talk time reported by the PBX."""
     return call.answered_at is not None or bool(call.duration_s)
+
+
+class AfterCall(Enum):
+    """What becomes of a call that has ended."""
+
+    NOT_TALKED = "not talked"  # nobody spoke: there is no interaction to log
+    WRAP_UP = "wrap up"  # its operator's screen is open: they give the outcome first
+    LOG = "log"  # log its interaction now
+
+
+def after_the_call(call: Call, screen_open: bool) -> AfterCall:
+    """What to do with an ended call; ``screen_open``: its operator watches a screen."""
+    if not was_talked(call):
+        return AfterCall.NOT_TALKED
+    if call.outcome is None and call.operator_id and screen_open:
+        return AfterCall.WRAP_UP
+    return AfterCall.LOG

@@ -13,7 +13,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from services.registry.domain.errors import UnknownCategory
 from services.registry.domain.patches import require_a_change
 from services.registry.domain.policy import stricter_policy
-from shared.contracts.types import Language, PaymentPolicy, Slug, Text
+from services.registry.domain.titles import Titles
+from shared.contracts.types import Language, PaymentPolicy, Slug
 
 Colour = Annotated[
     str,
@@ -45,17 +46,10 @@ AdviceText = Annotated[
 ]
 
 
-class CategoryTitles(BaseModel):
+class CategoryTitles(Titles):
     """A category's title per panel language; Russian and Persian fall back to English."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    en: Text
-    ru: Text | None = None
-    fa: Text | None = None
-
-    def in_language(self, language: Language) -> str:
-        return getattr(self, language) or self.en
+    # Only the name and this description: the API documents publish them under this name.
 
 
 class CategoryAdvice(BaseModel):

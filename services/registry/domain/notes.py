@@ -9,27 +9,16 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
 MAX_NOTE_LENGTH = 2000
 NOTES_ON_CARD = 3
 
 
-class NoteRequest(BaseModel):
-    """``POST /api/customers/{id}/notes``."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    text: str = Field(min_length=1, max_length=MAX_NOTE_LENGTH,
-                      examples=["Prefers calls after 6 pm; ask for Anna"])
-
-    @field_validator("text")
-    @classmethod
-    def _printable(cls, value: str) -> str:
-        # Line breaks and tabs are text; other control characters would only hide things.
-        if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in value):
-            raise ValueError("text: control characters are not allowed")
-        return value
+def note_text(value: str) -> str:
+    """A note's text as kept: lines and tabs, but no other control characters."""
+    # Line breaks and tabs are text; other control characters would only hide things.
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in value):
+        raise ValueError("text: control characters are not allowed")
+    return value
 
 
 def apply_note(document: Mapping[str, Any] | None, note: Mapping[str, Any]) -> dict[str, Any]:

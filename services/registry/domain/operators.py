@@ -4,9 +4,10 @@ login may fail. Pure: hashing and storage are the handlers' business."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -14,12 +15,11 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
-    field_validator,
     model_validator,
 )
 
 from services.registry.domain.patches import require_a_change
-from services.registry.domain.requests import PersonName
+from services.registry.domain.values import PersonName
 from shared.contracts.types import Language, StaffRole
 
 _LOGIN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
@@ -67,6 +67,10 @@ def _unique_languages(value: list[Language]) -> list[Language]:
     return list(dict.fromkeys(value))
 
 
+#: Languages a person speaks with callers, each once (a repeat is dropped, order kept).
+Languages = Annotated[list[Language], AfterValidator(_unique_languages)]
+
+
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -85,11 +89,8 @@ class NewOperator(BaseModel):
     password: Password
     extension: Extension | None = Field(
         default=None, description="The phone extension the person answers on.")
-    languages: list[Language] = Field(default_factory=list, max_length=3,
+    languages: Languages = Field(default_factory=list, max_length=3,
                                       description="Languages the person speaks with callers.")
-
-    _languages = field_validator("languages")(classmethod(
-        lambda cls, value: _unique_languages(value)))
 
     @model_validator(mode="after")
     def _password_rules(self) -> NewOperator:
@@ -108,12 +109,9 @@ class OperatorPatch(BaseModel):
     display_names: dict[Language, PersonName] | None = None
     role: StaffRole | None = None
     extension: Extension | None = None
-    languages: list[Language] | None = Field(default=None, max_length=3)
+    languages: Languages | None = Field(default=None, max_length=3)
     active: bool | None = Field(default=None, description="false disables the person at once.")
     password: Password | None = None
-
-    _languages = field_validator("languages")(classmethod(
-        lambda cls, value: None if value is None else _unique_languages(value)))
 
     @model_validator(mode="before")
     @classmethod
@@ -128,6 +126,23 @@ class OperatorPatch(BaseModel):
 
 #: Changes that end the person's current sessions (their tokens stop working at once).
 ENDS_SESSIONS = frozenset({"role", "password"})
+
+
+def demotes_an_active_admin(document: Mapping[str, Any], changed: Mapping[str, Any]) -> bool:
+    """Whether the change leaves one fewer active admin (disables one, or gives them another
+    role): allowed only while another active admin remains."""
+    demoted = document.get("role") == "admin" and (
+        changed.get("active") is False or changed.get("role", "admin") != "admin")
+    return demoted and bool(document.get("active", True))
+
+
+def directory_action(changed: Mapping[str, Any]) -> Literal["disabled", "enabled", "changed"]:
+    """The action the directory's history records for a change."""
+    if changed.get("active") is False:
+        return "disabled"
+    if changed.get("active") is True:
+        return "enabled"
+    return "changed"
 
 
 def ends_sessions(changed: dict[str, Any], was_active: bool) -> bool:

@@ -14,7 +14,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.registry.domain.patches import require_a_change
-from shared.contracts.types import Language, Slug, Text
+from services.registry.domain.titles import Titles
+from shared.contracts.types import Slug, Text
 
 MAX_SYNONYMS = 50
 _SPACES = re.compile(r"\s+")
@@ -29,17 +30,10 @@ def source_key(text: str) -> str:
     return _SPACES.sub(" ", text.casefold().translate(_LETTERS)).strip()
 
 
-class SourceTitles(BaseModel):
+class SourceTitles(Titles):
     """A source's title per panel language; Russian and Persian fall back to English."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    en: Text
-    ru: Text | None = None
-    fa: Text | None = None
-
-    def in_language(self, language: Language) -> str:
-        return getattr(self, language) or self.en
+    # Only the name and this description: the API documents publish them under this name.
 
 
 class Source(BaseModel):

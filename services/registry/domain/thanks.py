@@ -10,31 +10,15 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from services.registry.domain.card_updates import blank_card
 from shared.contracts.events import CustomerThanked, NotificationSent
-from shared.contracts.types import Identifier, LongText, ThankYouReason
 
 THANK_YOUS_ON_CARD = 10
 #: notify's causes of an automatic thank-you, which the card shows as its reason.
 AUTOMATIC_CAUSES = frozenset({"referral", "gold"})
-
-
-class ThankYouRequest(BaseModel):
-    """``POST /api/customers/{id}/thank-yous``; the points cap is the registry's setting
-    ``CRM_THANK_YOU_MAX_BONUS`` (checked by the use case)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    thank_you_id: Identifier | None = Field(
-        default=None, description="Your id for this thank-you: the same id again is not "
-                                  "sent or credited twice. Made up when absent.")
-    reason: ThankYouReason = Field(examples=["complaint_resolved"])
-    bonus_points: int = Field(default=0, ge=0, examples=[100])
-    note: LongText | None = Field(default=None, examples=["Sorry for the late delivery"])
 
 
 def _iso(moment: datetime) -> str:
@@ -97,3 +81,24 @@ def apply_notification_sent(document: Mapping[str, Any] | None,
              "bonus_points": None, "by": None, "by_name": None, "note": None,
              "sms": event.status, "occurred_at": _iso(event.occurred_at)}
     return _with_entry(document, event.customer_id, entry)
+
+
+class Repeat(Enum):
+    """What a thank-you is against one already stored under its thank_you_id."""
+
+    NEW = "new"  # none stored: record it
+    SAME = "same"  # the same thank-you again: answer the first one, record nothing
+    CLASH = "clash"  # the id names another thank-you: refuse
+
+
+#: What must agree for a thank-you to be the same as the one stored under its id.
+SAME_FIELDS = ("customer_id", "reason", "bonus_points", "note")
+
+
+def repeat_of(earlier: CustomerThanked | None, event: CustomerThanked) -> Repeat:
+    """Whether ``event`` is new, a repeat of ``earlier`` or clashes with it."""
+    if earlier is None:
+        return Repeat.NEW
+    if any(getattr(earlier, name) != getattr(event, name) for name in SAME_FIELDS):
+        return Repeat.CLASH
+    return Repeat.SAME

@@ -14,8 +14,9 @@ from services.registry.domain.card_updates import (
     payment_policy_change,
     record_published_policy,
 )
+from services.registry.domain.changes import payment_policy_updated
 from services.registry.repository import RegistryRepository
-from shared.contracts import CustomerUpdated, Event
+from shared.contracts import Event
 
 
 async def billing_policy(repo: RegistryRepository, card: dict[str, Any]
@@ -32,14 +33,6 @@ async def billing_policy(repo: RegistryRepository, card: dict[str, Any]
     return record_published_policy(card, change.policy), change
 
 
-def policy_updated(customer_id: str, change: PolicyChange | None) -> list[Event]:
-    """The crm.customer.updated.v1 telling billing a customer's new payment policy."""
-    if change is None:
-        return []
-    return [CustomerUpdated(customer_id=customer_id, changed=["payment_policy"],
-                            payment_policy=change.policy, payment_policy_sources=change.sources)]
-
-
 async def category_policy_updates(repo: RegistryRepository, customer_ids: list[str]
                                   ) -> list[Event]:
     """After a category's own rule changed: the policy updates of these of its customers
@@ -53,5 +46,5 @@ async def category_policy_updates(repo: RegistryRepository, customer_ids: list[s
         after, change = await billing_policy(repo, card)
         if change is not None:
             await repo.save_card(after)
-            events.extend(policy_updated(customer_id, change))
+            events.extend(payment_policy_updated(customer_id, change))
     return events

@@ -25,10 +25,11 @@ from services.registry.domain import (
     caller_card,
     phone_lookup_readings,
 )
+from services.registry.domain.changes import customer_updated, payment_policy_updated
+from services.registry.domain.errors import NotFound, Unprocessable
 from services.registry.domain.thanks import apply_notification_sent, apply_thanked
-from services.registry.handlers.billing import billing_policy, policy_updated
+from services.registry.handlers.billing import billing_policy
 from services.registry.handlers.customers import store_registration
-from services.registry.handlers.errors import NotFound, Unprocessable
 from services.registry.handlers.search import remember_activity
 from services.registry.handlers.sources import NORMALISER, known_source
 from services.registry.repository import RegistryRepository
@@ -39,7 +40,6 @@ from shared.contracts import (
     CustomerScored,
     CustomerSegmented,
     CustomerThanked,
-    CustomerUpdated,
     Event,
     InteractionLogged,
     LoyaltyUpdated,
@@ -91,7 +91,7 @@ async def on_scored(repo: RegistryRepository, event: CustomerScored) -> Sequence
     if before is None or after.get("revision") != before.get("revision"):
         await repo.save_card(after)
     await remember_activity(repo, event)
-    return policy_updated(event.customer_id, change)
+    return payment_policy_updated(event.customer_id, change)
 
 
 async def on_registered(repo: RegistryRepository, event: CustomerRegistered) -> Sequence[Event]:
@@ -115,10 +115,9 @@ async def on_registered(repo: RegistryRepository, event: CustomerRegistered) -> 
     card, change = await billing_policy(repo, await repo.card(event.customer_id) or {})
     if change is not None:
         await repo.save_card(card)
-    told: list[Event] = [CustomerUpdated(customer_id=event.customer_id, source=source,
-                                         changed=["source"], changed_by=NORMALISER)
-                         ] if mapped else []
-    return [*told, *policy_updated(event.customer_id, change)]
+    told: list[Event] = [customer_updated(event.customer_id, {"source": source},
+                                          changed_by=NORMALISER)] if mapped else []
+    return [*told, *payment_policy_updated(event.customer_id, change)]
 
 
 class SeveralCallers(Exception):
@@ -159,7 +158,8 @@ async def look_up_caller(
 
 
 def _readings(phone: str, regions: Sequence[str] | str) -> list[str]:
-    """Every reading of a typed number, or 422 when it is no phone number at all."""
+    """Every reading of a typed number; refused (``Unprocessable``) when it is no phone number
+    at all."""
     try:
         readings = list(phone_lookup_readings(phone, regions))
     except InvalidPhone as error:

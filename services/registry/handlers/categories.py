@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.registry.domain import DEFAULT_CATEGORIES, Category, CategoryPatch
-from services.registry.handlers.errors import CategoryExists, CategoryInUse, CategoryNotFound
+from services.registry.domain.errors import CategoryExists, CategoryInUse, CategoryNotFound
 from services.registry.repository import RegistryRepository
 
 
@@ -56,7 +56,7 @@ async def change_category(
 
 
 async def delete_category(repo: RegistryRepository, slug: str) -> None:
-    """Delete an unused category; one that customers are in is refused (409)."""
+    """Delete an unused category; one that customers are in is refused (``CategoryInUse``)."""
     if await repo.category(slug) is None:
         raise CategoryNotFound()
     customers = await repo.category_usage_count(slug)

@@ -7,13 +7,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from services.registry.domain import (
-    CustomerPatch,
-    InteractionRequest,
-    PurchaseRequest,
-    RegistrationRequest,
     apply_customer_updated,
     apply_interaction,
     apply_purchase,
@@ -21,14 +17,16 @@ from services.registry.domain import (
     new_id,
     require_category,
 )
-from services.registry.handlers.billing import billing_policy
-from services.registry.handlers.errors import (
+from services.registry.domain.changes import changed_fields, customer_updated
+from services.registry.domain.errors import (
     CardNumberTaken,
     CustomerNotFound,
     PhoneTaken,
     UnknownCustomer,
     Unprocessable,
 )
+from services.registry.domain.purchases import sale_employee
+from services.registry.handlers.billing import billing_policy
 from services.registry.handlers.search import index_customer, remember_activity
 from services.registry.handlers.sources import source_slug
 from services.registry.repository import RegistryRepository
@@ -42,6 +40,14 @@ from shared.contracts import (
 )
 from shared.database import Document
 from shared.refunds import RefundRefused, check_refund
+
+if TYPE_CHECKING:  # the commands are the HTTP bodies; api imports these use cases at run time
+    from services.registry.api.schemas import (
+        CustomerPatch,
+        InteractionRequest,
+        PurchaseRequest,
+        RegistrationRequest,
+    )
 
 #: Published for scoring (does the card holder match the name?) and never kept here: a
 #: document written before this rule may still hold it, so reads leave it out too.
@@ -95,7 +101,7 @@ async def register(
 ) -> CustomerRegistered:
     """Register a new caller typed in by an operator (or sent by a machine client).
 
-    The whole registration is checked before any uniqueness: a 409 that could answer an
+    The whole registration is checked before any uniqueness: a conflict that could answer an
     otherwise invalid body would tell anyone with a list of numbers whose they are.
     """
     await check_category(repo, request.category)
@@ -116,7 +122,8 @@ async def register(
 
 
 async def customer(repo: RegistryRepository, customer_id: str, by: Principal) -> dict[str, Any]:
-    """The customer as ``by`` may see them (see ``customer_view``); 404 when unknown."""
+    """The customer as ``by`` may see them (see ``customer_view``); ``CustomerNotFound``
+    when unknown."""
     document = await repo.customer(customer_id)
     if document is None:
         raise CustomerNotFound()
@@ -135,7 +142,7 @@ async def change_customer(
     sent = patch.changes()
     if "source" in sent:
         sent["source"] = await source_slug(repo, sent["source"])
-    changes = {k: v for k, v in sent.items() if document.get(k) != v}
+    changes = changed_fields(document, sent)
     if not changes:
         return customer_view(document, by), None
     if "category" in changes:
@@ -149,8 +156,7 @@ async def change_customer(
     if {"full_name", "email"} & changes.keys():
         after = {**document, **changes}
         await index_customer(repo, customer_id, after["full_name"], after.get("email"))
-    event = CustomerUpdated(customer_id=customer_id, changed=sorted(changes),
-                            changed_by=by.actor, **changes)
+    event = customer_updated(customer_id, changes, changed_by=by.actor)
     card, policy = await billing_policy(repo, apply_customer_updated(await repo.card(customer_id),
                                                                     event))
     if policy is not None:  # a new category changed the payment policy: billing is told too
@@ -214,11 +220,9 @@ async def record_purchase(
     """A sale (or refund): on the card at once, and published. A person records their own
     sales (``employee_id`` is them); a machine client (a till) names the employee."""
     await _require_customer(repo, request.customer_id)
-    if by.person and request.employee_id not in (None, by.operator_id):
-        raise Unprocessable("employee_id: a person records their own sales; leave it out",
-                            field="employee_id")
-    if by.person:
-        request = request.model_copy(update={"employee_id": by.operator_id})
+    employee_id = sale_employee(request.employee_id, by.person, by.operator_id)
+    if employee_id != request.employee_id:
+        request = request.model_copy(update={"employee_id": employee_id})
     if request.refund_of is not None:
         await _require_refundable(repo, request)
     event = request.to_event(new_id("p"))

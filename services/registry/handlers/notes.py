@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from services.registry.domain import new_id
-from services.registry.domain.notes import NoteRequest, apply_note
-from services.registry.handlers.errors import CustomerNotFound
+from services.registry.domain.errors import CustomerNotFound
+from services.registry.domain.notes import apply_note
 from services.registry.repository import RegistryRepository
 from shared.auth import Principal
 from shared.clock import utc_now
 from shared.database import Document
+
+if TYPE_CHECKING:  # the command is the HTTP body; api imports these use cases at run time
+    from services.registry.api.schemas import NoteRequest
 
 
 def note_view(document: Document) -> dict[str, Any]:

@@ -10,19 +10,22 @@ from typing import Any
 from pydantic import SecretStr
 
 from services.registry.domain import new_id
-from services.registry.domain.operators import (
-    LoginThrottle,
-    NewOperator,
-    OperatorPatch,
-    ends_sessions,
-    password_problem,
-)
-from services.registry.handlers.errors import (
+from services.registry.domain.changes import changed_fields
+from services.registry.domain.errors import (
     ExtensionTaken,
     LastAdmin,
     LoginTaken,
     OperatorNotFound,
     Unprocessable,
+)
+from services.registry.domain.operators import (
+    LoginThrottle,
+    NewOperator,
+    OperatorPatch,
+    demotes_an_active_admin,
+    directory_action,
+    ends_sessions,
+    password_problem,
 )
 from services.registry.repository import RegistryRepository
 from shared.audit import AuditTrail, field_changes
@@ -87,7 +90,7 @@ async def change_operator(repo: RegistryRepository, audit: AuditTrail, operator_
     document = await repo.operator(operator_id)
     if document is None:
         raise OperatorNotFound()
-    changed = {k: v for k, v in patch.changes().items() if document.get(k) != v}
+    changed = changed_fields(document, patch.changes())
     if password_hash is not None:
         changed["password"] = True  # a marker for the rules and the history
     if not changed:
@@ -104,18 +107,14 @@ async def change_operator(repo: RegistryRepository, audit: AuditTrail, operator_
     stored["updated_at"] = now
     await repo.update_operator(operator_id, stored)
     after = {**document, **stored}
-    action = "disabled" if changed.get("active") is False else \
-        "enabled" if changed.get("active") is True else "changed"
-    await audit.record(f"operator:{operator_id}", action, by, now,
+    await audit.record(f"operator:{operator_id}", directory_action(changed), by, now,
                        field_changes(document, after, changed))
     return operator_view(after), operator_updated(after, now)
 
 
 async def _keep_an_admin(repo: RegistryRepository, document: Document,
                          changed: dict[str, Any]) -> None:
-    demoted = document.get("role") == "admin" and (
-        changed.get("active") is False or changed.get("role", "admin") != "admin")
-    if not demoted or not document.get("active", True):
+    if not demotes_an_active_admin(document, changed):
         return
     admins = [row for row in await repo.all_operators()
               if row.get("role") == "admin" and row.get("active", True)]
@@ -136,7 +135,7 @@ async def _move_extension(repo: RegistryRepository, operator_id: str, old: str |
 
 
 def check_password(password: str, login: str | None) -> None:
-    """Refuse (422) a new password that breaks the rules."""
+    """Refuse (``Unprocessable``) a new password that breaks the rules."""
     problem = password_problem(password, login or "")
     if problem:
         raise Unprocessable(problem, field="password")

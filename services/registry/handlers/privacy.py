@@ -1,7 +1,7 @@
 """Erasing a customer from registry, and what registry keeps about one (subject access).
 
 Registry erases its own copy in the request's transaction, so the caller card and the
-customer answer 404 as soon as the request is answered; the other services follow when
+customer are not found as soon as the request is answered; the other services follow when
 they consume ``crm.customer.erased.v1``. What stays: the category's customer count drops
 by one, the customer's change history (field names, who and when, never values) gains an
 "erased" entry, and the receipt in ``erasures`` (see ``shared.privacy``).
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from services.registry.handlers.errors import CustomerNotFound
+from services.registry.domain.errors import CustomerNotFound
 from services.registry.repository import RegistryRepository
 from shared.audit import AuditTrail
 from shared.auth import Principal
@@ -26,7 +26,8 @@ async def erase(repo: RegistryRepository, erasures: Erasures, audit: AuditTrail,
                 ) -> tuple[Erased, CustomerErased]:
     """Remove everything registry keeps about the customer; the event tells the others.
 
-    A customer erased before is not found (404): their receipt says when and by whom.
+    A customer erased before is not found (``CustomerNotFound``): their receipt says when
+    and by whom.
     """
     document = await repo.customer(customer_id)
     if document is None:
@@ -65,10 +66,10 @@ async def holdings(repo: RegistryRepository, audit: AuditTrail,
         "activity": await repo.activity_of(customer_id, None),
         "notes": await repo.notes_of(customer_id),
         "thank_yous": await repo.thank_yous_of(customer_id),
-        "calls": await repo.calls.find({"customer_id": str(customer_id)}).to_list(),
+        "calls": await repo.calls_of(customer_id),
         "history": await audit.entries(f"customer:{customer_id}", limit=500),
     }
-    search = await repo.search.find_one({"_id": str(customer_id)})
+    search = await repo.search_keys_of(customer_id)
     found["customer_search"] = [search] if search else []
     return found
 

@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from services.registry.domain.errors import InvalidPhone
+from services.registry.domain.errors import InvalidPhone, Unprocessable
 from services.registry.domain.search import (
     email_key,
     looks_like_number,
     name_query,
     search_keys,
 )
-from services.registry.handlers.errors import Unprocessable
 from services.registry.repository import RegistryRepository
 from shared.contracts import Event, InteractionLogged, PurchaseRecorded
 from shared.database import Document
@@ -56,7 +55,7 @@ async def index_all(repo: RegistryRepository,
                 await index_customer(repo, document["_id"], document.get("full_name", ""),
                                      document.get("email"))
 
-    async for document in repo.customers.find({}, {"full_name": 1, "email": 1}):
+    async for document in repo.customer_names():
         pending.append(document)
         if len(pending) >= batch:
             await write()

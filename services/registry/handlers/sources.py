@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.registry.domain.changes import customer_updated
+from services.registry.domain.errors import (
+    SourceClash,
+    SourceExists,
+    SourceInUse,
+    SourceNotFound,
+    UnknownSource,
+)
 from services.registry.domain.sources import (
     DEFAULT_SOURCES,
     Source,
     SourcePatch,
     clashing_source,
     resolve_source,
-)
-from services.registry.handlers.errors import (
-    SourceClash,
-    SourceExists,
-    SourceInUse,
-    SourceNotFound,
-    UnknownSource,
 )
 from services.registry.repository import RegistryRepository
 from shared.audit import AuditTrail, field_changes
@@ -76,7 +77,7 @@ async def change_source(repo: RegistryRepository, slug: str,
 
 
 async def delete_source(repo: RegistryRepository, slug: str) -> None:
-    """Delete an unused source; one that customers came from is refused (409)."""
+    """Delete an unused source; one that customers came from is refused (``SourceInUse``)."""
     await _source(repo, slug)
     customers = await repo.source_usage_count(slug)
     if customers > 0:
@@ -86,7 +87,7 @@ async def delete_source(repo: RegistryRepository, slug: str) -> None:
 
 async def source_slug(repo: RegistryRepository, text: str | None) -> str | None:
     """The slug an operator's ``source`` names (slug, title or synonym); None stays None;
-    anything else is refused with 422 listing the valid slugs."""
+    anything else is refused (``UnknownSource``) listing the valid slugs."""
     if text is None:
         return None
     sources = await repo.all_sources()
@@ -119,8 +120,7 @@ async def normalise_sources(
         slug = resolve_source(str(row["source"]), sources)
         if slug is not None and slug != row["source"]:
             await repo.update_customer(row["_id"], {"source": slug})
-            event = CustomerUpdated(customer_id=row["_id"], source=slug, changed=["source"],
-                                    changed_by=by.actor)
+            event = customer_updated(row["_id"], {"source": slug}, changed_by=by.actor)
             await audit.record(f"customer:{row['_id']}", "changed", by, event.occurred_at,
                                field_changes(row, {"source": slug}, ["source"]))
             events.append(event)

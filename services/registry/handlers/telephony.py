@@ -23,11 +23,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from services.registry.domain.calls import Call, CallEvent, advance, was_talked
+from services.registry.domain.calls import AfterCall, Call, CallEvent, advance, after_the_call
 from services.registry.domain.card_updates import apply_interaction
-from services.registry.domain.errors import InvalidPhone
+from services.registry.domain.errors import Conflict, InvalidPhone, NotFound, Unprocessable
 from services.registry.handlers.cards import registered_readings
-from services.registry.handlers.errors import Conflict, NotFound, Unprocessable
 from services.registry.handlers.search import remember_activity
 from services.registry.repository import RegistryRepository
 from shared.auth import Principal
@@ -101,9 +100,10 @@ async def on_call_event(repo: RegistryRepository, event: CallEvent,
         call = call.model_copy(update={"customer_id": who.customer_id, "choices": who.choices})
     events: list[Event] = []
     if call.state == "ended":
-        if not was_talked(call):
+        after = after_the_call(call, call.operator_id is not None and watched(call.operator_id))
+        if after is AfterCall.NOT_TALKED:
             call = call.model_copy(update={"logged": True})
-        elif call.outcome is None and call.operator_id and watched(call.operator_id):
+        elif after is AfterCall.WRAP_UP:
             call = call.model_copy(update={"wrap_up_until": now + timedelta(seconds=wrap_up_s)})
         else:
             call, events = await _log(repo, call)

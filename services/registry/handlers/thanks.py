@@ -3,20 +3,23 @@ published as crm.customer.thanked.v1 (notify sends the SMS, loyalty credits the 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from services.registry.domain import new_id
-from services.registry.domain.thanks import ThankYouRequest, apply_thanked
-from services.registry.handlers.errors import Conflict, CustomerNotFound, Unprocessable
+from services.registry.domain.errors import Conflict, CustomerNotFound, Unprocessable
+from services.registry.domain.thanks import Repeat, apply_thanked, repeat_of
 from services.registry.repository import RegistryRepository
 from shared.auth import Principal
 from shared.contracts import CustomerThanked
 
-_SAME = ("customer_id", "reason", "bonus_points", "note")
+if TYPE_CHECKING:  # the command is the HTTP body; api imports these use cases at run time
+    from services.registry.api.schemas import ThankYouRequest
 
 
 async def thank_customer(repo: RegistryRepository, customer_id: str, request: ThankYouRequest,
                          by: Principal, max_bonus: int) -> tuple[CustomerThanked, bool]:
     """The thank-you's event, and whether it is new (to publish). The same thank_you_id
-    again returns the first one; with another customer, reason, points or note: 409."""
+    again returns the first one; with another customer, reason, points or note: ``Conflict``."""
     if await repo.customer(customer_id) is None:
         raise CustomerNotFound()
     if request.bonus_points > max_bonus:
@@ -26,11 +29,13 @@ async def thank_customer(repo: RegistryRepository, customer_id: str, request: Th
         reason=request.reason, bonus_points=request.bonus_points, operator_id=by.actor,
         note=request.note or None)
     stored = await repo.thank_you(event.thank_you_id)
-    if stored is not None:
-        earlier = CustomerThanked.model_validate(stored["event"])
-        if any(getattr(earlier, name) != getattr(event, name) for name in _SAME):
-            raise Conflict("this thank_you_id was used for another thank-you",
-                           field="thank_you_id")
+    earlier = CustomerThanked.model_validate(stored["event"]) if stored is not None else None
+    repeat = repeat_of(earlier, event)
+    if repeat is Repeat.CLASH:
+        raise Conflict("this thank_you_id was used for another thank-you",
+                       field="thank_you_id")
+    if repeat is Repeat.SAME:
+        assert earlier is not None
         return earlier, False
     await repo.add_thank_you({"_id": event.thank_you_id, "customer_id": customer_id,
                               "event": event.model_dump(mode="json")})

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from services.registry import handlers
-from services.registry.domain import RegistrationRequest
+from services.registry.api.schemas import RegistrationRequest
 from services.registry.repository import RegistryRepository
 from shared.audit import AuditTrail
 from shared.auth import Principal, Role

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from services.registry.domain.calls import CallEvent
-from services.registry.telephony.asterisk import AriTranslator, dialled, endpoint_of
+from services.registry.gateways.asterisk import AriTranslator, dialled, endpoint_of
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "asterisk"
 CALL_TYPES = {"Dial", "ChannelStateChange", "ChannelHangupRequest", "ChannelDestroyed"}

@@ -10,9 +10,9 @@ import pytest
 
 from services.registry import handlers
 from services.registry.domain.calls import CallEvent
+from services.registry.domain.errors import NotFound, Unprocessable
 from services.registry.handlers import search, telephony
 from services.registry.handlers.cards import SeveralCallers, caller_choices
-from services.registry.handlers.errors import NotFound, Unprocessable
 from services.registry.repository import RegistryRepository
 from shared.auth import Principal, Role
 from shared.contracts import InteractionLogged

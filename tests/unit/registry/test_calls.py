@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from services.registry.domain.calls import CallEvent, advance, was_talked
+from services.registry.domain.calls import (
+    AfterCall,
+    Call,
+    CallEvent,
+    advance,
+    after_the_call,
+    was_talked,
+)
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
@@ -74,3 +81,14 @@ def test_a_call_that_rang_several_phones_belongs_to_the_extension_that_answered(
     assert answered is not None and answered.extension == "102"
     ended = advance(answered, event("ended", extension="101"), None, T0)
     assert ended is not None and ended.extension == "102"
+
+
+def test_an_ended_call_waits_for_its_outcome_only_when_talked_and_watched() -> None:
+    ended = Call(call_id="c-1", state="ended", opened_at=T0, phone=None, operator_id="op-1",
+                 answered_at=T0, ended_at=T0 + timedelta(minutes=2))
+    unanswered = ended.model_copy(update={"answered_at": None})
+    assert after_the_call(unanswered, screen_open=True) is AfterCall.NOT_TALKED
+    assert after_the_call(ended, screen_open=True) is AfterCall.WRAP_UP
+    assert after_the_call(ended, screen_open=False) is AfterCall.LOG
+    assert after_the_call(ended.model_copy(update={"outcome": "purchase"}),
+                          screen_open=True) is AfterCall.LOG

@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 
 from services.registry import handlers
-from services.registry.domain import PurchaseRequest, apply_purchase
+from services.registry.api.schemas import PurchaseRequest
+from services.registry.domain import apply_purchase
 from services.registry.repository import RegistryRepository
 from shared.contracts import (
     CustomerLapsed,

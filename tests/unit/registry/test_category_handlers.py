@@ -3,8 +3,9 @@
 import pytest
 
 from services.registry import handlers
-from services.registry.domain import Category, CategoryPatch, CategoryTitles, CustomerPatch
-from services.registry.handlers.errors import CategoryExists, CategoryInUse, CategoryNotFound
+from services.registry.api.schemas import CustomerPatch
+from services.registry.domain import Category, CategoryPatch, CategoryTitles
+from services.registry.domain.errors import CategoryExists, CategoryInUse, CategoryNotFound
 from services.registry.repository import RegistryRepository
 from shared.database.memory import MemoryDatabase
 from tests.unit.registry.conftest import OPERATOR, audit, registration

@@ -3,13 +3,9 @@
 import pytest
 
 from services.registry import handlers
-from services.registry.domain import (
-    CustomerPatch,
-    InteractionRequest,
-    PurchaseRequest,
-    UnknownCategory,
-)
-from services.registry.handlers.errors import (
+from services.registry.api.schemas import CustomerPatch, InteractionRequest, PurchaseRequest
+from services.registry.domain import UnknownCategory
+from services.registry.domain.errors import (
     CardNumberTaken,
     CustomerNotFound,
     NotFound,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from services.registry.domain.notes import NOTES_ON_CARD, NoteRequest, apply_note
+from services.registry.api.schemas import NoteRequest
+from services.registry.domain.notes import NOTES_ON_CARD, apply_note
 
 
 def test_the_card_keeps_the_newest_notes_once_each() -> None:

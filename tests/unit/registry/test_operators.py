@@ -8,15 +8,21 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from services.registry.domain.operators import LoginThrottle, NewOperator, OperatorPatch
-from services.registry.handlers import operators as directory
-from services.registry.handlers.errors import (
+from services.registry.domain.errors import (
     ExtensionTaken,
     LastAdmin,
     LoginTaken,
     OperatorNotFound,
 )
-from services.registry.passwords import Passwords
+from services.registry.domain.operators import (
+    LoginThrottle,
+    NewOperator,
+    OperatorPatch,
+    demotes_an_active_admin,
+    directory_action,
+)
+from services.registry.domain.passwords import Passwords
+from services.registry.handlers import operators as directory
 from services.registry.repository import RegistryRepository
 from shared.auth import Principal, Role
 from tests.unit.registry.conftest import audit
@@ -210,3 +216,18 @@ async def test_passwords_are_hashed_with_argon2id_and_checked() -> None:
     assert not (await passwords.check(hashed, "a long enough secreT")).ok
     assert not (await passwords.check(None, "a long enough secret")).ok
     assert not (await passwords.check("not-a-hash", "a long enough secret")).ok
+
+
+def test_only_disabling_or_demoting_an_active_admin_needs_another_admin() -> None:
+    admin = {"role": "admin", "active": True}
+    assert demotes_an_active_admin(admin, {"active": False})
+    assert demotes_an_active_admin(admin, {"role": "operator"})
+    assert not demotes_an_active_admin(admin, {"display_name": "Olga"})
+    assert not demotes_an_active_admin({"role": "admin", "active": False}, {"role": "operator"})
+    assert not demotes_an_active_admin({"role": "operator"}, {"active": False})
+
+
+def test_the_history_says_disabled_enabled_or_changed() -> None:
+    assert directory_action({"active": False}) == "disabled"
+    assert directory_action({"active": True, "role": "admin"}) == "enabled"
+    assert directory_action({"role": "admin"}) == "changed"

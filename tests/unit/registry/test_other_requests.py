@@ -3,7 +3,8 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from services.registry.domain import CustomerPatch, InteractionRequest, PurchaseRequest, new_id
+from services.registry.api.schemas import CustomerPatch, InteractionRequest, PurchaseRequest
+from services.registry.domain import new_id
 
 
 def test_patch_with_no_fields_is_refused() -> None:

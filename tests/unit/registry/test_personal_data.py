@@ -8,9 +8,9 @@ import pytest
 from pydantic import ValidationError
 
 from services.registry import handlers
+from services.registry.api.schemas import CustomerPatch
 from services.registry.domain import (
     CallerCard,
-    CustomerPatch,
     UnknownCategory,
     apply_scored,
     apply_survey_answered,
@@ -18,12 +18,12 @@ from services.registry.domain import (
     card_from_registration,
 )
 from services.registry.domain.card import analyst_card
-from services.registry.handlers.customers import customer_view
-from services.registry.handlers.errors import (
+from services.registry.domain.errors import (
     CardNumberTaken,
     PhoneTaken,
     UnknownCustomer,
 )
+from services.registry.handlers.customers import customer_view
 from services.registry.repository import RegistryRepository
 from shared.auth import Principal, Role
 from shared.contracts import CustomerRegistered, CustomerScored, SurveyAnswered

@@ -3,7 +3,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from services.registry.domain import RegistrationRequest
+from services.registry.api.schemas import RegistrationRequest
 
 
 def registration(**overrides: Any) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from services.registry.screens import CLOSE, QUEUE_SIZE, Screens, sse
+from services.registry.api.screens import CLOSE, QUEUE_SIZE, Screens, sse
 
 
 async def test_a_push_reaches_each_tab_of_the_person_only_in_its_language() -> None:

@@ -3,7 +3,14 @@
 import pytest
 
 from services.registry import handlers
-from services.registry.domain import CustomerPatch
+from services.registry.api.schemas import CustomerPatch
+from services.registry.domain.errors import (
+    SourceClash,
+    SourceExists,
+    SourceInUse,
+    SourceNotFound,
+    UnknownSource,
+)
 from services.registry.domain.sources import (
     DEFAULT_SOURCES,
     Source,
@@ -12,13 +19,6 @@ from services.registry.domain.sources import (
     clashing_source,
     resolve_source,
     source_key,
-)
-from services.registry.handlers.errors import (
-    SourceClash,
-    SourceExists,
-    SourceInUse,
-    SourceNotFound,
-    UnknownSource,
 )
 from services.registry.handlers.sources import source_slug
 from services.registry.repository import RegistryRepository

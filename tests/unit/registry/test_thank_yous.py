@@ -4,14 +4,16 @@ import pytest
 from pydantic import ValidationError
 
 from services.registry import handlers
+from services.registry.api.schemas import ThankYouRequest
 from services.registry.domain.card import analyst_card
+from services.registry.domain.errors import Conflict, CustomerNotFound, Unprocessable
 from services.registry.domain.thanks import (
     THANK_YOUS_ON_CARD,
-    ThankYouRequest,
+    Repeat,
     apply_notification_sent,
     apply_thanked,
+    repeat_of,
 )
-from services.registry.handlers.errors import Conflict, CustomerNotFound, Unprocessable
 from services.registry.handlers.thanks import thank_customer
 from services.registry.repository import RegistryRepository
 from shared.contracts import CustomerThanked, NotificationSent
@@ -121,3 +123,13 @@ async def test_an_analyst_sees_thank_yous_without_the_note(repo: RegistryReposit
     view = analyst_card(await handlers.look_up_caller(repo, "+79001234567", "RU"))
     assert [t["reason"] for t in view["thank_yous"]] == ["complaint_resolved"]
     assert "note" not in view["thank_yous"][0]
+
+
+def test_a_thank_you_id_used_again_is_a_repeat_only_for_the_same_thank_you() -> None:
+    first = CustomerThanked(thank_you_id="ty-1", customer_id="c-1",
+                            reason="complaint_resolved", bonus_points=10, operator_id="op-1")
+    again = first.model_copy(update={"event_id": "e-other"})
+    other = first.model_copy(update={"bonus_points": 20})
+    assert repeat_of(None, first) is Repeat.NEW
+    assert repeat_of(first, again) is Repeat.SAME
+    assert repeat_of(first, other) is Repeat.CLASH

@@ -1,4 +1,6 @@
-"""What registry needs to sign people in, built once from its settings."""
+"""What registry's HTTP API needs to sign people in, built once from its settings: the
+signing keys, the session issuer, the password hasher, the sign-in throttle and the audit
+trail; ``prepare`` readies them at start (and makes the first admin of an empty directory)."""
 
 from __future__ import annotations
 
@@ -10,8 +12,8 @@ from services.registry.domain.operators import (
     normalize_login,
     password_problem,
 )
+from services.registry.domain.passwords import Passwords
 from services.registry.handlers import operators as directory
-from services.registry.passwords import Passwords
 from services.registry.repository import RegistryRepository
 from services.registry.settings import RegistrySettings
 from shared.audit import AuditTrail
@@ -53,8 +55,7 @@ class People:
             raise SystemExit(f"registry: cannot keep signing keys in {self.keys.directory}: "
                              f"{error.strerror}; set CRM_AUTH_KEY_DIR to a writable "
                              "directory shared by registry's replicas") from None
-        await repo.login_attempts.create_index(
-            "last_failure_at", expireAfterSeconds=int(self.throttle.lock_for.total_seconds()))
+        await repo.expire_login_attempts(self.throttle.lock_for)
         password = settings.bootstrap_admin_password
         if password is None or not password.get_secret_value():
             return

@@ -1,29 +1,36 @@
-"""What operators send over HTTP: strict models, so a typo is a 422 and not a lost field.
+"""Registry's HTTP request bodies: strict models, so a typo is a 422 and not a lost field.
 
-``entered_by`` and ``operator_id`` are not here on purpose: they come from the token.
+``entered_by`` and ``operator_id`` are not here on purpose: they come from the token. The
+rules a field obeys live in ``domain`` (``domain.values``, ``shared.phones``,
+``shared.currencies``); these models only call them.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import re
-import unicodedata
-import uuid
-from typing import Annotated, Any, Literal
+from decimal import Decimal
+from typing import Any, Literal
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    SecretStr,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
+from services.registry.domain.changes import customer_updated
+from services.registry.domain.notes import MAX_NOTE_LENGTH, note_text
 from services.registry.domain.patches import require_a_change
+from services.registry.domain.values import (
+    Email,
+    IpAddress,
+    PersonName,
+    purchase_amount,
+    refund_is_negative,
+)
 from shared.contracts.events import (
     CustomerRegistered,
     CustomerUpdated,
@@ -35,46 +42,17 @@ from shared.contracts.types import (
     CountryCode,
     Identifier,
     Language,
+    LongText,
     LoyaltyCardNumber,
     Money,
     Outcome,
     PersonType,
     Slug,
     Text,
+    ThankYouReason,
 )
 from shared.currencies import NotACurrency, UnvaluedCurrency, default_table
 from shared.phones import normalize_phone
-
-_SPACES = re.compile(r"\s+")
-
-
-def _person_name(value: str) -> str:
-    # Stricter than Text: a name is one line. Tabs (pasted from spreadsheets) and runs of
-    # spaces are typing noise; other control characters are refused.
-    if any(unicodedata.category(ch) == "Cc" and ch != "\t" for ch in value):
-        raise ValueError("name contains control characters")
-    return _SPACES.sub(" ", value).strip()
-
-
-def _email(value: str) -> str:
-    try:
-        # No DNS look-ups: registration must work offline and fast.
-        result = validate_email(value, check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise ValueError(f"invalid email address: {exc}") from None
-    return result.normalized
-
-
-def _ip(value: str) -> str:
-    try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
-        raise ValueError("ip must be an IPv4 or IPv6 address") from None
-
-
-PersonName = Annotated[Text, AfterValidator(_person_name)]
-Email = Annotated[str, Field(max_length=254, examples=["anna@example.ru"]), AfterValidator(_email)]
-IpAddress = Annotated[str, Field(max_length=45, examples=["5.255.255.5"]), AfterValidator(_ip)]
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -151,8 +129,7 @@ class CustomerPatch(BaseModel):
 
     def to_event(self, customer_id: str) -> CustomerUpdated:
         """The ``crm.customer.updated.v1`` event; ``changed`` names every field sent."""
-        changes = self.changes()
-        return CustomerUpdated(customer_id=customer_id, changed=sorted(changes), **changes)
+        return customer_updated(customer_id, self.changes())
 
 
 class InteractionRequest(BaseModel):
@@ -198,10 +175,8 @@ class PurchaseRequest(BaseModel):
 
     @field_validator("amount")
     @classmethod
-    def _not_zero(cls, value: Any) -> Any:
-        if value == 0:
-            raise ValueError("amount must not be zero (negative amounts are refunds)")
-        return value
+    def _not_zero(cls, value: Decimal) -> Decimal:
+        return purchase_amount(value)
 
     @field_validator("currency")
     @classmethod
@@ -223,7 +198,7 @@ class PurchaseRequest(BaseModel):
 
     @model_validator(mode="after")
     def _refund_is_negative(self) -> PurchaseRequest:
-        if self.refund_of is not None and self.amount > 0:
+        if not refund_is_negative(self.amount, self.refund_of):
             raise PydanticCustomError(
                 "refund_amount", "a refund (refund_of) needs a negative amount, e.g. \"-300.00\"")
         return self
@@ -233,6 +208,82 @@ class PurchaseRequest(BaseModel):
         return PurchaseRecorded(purchase_id=purchase_id, **self.model_dump())
 
 
-def new_id(prefix: str) -> str:
-    """A fresh id such as ``c-3f2a...``: ``c`` customer, ``i`` interaction, ``p`` purchase."""
-    return f"{prefix}-{uuid.uuid4().hex}"
+
+class NoteRequest(BaseModel):
+    """``POST /api/customers/{id}/notes``."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    text: str = Field(min_length=1, max_length=MAX_NOTE_LENGTH,
+                      examples=["Prefers calls after 6 pm; ask for Anna"])
+
+    @field_validator("text")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        return note_text(value)
+
+
+class ThankYouRequest(BaseModel):
+    """``POST /api/customers/{id}/thank-yous``; the points cap is the registry's setting
+    ``CRM_THANK_YOU_MAX_BONUS`` (checked by the use case)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    thank_you_id: Identifier | None = Field(
+        default=None, description="Your id for this thank-you: the same id again is not "
+                                  "sent or credited twice. Made up when absent.")
+    reason: ThankYouReason = Field(examples=["complaint_resolved"])
+    bonus_points: int = Field(default=0, ge=0, examples=[100])
+    note: LongText | None = Field(default=None, examples=["Sorry for the late delivery"])
+
+
+class SearchRequest(BaseModel):
+    """``POST /api/customers/search``: the query in the body, out of every URL."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: str = Field(max_length=200, description="Part of a name (any script), an email, a "
+                   "phone or loyalty card number, or a customer id.", examples=["petrova"])
+    offset: int = Field(0, ge=0, le=100_000)
+    limit: int = Field(20, ge=1, le=100)
+
+
+class CallerLookup(BaseModel):
+    """``POST /api/callers/lookup``: the number in the body, out of every URL."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone: str = Field(min_length=1, max_length=64,
+                       description="The caller's number in any common notation.",
+                       examples=["8 900 123-45-67"])
+
+
+class OutcomeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Outcome
+
+
+class CallerChoice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: str = Field(min_length=1, max_length=64,
+                             description="One of the call event's `choices`.")
+
+
+class ErasureRequest(BaseModel):
+    """Why the customer is erased, for the record (no personal data)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str | None = Field(default=None, max_length=200,
+                               examples=["data subject's request of 2026-11-27"])
+
+
+class SignIn(BaseModel):
+    """``POST /api/sessions``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    login: str = Field(min_length=1, max_length=200, examples=["apetrova"])
+    password: SecretStr = Field(min_length=1, max_length=1024)

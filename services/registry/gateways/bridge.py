@@ -30,7 +30,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
 from services.registry.domain.calls import CallEvent
-from services.registry.telephony.asterisk import OPERATOR_EXTENSIONS, AriTranslator
+from services.registry.gateways.asterisk import OPERATOR_EXTENSIONS, AriTranslator
 from shared.logs import configure_logging
 
 log = logging.getLogger("crm.telephony.asterisk")
