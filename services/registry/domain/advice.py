@@ -2,8 +2,8 @@
 
 Built-in sentences in English, Russian and Persian for the default categories and for
 every segment scoring assigns; an admin may give any category its own advice, which then
-replaces the built-in one. The operator panel (``static/app.js``) carries the built-in
-sentences; a unit test keeps the two in step.
+replaces the built-in one. The built-in sentences reach
+the operator panel from here only, in the page's ``crm-texts`` JSON block (``api/panel.py``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Payment policies in plain words, for operators in English, Russian and Persian.
 
-The operator panel (``static/app.js``) carries the same sentences; a unit test keeps the
-two in step.
+These are the only copy: ``api/panel.py`` writes them into the operator panel's page (the
+``crm-texts`` JSON block) and ``static/app.js`` reads them from there.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 Scoring explains a decision with reason codes and an English ``detail`` that names the
 particulars (which famous name, which countries, how similar). The card shows the code's
-sentence in the panel's language and keeps the detail as a tooltip. The operator panel
-(``static/app.js``) carries the same sentences; a unit test keeps the two in step, and
-another that every code scoring weighs has a sentence here.
+sentence in the panel's language and keeps the detail as a tooltip. The sentences reach
+the panel from here only (``api/panel.py`` writes them into the page's ``crm-texts`` JSON
+block); a unit test checks that every code scoring weighs has a sentence here.
 """
 
 from __future__ import annotations
