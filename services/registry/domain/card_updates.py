@@ -287,7 +287,7 @@ def apply_points_redeemed(document: Mapping[str, Any] | None, event: PointsRedee
     return _apply(document, event.customer_id, change)
 
 
-class PolicyChange(NamedTuple):
+class PaymentPolicyChange(NamedTuple):
     """A payment policy for billing that differs from the one published last."""
 
     policy: PaymentPolicy
@@ -295,7 +295,7 @@ class PolicyChange(NamedTuple):
 
 
 def payment_policy_change(card: Mapping[str, Any], category_policy: PaymentPolicy
-                          ) -> PolicyChange | None:
+                          ) -> PaymentPolicyChange | None:
     """The policy billing should apply now, when it differs from the last one published.
 
     It is the stricter of the risk's policy (``any`` until scored) and the category's own
@@ -306,7 +306,7 @@ def payment_policy_change(card: Mapping[str, Any], category_policy: PaymentPolic
     combined = stricter_policy(risk, category_policy)
     if combined == card.get("published_payment_policy", "any"):
         return None
-    return PolicyChange(combined, PaymentPolicySources(risk=risk, category=category_policy))
+    return PaymentPolicyChange(combined, PaymentPolicySources(risk=risk, category=category_policy))
 
 
 def record_published_policy(document: Mapping[str, Any], policy: PaymentPolicy) -> Card:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from services.registry.domain.card_updates import PolicyChange
+from services.registry.domain.card_updates import PaymentPolicyChange
 from shared.contracts.events import CustomerUpdated
 
 
@@ -17,7 +17,7 @@ def customer_updated(customer_id: str, changes: Mapping[str, Any],
                            changed_by=changed_by, **changes)
 
 
-def payment_policy_updated(customer_id: str, change: PolicyChange | None
+def payment_policy_updated(customer_id: str, change: PaymentPolicyChange | None
                            ) -> list[CustomerUpdated]:
     """The update telling billing a customer's new payment policy; none without a change."""
     if change is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.registry.domain.card_updates import (
-    PolicyChange,
+    PaymentPolicyChange,
     payment_policy_change,
     record_published_policy,
 )
@@ -20,7 +20,7 @@ from shared.contracts import Event
 
 
 async def billing_policy(repo: RegistryRepository, card: dict[str, Any]
-                         ) -> tuple[dict[str, Any], PolicyChange | None]:
+                         ) -> tuple[dict[str, Any], PaymentPolicyChange | None]:
     """The card and the payment policy to publish for billing, when it changed (the
     stricter of the card's risk policy and its category's rule; see ``payment_policy_change``).
     A card whose registration has not arrived yet has no category: nothing to publish."""

@@ -77,7 +77,7 @@ class Bands(_Strict):
         return "low"
 
 
-class PolicyCondition(_Strict):
+class PaymentPolicyCondition(_Strict):
     """All given fields must hold; an empty condition matches every decision."""
 
     band: list[RiskBand] | None = None
@@ -85,8 +85,8 @@ class PolicyCondition(_Strict):
     person_type: PersonType | None = None
 
 
-class PolicyRule(_Strict):
-    when: PolicyCondition
+class PaymentPolicyRule(_Strict):
+    when: PaymentPolicyCondition
     policy: PaymentPolicy
 
 
@@ -162,7 +162,7 @@ class ScoringConfig(_Strict):
     base_score: int = Field(ge=0, le=100)
     weights: dict[str, int]
     bands: Bands
-    payment_policy: list[PolicyRule] = Field(min_length=1)
+    payment_policy: list[PaymentPolicyRule] = Field(min_length=1)
     card_holder: CardHolderRules
     completeness: CompletenessRules
     velocity: dict[VelocityKey, VelocityLimit]
@@ -176,7 +176,7 @@ class ScoringConfig(_Strict):
         if unknown:
             raise ValueError(f"unknown reason codes in weights: {', '.join(unknown)}")
         last = self.payment_policy[-1].when
-        if last != PolicyCondition():
+        if last != PaymentPolicyCondition():
             raise ValueError("the last payment_policy rule must have an empty `when` (catch-all)")
         return self
 

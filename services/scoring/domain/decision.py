@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.scoring.domain.config import REASON_CODES, PolicyCondition, ScoringConfig
+from services.scoring.domain.config import REASON_CODES, PaymentPolicyCondition, ScoringConfig
 from services.scoring.domain.rescoring import behaviour_reasons
 from services.scoring.domain.signals import Signals, VelocityCounts, extract_signals
 from shared.contracts import CustomerRegistered, CustomerScored, Reason
@@ -196,7 +196,7 @@ def _velocity_reasons(s: Signals, config: ScoringConfig) -> list[tuple[str, str]
     return found
 
 
-def _matches(condition: PolicyCondition, band: RiskBand, company: bool, s: Signals) -> bool:
+def _matches(condition: PaymentPolicyCondition, band: RiskBand, company: bool, s: Signals) -> bool:
     return (
         (condition.band is None or band in condition.band)
         and (condition.company_recognised is None or condition.company_recognised == company)
