@@ -3,6 +3,8 @@
 ``entered_by`` and ``operator_id`` are not here on purpose: they come from the token. The
 rules a field obeys live in ``domain`` (``domain.values``, ``shared.phones``,
 ``shared.currencies``); these models only call them.
+``Category``, ``Source`` (also the stored models) and ``CallEvent`` (also the domain's
+input) are request bodies too, and stay in ``domain``.
 """
 
 from __future__ import annotations
@@ -21,9 +23,16 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from services.registry.domain.categories import (
+    CategoryAdvice,
+    CategoryTitles,
+    Colour,
+    DiscountPercent,
+)
 from services.registry.domain.changes import customer_updated
 from services.registry.domain.notes import MAX_NOTE_LENGTH, note_text
 from services.registry.domain.patches import require_a_change
+from services.registry.domain.sources import MAX_SYNONYMS, SourceTitles
 from services.registry.domain.values import (
     Email,
     IpAddress,
@@ -287,3 +296,51 @@ class SignIn(BaseModel):
 
     login: str = Field(min_length=1, max_length=200, examples=["apetrova"])
     password: SecretStr = Field(min_length=1, max_length=1024)
+
+
+# Categories and sources --------------------------------------------------------------------
+class CategoryPatch(BaseModel):
+    """A change to a category; the slug never changes (customers refer to it)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    titles: CategoryTitles | None = None
+    description: str | None = Field(default=None, max_length=500)
+    colour: Colour | None = None
+    prepayment_required: bool | None = None
+    discount_percent: DiscountPercent | None = None
+    advice: CategoryAdvice | None = Field(
+        default=None, description="Null goes back to the built-in advice, if any."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _something_changes(cls, data: Any) -> Any:
+        return require_a_change(data, _CATEGORY_REQUIRED)
+
+    def changes(self) -> dict[str, Any]:
+        """The fields sent, with their new values (``domain.categories.patched`` applies them)."""
+        return self.model_dump(exclude_unset=True)
+
+
+# Every field of a category patch but the advice must keep a value; advice may be cleared.
+_CATEGORY_REQUIRED = tuple(name for name in CategoryPatch.model_fields if name != "advice")
+
+
+class SourcePatch(BaseModel):
+    """A change to a source; the slug never changes (customers refer to it). ``synonyms``
+    replaces the whole list."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    titles: SourceTitles | None = None
+    synonyms: list[Text] | None = Field(default=None, max_length=MAX_SYNONYMS)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _something_changes(cls, data: Any) -> Any:
+        return require_a_change(data)
+
+    def changes(self) -> dict[str, Any]:
+        """The fields sent, with their new values (``domain.sources.patched`` applies them)."""
+        return self.model_dump(exclude_unset=True)
