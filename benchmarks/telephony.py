@@ -32,7 +32,7 @@ import httpx
 
 from benchmarks import settle_load_generator
 from benchmarks.registry import customer_name, load_customers, notation, phone_digits
-from services.registry.domain.operators import NewOperator
+from services.registry.api.schemas import NewOperator
 from services.registry.domain.passwords import Passwords
 from services.registry.handlers.operators import create_operator
 from services.registry.repository import RegistryRepository
@@ -53,7 +53,8 @@ async def load_operators(data_dir: Path, count: int) -> None:
             request = NewOperator(login=f"bench.op{index}", display_name=f"Operator {index}",
                                   role="operator", password=PASSWORD,
                                   extension=str(1000 + index))
-            await create_operator(repo, AuditTrail(db), request, password_hash, admin, now)
+            await create_operator(repo, AuditTrail(db), request.profile(), password_hash,
+                                  admin, now)
     await db.durable()
     await db.close()
 

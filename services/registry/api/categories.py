@@ -9,7 +9,8 @@ from typing import Any
 from fastapi import FastAPI, Response
 
 from services.registry import handlers
-from services.registry.domain import Category, CategoryPatch
+from services.registry.api.schemas import CategoryPatch
+from services.registry.domain import Category
 from services.registry.repository import RegistryRepository
 from shared.auth import Admin, Reader
 from shared.service import ServiceRuntime

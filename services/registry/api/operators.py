@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Query
 
+from services.registry.api.schemas import NewOperator, OperatorPatch
 from services.registry.api.screens import Screens
-from services.registry.domain.operators import NewOperator, OperatorPatch
 from services.registry.domain.passwords import Passwords
 from services.registry.handlers import operators as directory
 from services.registry.repository import RegistryRepository
@@ -32,7 +32,7 @@ def install(app: FastAPI, runtime: ServiceRuntime, repo: RegistryRepository,
         password_hash = await passwords.hash(body.password.get_secret_value())
         async with runtime.command():
             view, event = await directory.create_operator(
-                repo, audit, body, password_hash, principal, utc_now())
+                repo, audit, body.profile(), password_hash, principal, utc_now())
             await runtime.publish([event])
         return view
 

@@ -1,14 +1,16 @@
 """Registry's HTTP request bodies: strict models, so a typo is a 422 and not a lost field.
 
 ``entered_by`` and ``operator_id`` are not here on purpose: they come from the token. The
-rules a field obeys live in ``domain`` (``domain.values``, ``shared.phones``,
-``shared.currencies``); these models only call them.
+rules a field obeys live in ``domain`` (``domain.values``, ``domain.operators``,
+``shared.phones``, ``shared.currencies``); these models only call them.
+``Category``, ``Source`` (also the stored models) and ``CallEvent`` (also the domain's
+input) are request bodies too, and stay in ``domain``.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -21,9 +23,23 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from services.registry.domain.categories import (
+    CategoryAdvice,
+    CategoryTitles,
+    Colour,
+    DiscountPercent,
+)
 from services.registry.domain.changes import customer_updated
 from services.registry.domain.notes import MAX_NOTE_LENGTH, note_text
+from services.registry.domain.operators import (
+    Extension,
+    Languages,
+    Login,
+    OperatorProfile,
+    password_problem,
+)
 from services.registry.domain.patches import require_a_change
+from services.registry.domain.sources import MAX_SYNONYMS, SourceTitles
 from services.registry.domain.values import (
     Email,
     IpAddress,
@@ -48,6 +64,7 @@ from shared.contracts.types import (
     Outcome,
     PersonType,
     Slug,
+    StaffRole,
     Text,
     ThankYouReason,
 )
@@ -287,3 +304,112 @@ class SignIn(BaseModel):
 
     login: str = Field(min_length=1, max_length=200, examples=["apetrova"])
     password: SecretStr = Field(min_length=1, max_length=1024)
+
+
+# The operator directory ------------------------------------------------------------------
+Password = Annotated[SecretStr, Field(examples=["correct horse battery staple"])]
+
+
+class NewOperator(BaseModel):
+    """``POST /api/operators``: a person who will sign in with a login and a password."""
+
+    model_config = _STRICT
+
+    login: Login
+    display_name: PersonName = Field(examples=["Anna Petrova"],
+                                     description="How colleagues and customers see the name.")
+    display_names: dict[Language, PersonName] = Field(
+        default_factory=dict, examples=[{"ru": "Анна Петрова", "fa": "آنا پتروا"}],
+        description="The name in other scripts, by language (survey SMS in that language).")
+    role: StaffRole
+    password: Password
+    extension: Extension | None = Field(
+        default=None, description="The phone extension the person answers on.")
+    languages: Languages = Field(default_factory=list, max_length=3,
+                                      description="Languages the person speaks with callers.")
+
+    @model_validator(mode="after")
+    def _password_rules(self) -> NewOperator:
+        problem = password_problem(self.password.get_secret_value(), self.login)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+    def profile(self) -> OperatorProfile:
+        """The person to add, the password left out (it is hashed, never stored as given)."""
+        return OperatorProfile(
+            login=self.login, display_name=self.display_name, role=self.role,
+            display_names=self.display_names, extension=self.extension,
+            languages=self.languages)
+
+
+class OperatorPatch(BaseModel):
+    """``PATCH /api/operators/{id}``: only the fields sent change (null clears the extension)."""
+
+    model_config = _STRICT
+
+    display_name: PersonName | None = None
+    display_names: dict[Language, PersonName] | None = None
+    role: StaffRole | None = None
+    extension: Extension | None = None
+    languages: Languages | None = Field(default=None, max_length=3)
+    active: bool | None = Field(default=None, description="false disables the person at once.")
+    password: Password | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _something_changes(cls, data: Any) -> Any:
+        return require_a_change(data, ("display_name", "role", "active", "password",
+                                       "display_names", "languages"))
+
+    def changes(self) -> dict[str, Any]:
+        """The fields sent, password left out (it is hashed, never stored as given)."""
+        return self.model_dump(exclude_unset=True, exclude={"password"})
+
+
+# Categories and sources --------------------------------------------------------------------
+class CategoryPatch(BaseModel):
+    """A change to a category; the slug never changes (customers refer to it)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    titles: CategoryTitles | None = None
+    description: str | None = Field(default=None, max_length=500)
+    colour: Colour | None = None
+    prepayment_required: bool | None = None
+    discount_percent: DiscountPercent | None = None
+    advice: CategoryAdvice | None = Field(
+        default=None, description="Null goes back to the built-in advice, if any."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _something_changes(cls, data: Any) -> Any:
+        return require_a_change(data, _CATEGORY_REQUIRED)
+
+    def changes(self) -> dict[str, Any]:
+        """The fields sent, with their new values (``domain.categories.patched`` applies them)."""
+        return self.model_dump(exclude_unset=True)
+
+
+# Every field of a category patch but the advice must keep a value; advice may be cleared.
+_CATEGORY_REQUIRED = tuple(name for name in CategoryPatch.model_fields if name != "advice")
+
+
+class SourcePatch(BaseModel):
+    """A change to a source; the slug never changes (customers refer to it). ``synonyms``
+    replaces the whole list."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    titles: SourceTitles | None = None
+    synonyms: list[Text] | None = Field(default=None, max_length=MAX_SYNONYMS)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _something_changes(cls, data: Any) -> Any:
+        return require_a_change(data)
+
+    def changes(self) -> dict[str, Any]:
+        """The fields sent, with their new values (``domain.sources.patched`` applies them)."""
+        return self.model_dump(exclude_unset=True)

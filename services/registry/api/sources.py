@@ -9,7 +9,8 @@ from typing import Any
 from fastapi import FastAPI, Response
 
 from services.registry import handlers
-from services.registry.domain.sources import Source, SourcePatch
+from services.registry.api.schemas import SourcePatch
+from services.registry.domain.sources import Source
 from services.registry.repository import RegistryRepository
 from shared.audit import AuditTrail
 from shared.auth import Admin, Principal, Reader

@@ -24,7 +24,6 @@ from services.registry.domain.card_updates import (
 from services.registry.domain.categories import (
     DEFAULT_CATEGORIES,
     Category,
-    CategoryPatch,
     CategoryTitles,
     require_category,
 )
@@ -49,7 +48,6 @@ __all__ = [
     "PAYMENT_POLICY_TEXT",
     "CallerCard",
     "Category",
-    "CategoryPatch",
     "CategoryTitles",
     "DomainError",
     "InvalidPhone",

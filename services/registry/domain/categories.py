@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from services.registry.domain.errors import UnknownCategory
-from services.registry.domain.patches import require_a_change
 from services.registry.domain.policy import stricter_policy
 from services.registry.domain.titles import Titles
 from shared.contracts.types import Language, PaymentPolicy, Slug
@@ -97,33 +96,10 @@ class Category(BaseModel):
         return stricter_policy(self.own_payment_policy, risk_policy)
 
 
-class CategoryPatch(BaseModel):
-    """A change to a category; the slug never changes (customers refer to it)."""
+def patched(category: Category, changes: Mapping[str, Any]) -> Category:
+    """The category with ``changes`` (field: new value) applied, checked again as a whole."""
+    return Category.model_validate({**category.model_dump(), **changes})
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    titles: CategoryTitles | None = None
-    description: str | None = Field(default=None, max_length=500)
-    colour: Colour | None = None
-    prepayment_required: bool | None = None
-    discount_percent: DiscountPercent | None = None
-    advice: CategoryAdvice | None = Field(
-        default=None, description="Null goes back to the built-in advice, if any."
-    )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _something_changes(cls, data: Any) -> Any:
-        return require_a_change(data, _REQUIRED)
-
-    def apply_to(self, category: Category) -> Category:
-        """The category with this patch applied."""
-        changes = self.model_dump(exclude_unset=True)
-        return Category.model_validate({**category.model_dump(), **changes})
-
-
-# Every field of a patch but the advice must keep a value; advice may be cleared.
-_REQUIRED = tuple(name for name in CategoryPatch.model_fields if name != "advice")
 
 DEFAULT_CATEGORIES: tuple[Category, ...] = (
     Category(

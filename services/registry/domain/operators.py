@@ -4,22 +4,13 @@ login may fail. Pure: hashing and storage are the handlers' business."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    SecretStr,
-    model_validator,
-)
+from pydantic import AfterValidator, Field
 
-from services.registry.domain.patches import require_a_change
-from services.registry.domain.values import PersonName
 from shared.contracts.types import Language, StaffRole
 
 _LOGIN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
@@ -49,7 +40,6 @@ def _extension(value: str) -> str:
 
 Login = Annotated[str, Field(max_length=64, examples=["apetrova"]), AfterValidator(normalize_login)]
 Extension = Annotated[str, Field(max_length=20, examples=["1042"]), AfterValidator(_extension)]
-Password = Annotated[SecretStr, Field(examples=["correct horse battery staple"])]
 
 
 def password_problem(password: str, login: str) -> str | None:
@@ -71,57 +61,17 @@ def _unique_languages(value: list[Language]) -> list[Language]:
 Languages = Annotated[list[Language], AfterValidator(_unique_languages)]
 
 
-_STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
+@dataclass(frozen=True)
+class OperatorProfile:
+    """A person to add to the directory, as checked values: everything but the password,
+    which arrives already hashed."""
 
-
-class NewOperator(BaseModel):
-    """``POST /api/operators``: a person who will sign in with a login and a password."""
-
-    model_config = _STRICT
-
-    login: Login
-    display_name: PersonName = Field(examples=["Anna Petrova"],
-                                     description="How colleagues and customers see the name.")
-    display_names: dict[Language, PersonName] = Field(
-        default_factory=dict, examples=[{"ru": "Анна Петрова", "fa": "آنا پتروا"}],
-        description="The name in other scripts, by language (survey SMS in that language).")
+    login: str
+    display_name: str
     role: StaffRole
-    password: Password
-    extension: Extension | None = Field(
-        default=None, description="The phone extension the person answers on.")
-    languages: Languages = Field(default_factory=list, max_length=3,
-                                      description="Languages the person speaks with callers.")
-
-    @model_validator(mode="after")
-    def _password_rules(self) -> NewOperator:
-        problem = password_problem(self.password.get_secret_value(), self.login)
-        if problem:
-            raise ValueError(problem)
-        return self
-
-
-class OperatorPatch(BaseModel):
-    """``PATCH /api/operators/{id}``: only the fields sent change (null clears the extension)."""
-
-    model_config = _STRICT
-
-    display_name: PersonName | None = None
-    display_names: dict[Language, PersonName] | None = None
-    role: StaffRole | None = None
-    extension: Extension | None = None
-    languages: Languages | None = Field(default=None, max_length=3)
-    active: bool | None = Field(default=None, description="false disables the person at once.")
-    password: Password | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _something_changes(cls, data: Any) -> Any:
-        return require_a_change(data, ("display_name", "role", "active", "password",
-                                       "display_names", "languages"))
-
-    def changes(self) -> dict[str, Any]:
-        """The fields sent, password left out (it is hashed, never stored as given)."""
-        return self.model_dump(exclude_unset=True, exclude={"password"})
+    display_names: Mapping[Language, str] = field(default_factory=dict)
+    extension: str | None = None
+    languages: Sequence[Language] = ()
 
 
 #: Changes that end the person's current sessions (their tokens stop working at once).

@@ -8,12 +8,11 @@ be the slug, a title or a synonym in any language, read through ``source_key`` s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from services.registry.domain.patches import require_a_change
 from services.registry.domain.titles import Titles
 from shared.contracts.types import Slug, Text
 
@@ -52,24 +51,9 @@ class Source(BaseModel):
         return {source_key(text) for text in [self.slug, *titles, *self.synonyms]}
 
 
-class SourcePatch(BaseModel):
-    """A change to a source; the slug never changes (customers refer to it). ``synonyms``
-    replaces the whole list."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    titles: SourceTitles | None = None
-    synonyms: list[Text] | None = Field(default=None, max_length=MAX_SYNONYMS)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _something_changes(cls, data: Any) -> Any:
-        return require_a_change(data)
-
-    def apply_to(self, source: Source) -> Source:
-        """The source with this patch applied."""
-        return Source.model_validate({**source.model_dump(),
-                                      **self.model_dump(exclude_unset=True)})
+def patched(source: Source, changes: Mapping[str, Any]) -> Source:
+    """The source with ``changes`` (field: new value) applied, checked again as a whole."""
+    return Source.model_validate({**source.model_dump(), **changes})
 
 
 def clashing_source(source: Source, others: Iterable[Source]) -> tuple[str, str] | None:

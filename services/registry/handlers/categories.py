@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from services.registry.domain import DEFAULT_CATEGORIES, Category, CategoryPatch
+from services.registry.domain import DEFAULT_CATEGORIES, Category
+from services.registry.domain.categories import patched
 from services.registry.domain.errors import CategoryExists, CategoryInUse, CategoryNotFound
 from services.registry.repository import RegistryRepository
+
+if TYPE_CHECKING:  # the command is the HTTP body; api imports these use cases at run time
+    from services.registry.api.schemas import CategoryPatch
 
 
 async def category_view(repo: RegistryRepository, category: Category) -> dict[str, Any]:
@@ -50,7 +54,7 @@ async def change_category(
     category = await repo.category(slug)
     if category is None:
         raise CategoryNotFound()
-    changed = patch.apply_to(category)
+    changed = patched(category, patch.changes())
     await repo.save_category(changed)
     return await category_view(repo, changed)
 

@@ -5,9 +5,7 @@ password hashing (slow) happens before, outside the transaction."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
-
-from pydantic import SecretStr
+from typing import TYPE_CHECKING, Any
 
 from services.registry.domain import new_id
 from services.registry.domain.changes import changed_fields
@@ -20,8 +18,7 @@ from services.registry.domain.errors import (
 )
 from services.registry.domain.operators import (
     LoginThrottle,
-    NewOperator,
-    OperatorPatch,
+    OperatorProfile,
     demotes_an_active_admin,
     directory_action,
     ends_sessions,
@@ -32,6 +29,9 @@ from shared.audit import AuditTrail, field_changes
 from shared.auth import Principal, Role
 from shared.contracts import OperatorUpdated
 from shared.database import Document
+
+if TYPE_CHECKING:  # the command is the HTTP body; api imports these use cases at run time
+    from services.registry.api.schemas import OperatorPatch
 
 #: What the API shows of a person (never the password hash).
 VIEW_FIELDS = ("login", "display_name", "display_names", "role", "extension", "languages",
@@ -57,26 +57,26 @@ def operator_updated(document: Document, now: datetime) -> OperatorUpdated:
     )
 
 
-async def create_operator(repo: RegistryRepository, audit: AuditTrail, request: NewOperator,
+async def create_operator(repo: RegistryRepository, audit: AuditTrail, person: OperatorProfile,
                           password_hash: str, by: Principal,
                           now: datetime) -> tuple[dict[str, Any], OperatorUpdated]:
-    if await repo.operator_by_login(request.login) is not None:
+    if await repo.operator_by_login(person.login) is not None:
         raise LoginTaken()
-    if request.extension:
-        owner = await repo.extension_owner(request.extension)
+    if person.extension:
+        owner = await repo.extension_owner(person.extension)
         if owner is not None:
             raise ExtensionTaken(owner)
     document: Document = {
-        "_id": new_id("op"), "login": request.login, "display_name": request.display_name,
-        "display_names": dict(request.display_names), "role": request.role,
-        "extension": request.extension, "languages": list(request.languages),
+        "_id": new_id("op"), "login": person.login, "display_name": person.display_name,
+        "display_names": dict(person.display_names), "role": person.role,
+        "extension": person.extension, "languages": list(person.languages),
         "active": True, "source": "directory", "session_version": 0,
         "password_hash": password_hash, "created_at": now, "updated_at": now,
         "created_by": by.actor,
     }
     await repo.add_operator(document)
-    if request.extension:
-        await repo.claim_extension(request.extension, document["_id"])
+    if person.extension:
+        await repo.claim_extension(person.extension, document["_id"])
     await audit.record(f"operator:{document['_id']}", "created", by, now, field_changes(
         {}, document, ["login", "display_name", "role", "extension", "languages", "password"]))
     return operator_view(document), operator_updated(document, now)
@@ -181,11 +181,9 @@ async def bootstrap_admin(repo: RegistryRepository, audit: AuditTrail, login: st
     anyone exists."""
     if await repo.any_operator():
         return None
-    # Built, not validated: the password was checked and hashed by the caller.
-    request = NewOperator.model_construct(
-        login=login, display_name="Administrator", display_names={}, role="admin",
-        password=SecretStr(""), extension=None, languages=[])
-    _, event = await create_operator(repo, audit, request, password_hash,
+    # The password was checked and hashed by the caller.
+    person = OperatorProfile(login=login, display_name="Administrator", role="admin")
+    _, event = await create_operator(repo, audit, person, password_hash,
                                      Principal.client(Role.ADMIN), now)
     return event
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from services.registry.domain.changes import customer_updated
 from services.registry.domain.errors import (
@@ -15,8 +15,8 @@ from services.registry.domain.errors import (
 from services.registry.domain.sources import (
     DEFAULT_SOURCES,
     Source,
-    SourcePatch,
     clashing_source,
+    patched,
     resolve_source,
 )
 from services.registry.repository import RegistryRepository
@@ -24,6 +24,9 @@ from shared.audit import AuditTrail, field_changes
 from shared.auth import Principal
 from shared.clock import utc_now
 from shared.contracts import CustomerUpdated
+
+if TYPE_CHECKING:  # the command is the HTTP body; api imports these use cases at run time
+    from services.registry.api.schemas import SourcePatch
 
 SOURCES_SEEDED = "default_sources_seeded"
 #: ``changed_by`` of the update told when a registration from elsewhere is mapped.
@@ -70,7 +73,7 @@ async def _source(repo: RegistryRepository, slug: str) -> Source:
 
 async def change_source(repo: RegistryRepository, slug: str,
                         patch: SourcePatch) -> dict[str, Any]:
-    changed = patch.apply_to(await _source(repo, slug))
+    changed = patched(await _source(repo, slug), patch.changes())
     await _check_clash(repo, changed)
     await repo.save_source(changed)
     return changed.model_dump(mode="json")

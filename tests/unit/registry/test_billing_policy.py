@@ -3,8 +3,7 @@
 from typing import Any
 
 from services.registry import handlers
-from services.registry.api.schemas import CustomerPatch
-from services.registry.domain import CategoryPatch
+from services.registry.api.schemas import CategoryPatch, CustomerPatch
 from services.registry.domain.card_updates import payment_policy_change, record_published_policy
 from services.registry.repository import RegistryRepository
 from shared.contracts import CustomerScored, CustomerUpdated

@@ -3,13 +3,14 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
+from services.registry.api.schemas import CategoryPatch
 from services.registry.domain import (
     DEFAULT_CATEGORIES,
     Category,
-    CategoryPatch,
     UnknownCategory,
     require_category,
 )
+from services.registry.domain.categories import patched
 
 DEFAULTS = {category.slug: category for category in DEFAULT_CATEGORIES}
 
@@ -68,8 +69,9 @@ def test_category_with_an_unknown_field_is_refused() -> None:
 
 
 def test_patch_changes_the_given_fields_and_keeps_the_slug() -> None:
-    patched = CategoryPatch.model_validate({"colour": "#000000"}).apply_to(DEFAULTS["vip"])
-    assert (patched.slug, patched.colour, patched.titles) == (
+    patch = CategoryPatch.model_validate({"colour": "#000000"})
+    changed = patched(DEFAULTS["vip"], patch.changes())
+    assert (changed.slug, changed.colour, changed.titles) == (
         "vip",
         "#000000",
         DEFAULTS["vip"].titles,
@@ -131,10 +133,10 @@ def test_advice_may_compare_amounts() -> None:
 
 
 def test_a_patch_gives_advice_and_clearing_it_goes_back_to_the_built_in_one() -> None:
-    advised = CategoryPatch.model_validate({"advice": {"en": "Call them by name."}}).apply_to(
-        DEFAULTS["vip"])
+    advised = patched(DEFAULTS["vip"], CategoryPatch.model_validate(
+        {"advice": {"en": "Call them by name."}}).changes())
     assert advised.advice is not None and advised.advice.en == "Call them by name."
-    cleared = CategoryPatch.model_validate({"advice": None}).apply_to(advised)
+    cleared = patched(advised, CategoryPatch.model_validate({"advice": None}).changes())
     assert cleared.advice is None and cleared.titles == DEFAULTS["vip"].titles
 
 

@@ -3,8 +3,8 @@
 import pytest
 
 from services.registry import handlers
-from services.registry.api.schemas import CustomerPatch
-from services.registry.domain import Category, CategoryPatch, CategoryTitles
+from services.registry.api.schemas import CategoryPatch, CustomerPatch
+from services.registry.domain import Category, CategoryTitles
 from services.registry.domain.errors import CategoryExists, CategoryInUse, CategoryNotFound
 from services.registry.repository import RegistryRepository
 from shared.database.memory import MemoryDatabase

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from services.registry.api.schemas import NewOperator, OperatorPatch
 from services.registry.domain.errors import (
     ExtensionTaken,
     LastAdmin,
@@ -16,8 +17,6 @@ from services.registry.domain.errors import (
 )
 from services.registry.domain.operators import (
     LoginThrottle,
-    NewOperator,
-    OperatorPatch,
     demotes_an_active_admin,
     directory_action,
 )
@@ -42,15 +41,15 @@ def new(login: str = "apetrova", **changes: Any) -> NewOperator:
 
 
 async def create(repo: RegistryRepository, request: NewOperator) -> dict[str, Any]:
-    view, _ = await directory.create_operator(repo, audit(repo), request, "argon2-hash",
-                                              ADMIN, NOW)
+    view, _ = await directory.create_operator(repo, audit(repo), request.profile(),
+                                              "argon2-hash", ADMIN, NOW)
     return view
 
 
 async def test_a_new_operator_is_stored_and_published_without_the_password(
         repo: RegistryRepository) -> None:
-    view, event = await directory.create_operator(repo, audit(repo), new(), "argon2-hash",
-                                                  ADMIN, NOW)
+    view, event = await directory.create_operator(repo, audit(repo), new().profile(),
+                                                  "argon2-hash", ADMIN, NOW)
     assert view["operator_id"].startswith("op-") and view["login"] == "apetrova"
     assert "password_hash" not in view and "password" not in view
     assert (event.operator_id, event.display_name, event.active, event.role) == (

@@ -3,7 +3,7 @@
 import pytest
 
 from services.registry import handlers
-from services.registry.api.schemas import CustomerPatch
+from services.registry.api.schemas import CustomerPatch, SourcePatch
 from services.registry.domain.errors import (
     SourceClash,
     SourceExists,
@@ -14,7 +14,6 @@ from services.registry.domain.errors import (
 from services.registry.domain.sources import (
     DEFAULT_SOURCES,
     Source,
-    SourcePatch,
     SourceTitles,
     clashing_source,
     resolve_source,
