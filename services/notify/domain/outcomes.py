@@ -103,9 +103,10 @@ def first_decision(request: NotificationRequest, recipient: RecipientState, poli
                    now: datetime) -> Decided:
     """A message's first decision, when its cause arrives or, for a cause that waited, when
     its customer's registration does."""
-    if request.kind == "why_us_survey":
+    if request.kind == "why_us_survey" and not request.clarifies:
         # Decided as of the delay: the first purchase's survey, if any, goes first, and the
-        # why-us question counts for the throttle only once it is sent.
+        # why-us question counts for the throttle only once it is sent. Not its
+        # clarification, which goes now, past the throttle, like any other.
         return _decided(decide(request, recipient, policy, now + policy.why_us_delay), now)
     decision = decide(request, _as_the_throttle_sees(request, recipient), policy, now)
     return _decided(decision, now, counts=request.is_survey and not request.clarifies)

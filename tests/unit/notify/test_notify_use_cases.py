@@ -306,3 +306,63 @@ async def test_a_send_failing_every_attempt_is_marked_failed_not_lost() -> None:
     assert [c.notification_id for c in gateway.calls].count(failed.notification_id) == (
         notify.sender.send_attempts)
     assert await notify.repo.due.find_one({"_id": failed.notification_id}) is None
+
+
+async def survey_sent(notify: Notify, kind: str) -> None:
+    """A registered customer sent one survey of ``kind``, open for an answer."""
+    await registered_customer(notify)
+    if kind == "quality_survey":
+        await notify.consume(handlers.on_purchase, purchase("c-1", "p-1", notify.clock()))
+    elif kind == "winback_survey":
+        await notify.consume(handlers.on_lapsed, CustomerLapsed(
+            customer_id="c-1", last_purchase_at=utc(2026, 8, 1), expected_interval_days=20,
+            days_since=114))
+    else:  # the why-us survey: no purchase, asked after its delay
+        notify.clock.advance(hours=1)
+    await notify.sender.send_due()
+    assert [m["kind"] for m in await notify.outbox(kind=None)] == [kind]
+
+
+async def clarification(notify: Notify) -> dict[str, Any]:
+    [document] = [d for d in await notify.repo.notifications.find({}).to_list()
+                  if d.get("clarifies")]
+    return document
+
+
+def announced(notify: Notify, document: dict[str, Any]) -> list[tuple[str, str | None]]:
+    return [(s.status, s.reason) for s in notify.sent(kind=None)
+            if s.notification_id == document["_id"]]
+
+
+@pytest.mark.parametrize("kind", ["quality_survey", "winback_survey", "why_us_survey"])
+async def test_a_clarification_goes_now_and_unthrottled_whatever_the_survey_it_clarifies(
+        notify: Notify, kind: str) -> None:
+    await survey_sent(notify, kind)
+    notify.clock.advance(minutes=10)
+    assert await notify.reply(MOSCOW, "не знаю") == "clarified"
+    document = await clarification(notify)
+    assert announced(notify, document) == []  # not suppressed (as throttled, say)
+    assert (document["status"], document["send_at"]) == ("due", notify.clock())
+    await notify.sender.send_due()
+    [_, clarifying] = await notify.outbox(kind=None)
+    assert clarifying["text"].startswith("Не удалось понять ответ")
+    assert clarifying["_id"] == document["_id"]
+    assert announced(notify, document) == [("sent", None)]
+    assert await notify.reply(MOSCOW, "2") == "answered"
+
+
+@pytest.mark.parametrize("kind", ["quality_survey", "winback_survey", "why_us_survey"])
+async def test_a_clarification_asked_at_night_waits_for_the_morning_whatever_the_survey(
+        notify: Notify, kind: str) -> None:
+    await survey_sent(notify, kind)
+    notify.clock.now = utc(2026, 11, 23, 20, 30)  # 23:30 in Moscow
+    assert await notify.reply(MOSCOW, "не знаю") == "clarified"
+    document = await clarification(notify)
+    assert announced(notify, document) == []
+    morning = utc(2026, 11, 24, 6, 0)  # 09:00 in Moscow
+    assert (document["status"], document["send_at"]) == ("scheduled", morning)
+    notify.clock.now = morning
+    await notify.sender.send_due()
+    [_, clarifying] = await notify.outbox(kind=None)
+    assert clarifying["_id"] == document["_id"]
+    assert announced(notify, document) == [("sent", None)]

@@ -51,6 +51,16 @@ def test_a_clarification_is_not_held_by_the_throttle_nor_counted() -> None:
     assert outcome == Queue(NOON_MOSCOW, "due", "Europe/Moscow", counts_for_throttle=False)
 
 
+def test_a_clarification_of_a_why_us_survey_is_neither_delayed_nor_throttled() -> None:
+    request = replace(survey(NOON_MOSCOW, "why_us_survey:clarify", kind="why_us_survey"),
+                      clarifies="why_us_survey:c-1")
+    just_surveyed = recipient(last_survey_at=NOON_MOSCOW, last_survey_id="why_us_survey:c-1")
+    now = Queue(NOON_MOSCOW, "due", "Europe/Moscow", counts_for_throttle=False)
+    assert first_decision(request, just_surveyed, POLICY, NOON_MOSCOW) == now
+    unthrottled = replace(POLICY, survey_throttle=timedelta(0))
+    assert first_decision(request, just_surveyed, unthrottled, NOON_MOSCOW) == now
+
+
 def test_an_opt_out_while_waiting_suppresses_the_message_before_sending() -> None:
     outcome = before_sending(survey(NOON_MOSCOW), recipient(opted_out=True), POLICY, NOON_MOSCOW)
     assert outcome == Suppress("opted_out")
